@@ -1,0 +1,112 @@
+/*
+ * XXH32 as specified by the xxHash project (and used by lz4 frames).
+ *
+ * The loader runs this with the MMU off, where every data access is
+ * Strongly-ordered and an unaligned word load is not allowed. Word-aligned
+ * input (the common case: decoded parts at page-aligned addresses) is read
+ * with aligned word loads; anything else is read a byte at a time.
+ */
+#include <stdint.h>
+#include <loader/xxh32.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "xxh32.c assumes a little-endian machine"
+#endif
+
+#define PRIME1 0x9E3779B1u
+#define PRIME2 0x85EBCA77u
+#define PRIME3 0xC2B2AE3Du
+#define PRIME4 0x27D4EB2Fu
+#define PRIME5 0x165667B1u
+
+/* A word that may alias the byte buffer it is read from. */
+typedef uint32_t __attribute__((may_alias)) alias_u32;
+
+static inline uint32_t rotl32(uint32_t x, unsigned r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+/*
+ * The empty asm hides where each byte came from, so the compiler cannot
+ * fuse the four byte loads back into one (unaligned) word load.
+ */
+static inline uint32_t opaque(uint32_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
+static inline uint32_t read_le32(const uint8_t *p, int aligned)
+{
+	if (aligned)
+		return *(const alias_u32 *)p;
+	return opaque(p[0]) | opaque(p[1]) << 8 | opaque(p[2]) << 16 |
+	       opaque(p[3]) << 24;
+}
+
+static inline uint32_t round32(uint32_t acc, uint32_t lane)
+{
+	acc += lane * PRIME2;
+	acc = rotl32(acc, 13);
+	return acc * PRIME1;
+}
+
+/* Always inlined with a constant 'aligned', giving two specialised copies. */
+static inline __attribute__((always_inline)) uint32_t
+xxh32_body(const uint8_t *p, size_t len, uint32_t seed, int aligned)
+{
+	const uint8_t *end = p + len;
+	uint32_t h;
+
+	if (len >= 16) {
+		/* Four independent lanes over each 16-byte stripe. */
+		uint32_t v1 = seed + PRIME1 + PRIME2;
+		uint32_t v2 = seed + PRIME2;
+		uint32_t v3 = seed;
+		uint32_t v4 = seed - PRIME1;
+
+		do {
+			v1 = round32(v1, read_le32(p, aligned));
+			v2 = round32(v2, read_le32(p + 4, aligned));
+			v3 = round32(v3, read_le32(p + 8, aligned));
+			v4 = round32(v4, read_le32(p + 12, aligned));
+			p += 16;
+		} while ((size_t)(end - p) >= 16);
+		h = rotl32(v1, 1) + rotl32(v2, 7) + rotl32(v3, 12) +
+		    rotl32(v4, 18);
+	} else {
+		h = seed + PRIME5;
+	}
+
+	/* The length is mixed in modulo 2^32, as the reference does. */
+	h += (uint32_t)len;
+
+	while ((size_t)(end - p) >= 4) {
+		h += read_le32(p, aligned) * PRIME3;
+		h = rotl32(h, 17) * PRIME4;
+		p += 4;
+	}
+	while (p < end) {
+		h += *p * PRIME5;
+		h = rotl32(h, 11) * PRIME1;
+		p++;
+	}
+
+	/* Final avalanche. */
+	h ^= h >> 15;
+	h *= PRIME2;
+	h ^= h >> 13;
+	h *= PRIME3;
+	h ^= h >> 16;
+	return h;
+}
+
+uint32_t xxh32(const void *data, size_t len, uint32_t seed)
+{
+	const uint8_t *p = data;
+
+	if (((uintptr_t)p & 3) == 0)
+		return xxh32_body(p, len, seed, 1);
+	return xxh32_body(p, len, seed, 0);
+}
