@@ -62,7 +62,7 @@ struct image_end {
 	uint32_t image_size; /* repeats header.image_size */
 };
 
-_Static_assert(sizeof(struct image_header) == 40, "image header layout");
+_Static_assert(sizeof(struct image_header) == 36, "image header layout");
 _Static_assert(sizeof(struct image_part) == 56, "image part layout");
 _Static_assert(sizeof(struct image_end) == 8, "image end layout");
 

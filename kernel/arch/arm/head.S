@@ -1,0 +1,82 @@
+/*
+ * Kernel entry from the loader: SVC mode, MMU and caches off, running at the
+ * physical load address. r0 = boot-info (phys), r1 = image table (phys).
+ *
+ * Builds the kernel's L1 table (an identity section for the jump, plus all
+ * of RAM at KERNEL_VIRT_OFFSET), turns the MMU on and continues at the
+ * linked (virtual) address in kernel_main().
+ */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <generated/board.h>
+
+	.section .text.head, "ax"
+	.arm
+	.global _start
+_start:
+	cpsid	aif
+	cps	#PSR_MODE_SVC
+	mov	r4, r0
+	mov	r5, r1
+	adr	r6, _start		@ physical address of _start
+	ldr	r7, =_start		@ linked (virtual) address
+	sub	r8, r7, r6		@ r8 = virtual - physical
+
+	@ zero .bss (kernel_l1 lives there)
+	ldr	r0, =__bss_start
+	sub	r0, r0, r8
+	ldr	r1, =__bss_end
+	sub	r1, r1, r8
+	mov	r2, #0
+1:	cmp	r0, r1
+	strlo	r2, [r0], #4
+	blo	1b
+
+	ldr	r9, =kernel_l1
+	sub	r9, r9, r8		@ r9 = physical address of kernel_l1
+	ldr	r2, =L1_SECT_KERNEL_RAM
+
+	@ identity section around _start, so the MMU-on jump keeps running
+	mov	r0, r6, lsr #SECTION_SHIFT
+	orr	r3, r2, r0, lsl #SECTION_SHIFT
+	str	r3, [r9, r0, lsl #2]
+
+	@ linear map of all RAM
+	ldr	r0, =BOARD_RAM_BASE
+	add	r1, r0, r8
+	mov	r1, r1, lsr #SECTION_SHIFT
+	ldr	r3, =(BOARD_RAM_SIZE >> SECTION_SHIFT)
+2:	orr	r10, r0, r2
+	str	r10, [r9, r1, lsl #2]
+	add	r0, r0, #SECTION_SIZE
+	add	r1, r1, #1
+	subs	r3, r3, #1
+	bne	2b
+
+	ldr	r0, =DACR_ALL_CLIENT
+	mcr	p15, 0, r0, c3, c0, 0
+	mov	r0, #TTBCR_SPLIT_2G
+	mcr	p15, 0, r0, c2, c0, 2
+	orr	r0, r9, #TTBR_WALK_FLAGS
+	mcr	p15, 0, r0, c2, c0, 0	@ TTBR0: identity entry (low 8 KiB)
+	mcr	p15, 0, r0, c2, c0, 1	@ TTBR1: kernel half
+	mov	r0, #0
+	mcr	p15, 0, r0, c13, c0, 1	@ CONTEXTIDR: ASID 0
+	mcr	p15, 0, r0, c8, c7, 0	@ TLBIALL
+	mcr	p15, 0, r0, c7, c5, 0	@ ICIALLU
+	dsb
+	isb
+	mrc	p15, 0, r0, c1, c0, 0
+	ldr	r1, =(SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z)
+	orr	r0, r0, r1
+	mcr	p15, 0, r0, c1, c0, 0
+	isb
+	ldr	pc, =high
+
+high:
+	ldr	sp, =cpu0_boot_stack_top
+	mov	r0, r4
+	mov	r1, r5
+	bl	kernel_main
+3:	b	3b
+	.ltorg

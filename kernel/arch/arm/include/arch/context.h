@@ -1,0 +1,43 @@
+/*
+ * A thread's user register frame. The exception entry code stores the user
+ * registers straight into it (srsdb + stmdb ^) because, while a thread runs
+ * in user mode, sp_svc points just past its frame; the order of the fields
+ * is therefore fixed by the entry code in vectors.S.
+ */
+#ifndef ARCH_CONTEXT_H
+#define ARCH_CONTEXT_H
+
+#include <stdint.h>
+
+struct user_context {
+	uint32_t r[13];
+	uint32_t sp;
+	uint32_t lr;
+	uint32_t pc;
+	uint32_t cpsr;
+};
+
+_Static_assert(sizeof(struct user_context) == 68, "frame layout of vectors.S");
+
+/* Set up a frame that starts user execution at entry with stack sp. */
+void arch_context_init_user(struct user_context *ctx, uint32_t entry,
+			    uint32_t sp);
+
+/* Syscall argument and result registers. */
+static inline uint32_t ctx_arg(const struct user_context *ctx, unsigned i)
+{
+	return ctx->r[i];
+}
+
+static inline void ctx_set_result(struct user_context *ctx, unsigned i,
+				  uint32_t v)
+{
+	ctx->r[i] = v;
+}
+
+static inline uint32_t ctx_syscall_number(const struct user_context *ctx)
+{
+	return ctx->r[7];
+}
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * ARMv7-A short-descriptor translation. TTBCR.N = 1 splits the address
+ * space: TTBR0 (per space, 8 KiB table, tagged by ASID) covers user
+ * addresses below USER_VA_END; TTBR1 (the kernel's table) covers the rest,
+ * with all RAM mapped linearly at KERNEL_VIRT_OFFSET + phys.
+ */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1u << PAGE_SHIFT)
+#define SECTION_SHIFT 20
+#define SECTION_SIZE (1u << SECTION_SHIFT)
+#define USER_VA_END 0x80000000u
+#define DEVICE_VA_BASE 0xF0000000u /* kernel device window, 1 MiB slots */
+
+/* L1 section descriptors used by head.S and the device window. */
+#define L1_SECTION 0x2u
+#define L1_SECT_B (1u << 2)
+#define L1_SECT_C (1u << 3)
+#define L1_SECT_XN (1u << 4)
+#define L1_SECT_AP_PRIV_RW (1u << 10)
+#define L1_SECT_TEX1 (1u << 12)
+#define L1_SECT_S (1u << 16)
+#define L1_SECT_KERNEL_RAM                                                     \
+	(L1_SECTION | L1_SECT_B | L1_SECT_C | L1_SECT_AP_PRIV_RW |             \
+	 L1_SECT_TEX1 | L1_SECT_S)
+#define L1_SECT_KERNEL_DEVICE                                                  \
+	(L1_SECTION | L1_SECT_B | L1_SECT_XN | L1_SECT_AP_PRIV_RW)
+
+/* Translation-table walk attributes: inner/outer write-back, shareable. */
+#define TTBR_WALK_FLAGS 0x4au
+#define DACR_ALL_CLIENT 0x55555555u
+#define TTBCR_SPLIT_2G 1u
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <kernel/types.h>
+
+/* Mapping attributes (generic kernel view). */
+#define MAP_READ 0x1u
+#define MAP_WRITE 0x2u
+#define MAP_EXEC 0x4u
+#define MAP_DEVICE 0x8u
+
+struct arch_space {
+	uint32_t *l1;    /* kernel-virtual pointer to the 8 KiB table */
+	paddr_t l1_phys;
+	uint32_t asid;   /* 1..255; 0 is reserved for switching */
+};
+
+int arch_space_init(struct arch_space *as);
+void arch_space_destroy(struct arch_space *as);
+int arch_map_page(struct arch_space *as, uint32_t va, paddr_t pa,
+		  unsigned attrs);
+int arch_unmap_page(struct arch_space *as, uint32_t va);
+int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
+		unsigned *attrs);
+void arch_switch_space(const struct arch_space *as);
+/* Load an empty user half (before the current space's table is freed). */
+void arch_switch_to_kernel_only(void);
+void *arch_map_device(paddr_t pa, uint32_t size);
+void arch_mmu_init(void);
+
+extern uint32_t kernel_l1[4096];
+#endif
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * User address spaces on ARMv7-A short descriptors.
+ *
+ * Each space has an 8 KiB L1 table (TTBR0 with TTBCR.N = 1) and L2 tables
+ * allocated a page at a time: one 4 KiB page holds the four 1 KiB L2 tables
+ * of an aligned group of four L1 entries (4 MiB of address space), so L2
+ * memory is never wasted on partial pages. User pages are non-global and
+ * tagged with the space's ASID, so switching spaces needs no TLB flush.
+ */
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <kernel/kmem.h>
+#include <kernel/panic.h>
+#include <tessera/errno.h>
+
+#define USER_L1_ENTRIES (USER_VA_END >> SECTION_SHIFT) /* 2048 */
+#define L1_TYPE_MASK 0x3u
+#define L1_TYPE_TABLE 0x1u
+#define L2_ENTRIES 256u
+#define L2_TABLE_SIZE 1024u
+
+/* Small page descriptor bits. */
+#define L2_XN (1u << 0)
+#define L2_SMALL (1u << 1)
+#define L2_B (1u << 2)
+#define L2_C (1u << 3)
+#define L2_AP_USER_RW (3u << 4)
+#define L2_AP_USER_RO ((3u << 4) | (1u << 9))
+#define L2_TEX1 (1u << 6)
+#define L2_S (1u << 10)
+#define L2_NG (1u << 11)
+#define L2_NORMAL (L2_TEX1 | L2_C | L2_B | L2_S)
+#define L2_DEVICE (L2_B)
+#define L2_ATTR_MASK 0xfffu
+
+#define ASID_COUNT 256u
+
+uint32_t kernel_l1[4096] __attribute__((aligned(16384), section(".bss.page_aligned")));
+static uint32_t asid_bitmap[ASID_COUNT / 32];
+static uint32_t next_device_va = DEVICE_VA_BASE;
+
+static int asid_alloc(void)
+{
+	for (uint32_t a = 1; a < ASID_COUNT; a++) {
+		if (!(asid_bitmap[a / 32] & (1u << (a % 32)))) {
+			asid_bitmap[a / 32] |= 1u << (a % 32);
+			return (int)a;
+		}
+	}
+	return -E_BUDGET;
+}
+
+static void asid_free(uint32_t asid)
+{
+	asid_bitmap[asid / 32] &= ~(1u << (asid % 32));
+	write_tlbiasid(asid);
+	dsb();
+	isb();
+}
+
+/* Drop the boot-time identity mapping: user addresses are TTBR0's now. */
+void arch_mmu_init(void)
+{
+	for (uint32_t i = 0; i < USER_L1_ENTRIES; i++)
+		kernel_l1[i] = 0;
+	dsb();
+	write_tlbiall(0);
+	dsb();
+	isb();
+}
+
+int arch_space_init(struct arch_space *as)
+{
+	int asid = asid_alloc();
+
+	if (asid < 0)
+		return asid;
+	as->l1_phys = kmem_alloc_pages(2, 2);
+	if (!as->l1_phys.pa) {
+		asid_free((uint32_t)asid);
+		return -E_BUDGET;
+	}
+	as->l1 = phys_to_virt(as->l1_phys);
+	as->asid = (uint32_t)asid;
+	return 0;
+}
+
+void arch_space_destroy(struct arch_space *as)
+{
+	for (uint32_t i = 0; i < USER_L1_ENTRIES; i += 4) {
+		if ((as->l1[i] & L1_TYPE_MASK) == L1_TYPE_TABLE)
+			kmem_free_pages(pa(as->l1[i] & ~(PAGE_SIZE - 1)), 1);
+	}
+	kmem_free_pages(as->l1_phys, 2);
+	asid_free(as->asid);
+	as->l1 = NULL;
+}
+
+/* The L2 table for va, allocating its group page if alloc is set. */
+static uint32_t *l2_table(const struct arch_space *as, uint32_t va, bool alloc)
+{
+	uint32_t idx = va >> SECTION_SHIFT;
+	uint32_t entry = as->l1[idx];
+
+	if ((entry & L1_TYPE_MASK) == L1_TYPE_TABLE)
+		return phys_to_virt(pa(entry & ~(L2_TABLE_SIZE - 1)));
+	if (!alloc)
+		return NULL;
+	paddr_t page = kmem_alloc_pages(1, 1);
+	if (!page.pa)
+		return NULL;
+	uint32_t group = idx & ~3u;
+	for (uint32_t k = 0; k < 4; k++)
+		as->l1[group + k] = (page.pa + k * L2_TABLE_SIZE) | L1_TYPE_TABLE;
+	dsb();
+	return phys_to_virt(pa(as->l1[idx] & ~(L2_TABLE_SIZE - 1)));
+}
+
+static uint32_t l2_attrs(unsigned attrs)
+{
+	uint32_t d = L2_SMALL | L2_NG;
+
+	d |= (attrs & MAP_WRITE) ? L2_AP_USER_RW : L2_AP_USER_RO;
+	d |= (attrs & MAP_DEVICE) ? L2_DEVICE : L2_NORMAL;
+	if (!(attrs & MAP_EXEC) || (attrs & MAP_DEVICE))
+		d |= L2_XN;
+	return d;
+}
+
+int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
+		  unsigned attrs)
+{
+	if (va >= USER_VA_END || !IS_ALIGNED(va | p.pa, PAGE_SIZE))
+		return -E_INVAL;
+	uint32_t *l2 = l2_table(as, va, true);
+	if (!l2)
+		return -E_BUDGET;
+	uint32_t *pte = &l2[(va >> PAGE_SHIFT) & (L2_ENTRIES - 1)];
+	bool was_valid = *pte != 0;
+	*pte = p.pa | l2_attrs(attrs);
+	dsb();
+	if (was_valid) {
+		write_tlbimva((va & ~(PAGE_SIZE - 1)) | as->asid);
+		dsb();
+		isb();
+	}
+	return 0;
+}
+
+int arch_unmap_page(struct arch_space *as, uint32_t va)
+{
+	if (va >= USER_VA_END)
+		return -E_INVAL;
+	uint32_t *l2 = l2_table(as, va, false);
+	uint32_t *pte = l2 ? &l2[(va >> PAGE_SHIFT) & (L2_ENTRIES - 1)] : NULL;
+	if (!pte || !*pte)
+		return -E_NOENT;
+	*pte = 0;
+	dsb();
+	write_tlbimva((va & ~(PAGE_SIZE - 1)) | as->asid);
+	dsb();
+	isb();
+	return 0;
+}
+
+int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *p,
+		unsigned *attrs)
+{
+	if (va >= USER_VA_END)
+		return -E_FAULT;
+	uint32_t *l2 = l2_table(as, va, false);
+	uint32_t d = l2 ? l2[(va >> PAGE_SHIFT) & (L2_ENTRIES - 1)] : 0;
+	if (!d)
+		return -E_FAULT;
+	*p = pa((d & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1)));
+	unsigned a = MAP_READ;
+	if (!(d & (1u << 9)))
+		a |= MAP_WRITE;
+	if (!(d & L2_XN))
+		a |= MAP_EXEC;
+	if ((d & L2_ATTR_MASK & ~(L2_AP_USER_RO | L2_XN | L2_SMALL | L2_NG)) ==
+	    L2_DEVICE)
+		a |= MAP_DEVICE;
+	*attrs = a;
+	return 0;
+}
+
+/*
+ * Switch TTBR0 and the ASID without a window where the new table is used
+ * with the old ASID: go through the reserved ASID 0 (ARM ARM B3.10.4).
+ */
+void arch_switch_space(const struct arch_space *as)
+{
+	write_contextidr(0);
+	isb();
+	write_ttbr0(as->l1_phys.pa | TTBR_WALK_FLAGS);
+	isb();
+	write_contextidr(as->asid);
+	isb();
+}
+
+void arch_switch_to_kernel_only(void)
+{
+	write_contextidr(0);
+	isb();
+	write_ttbr0(virt_to_phys(kernel_l1).pa | TTBR_WALK_FLAGS);
+	isb();
+}
+
+/* Map a device's registers uncached into the kernel's device window. */
+void *arch_map_device(paddr_t p, uint32_t size)
+{
+	uint32_t base = ALIGN_DOWN(p.pa, SECTION_SIZE);
+	uint32_t end = ALIGN_UP(p.pa + size, SECTION_SIZE);
+	uint32_t va = next_device_va;
+
+	BUG_ON(va + (end - base) < va, "device window full");
+	for (uint32_t s = base; s < end; s += SECTION_SIZE) {
+		kernel_l1[next_device_va >> SECTION_SHIFT] =
+			s | L1_SECT_KERNEL_DEVICE;
+		next_device_va += SECTION_SIZE;
+	}
+	dsb();
+	isb();
+	return (void *)(uintptr_t)(va + (p.pa - base));
+}

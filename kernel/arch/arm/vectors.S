@@ -1,0 +1,120 @@
+/*
+ * Exception vectors and the kernel entry/exit paths.
+ *
+ * While a thread runs in user mode, sp_svc points just past its
+ * struct user_context (see arch/context.h), so entry stores the user
+ * registers straight into the thread: srsdb pushes the return pc and spsr,
+ * stmdb ^ the user r0-r14. Entry then moves to the per-CPU kernel stack
+ * (found through TPIDRPRW). The kernel runs with IRQs masked and never takes
+ * an exception from SVC mode except for a bug, which panics.
+ */
+#include <arch/cpu.h>
+#include <generated/asm_offsets.h>
+
+	.section .text.vectors, "ax"
+	.arm
+	.align	5
+	.global	exception_vectors
+exception_vectors:
+	b	vec_reset
+	b	vec_undef
+	b	vec_svc
+	b	vec_pabt
+	b	vec_dabt
+	b	vec_reserved
+	b	vec_irq
+	b	vec_fiq
+
+	.text
+/* Save the interrupted context; r0 = frame; branch to kfault if not user. */
+.macro SAVE_CONTEXT cause
+	srsdb	sp!, #PSR_MODE_SVC
+	cps	#PSR_MODE_SVC
+	stmdb	sp, {r0-lr}^
+	sub	sp, sp, #60
+	mov	r0, sp
+	ldr	r1, [sp, #CTX_CPSR]
+	and	r1, r1, #PSR_MODE_MASK
+	cmp	r1, #PSR_MODE_USR
+	movne	r1, #\cause
+	bne	kernel_mode_exception
+	mrc	p15, 0, sp, c13, c0, 4
+	ldr	sp, [sp, #PERCPU_KSTACK_TOP]
+.endm
+
+vec_svc:
+	SAVE_CONTEXT EXC_SVC
+	bl	syscall_entry
+	b	exception_return
+
+vec_irq:
+	sub	lr, lr, #4
+	SAVE_CONTEXT EXC_IRQ
+	bl	irq_entry
+	b	exception_return
+
+vec_undef:
+	sub	lr, lr, #4
+	SAVE_CONTEXT EXC_UNDEF
+	mov	r1, #EXC_UNDEF
+	bl	user_exception_entry
+	b	exception_return
+
+vec_pabt:
+	sub	lr, lr, #4
+	SAVE_CONTEXT EXC_PABT
+	mov	r1, #EXC_PABT
+	bl	user_exception_entry
+	b	exception_return
+
+vec_dabt:
+	sub	lr, lr, #8
+	SAVE_CONTEXT EXC_DABT
+	mov	r1, #EXC_DABT
+	bl	user_exception_entry
+	b	exception_return
+
+vec_fiq:
+	sub	lr, lr, #4
+	SAVE_CONTEXT EXC_FIQ
+	mov	r1, #EXC_FIQ
+	bl	user_exception_entry
+	b	exception_return
+
+vec_reset:
+vec_reserved:
+	sub	lr, lr, #4
+	SAVE_CONTEXT EXC_RESERVED
+	mov	r1, #EXC_RESERVED
+	bl	user_exception_entry
+	b	exception_return
+
+/*
+ * An exception while in SVC mode: a kernel bug. Record the SVC-mode sp and
+ * lr in the frame (the user ones were stored) and panic.
+ */
+kernel_mode_exception:
+	str	lr, [r0, #CTX_LR]
+	add	r2, r0, #CTX_SIZE
+	str	r2, [r0, #CTX_SP]
+	bl	kernel_fault
+1:	b	1b
+
+/*
+ * Leave the kernel: kernel_exit() picks the thread to run, switches spaces
+ * and returns its frame; restoring it leaves sp_svc just past the frame.
+ */
+	.global	exception_return
+exception_return:
+	bl	kernel_exit
+	mov	sp, r0
+	ldmia	sp, {r0-lr}^
+	add	sp, sp, #60
+	rfeia	sp!
+
+/* First entry to user mode: from kernel_main on the boot stack. */
+	.global	arch_first_return_to_user
+arch_first_return_to_user:
+	mrc	p15, 0, sp, c13, c0, 4
+	ldr	sp, [sp, #PERCPU_KSTACK_TOP]
+	b	exception_return

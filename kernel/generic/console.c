@@ -1,0 +1,32 @@
+/* printk: formatted kernel output straight to the platform UART. */
+#include <stdio.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+
+static void console_putc(void *ctx, char c)
+{
+	(void)ctx;
+	if (c == '\n')
+		platform_putc('\r');
+	platform_putc(c);
+}
+
+void console_write(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		console_putc(NULL, s[i]);
+}
+
+int vprintk(const char *fmt, va_list ap)
+{
+	return vcbprintf(console_putc, NULL, fmt, ap);
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -1,0 +1,90 @@
+/*
+ * Containers from the boot info: for each, a new address space holding its
+ * declared regions and a pager thread at its entry point.
+ */
+#include <string.h>
+#include <kernel/container.h>
+#include <kernel/kmem.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/space.h>
+#include <kernel/thread.h>
+
+static struct container containers[BOOTINFO_MAX_CONTAINERS];
+static uint32_t nr_containers;
+
+static unsigned region_attrs(uint32_t flags)
+{
+	unsigned a = 0;
+
+	if (flags & BI_REGION_READ)
+		a |= MAP_READ;
+	if (flags & BI_REGION_WRITE)
+		a |= MAP_WRITE;
+	if (flags & BI_REGION_EXEC)
+		a |= MAP_EXEC;
+	return a;
+}
+
+static void container_create(struct container *c,
+			     const struct bootinfo_container *desc)
+{
+	struct space *s = space_create();
+
+	if (!s)
+		panic("container '%s': no memory for its address space", c->name);
+	for (unsigned r = 0; r < desc->nr_regions; r++) {
+		const struct bootinfo_region *reg = &desc->regions[r];
+		if (space_map_range(s, reg->virt, pa(reg->phys), reg->size,
+				    region_attrs(reg->flags)) != 0)
+			panic("container '%s': cannot map region %u", c->name, r);
+	}
+	c->pager = thread_create(c, s, desc->entry, desc->stack_top,
+				 desc->priority);
+	if (!c->pager)
+		panic("container '%s': no memory for its pager", c->name);
+	space_put(s); /* the pager holds it now */
+	printk("kernel: container '%s' started: pager tid %u, entry 0x%08x\n",
+	       c->name, (unsigned)c->pager->tid, (unsigned)desc->entry);
+	thread_start(c->pager);
+}
+
+void containers_create(const struct bootinfo_header *bi)
+{
+	const struct bootinfo_container *desc = (const void *)(bi + 1);
+
+	BUG_ON(bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION,
+	       "boot info magic/version");
+	BUG_ON(bi->nr_containers > BOOTINFO_MAX_CONTAINERS, "too many containers");
+	for (uint32_t i = 0; i < bi->nr_containers; i++) {
+		struct container *c = &containers[i];
+		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);
+		c->id = i;
+		nr_containers++;
+		container_create(c, &desc[i]);
+	}
+}
+
+struct container *container_by_id(uint32_t id)
+{
+	return id < nr_containers ? &containers[id] : NULL;
+}
+
+void container_thread_exited(struct container *c, int code)
+{
+	c->live_threads--;
+	if (code && !c->exit_code)
+		c->exit_code = code;
+	if (c->live_threads == 0)
+		printk("kernel: container '%s' finished, exit code %d\n",
+		       c->name, c->exit_code);
+}
+
+int containers_exit_status(void)
+{
+	for (uint32_t i = 0; i < nr_containers; i++) {
+		if (containers[i].exit_code)
+			return containers[i].exit_code;
+	}
+	return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * Interrupts, user exceptions and kernel faults. A user thread's fault is
+ * reported and ends that thread only (pagers take these over with the
+ * kernel core); a fault in the kernel panics with the full register state.
+ */
+#include <arch/cpu.h>
+#include <kernel/container.h>
+#include <kernel/exception.h>
+#include <kernel/panic.h>
+#include <kernel/percpu.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/space.h>
+#include <kernel/thread.h>
+
+/* Exit code of a thread killed by an exception: 128 + cause. */
+#define FAULT_EXIT_BASE 128
+
+static const char *const exception_names[] = {
+	[EXC_UNDEF] = "undefined instruction", [EXC_SVC] = "supervisor call",
+	[EXC_PABT] = "prefetch abort",         [EXC_DABT] = "data abort",
+	[EXC_IRQ] = "interrupt",               [EXC_FIQ] = "FIQ",
+	[EXC_RESERVED] = "reserved vector",
+};
+
+static const char *const mode_names[32] = {
+	[PSR_MODE_USR] = "usr", [PSR_MODE_FIQ] = "fiq", [PSR_MODE_IRQ] = "irq",
+	[PSR_MODE_SVC] = "svc", [PSR_MODE_ABT] = "abt", [PSR_MODE_UND] = "und",
+	[PSR_MODE_SYS] = "sys",
+};
+
+const char *exception_name(unsigned cause)
+{
+	if (cause < ARRAY_SIZE(exception_names) && exception_names[cause])
+		return exception_names[cause];
+	return "unknown exception";
+}
+
+static const char *mode_name(uint32_t psr)
+{
+	const char *n = mode_names[psr & PSR_MODE_MASK];
+	return n ? n : "invalid";
+}
+
+/* Faulting address and status register for aborts; 0 for the rest. */
+static void fault_info(unsigned cause, uint32_t *addr, uint32_t *status)
+{
+	*addr = *status = 0;
+	if (cause == EXC_DABT) {
+		*addr = read_dfar();
+		*status = read_dfsr();
+	} else if (cause == EXC_PABT) {
+		*addr = read_ifar();
+		*status = read_ifsr();
+	}
+}
+
+static void dump_registers(const struct user_context *f)
+{
+	for (unsigned i = 0; i < 13; i++)
+		printk("  r%-2u %08x%s", i, (unsigned)f->r[i],
+		       i % 4 == 3 ? "\n" : "");
+	printk("  sp  %08x\n  lr  %08x  pc  %08x  cpsr %08x (mode %s)\n",
+	       (unsigned)f->sp, (unsigned)f->lr, (unsigned)f->pc,
+	       (unsigned)f->cpsr, mode_name(f->cpsr));
+}
+
+void kernel_fault(struct user_context *frame, unsigned cause)
+{
+	uint32_t addr, status;
+
+	fault_info(cause, &addr, &status);
+	printk("\nkernel fault: %s in %s mode at pc %08x, address %08x, "
+	       "status %08x\n",
+	       exception_name(cause), mode_name(frame->cpsr),
+	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
+	dump_registers(frame);
+	panic("%s in kernel mode at pc 0x%08x, fault address 0x%08x",
+	      exception_name(cause), (unsigned)frame->pc, (unsigned)addr);
+}
+
+void user_exception_entry(struct user_context *frame, unsigned cause)
+{
+	struct thread *t = current_thread();
+	uint32_t addr, status;
+
+	fault_info(cause, &addr, &status);
+	printk("fault: container '%s' thread %u: %s at pc 0x%08x, "
+	       "address 0x%08x, status 0x%x\n",
+	       t->container->name, (unsigned)t->tid, exception_name(cause),
+	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
+	thread_exit(t, FAULT_EXIT_BASE + (int)cause);
+}
+
+void irq_entry(struct user_context *frame)
+{
+	(void)frame;
+	while (platform_handle_irq())
+		;
+}
+
+/* Pick the thread to return to and load its space (ASID-tagged: no flush). */
+struct user_context *kernel_exit(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct thread *next = sched_choose();
+
+	if (cpu->space != next->space) {
+		arch_switch_space(&next->space->arch);
+		cpu->space = next->space;
+	}
+	cpu->current = next;
+	return &next->ctx;
+}

@@ -1,0 +1,101 @@
+/*
+ * Kernel memory. At boot every RAM page is free except the kernel image, the
+ * packed boot image (kept: it holds the pristine container programs), each
+ * unpacked part and each container's declared regions. Small objects come
+ * from libmem's kmalloc, whose pages come from the page allocator.
+ */
+#include <string.h>
+#include <arch/mmu.h>
+#include <boot/bootinfo.h>
+#include <kernel/kmem.h>
+#include <kernel/panic.h>
+#include <libmem/kmalloc.h>
+#include <libmem/page_alloc.h>
+#include <loader/image_format.h>
+
+#define RAM_PAGES (BOARD_RAM_SIZE / PAGE_SIZE)
+
+static struct page_alloc pages;
+static uint32_t page_bitmap[(RAM_PAGES + 31) / 32];
+static struct kmalloc objects;
+extern uint8_t __kernel_start[], __kernel_end[];
+
+static void reserve(uint32_t addr, uint32_t size, const char *what)
+{
+	uint32_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	uint32_t end = ALIGN_UP(addr + size, PAGE_SIZE);
+
+	if (page_alloc_reserve(&pages, start, end - start) != 0)
+		panic("cannot reserve %s at 0x%08x..0x%08x", what,
+		      (unsigned)start, (unsigned)end);
+}
+
+static void *get_object_page(void *ctx)
+{
+	(void)ctx;
+	paddr_t p = kmem_alloc_pages(1, 1);
+	return p.pa ? phys_to_virt(p) : NULL;
+}
+
+static void put_object_page(void *ctx, void *page)
+{
+	(void)ctx;
+	kmem_free_pages(virt_to_phys(page), 1);
+}
+
+void kmem_init(const struct image_header *image,
+	       const struct bootinfo_header *bi)
+{
+	page_alloc_init(&pages, BOARD_RAM_BASE, RAM_PAGES, page_bitmap);
+	reserve(virt_to_phys(__kernel_start).pa,
+		(uint32_t)(__kernel_end - __kernel_start), "kernel");
+	reserve(image->image_base, image->image_size, "boot image");
+	const struct image_part *part = (const void *)((const uint8_t *)image +
+						       image->header_size);
+	for (unsigned i = 0; i < image->nr_parts; i++) {
+		/* kernel: reserved above; programs: inside their regions */
+		if (part[i].kind == IMAGE_PART_BOOTINFO)
+			reserve(part[i].load_addr, part[i].mem_size, part[i].name);
+	}
+	const struct bootinfo_container *c = (const void *)(bi + 1);
+	for (unsigned i = 0; i < bi->nr_containers; i++) {
+		for (unsigned r = 0; r < c[i].nr_regions; r++)
+			reserve(c[i].regions[r].phys, c[i].regions[r].size,
+				c[i].name);
+	}
+	kmalloc_init(&objects, get_object_page, put_object_page, NULL);
+}
+
+paddr_t kmem_alloc_pages(uint32_t nr_pages, uint32_t align_pages)
+{
+	paddr_t p = pa(page_alloc_pages(&pages, nr_pages, align_pages));
+
+	if (p.pa)
+		memset(phys_to_virt(p), 0, nr_pages * PAGE_SIZE);
+	return p;
+}
+
+void kmem_free_pages(paddr_t p, uint32_t nr_pages)
+{
+	BUG_ON(page_free_pages(&pages, p.pa, nr_pages) != 0,
+	       "freeing pages the kernel does not own");
+}
+
+uint32_t kmem_free_page_count(void)
+{
+	return page_alloc_free_count(&pages);
+}
+
+void *kmem_alloc(size_t size)
+{
+	void *obj = kmalloc(&objects, size);
+
+	if (obj)
+		memset(obj, 0, size);
+	return obj;
+}
+
+void kmem_free(void *obj)
+{
+	BUG_ON(kfree(&objects, obj) != 0, "freeing an object kmalloc does not own");
+}

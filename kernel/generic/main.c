@@ -1,0 +1,48 @@
+/*
+ * Kernel entry after the MMU is on: bring up memory, the platform and every
+ * container from the boot info, then enter user mode.
+ */
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <boot/bootinfo.h>
+#include <kernel/container.h>
+#include <kernel/exception.h>
+#include <kernel/kmem.h>
+#include <kernel/panic.h>
+#include <kernel/percpu.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+#include <loader/image_format.h>
+
+extern uint8_t exception_vectors[];
+
+#ifdef CONFIG_SELFTEST_PANIC
+/* A kernel data abort at a known unmapped address, to test the report. */
+static void selftest_panic(void)
+{
+	printk("kernel: self-test: faulting on purpose\n");
+	*(volatile uint32_t *)0x00000ff0u = 0xdead;
+}
+#endif
+
+void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys);
+void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
+{
+	const struct bootinfo_header *bi = phys_to_virt(pa(bootinfo_phys));
+	const struct image_header *image = phys_to_virt(pa(image_table_phys));
+
+	write_vbar((uint32_t)(uintptr_t)exception_vectors);
+	percpu_init();
+	arch_mmu_init();
+	platform_init();
+	printk("kernel: Tessera on %s, %u MiB RAM at 0x%08x\n", BOARD_NAME,
+	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
+	kmem_init(image, bi);
+	containers_create(bi);
+	printk("kernel: %u containers started, %u pages free\n",
+	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());
+#ifdef CONFIG_SELFTEST_PANIC
+	selftest_panic();
+#endif
+	arch_first_return_to_user();
+}

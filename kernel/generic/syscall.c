@@ -1,0 +1,87 @@
+/*
+ * System call dispatch and the calls of the walking skeleton. Each handler
+ * checks its arguments first and acts second; user pointers are read
+ * through copy_from_user only.
+ */
+#include <kernel/container.h>
+#include <kernel/percpu.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/space.h>
+#include <kernel/syscall.h>
+#include <kernel/thread.h>
+
+typedef int (*syscall_fn)(struct user_context *ctx);
+
+#define X_SYSCALL_ENTRY(name) [SYS_##name] = sys_##name,
+static const syscall_fn syscall_table[SYS_COUNT] = {
+	SYSCALL_LIST(X_SYSCALL_ENTRY)};
+#undef X_SYSCALL_ENTRY
+
+void syscall_entry(struct user_context *ctx)
+{
+	uint32_t nr = ctx_syscall_number(ctx);
+	int ret = nr < SYS_COUNT ? syscall_table[nr](ctx) : -E_NOSYS;
+
+	if (current_thread()) /* still alive */
+		ctx_set_result(ctx, 0, (uint32_t)ret);
+}
+
+int sys_console_write(struct user_context *ctx)
+{
+	uint32_t buf = ctx_arg(ctx, 0), len = ctx_arg(ctx, 1);
+	char tmp[CONSOLE_WRITE_MAX];
+
+	if (len > CONSOLE_WRITE_MAX)
+		return -E_INVAL;
+	if (copy_from_user(current_thread()->space, tmp, buf, len) != 0)
+		return -E_FAULT;
+	console_write(tmp, len);
+	return (int)len;
+}
+
+int sys_time(struct user_context *ctx)
+{
+	uint64_t t = sched_ticks();
+
+	ctx_set_result(ctx, 1, (uint32_t)t);
+	ctx_set_result(ctx, 2, (uint32_t)(t >> 32));
+	ctx_set_result(ctx, 3, platform_timer_hz());
+	return 0;
+}
+
+int sys_getid(struct user_context *ctx)
+{
+	struct thread *t = current_thread();
+
+	ctx_set_result(ctx, 1, t->tgid);
+	ctx_set_result(ctx, 2, t->container->id);
+	return (int)t->tid;
+}
+
+int sys_thread_control(struct user_context *ctx)
+{
+	switch (ctx_arg(ctx, 0)) {
+	case TC_EXIT:
+		thread_exit(current_thread(), (int)ctx_arg(ctx, 1));
+		return 0;
+	default:
+		return -E_INVAL;
+	}
+}
+
+/* Calls whose kernel half arrives with the kernel core (issue 3+). */
+#define NOT_YET(name)                                                          \
+	int sys_##name(struct user_context *ctx)                               \
+	{                                                                      \
+		(void)ctx;                                                     \
+		return -E_NOSYS;                                               \
+	}
+NOT_YET(ipc)
+NOT_YET(exchange_registers)
+NOT_YET(map)
+NOT_YET(unmap)
+NOT_YET(mutex_control)
+NOT_YET(cap_control)
+NOT_YET(irq_control)

@@ -1,0 +1,24 @@
+/* Containers as created from the boot info. */
+#ifndef KERNEL_CONTAINER_H
+#define KERNEL_CONTAINER_H
+
+#include <boot/bootinfo.h>
+#include <kernel/types.h>
+
+struct thread;
+
+struct container {
+	char name[BOOTINFO_NAME_LEN + 1];
+	uint32_t id;
+	struct thread *pager;
+	uint32_t live_threads;
+	int exit_code;
+};
+
+void containers_create(const struct bootinfo_header *bi);
+struct container *container_by_id(uint32_t id);
+/* The status the system ends with: the first non-zero container exit. */
+int containers_exit_status(void);
+void container_thread_exited(struct container *c, int code);
+
+#endif

@@ -1,0 +1,28 @@
+/* Exception causes, as passed by vectors.S, and their handlers. */
+#ifndef KERNEL_EXCEPTION_H
+#define KERNEL_EXCEPTION_H
+
+enum exception_cause {
+	EXC_UNDEF = 1,
+	EXC_SVC = 2,
+	EXC_PABT = 3,
+	EXC_DABT = 4,
+	EXC_IRQ = 5,
+	EXC_FIQ = 6,
+	EXC_RESERVED = 7,
+};
+
+#ifndef __ASSEMBLER__
+#include <arch/context.h>
+
+const char *exception_name(unsigned cause);
+void syscall_entry(struct user_context *frame);
+void irq_entry(struct user_context *frame);
+void user_exception_entry(struct user_context *frame, unsigned cause);
+void kernel_fault(struct user_context *frame, unsigned cause)
+	__attribute__((noreturn));
+struct user_context *kernel_exit(void);
+void arch_first_return_to_user(void) __attribute__((noreturn));
+#endif
+
+#endif

@@ -1,0 +1,22 @@
+/* Address spaces: page tables + ASID, shared by the threads in them. */
+#ifndef KERNEL_SPACE_H
+#define KERNEL_SPACE_H
+
+#include <arch/mmu.h>
+
+struct space {
+	struct arch_space arch;
+	uint32_t refcount; /* threads using it */
+};
+
+struct space *space_create(void);
+void space_get(struct space *s);
+void space_put(struct space *s);
+int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
+		    unsigned attrs);
+/* Copy len bytes from user address uaddr of s; -E_FAULT if any byte is not
+ * mapped readable (user pointers are never dereferenced directly). */
+int copy_from_user(const struct space *s, void *dst, uint32_t uaddr,
+		   size_t len);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * The boot loader: check the image table, unpack and verify every part, and
+ * jump to the kernel with the boot-info and image-table addresses. A bad
+ * image is refused with the name of the bad part; nothing of it is started
+ * (the kernel part is only entered once every part has been verified).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <arch/poweroff.h>
+#include <generated/board.h>
+#include <loader/image_format.h>
+#include <loader/image_table.h>
+#include <loader/lz4frame.h>
+#include <platform/pl011.h>
+
+/* Exit status of a refused image (kernel panics use 3). */
+#define LOADER_REFUSED_STATUS 2
+
+uint8_t loader_stack[4096] __attribute__((aligned(8)));
+extern uint8_t loader_stack_top[];
+__asm__(".global loader_stack_top\n"
+	".set loader_stack_top, loader_stack + 4096");
+extern uint8_t __image_table[];
+
+typedef void (*kernel_entry_fn)(uint32_t bootinfo, uint32_t table);
+
+void loader_main(void);
+
+static void uart_putc(void *ctx, char c)
+{
+	(void)ctx;
+	if (c == '\n')
+		pl011_putc('\r');
+	pl011_putc(c);
+}
+
+static void print(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vcbprintf(uart_putc, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((noreturn))
+refuse(const void *image, const struct image_fault *f)
+{
+	if (f->part < 0) {
+		print("loader: image refused: image table: %s\n",
+		      image_strerror(f->code));
+	} else {
+		const struct image_part *p = image_part(image, (unsigned)f->part);
+		print("loader: image refused: part %d '%.*s': %s%s%s\n", f->part,
+		      (int)IMAGE_NAME_LEN, p->name, image_strerror(f->code),
+		      f->code == IMAGE_ERR_FRAME ? ": " : "",
+		      f->code == IMAGE_ERR_FRAME ? lz4f_strerror(f->detail) : "");
+	}
+	print("loader: nothing started\n");
+	arch_poweroff(LOADER_REFUSED_STATUS);
+	for (;;)
+		;
+}
+
+void loader_main(void)
+{
+	const uint8_t *image = (const uint8_t *)BOARD_IMAGE_BASE;
+	uint32_t avail = BOARD_RAM_BASE + BOARD_RAM_SIZE - BOARD_IMAGE_BASE;
+	struct image_fault fault;
+
+	pl011_init((void *)BOARD_UART_PL011);
+	print("loader: image at 0x%08x, table at 0x%08x\n",
+	      (unsigned)BOARD_IMAGE_BASE, (unsigned)(uintptr_t)__image_table);
+	if (image_check(image, avail, BOARD_RAM_BASE, BOARD_RAM_SIZE, &fault))
+		refuse(image, &fault);
+	const struct image_header *h = (const void *)__image_table;
+	for (unsigned i = 0; i < h->nr_parts; i++) {
+		const struct image_part *p = image_part(image, i);
+		if (image_unpack_part(image, i, (void *)(uintptr_t)p->load_addr,
+				      &fault))
+			refuse(image, &fault);
+#ifdef CONFIG_LOADER_VERBOSE
+		print("loader: part %u '%.*s': %u bytes at 0x%08x, checksum ok\n",
+		      i, (int)IMAGE_NAME_LEN, p->name, (unsigned)p->raw_size,
+		      (unsigned)p->load_addr);
+#endif
+	}
+	const struct image_part *kernel = image_part(image, h->kernel_part);
+	const struct image_part *bootinfo = image_part(image, h->bootinfo_part);
+	print("loader: starting kernel at 0x%08x\n", (unsigned)kernel->entry);
+	((kernel_entry_fn)(uintptr_t)kernel->entry)(bootinfo->load_addr,
+						   (uint32_t)(uintptr_t)h);
+	for (;;)
+		;
+}

@@ -1,0 +1,1 @@
+"""Helpers for the SCons build (SConstruct imports these)."""

@@ -1,0 +1,52 @@
+"""Board descriptions: kernel/platform/<board>/board.toml.
+
+One source for a board's memory map and QEMU command line; the build turns
+it into generated/board.h for C and assembly.
+"""
+import os
+import tomllib
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class BoardError(Exception):
+    pass
+
+
+def board_path(name):
+    return os.path.join(TOP, 'kernel', 'platform', name, 'board.toml')
+
+
+def load(name):
+    path = board_path(name)
+    try:
+        with open(path, 'rb') as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise BoardError(f'{path}: no such board description '
+                         f'(CONFIG_BOARD="{name}")') from None
+    except tomllib.TOMLDecodeError as e:
+        raise BoardError(f'{path}: {e}') from None
+    for section, keys in (('board', ('name', 'cpu')),
+                          ('memory', ('ram_base', 'ram_size', 'kernel_phys',
+                                      'kernel_virt', 'kernel_reserve',
+                                      'image_base')),
+                          ('qemu', ('binary', 'args'))):
+        for key in keys:
+            if key not in data.get(section, {}):
+                raise BoardError(f'{path}: missing key {section}.{key}')
+    return data
+
+
+def c_header(board):
+    """The generated/board.h text for a loaded board description."""
+    lines = ['/* Generated from board.toml by tools/board.py: do not edit. */',
+             '#ifndef GENERATED_BOARD_H', '#define GENERATED_BOARD_H',
+             f'#define BOARD_NAME "{board["board"]["name"]}"']
+    for section in ('memory', 'devices'):
+        for key, value in board.get(section, {}).items():
+            lines.append(f'#define BOARD_{key.upper()} 0x{value:08x}'
+                         if isinstance(value, int) and value > 255 else
+                         f'#define BOARD_{key.upper()} {value}')
+    lines.append('#endif')
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,38 @@
+"""Python mirror of loader/include/loader/image_format.h and
+kernel/include/boot/bootinfo.h (tools/tests/test_formats.py checks the C
+and Python layouts agree)."""
+import struct
+
+IMAGE_MAGIC = 0x41525354
+IMAGE_END_MAGIC = 0x444e4554
+IMAGE_VERSION = 1
+IMAGE_MAX_PARTS = 64
+IMAGE_NAME_LEN = 24
+
+PART_KERNEL = 1
+PART_BOOTINFO = 2
+PART_CONTAINER = 3
+PART_KIND_NAMES = {PART_KERNEL: 'kernel', PART_BOOTINFO: 'bootinfo',
+                   PART_CONTAINER: 'container'}
+
+# magic, version, header_size, part_size, nr_parts, image_base, table_offset,
+# image_size, kernel_part, bootinfo_part, header_checksum
+HEADER = struct.Struct('<IHHHHIIIIII')
+# kind, name, load_addr, entry, mem_size, raw_size, frame_offset, frame_size,
+# checksum
+PART = struct.Struct(f'<I{IMAGE_NAME_LEN}s7I')
+END = struct.Struct('<II')
+
+BOOTINFO_MAGIC = 0x464e4942
+BOOTINFO_VERSION = 1
+BOOTINFO_NAME_LEN = 16
+BOOTINFO_MAX_REGIONS = 8
+BI_REGION_PROGRAM = 1
+BI_REGION_READ, BI_REGION_WRITE, BI_REGION_EXEC = 1, 2, 4
+BI_HEADER = struct.Struct('<8I')
+BI_REGION = struct.Struct('<5I')
+BI_CONTAINER = struct.Struct(f'<{BOOTINFO_NAME_LEN}s5I')
+BI_CONTAINER_SIZE = BI_CONTAINER.size + BOOTINFO_MAX_REGIONS * BI_REGION.size
+
+assert HEADER.size == 36 and PART.size == 56 and END.size == 8
+assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 196

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Image inspector: list and verify the parts of a packed image.bin.
+
+Usage: inspect_image.py [--board NAME] image.bin
+Prints the table and, for every part, whether its lz4 frame decodes to
+raw_size bytes with the recorded checksum. Exit status 1 if anything is bad;
+each problem names the part, as the target loader does.
+"""
+import argparse
+import os
+import struct
+import sys
+
+import lz4.frame
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import image_format as fmt  # noqa: E402
+from xxh32 import xxh32  # noqa: E402
+
+
+class ImageError(Exception):
+    pass
+
+
+class Image:
+    """A parsed image.bin (starting at the loader, i.e. image_base)."""
+
+    def __init__(self, blob, table_offset):
+        self.blob = blob
+        self.table_offset = table_offset
+        if table_offset + fmt.HEADER.size > len(blob):
+            raise ImageError('image table: truncated')
+        h = fmt.HEADER.unpack_from(blob, table_offset)
+        (self.magic, self.version, self.header_size, self.part_size,
+         self.nr_parts, self.image_base, self.hdr_table_offset,
+         self.image_size, self.kernel_part, self.bootinfo_part,
+         self.header_checksum) = h
+        if self.magic != fmt.IMAGE_MAGIC:
+            raise ImageError('image table: bad magic')
+        self.parts = []
+        for i in range(self.nr_parts):
+            off = table_offset + fmt.HEADER.size + i * fmt.PART.size
+            (kind, name, load, entry, mem, raw, foff, fsize,
+             csum) = fmt.PART.unpack_from(blob, off)
+            self.parts.append(dict(
+                index=i, kind=kind, name=name.rstrip(b'\0').decode(
+                    errors='replace'),
+                load_addr=load, entry=entry, mem_size=mem, raw_size=raw,
+                frame_offset=foff, frame_size=fsize, checksum=csum,
+                entry_offset=off, file_offset=table_offset + foff))
+
+    def table_bytes(self):
+        end = (self.table_offset + fmt.HEADER.size +
+               self.nr_parts * fmt.PART.size)
+        return self.blob[self.table_offset:end]
+
+    def check(self):
+        """Problems found, each naming the table or a part."""
+        problems = []
+        table = bytearray(self.table_bytes())
+        struct.pack_into('<I', table, fmt.HEADER.size - 4, 0)
+        if xxh32(bytes(table)) != self.header_checksum:
+            problems.append('image table: header checksum mismatch')
+        end = self.image_size - fmt.END.size
+        if (len(self.blob) < self.image_size or
+                fmt.END.unpack_from(self.blob, end) !=
+                (fmt.IMAGE_END_MAGIC, self.image_size)):
+            problems.append('image table: truncated (end marker missing)')
+        for p in self.parts:
+            frame = self.blob[p['file_offset']:p['file_offset'] +
+                              p['frame_size']]
+            try:
+                data = lz4.frame.decompress(frame)
+            except RuntimeError as e:
+                problems.append(f"part {p['index']} '{p['name']}': lz4 frame:"
+                                f" {e}")
+                continue
+            if len(data) != p['raw_size'] or xxh32_fast(data) != p['checksum']:
+                problems.append(f"part {p['index']} '{p['name']}': content "
+                                'checksum mismatch')
+        return problems
+
+
+def xxh32_fast(data):
+    """xxh32 of data, via a fresh lz4 frame's content checksum (fast)."""
+    frame = lz4.frame.compress(data, content_checksum=True)
+    return struct.unpack('<I', frame[-4:])[0]
+
+
+def find_table(blob):
+    """The table offset: the first page boundary holding the image magic."""
+    for off in range(0, len(blob) - 4, 4096):
+        if struct.unpack_from('<I', blob, off)[0] == fmt.IMAGE_MAGIC:
+            return off
+    raise ImageError('image table: not found (no magic on a page boundary)')
+
+
+def load(path):
+    with open(path, 'rb') as f:
+        blob = f.read()
+    return Image(blob, find_table(blob))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('image')
+    args = ap.parse_args(argv)
+    try:
+        img = load(args.image)
+    except (ImageError, OSError) as e:
+        print(f'inspect: {args.image}: {e}', file=sys.stderr)
+        return 1
+    print(f'image {args.image}: version {img.version}, base '
+          f'0x{img.image_base:08x}, table at +0x{img.table_offset:x}, '
+          f'{img.image_size} bytes, {img.nr_parts} parts')
+    print(f'  {"#":>2} {"kind":<9} {"name":<16} {"load":>10} {"entry":>10} '
+          f'{"raw":>9} {"frame":>9} {"checksum":>10}')
+    for p in img.parts:
+        print(f"  {p['index']:>2} {fmt.PART_KIND_NAMES.get(p['kind'], '?'):<9}"
+              f" {p['name']:<16} 0x{p['load_addr']:08x} 0x{p['entry']:08x} "
+              f"{p['raw_size']:>9} {p['frame_size']:>9} 0x{p['checksum']:08x}")
+    problems = img.check()
+    for p in problems:
+        print(f'inspect: {p}', file=sys.stderr)
+    print('image ok' if not problems else f'{len(problems)} problem(s)')
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

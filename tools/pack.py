@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""Pack loader, kernel, boot info and container programs into one image.
+
+image.bin = loader | zero fill to the table | table | lz4 frames | end marker
+image.elf = the same bytes as one loadable segment, for QEMU's -kernel.
+Each part is an lz4 frame with a content checksum; the table records every
+part's destination, sizes and xxh32 checksum (see image_format.h).
+"""
+import argparse
+import os
+import struct
+import sys
+
+import lz4.frame
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import board as boardmod  # noqa: E402
+import elf  # noqa: E402
+import image_format as fmt  # noqa: E402
+import manifest as manifestmod  # noqa: E402
+from xxh32 import xxh32  # noqa: E402
+
+
+class PackError(Exception):
+    pass
+
+
+def compress(data):
+    return lz4.frame.compress(data, content_checksum=True, store_size=True,
+                              block_size=lz4.frame.BLOCKSIZE_MAX4MB,
+                              compression_level=lz4.frame.COMPRESSIONLEVEL_MINHC)
+
+
+class Part:
+    def __init__(self, kind, name, load_addr, entry, data, mem_size):
+        if len(name.encode()) >= fmt.IMAGE_NAME_LEN:
+            raise PackError(f'part name "{name}" is too long')
+        self.kind, self.name, self.load_addr, self.entry = (kind, name,
+                                                            load_addr, entry)
+        self.data, self.mem_size = data, max(mem_size, len(data))
+        self.frame = compress(data)
+        # the frame ends with the xxh32 of the content: the part's checksum
+        self.checksum = struct.unpack('<I', self.frame[-4:])[0]
+
+
+def bootinfo_blob(manifest, program_parts, programs):
+    """The BOOTINFO part: one descriptor per container."""
+    out = bytearray(fmt.BI_HEADER.pack(
+        fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION,
+        fmt.BI_HEADER.size + len(manifest.containers) * fmt.BI_CONTAINER_SIZE,
+        len(manifest.containers), fmt.BI_CONTAINER_SIZE, 0, 0, 0))
+    for c in manifest.containers:
+        prog = programs[c.name]
+        out += fmt.BI_CONTAINER.pack(c.name.encode(), program_parts[c.name],
+                                     prog.entry, c.stack_top, c.priority, 1)
+        regions = [fmt.BI_REGION.pack(
+            fmt.BI_REGION_PROGRAM, c.phys, c.virt, c.size,
+            fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC)]
+        regions += [b'\0' * fmt.BI_REGION.size] * (fmt.BOOTINFO_MAX_REGIONS -
+                                                   len(regions))
+        out += b''.join(regions)
+    return bytes(out)
+
+
+def container_part(c, program):
+    base, data, span = program.flat_image(use_paddr=False)
+    if base != c.virt:
+        raise PackError(f'container "{c.name}": program {program.path} is '
+                        f'linked at 0x{base:x}, manifest says 0x{c.virt:x}')
+    if span > c.size - c.stack:
+        raise PackError(f'container "{c.name}": program needs 0x{span:x} '
+                        f'bytes, region has 0x{c.size - c.stack:x} besides '
+                        f'the stack')
+    return Part(fmt.PART_CONTAINER, c.name, c.phys, program.entry, data, span)
+
+
+def kernel_part(kernel, board):
+    base, data, span = kernel.flat_image(use_paddr=True)
+    mem = board['memory']
+    if base != mem['kernel_phys']:
+        raise PackError(f'kernel is loaded at 0x{base:x}, board says '
+                        f'0x{mem["kernel_phys"]:x}')
+    if span > mem['kernel_reserve']:
+        raise PackError(f'kernel takes 0x{span:x} bytes, board reserves '
+                        f'0x{mem["kernel_reserve"]:x}')
+    entry = kernel.entry - mem['kernel_virt'] + mem['kernel_phys']
+    return Part(fmt.PART_KERNEL, 'kernel', base, entry, data, span)
+
+
+def layout(loader, parts, board):
+    """The image bytes: loader, table, frames, end marker."""
+    image_base = board['memory']['image_base']
+    lbase, ldata, _ = loader.flat_image(use_paddr=True)
+    if lbase != image_base:
+        raise PackError(f'loader linked at 0x{lbase:x}, board image_base is '
+                        f'0x{image_base:x}')
+    table_offset = loader.symbol('__image_table') - image_base
+    table_size = fmt.HEADER.size + len(parts) * fmt.PART.size
+    offset = (table_size + 3) & ~3
+    entries, frames = [], bytearray()
+    for p in parts:
+        entries.append([p.kind, p.name.encode(), p.load_addr, p.entry,
+                        p.mem_size, len(p.data), offset + len(frames),
+                        len(p.frame), p.checksum])
+        frames += p.frame + b'\0' * (-len(p.frame) % 4)
+    image_size = table_offset + offset + len(frames) + fmt.END.size
+    kinds = [p.kind for p in parts]
+    header = [fmt.IMAGE_MAGIC, fmt.IMAGE_VERSION, fmt.HEADER.size,
+              fmt.PART.size, len(parts), image_base, table_offset, image_size,
+              kinds.index(fmt.PART_KERNEL), kinds.index(fmt.PART_BOOTINFO), 0]
+    table = fmt.HEADER.pack(*header) + b''.join(fmt.PART.pack(*e)
+                                                for e in entries)
+    header[-1] = xxh32(table)
+    table = fmt.HEADER.pack(*header) + table[fmt.HEADER.size:]
+    blob = bytearray(ldata)
+    blob += b'\0' * (table_offset - len(blob))
+    blob += table + b'\0' * (offset - len(table)) + frames
+    blob += fmt.END.pack(fmt.IMAGE_END_MAGIC, image_size)
+    ram_end = board['memory']['ram_base'] + board['memory']['ram_size']
+    if image_base + len(blob) > ram_end:
+        raise PackError(f'image of {len(blob)} bytes does not fit in RAM '
+                        f'above 0x{image_base:x}')
+    return bytes(blob)
+
+
+def pack(args):
+    board = boardmod.load(args.board)
+    man = manifestmod.load(args.manifest, board)
+    programs = dict(args.container)
+    missing = [c.name for c in man.containers if c.name not in programs]
+    if missing:
+        raise PackError(f'no program ELF given for {", ".join(missing)}')
+    programs = {name: elf.Elf(path) for name, path in programs.items()}
+    # part order: kernel, bootinfo, then one program per container
+    program_parts = {c.name: 2 + i for i, c in enumerate(man.containers)}
+    parts = [kernel_part(elf.Elf(args.kernel), board), None]
+    parts += [container_part(c, programs[c.name]) for c in man.containers]
+    bi = bootinfo_blob(man, program_parts, programs)
+    bi_addr = board['memory']['kernel_phys'] + board['memory']['kernel_reserve']
+    bi_addr -= (len(bi) + 0xfff) & ~0xfff
+    parts[1] = Part(fmt.PART_BOOTINFO, 'bootinfo', bi_addr, 0, bi, len(bi))
+    blob = layout(elf.Elf(args.loader), parts, board)
+    with open(args.bin, 'wb') as f:
+        f.write(blob)
+    elf.write_flat_elf(args.elf, board['memory']['image_base'], blob,
+                       board['memory']['image_base'])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--board', required=True)
+    ap.add_argument('--manifest', required=True)
+    ap.add_argument('--loader', required=True)
+    ap.add_argument('--kernel', required=True)
+    ap.add_argument('--container', nargs=2, action='append', default=[],
+                    metavar=('NAME', 'ELF'))
+    ap.add_argument('--bin', required=True)
+    ap.add_argument('--elf', required=True)
+    args = ap.parse_args(argv)
+    try:
+        pack(args)
+    except (PackError, manifestmod.ManifestError, boardmod.BoardError,
+            elf.ElfError, OSError) as e:
+        print(f'pack: error: {e}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

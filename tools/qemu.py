@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""QEMU and GDB launchers for a built image.
+
+As a module (used by SConstruct and the test harness): boot(), command(),
+print_gdb_line(). As a script: qemu.py [--debug] [--timeout S] <board> <image>.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import board as boardmod  # noqa: E402
+
+GDB_PORT = 1234
+TIMEOUT_STATUS = 124  # as timeout(1) reports it
+
+
+def command(board, image, debug=False, extra=()):
+    q = board['qemu']
+    cmd = [q['binary']] + list(q['args']) + ['-semihosting', '-kernel', image]
+    if debug:
+        cmd += ['-S', '-gdb', f'tcp::{GDB_PORT}']
+    return cmd + list(extra)
+
+
+def boot(board, image, debug=False, timeout=60, extra=()):
+    """Boot image; returns the system's exit status (124 on timeout)."""
+    cmd = command(board, image, debug, extra)
+    try:
+        return subprocess.call(cmd, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        print(f'qemu: no exit after {timeout} s, stopped', file=sys.stderr)
+        return TIMEOUT_STATUS
+
+
+def gdb_line(kernel, loader, containers):
+    """One gdb-multiarch command with kernel, loader and container symbols."""
+    parts = ['gdb-multiarch', '-q', kernel, '-ex',
+             f"'target remote :{GDB_PORT}'",
+             '-ex', f"'add-symbol-file {loader}'"]
+    for name, path in sorted(containers.items()):
+        parts += ['-ex', f"'add-symbol-file {path}'"]
+    return ' '.join(parts)
+
+
+def print_gdb_line(board, kernel, loader, containers):
+    print('QEMU is waiting for GDB. In another terminal, attach with:\n  ' +
+          gdb_line(kernel, loader, containers) +
+          '\n(the loader runs first at its physical address, then the kernel;'
+          ' quit QEMU with Ctrl-C here)', flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description='boot an image in QEMU')
+    ap.add_argument('--debug', action='store_true')
+    ap.add_argument('--timeout', type=int, default=60)
+    ap.add_argument('board')
+    ap.add_argument('image')
+    args = ap.parse_args(argv)
+    board = boardmod.load(args.board)
+    return boot(board, args.image, args.debug,
+                None if args.debug else args.timeout)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
