@@ -1,0 +1,46 @@
+"""Runs every host unit test program (cmocka) built by 'scons host-tests'."""
+import glob
+import os
+import subprocess
+
+import pytest
+
+import harness
+from conftest import TOP
+
+HOST_BUILD = os.path.join(TOP, 'build', 'test', 'host')
+
+
+def build_host_tests():
+    r = harness.scons(f'O={HOST_BUILD}', 'host-tests')
+    assert r.returncode == 0, r.stdout
+    return sorted(glob.glob(os.path.join(HOST_BUILD, 'host', 'tests', '*')))
+
+
+def sources():
+    return sorted(os.path.splitext(os.path.basename(p))[0]
+                  for d in ('libc', 'libmem', 'loader')
+                  for p in glob.glob(os.path.join(TOP, d, 'tests', 'test_*.c')))
+
+
+@pytest.fixture(scope='module')
+def programs():
+    return {os.path.basename(p): p for p in build_host_tests()}
+
+
+def test_every_test_source_builds(programs):
+    built = sorted(p.split('_', 1)[1] for p in programs)
+    assert built == sources()
+
+
+@pytest.mark.parametrize('name', [f'{d}_{s}' for d in ('libc', 'libmem',
+                                                         'loader')
+                                  for s in sources()
+                                  if os.path.exists(os.path.join(
+                                      TOP, d, 'tests', s + '.c'))])
+def test_host_unit(programs, name):
+    r = subprocess.run([programs[name]], cwd=TOP, capture_output=True,
+                       text=True, timeout=300)
+    print(r.stdout[-3000:])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert '[  PASSED  ]' in r.stdout
