@@ -52,35 +52,46 @@ static inline uint32_t round32(uint32_t acc, uint32_t lane)
 	return acc * PRIME1;
 }
 
-/* Always inlined with a constant 'aligned', giving two specialised copies. */
+/* Four independent lanes over each whole 16-byte stripe of p[0..len). */
+static inline __attribute__((always_inline)) const uint8_t *
+stripes(uint32_t v[4], const uint8_t *p, size_t len, int aligned)
+{
+	uint32_t v1 = v[0], v2 = v[1], v3 = v[2], v4 = v[3];
+	const uint8_t *end = p + (len & ~(size_t)15);
+
+	while (p != end) {
+		v1 = round32(v1, read_le32(p, aligned));
+		v2 = round32(v2, read_le32(p + 4, aligned));
+		v3 = round32(v3, read_le32(p + 8, aligned));
+		v4 = round32(v4, read_le32(p + 12, aligned));
+		p += 16;
+	}
+	v[0] = v1;
+	v[1] = v2;
+	v[2] = v3;
+	v[3] = v4;
+	return p;
+}
+
+static inline void lanes_init(uint32_t v[4], uint32_t seed)
+{
+	v[0] = seed + PRIME1 + PRIME2;
+	v[1] = seed + PRIME2;
+	v[2] = seed;
+	v[3] = seed - PRIME1;
+}
+
+static inline uint32_t lanes_merge(const uint32_t v[4])
+{
+	return rotl32(v[0], 1) + rotl32(v[1], 7) + rotl32(v[2], 12) +
+	       rotl32(v[3], 18);
+}
+
+/* Mix in the (< 16) bytes after the last stripe, then avalanche. */
 static inline __attribute__((always_inline)) uint32_t
-xxh32_body(const uint8_t *p, size_t len, uint32_t seed, int aligned)
+finish(uint32_t h, const uint8_t *p, size_t len, int aligned)
 {
 	const uint8_t *end = p + len;
-	uint32_t h;
-
-	if (len >= 16) {
-		/* Four independent lanes over each 16-byte stripe. */
-		uint32_t v1 = seed + PRIME1 + PRIME2;
-		uint32_t v2 = seed + PRIME2;
-		uint32_t v3 = seed;
-		uint32_t v4 = seed - PRIME1;
-
-		do {
-			v1 = round32(v1, read_le32(p, aligned));
-			v2 = round32(v2, read_le32(p + 4, aligned));
-			v3 = round32(v3, read_le32(p + 8, aligned));
-			v4 = round32(v4, read_le32(p + 12, aligned));
-			p += 16;
-		} while ((size_t)(end - p) >= 16);
-		h = rotl32(v1, 1) + rotl32(v2, 7) + rotl32(v3, 12) +
-		    rotl32(v4, 18);
-	} else {
-		h = seed + PRIME5;
-	}
-
-	/* The length is mixed in modulo 2^32, as the reference does. */
-	h += (uint32_t)len;
 
 	while ((size_t)(end - p) >= 4) {
 		h += read_le32(p, aligned) * PRIME3;
@@ -93,13 +104,30 @@ xxh32_body(const uint8_t *p, size_t len, uint32_t seed, int aligned)
 		p++;
 	}
 
-	/* Final avalanche. */
 	h ^= h >> 15;
 	h *= PRIME2;
 	h ^= h >> 13;
 	h *= PRIME3;
 	h ^= h >> 16;
 	return h;
+}
+
+/* Always inlined with a constant 'aligned', giving two specialised copies. */
+static inline __attribute__((always_inline)) uint32_t
+xxh32_body(const uint8_t *p, size_t len, uint32_t seed, int aligned)
+{
+	uint32_t v[4], h;
+
+	if (len >= 16) {
+		lanes_init(v, seed);
+		p = stripes(v, p, len, aligned);
+		h = lanes_merge(v);
+	} else {
+		h = seed + PRIME5;
+	}
+	/* The length is mixed in modulo 2^32, as the reference does. */
+	h += (uint32_t)len;
+	return finish(h, p, len & 15, aligned);
 }
 
 uint32_t xxh32(const void *data, size_t len, uint32_t seed)
@@ -109,4 +137,55 @@ uint32_t xxh32(const void *data, size_t len, uint32_t seed)
 	if (((uintptr_t)p & 3) == 0)
 		return xxh32_body(p, len, seed, 1);
 	return xxh32_body(p, len, seed, 0);
+}
+
+void xxh32_init(struct xxh32_state *st, uint32_t seed)
+{
+	lanes_init(st->v, seed);
+	st->seed = seed;
+	st->total = 0;
+	st->buf_len = 0;
+	st->large = false;
+}
+
+void xxh32_update(struct xxh32_state *st, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	st->total += (uint32_t)len;
+	/* Once 16 bytes are in, the digest merges the lanes (even if the
+	 * 32-bit total later wraps). */
+	st->large |= len >= 16 || st->total >= 16;
+
+	/* Top up a partial stripe first. */
+	if (st->buf_len) {
+		while (len && st->buf_len < 16) {
+			st->buf[st->buf_len++] = *p++;
+			len--;
+		}
+		if (st->buf_len < 16)
+			return;
+		stripes(st->v, st->buf, 16, 0);
+		st->buf_len = 0;
+	}
+
+	if (((uintptr_t)p & 3) == 0)
+		p = stripes(st->v, p, len, 1);
+	else
+		p = stripes(st->v, p, len, 0);
+
+	for (len &= 15; len; len--)
+		st->buf[st->buf_len++] = *p++;
+}
+
+uint32_t xxh32_digest(const struct xxh32_state *st)
+{
+	uint32_t h;
+
+	if (st->large)
+		h = lanes_merge(st->v);
+	else
+		h = st->seed + PRIME5;
+	h += st->total;
+	return finish(h, st->buf, st->buf_len, 0);
 }

@@ -102,6 +102,50 @@ static void test_reads_only_len(void **state)
 	assert_int_not_equal(xxh32(a, 18, 0), xxh32(b, 18, 0));
 }
 
+/* Fed in pieces of every size pattern, the stream hash equals the one-shot. */
+static void test_streaming(void **state)
+{
+	static const size_t steps[] = {1, 3, 4, 15, 16, 17, 100, 1024};
+
+	(void)state;
+	for (size_t len = 0; len <= 300; len += 1 + len / 16) {
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			struct xxh32_state st;
+			size_t done = 0, step = steps[k];
+
+			xxh32_init(&st, SEED_PRIME);
+			while (done < len) {
+				size_t n =
+				    len - done < step ? len - done : step;
+
+				xxh32_update(&st, pattern + done, n);
+				done += n;
+				/* vary the piece size as we go */
+				step = step % 7 + 1 + (step > 16 ? 16 : 0);
+			}
+			assert_int_equal(xxh32_digest(&st),
+					 xxh32(pattern, len, SEED_PRIME));
+		}
+	}
+}
+
+static void test_streaming_vectors(void **state)
+{
+	struct xxh32_state st;
+
+	(void)state;
+	xxh32_init(&st, 0);
+	assert_int_equal(xxh32_digest(&st), 0x02CC5D05u);
+	xxh32_update(&st, pattern, 0);
+	assert_int_equal(xxh32_digest(&st), 0x02CC5D05u);
+	xxh32_update(&st, pattern, 7);
+	xxh32_update(&st, pattern + 7, 993);
+	assert_int_equal(xxh32_digest(&st), 0x345431a8u);
+	/* digest does not disturb the state */
+	xxh32_update(&st, pattern + 1000, 24);
+	assert_int_equal(xxh32_digest(&st), 0xe32e3944u);
+}
+
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -161,6 +205,8 @@ int main(void)
 	    cmocka_unit_test(test_unaligned),
 	    cmocka_unit_test(test_reads_only_len),
 	    cmocka_unit_test(test_against_lz4_tool),
+	    cmocka_unit_test(test_streaming),
+	    cmocka_unit_test(test_streaming_vectors),
 	};
 
 	fill_pattern();
