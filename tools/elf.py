@@ -57,7 +57,8 @@ class Elf:
         segs = self.segments()
         addr = (lambda s: s.paddr) if use_paddr else (lambda s: s.vaddr)
         base = min(addr(s) for s in segs)
-        end_file = max(addr(s) + len(s.data) for s in segs)
+        end_file = max([addr(s) + len(s.data) for s in segs if s.data] or
+                       [base])
         end_mem = max(addr(s) + s.memsz for s in segs)
         buf = bytearray(end_file - base)
         for s in segs:
