@@ -20,8 +20,11 @@ extern uint8_t exception_vectors[];
 /* A kernel data abort at a known unmapped address, to test the report. */
 static void selftest_panic(void)
 {
+	uintptr_t addr = 0x00000ff0u;
+
 	printk("kernel: self-test: faulting on purpose\n");
-	*(volatile uint32_t *)0x00000ff0u = 0xdead;
+	__asm__("" : "+r"(addr)); /* hide the constant from the optimiser */
+	*(volatile uint32_t *)addr = 0xdead;
 }
 #endif
 

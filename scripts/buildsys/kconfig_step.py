@@ -31,8 +31,10 @@ def _kconfig():
     old = os.getcwd()
     os.chdir(TOP)
     try:
-        return kconfiglib.Kconfig('Kconfig', warn_to_stderr=False,
-                                  suppress_traceback=True)
+        kconf = kconfiglib.Kconfig('Kconfig', warn_to_stderr=False,
+                                   suppress_traceback=True)
+        kconf.warn_assign_undef = True
+        return kconf
     except kconfiglib.KconfigError as e:
         raise ConfigError(str(e)) from None
     finally:
@@ -97,6 +99,7 @@ def load(config_path, include_dir):
     Returns {symbol name: value string} for the build to read.
     """
     if not os.path.exists(config_path):
+        os.makedirs(os.path.dirname(config_path) or '.', exist_ok=True)
         print(f'config: {config_path} absent, using configs/'
               f'{DEFAULT_DEFCONFIG}')
         apply_defconfig(DEFAULT_DEFCONFIG, config_path)
