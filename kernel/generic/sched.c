@@ -16,15 +16,21 @@
 #define TIMESLICE_TICKS 5
 
 static struct thread *rq_head, *rq_tail;
+
+static struct thread *next_of(struct thread *t)
+{
+	return t->sched.next ? container_of(t->sched.next, struct thread, sched)
+			     : NULL;
+}
 static uint64_t ticks;
 static bool need_resched;
 
 void sched_enqueue(struct thread *t)
 {
-	t->rq_next = NULL;
-	t->ticks_left = TIMESLICE_TICKS;
+	t->sched.next = NULL;
+	t->sched.ticks_left = TIMESLICE_TICKS;
 	if (rq_tail)
-		rq_tail->rq_next = t;
+		rq_tail->sched.next = &t->sched;
 	else
 		rq_head = t;
 	rq_tail = t;
@@ -32,17 +38,20 @@ void sched_enqueue(struct thread *t)
 
 void sched_dequeue(struct thread *t)
 {
-	struct thread **link = &rq_head, *prev = NULL;
+	struct thread *prev = NULL, *cur = rq_head;
 
-	while (*link && *link != t) {
-		prev = *link;
-		link = &(*link)->rq_next;
+	while (cur && cur != t) {
+		prev = cur;
+		cur = next_of(cur);
 	}
-	BUG_ON(!*link, "dequeue of a thread not on the run queue");
-	*link = t->rq_next;
+	BUG_ON(!cur, "dequeue of a thread not on the run queue");
+	if (prev)
+		prev->sched.next = t->sched.next;
+	else
+		rq_head = next_of(t);
 	if (rq_tail == t)
 		rq_tail = prev;
-	t->rq_next = NULL;
+	t->sched.next = NULL;
 }
 
 void timer_tick(void)
@@ -50,7 +59,7 @@ void timer_tick(void)
 	struct thread *cur = current_thread();
 
 	ticks++;
-	if (cur && cur->ticks_left && --cur->ticks_left == 0)
+	if (cur && cur->sched.ticks_left > 0 && --cur->sched.ticks_left == 0)
 		need_resched = true;
 }
 
@@ -85,7 +94,7 @@ struct thread *sched_choose(void)
 		while (platform_handle_irq())
 			;
 	}
-	if (rq_head->ticks_left == 0)
-		rq_head->ticks_left = TIMESLICE_TICKS;
+	if (rq_head->sched.ticks_left <= 0)
+		rq_head->sched.ticks_left = TIMESLICE_TICKS;
 	return rq_head;
 }

@@ -37,7 +37,7 @@ struct thread *thread_create(struct container *c, struct space *s,
 	t->container = c;
 	t->space = s;
 	space_get(s);
-	t->priority = priority;
+	t->sched.priority = priority;
 	t->state = THREAD_INACTIVE;
 	arch_context_init_user(&t->ctx, entry, sp);
 	c->live_threads++;

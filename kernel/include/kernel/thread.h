@@ -3,6 +3,7 @@
 #define KERNEL_THREAD_H
 
 #include <arch/context.h>
+#include <kernel/sched_entity.h>
 #include <kernel/types.h>
 
 struct space;
@@ -22,9 +23,7 @@ struct thread {
 	enum thread_state state;
 	struct space *space;
 	struct container *container;
-	struct thread *rq_next; /* run queue link */
-	uint32_t priority;
-	uint32_t ticks_left;
+	struct sched_entity sched;
 	int exit_code;
 };
 

@@ -37,6 +37,9 @@ static inline paddr_t virt_to_phys(const void *v)
 #define IS_ALIGNED(x, a) (((x) & ((a)-1)) == 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
