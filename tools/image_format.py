@@ -31,8 +31,9 @@ BI_REGION_PROGRAM = 1
 BI_REGION_READ, BI_REGION_WRITE, BI_REGION_EXEC = 1, 2, 4
 BI_HEADER = struct.Struct('<8I')
 BI_REGION = struct.Struct('<5I')
-BI_CONTAINER = struct.Struct(f'<{BOOTINFO_NAME_LEN}s5I')
+# name, program_part, entry, stack_top, utcb, priority, nr_regions
+BI_CONTAINER = struct.Struct(f'<{BOOTINFO_NAME_LEN}s6I')
 BI_CONTAINER_SIZE = BI_CONTAINER.size + BOOTINFO_MAX_REGIONS * BI_REGION.size
 
 assert HEADER.size == 36 and PART.size == 56 and END.size == 8
-assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 196
+assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 200

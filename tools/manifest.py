@@ -38,8 +38,14 @@ class Container:
     priority: int
 
     @property
+    def utcb(self):
+        """The pager's UTCB: the region's last page."""
+        return self.virt + self.size - PAGE
+
+    @property
     def stack_top(self):
-        return self.virt + self.size
+        """The pager's stack grows down from just below its UTCB."""
+        return self.utcb
 
     def link_params(self):
         """What the program's link depends on (for exact rebuilds)."""
@@ -117,9 +123,9 @@ def _check_container(loc, i, raw, board, programs_dir):
                             f'page size (0x{PAGE:x})', i, key)
     if c.size == 0:
         raise loc.error('region is empty', i, 'size')
-    if c.stack == 0 or c.stack >= c.size:
-        raise loc.error('stack must be non-zero and smaller than size', i,
-                        'stack')
+    if c.stack == 0 or c.stack + PAGE >= c.size:
+        raise loc.error('stack must be non-zero and leave room for the '
+                        'program and the UTCB page in the region', i, 'stack')
     if c.virt + c.size > USER_VA_END or c.virt == 0:
         raise loc.error(f'virtual region 0x{c.virt:x}..0x{c.virt + c.size:x}'
                         f' must lie in user space (0x1000..0x{USER_VA_END:x})',

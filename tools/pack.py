@@ -52,7 +52,8 @@ def bootinfo_blob(manifest, program_parts, programs):
     for c in manifest.containers:
         prog = programs[c.name]
         out += fmt.BI_CONTAINER.pack(c.name.encode(), program_parts[c.name],
-                                     prog.entry, c.stack_top, c.priority, 1)
+                                     prog.entry, c.stack_top, c.utcb,
+                                     c.priority, 1)
         regions = [fmt.BI_REGION.pack(
             fmt.BI_REGION_PROGRAM, c.phys, c.virt, c.size,
             fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC)]
@@ -67,10 +68,11 @@ def container_part(c, program):
     if base != c.virt:
         raise PackError(f'container "{c.name}": program {program.path} is '
                         f'linked at 0x{base:x}, manifest says 0x{c.virt:x}')
-    if span > c.size - c.stack:
+    room = c.size - c.stack - manifestmod.PAGE  # stack and UTCB at the top
+    if span > room:
         raise PackError(f'container "{c.name}": program needs 0x{span:x} '
-                        f'bytes, region has 0x{c.size - c.stack:x} besides '
-                        f'the stack')
+                        f'bytes, region has 0x{room:x} besides the stack and '
+                        f'UTCB')
     return Part(fmt.PART_CONTAINER, c.name, c.phys, program.entry, data, span)
 
 

@@ -39,11 +39,14 @@ static void container_create(struct container *c,
 				    region_attrs(reg->flags)) != 0)
 			panic("container '%s': cannot map region %u", c->name, r);
 	}
-	c->pager = thread_create(c, s, desc->entry, desc->stack_top,
+	c->nr_regions = desc->nr_regions;
+	memcpy(c->regions, desc->regions, sizeof(c->regions));
+	c->pager = thread_create(c, s, NULL, desc->entry, desc->stack_top,
 				 desc->priority);
 	if (!c->pager)
 		panic("container '%s': no memory for its pager", c->name);
 	space_put(s); /* the pager holds it now */
+	c->pager->utcb = desc->utcb;
 	printk("kernel: container '%s' started: pager tid %u, entry 0x%08x\n",
 	       c->name, (unsigned)c->pager->tid, (unsigned)desc->entry);
 	thread_start(c->pager);
@@ -56,6 +59,7 @@ void containers_create(const struct bootinfo_header *bi)
 	BUG_ON(bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION,
 	       "boot info magic/version");
 	BUG_ON(bi->nr_containers > BOOTINFO_MAX_CONTAINERS, "too many containers");
+	BUG_ON(bi->container_size != sizeof(*desc), "boot info layout");
 	for (uint32_t i = 0; i < bi->nr_containers; i++) {
 		struct container *c = &containers[i];
 		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);

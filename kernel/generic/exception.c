@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <kernel/container.h>
 #include <kernel/exception.h>
+#include <kernel/ipc.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
@@ -13,9 +14,8 @@
 #include <kernel/sched.h>
 #include <kernel/space.h>
 #include <kernel/thread.h>
+#include <tessera/syscall.h>
 
-/* Exit code of a thread killed by an exception: 128 + cause. */
-#define FAULT_EXIT_BASE 128
 
 static const char *const exception_names[] = {
 	[EXC_UNDEF] = "undefined instruction", [EXC_SVC] = "supervisor call",
@@ -29,6 +29,10 @@ static const char *const mode_names[32] = {
 	[PSR_MODE_SVC] = "svc", [PSR_MODE_ABT] = "abt", [PSR_MODE_UND] = "und",
 	[PSR_MODE_SYS] = "sys",
 };
+
+_Static_assert(EXC_UNDEF == FAULT_UNDEF && EXC_PABT == FAULT_PREFETCH &&
+		       EXC_DABT == FAULT_DATA,
+	       "fault causes in the ABI are the exception numbers");
 
 const char *exception_name(unsigned cause)
 {
@@ -86,11 +90,15 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 	uint32_t addr, status;
 
 	fault_info(cause, &addr, &status);
+	if (t->pager && cause != EXC_FIQ && cause != EXC_RESERVED) {
+		ipc_send_fault(t, cause, addr, status);
+		return;
+	}
 	printk("fault: container '%s' thread %u: %s at pc 0x%08x, "
 	       "address 0x%08x, status 0x%x\n",
 	       t->container->name, (unsigned)t->tid, exception_name(cause),
 	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
-	thread_exit(t, FAULT_EXIT_BASE + (int)cause);
+	thread_end(t, FAULT_EXIT_BASE + (int)cause);
 }
 
 void irq_entry(struct user_context *frame)
@@ -98,6 +106,8 @@ void irq_entry(struct user_context *frame)
 	(void)frame;
 	while (platform_handle_irq())
 		;
+	if (current_thread())
+		thread_safe_point(current_thread());
 }
 
 /* Pick the thread to return to and load its space (ASID-tagged: no flush). */
@@ -106,6 +116,8 @@ struct user_context *kernel_exit(void)
 	struct percpu *cpu = this_cpu();
 	struct thread *next = sched_choose();
 
+	if (cpu->current != next)
+		write_tpidruro(next->utcb); /* user space finds its UTCB here */
 	if (cpu->space != next->space) {
 		arch_switch_space(&next->space->arch);
 		cpu->space = next->space;

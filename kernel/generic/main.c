@@ -7,6 +7,7 @@
 #include <boot/bootinfo.h>
 #include <kernel/container.h>
 #include <kernel/exception.h>
+#include <kernel/kip.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -41,6 +42,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	printk("kernel: Tessera on %s, %u MiB RAM at 0x%08x\n", BOARD_NAME,
 	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
 	kmem_init(image, bi);
+	kip_init(bi->nr_containers);
 	containers_create(bi);
 	printk("kernel: %u containers started, %u pages free\n",
 	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());

@@ -21,11 +21,15 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 
 void syscall_entry(struct user_context *ctx)
 {
+	struct thread *t = current_thread();
 	uint32_t nr = ctx_syscall_number(ctx);
 	int ret = nr < SYS_COUNT ? syscall_table[nr](ctx) : -E_NOSYS;
 
-	if (current_thread()) /* still alive */
+	/* a thread that blocked or ended gets its result when it wakes */
+	if (current_thread() == t && t->state == THREAD_RUNNABLE)
 		ctx_set_result(ctx, 0, (uint32_t)ret);
+	if (current_thread() == t)
+		thread_safe_point(t);
 }
 
 int sys_console_write(struct user_context *ctx)
@@ -57,31 +61,20 @@ int sys_getid(struct user_context *ctx)
 
 	ctx_set_result(ctx, 1, t->tgid);
 	ctx_set_result(ctx, 2, t->container->id);
+	ctx_set_result(ctx, 3, t->pager ? t->pager->tid : 0);
 	return (int)t->tid;
 }
 
-int sys_thread_control(struct user_context *ctx)
+/* The kernel half of device interrupts arrives with devices (issue 4). */
+int sys_irq_control(struct user_context *ctx)
 {
-	switch (ctx_arg(ctx, 0)) {
-	case TC_EXIT:
-		thread_exit(current_thread(), (int)ctx_arg(ctx, 1));
-		return 0;
-	default:
-		return -E_INVAL;
-	}
+	(void)ctx;
+	return -E_NOSYS;
 }
 
-/* Calls whose kernel half arrives with the kernel core (issue 3+). */
-#define NOT_YET(name)                                                          \
-	int sys_##name(struct user_context *ctx)                               \
-	{                                                                      \
-		(void)ctx;                                                     \
-		return -E_NOSYS;                                               \
-	}
-NOT_YET(ipc)
-NOT_YET(exchange_registers)
-NOT_YET(map)
-NOT_YET(unmap)
-NOT_YET(mutex_control)
-NOT_YET(cap_control)
-NOT_YET(irq_control)
+/* Capabilities arrive with containers (issue 4). */
+int sys_cap_control(struct user_context *ctx)
+{
+	(void)ctx;
+	return -E_NOSYS;
+}

@@ -1,4 +1,9 @@
-/* Thread creation and exit. Thread ids index a fixed table. */
+/*
+ * Thread lifecycle: create, block/unblock, suspend/resume, recycle, end,
+ * zombies and reaping. Thread ids index a fixed table; a new thread leads
+ * its own thread group (tgid = tid) unless thread_control says otherwise.
+ */
+#include <string.h>
 #include <kernel/container.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
@@ -6,9 +11,49 @@
 #include <kernel/sched.h>
 #include <kernel/space.h>
 #include <kernel/thread.h>
+#include <tessera/errno.h>
 
 static struct thread *threads[CONFIG_MAX_THREADS];
-static uint32_t live_threads;
+static uint32_t live_threads; /* not yet ended */
+
+void thread_list_add(struct thread_list *l, struct thread *t)
+{
+	t->queue_next = NULL;
+	t->queued_on = l;
+	if (l->tail)
+		l->tail->queue_next = t;
+	else
+		l->head = t;
+	l->tail = t;
+}
+
+void thread_list_remove(struct thread_list *l, struct thread *t)
+{
+	struct thread *prev = NULL;
+
+	for (struct thread *p = l->head; p; prev = p, p = p->queue_next) {
+		if (p != t)
+			continue;
+		if (prev)
+			prev->queue_next = t->queue_next;
+		else
+			l->head = t->queue_next;
+		if (l->tail == t)
+			l->tail = prev;
+		break;
+	}
+	t->queue_next = NULL;
+	t->queued_on = NULL;
+}
+
+struct thread *thread_list_pop(struct thread_list *l)
+{
+	struct thread *t = l->head;
+
+	if (t)
+		thread_list_remove(l, t);
+	return t;
+}
 
 static int tid_alloc(struct thread *t)
 {
@@ -18,11 +63,19 @@ static int tid_alloc(struct thread *t)
 			return (int)i;
 		}
 	}
-	return -1;
+	return -E_BUDGET;
+}
+
+struct thread *thread_by_tid(uint32_t tid)
+{
+	if (tid == 0 || tid >= CONFIG_MAX_THREADS)
+		return NULL;
+	return threads[tid];
 }
 
 struct thread *thread_create(struct container *c, struct space *s,
-			     uint32_t entry, uint32_t sp, uint32_t priority)
+			     struct thread *pager, uint32_t entry, uint32_t sp,
+			     uint32_t priority)
 {
 	struct thread *t = kmem_alloc(sizeof(*t));
 
@@ -33,10 +86,13 @@ struct thread *thread_create(struct container *c, struct space *s,
 		kmem_free(t);
 		return NULL;
 	}
-	t->tid = t->tgid = (uint32_t)tid; /* a new thread leads its group */
+	t->tid = t->tgid = (uint32_t)tid;
 	t->container = c;
 	t->space = s;
 	space_get(s);
+	t->pager = pager;
+	if (pager)
+		pager->nr_paged++;
 	t->sched.priority = priority;
 	t->state = THREAD_INACTIVE;
 	arch_context_init_user(&t->ctx, entry, sp);
@@ -51,23 +107,190 @@ void thread_start(struct thread *t)
 	sched_enqueue(t);
 }
 
-/*
- * The thread leaves the run queue at once; its memory goes now too, since
- * the kernel runs on a per-CPU stack and never on a thread's.
- */
-void thread_exit(struct thread *t, int code)
+void thread_block(struct thread *t, enum block_reason why)
 {
 	if (t->state == THREAD_RUNNABLE)
 		sched_dequeue(t);
-	t->state = THREAD_DEAD;
-	t->exit_code = code;
+	t->state = THREAD_BLOCKED;
+	t->block = why;
+}
+
+/* Take t out of whatever queue its block put it on. */
+static void cancel_block(struct thread *t)
+{
+	if (t->queued_on)
+		thread_list_remove(t->queued_on, t);
+	t->block = BLOCK_NONE;
+	t->partner = NULL;
+	t->in_call = false;
+	t->fault_pending = false;
+}
+
+void thread_unblock(struct thread *t, int result)
+{
+	bool fault = t->fault_pending;
+	uint32_t cause = t->fault[1];
+
+	cancel_block(t);
+	if (fault && result != 0) {
+		/* its pager refused or vanished: the thread cannot go on */
+		thread_end(t, FAULT_EXIT_BASE + (int)cause);
+		return;
+	}
+	if (!fault) /* a faulting thread retries: its registers stay */
+		t->ctx.r[0] = (uint32_t)result;
+	if (t->suspend_pending) {
+		t->suspend_pending = false;
+		t->state = THREAD_SUSPENDED;
+		return;
+	}
+	t->state = THREAD_RUNNABLE;
+	sched_wakeup(t);
+}
+
+void thread_suspend(struct thread *t)
+{
+	if (t == current_thread()) {
+		t->suspend_pending = true; /* at the end of this syscall */
+		return;
+	}
+	if (t->state == THREAD_BLOCKED) {
+		bool fault = t->fault_pending;
+		cancel_block(t);
+		if (!fault) /* its wait ends with an error; a fault is retried */
+			t->ctx.r[0] = (uint32_t)-E_INTR;
+	} else if (t->state == THREAD_RUNNABLE) {
+		sched_dequeue(t);
+	} else if (t->state != THREAD_SUSPENDED) {
+		return; /* inactive or zombie: nothing runs, nothing to stop */
+	}
+	t->state = THREAD_SUSPENDED;
+}
+
+void thread_safe_point(struct thread *t)
+{
+	if (!t->suspend_pending)
+		return;
+	t->suspend_pending = false;
+	if (t->state == THREAD_RUNNABLE) {
+		sched_dequeue(t);
+		t->state = THREAD_SUSPENDED;
+	}
+}
+
+int thread_resume(struct thread *t)
+{
+	t->suspend_pending = false;
+	if (t->state != THREAD_SUSPENDED)
+		return -E_INVAL;
+	thread_start(t);
+	return 0;
+}
+
+int thread_recycle(struct thread *t)
+{
+	if (t->state != THREAD_INACTIVE && t->state != THREAD_SUSPENDED)
+		return -E_BUSY;
+	arch_context_init_user(&t->ctx, 0, 0);
+	t->suspend_pending = false;
+	t->state = THREAD_INACTIVE;
+	return 0;
+}
+
+static void thread_free(struct thread *t)
+{
+	if (t->pager)
+		t->pager->nr_paged--;
 	threads[t->tid] = NULL;
+	kmem_free(t);
+}
+
+/* Everyone waiting on t in ipc learns it is gone. */
+static void wake_partners(struct thread *t)
+{
+	struct thread *w;
+
+	while ((w = thread_list_pop(&t->sendq)))
+		thread_unblock(w, -E_DEAD);
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
+		w = threads[i];
+		if (w && w->state == THREAD_BLOCKED && w->block == BLOCK_RECV &&
+		    w->partner == t)
+			thread_unblock(w, -E_DEAD);
+	}
+}
+
+/* A pager ends: so does everything it pages (nobody is left to serve it). */
+static void end_paged(struct thread *pager)
+{
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS && pager->nr_paged; i++) {
+		struct thread *c = threads[i];
+		if (!c || c->pager != pager)
+			continue;
+		if (c->state != THREAD_ZOMBIE)
+			thread_end(c, -E_DEAD);
+		if (threads[i] == c) /* may already be gone */
+			thread_free(c);
+	}
+}
+
+/* If t's pager waits for it, hand over the exit code and free t. */
+static bool deliver_to_waiting_pager(struct thread *t)
+{
+	struct thread *p = t->pager;
+
+	if (!p || p->state != THREAD_BLOCKED || p->block != BLOCK_WAIT ||
+	    (p->partner && p->partner != t))
+		return false;
+	p->ctx.r[1] = t->tid;
+	thread_unblock(p, t->exit_code);
+	thread_free(t);
+	return true;
+}
+
+void thread_end(struct thread *t, int code)
+{
+	if (t->state == THREAD_ZOMBIE)
+		return;
+	if (t->state == THREAD_BLOCKED)
+		cancel_block(t);
+	else if (t->state == THREAD_RUNNABLE)
+		sched_dequeue(t);
+	t->state = THREAD_ZOMBIE;
+	t->exit_code = code;
+	t->suspend_pending = false;
 	live_threads--;
 	container_thread_exited(t->container, code);
 	if (this_cpu()->current == t)
 		this_cpu()->current = NULL;
+	wake_partners(t);
+	end_paged(t);
 	space_put(t->space);
-	kmem_free(t);
+	t->space = NULL;
+	if (!t->pager || t->pager->state == THREAD_ZOMBIE)
+		thread_free(t); /* nobody will reap it */
+	else
+		deliver_to_waiting_pager(t);
+}
+
+int thread_reap(struct thread *pager, uint32_t tid, int *code,
+		uint32_t *reaped_tid)
+{
+	bool any_child = false;
+
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
+		struct thread *c = threads[i];
+		if (!c || c->pager != pager || (tid && c->tid != tid))
+			continue;
+		any_child = true;
+		if (c->state == THREAD_ZOMBIE) {
+			*code = c->exit_code;
+			*reaped_tid = c->tid;
+			thread_free(c);
+			return 0;
+		}
+	}
+	return any_child ? -E_BUSY : -E_NOENT;
 }
 
 uint32_t thread_live_count(void)

@@ -56,7 +56,7 @@ def test_good_manifest(tmp_path):
     c = m.containers[0]
     assert (c.phys, c.virt, c.size, c.stack, c.priority) == (
         0x41000000, 0x10000000, 0x100000, 0x4000, 10)
-    assert c.stack_top == 0x10100000
+    assert c.stack_top == c.utcb == 0x100ff000
 
 
 def test_shipped_manifests_are_valid():
@@ -117,7 +117,7 @@ def test_empty_region(tmp_path):
 
 def test_stack_too_big(tmp_path):
     msg = reject(tmp_path, GOOD + 'stack = 0x100000\n')
-    assert 'container[0].stack: stack must be non-zero and smaller' in msg
+    assert 'container[0].stack: stack must be non-zero and leave room' in msg
 
 
 def test_region_outside_ram(tmp_path):

@@ -60,12 +60,13 @@ def test_bootinfo_matches_manifest(built):
     assert (magic, version, n, csize) == (fmt.BOOTINFO_MAGIC, 1, 1,
                                           fmt.BI_CONTAINER_SIZE)
     assert size == len(data)
-    name, part, entry, stack_top, prio, nreg = fmt.BI_CONTAINER.unpack_from(
-        data, fmt.BI_HEADER.size)
+    name, part, entry, stack_top, utcb, prio, nreg = \
+        fmt.BI_CONTAINER.unpack_from(data, fmt.BI_HEADER.size)
     m = manifest.load(os.path.join(TOP, 'configs', 'hello.toml'), BOARD)
     c = m.containers[0]
     assert name.rstrip(b'\0') == b'hello' and part == 2
-    assert (stack_top, prio, nreg) == (c.stack_top, c.priority, 1)
+    assert (stack_top, utcb, prio, nreg) == (c.stack_top, c.utcb, c.priority,
+                                             1)
     kind, phys, virt, rsize, flags = fmt.BI_REGION.unpack_from(
         data, fmt.BI_HEADER.size + fmt.BI_CONTAINER.size)
     assert (kind, phys, virt, rsize) == (fmt.BI_REGION_PROGRAM, c.phys, c.virt,
@@ -112,7 +113,7 @@ def test_packer_rejects_program_too_big_for_region(built, tmp_path, capsys):
     small.write_text(text.replace('size = 0x100000', 'size = 0x5000'))
     hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
     assert pack.main(pack_args(tmp_path, str(small), hello)) == 1
-    assert 'besides the stack' in capsys.readouterr().err
+    assert 'besides the stack and UTCB' in capsys.readouterr().err
 
 
 def test_packer_rejects_missing_program(built, tmp_path, capsys):

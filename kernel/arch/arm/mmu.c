@@ -148,6 +148,28 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
 	return 0;
 }
 
+/* Give dst every mapping of src (same pages, same attributes). */
+int arch_space_copy(struct arch_space *dst, const struct arch_space *src)
+{
+	for (uint32_t idx = 0; idx < USER_L1_ENTRIES; idx++) {
+		if ((src->l1[idx] & L1_TYPE_MASK) != L1_TYPE_TABLE)
+			continue;
+		const uint32_t *from = phys_to_virt(pa(src->l1[idx] &
+							~(L2_TABLE_SIZE - 1)));
+		for (uint32_t i = 0; i < L2_ENTRIES; i++) {
+			if (!from[i])
+				continue;
+			uint32_t va = (idx << SECTION_SHIFT) | (i << PAGE_SHIFT);
+			uint32_t *to = l2_table(dst, va, true);
+			if (!to)
+				return -E_BUDGET;
+			to[i] = from[i];
+		}
+	}
+	dsb();
+	return 0;
+}
+
 int arch_unmap_page(struct arch_space *as, uint32_t va)
 {
 	if (va >= USER_VA_END)

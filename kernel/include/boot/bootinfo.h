@@ -37,6 +37,7 @@ struct bootinfo_container {
 	uint32_t program_part;        /* index in the image table */
 	uint32_t entry;               /* pager's first user instruction */
 	uint32_t stack_top;           /* pager's initial sp */
+	uint32_t utcb;                /* pager's UTCB (user address) */
 	uint32_t priority;
 	uint32_t nr_regions;
 	struct bootinfo_region regions[BOOTINFO_MAX_REGIONS];
@@ -53,7 +54,7 @@ struct bootinfo_header {
 };
 
 _Static_assert(sizeof(struct bootinfo_region) == 20, "bootinfo region");
-_Static_assert(sizeof(struct bootinfo_container) == 196, "bootinfo container");
+_Static_assert(sizeof(struct bootinfo_container) == 200, "bootinfo container");
 _Static_assert(sizeof(struct bootinfo_header) == 32, "bootinfo header");
 
 #endif

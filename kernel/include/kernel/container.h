@@ -13,6 +13,8 @@ struct container {
 	struct thread *pager;
 	uint32_t live_threads;
 	int exit_code;
+	uint32_t nr_regions; /* its declared physical memory */
+	struct bootinfo_region regions[BOOTINFO_MAX_REGIONS];
 };
 
 void containers_create(const struct bootinfo_header *bi);

@@ -19,4 +19,11 @@ int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
 int copy_from_user(const struct space *s, void *dst, uint32_t uaddr,
 		   size_t len);
 
+int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
+		 size_t len);
+/* A new space with the same mappings as src (the pages are shared). */
+struct space *space_copy(const struct space *src);
+/* Physical address of a mapped, writable, normal-memory user word. */
+int space_user_word(const struct space *s, uint32_t uaddr, paddr_t *p);
+
 #endif

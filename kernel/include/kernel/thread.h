@@ -1,4 +1,13 @@
-/* Threads: a user register frame, an address space, a place in a container. */
+/*
+ * Threads: a user register frame, an address space, a place in a container
+ * and in a pager hierarchy.
+ *
+ * Lifecycle: INACTIVE (created or recycled) -> RUNNABLE <-> BLOCKED
+ * (ipc, mutex, wait) ; any of these -> SUSPENDED -> back on resume;
+ * all -> ZOMBIE (ended, exit code kept until its pager reaps it) -> freed.
+ * The kernel is not preemptible and has one stack per CPU, so every thread
+ * other than the current one is always at a safe point.
+ */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
@@ -9,11 +18,27 @@
 struct space;
 struct container;
 
+/* Exit code of a thread ended by an exception: 128 + its FAULT_* cause. */
+#define FAULT_EXIT_BASE 128
+
 enum thread_state {
-	THREAD_INACTIVE = 0, /* created, not yet started */
+	THREAD_INACTIVE = 0,
 	THREAD_RUNNABLE,
 	THREAD_BLOCKED,
-	THREAD_DEAD,
+	THREAD_SUSPENDED,
+	THREAD_ZOMBIE,
+};
+
+enum block_reason {
+	BLOCK_NONE = 0,
+	BLOCK_SEND,  /* in dest's send queue */
+	BLOCK_RECV,  /* waiting for a message (from partner, or any) */
+	BLOCK_MUTEX, /* in a kernel mutex wait queue */
+	BLOCK_WAIT,  /* waiting for a paged child to exit */
+};
+
+struct thread_list {
+	struct thread *head, *tail;
 };
 
 struct thread {
@@ -21,17 +46,53 @@ struct thread {
 	uint32_t tid;
 	uint32_t tgid;
 	enum thread_state state;
+	enum block_reason block;
+	bool suspend_pending; /* suspend at the end of the current syscall */
 	struct space *space;
 	struct container *container;
+	struct thread *pager;   /* handles its exceptions; NULL: the kernel */
+	uint32_t nr_paged;      /* threads (incl. zombies) this one pages */
+	uint32_t utcb;          /* user address of its UTCB, 0: none */
 	struct sched_entity sched;
+
+	/* ipc */
+	struct thread *partner;      /* send: destination; recv: source */
+	bool recv_any;               /* recv: from any sender */
+	bool in_call;                /* a send that is followed by recv */
+	struct thread_list sendq;    /* threads blocked sending to this one */
+	struct thread *queue_next;   /* link in a sendq or mutex queue */
+	struct thread_list *queued_on;
+	bool fault_pending;          /* its message is a fault, in fault[] */
+	uint32_t fault[5];           /* tag, MR0-MR3 of a fault message */
+
+	/* mutex */
+	uint32_t mutex_key;          /* physical address waited on */
+
 	int exit_code;
 };
 
 struct thread *thread_create(struct container *c, struct space *s,
-			     uint32_t entry, uint32_t sp, uint32_t priority);
+			     struct thread *pager, uint32_t entry, uint32_t sp,
+			     uint32_t priority);
+struct thread *thread_by_tid(uint32_t tid);
 void thread_start(struct thread *t);
-/* End t with an exit code; frees it and, last of all, ends the system. */
-void thread_exit(struct thread *t, int code);
+/* Make t runnable again after a block ended (result already in its r0). */
+void thread_unblock(struct thread *t, int result);
+void thread_block(struct thread *t, enum block_reason why);
+/* End t: cancel what it waits for, end what it pages, zombie or free it. */
+void thread_end(struct thread *t, int code);
+void thread_suspend(struct thread *t);
+int thread_resume(struct thread *t);
+int thread_recycle(struct thread *t);
+/* Reap a zombie paged by pager (tid or 0: any); -E_NOENT if none at all. */
+int thread_reap(struct thread *pager, uint32_t tid, int *code,
+		uint32_t *reaped_tid);
 uint32_t thread_live_count(void);
+/* Apply a pending suspend at a safe point (end of syscall / exception). */
+void thread_safe_point(struct thread *t);
+
+void thread_list_add(struct thread_list *l, struct thread *t);
+void thread_list_remove(struct thread_list *l, struct thread *t);
+struct thread *thread_list_pop(struct thread_list *l);
 
 #endif

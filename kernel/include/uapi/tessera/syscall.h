@@ -39,13 +39,154 @@
 	X(time)                                                                \
 	X(console_write)
 
-/* thread_control operations (r0); more arrive with the kernel core. */
-#define TC_EXIT 1 /* r1 = exit code; ends the calling thread */
+/*
+ * thread_control: r0 = operation, r1 = target thread id (0: the caller),
+ * further arguments per operation. Results in r0 (new tid, exit code, ...).
+ */
+#define TC_CREATE 1  /* r1 = space source tid (0: caller), r2 = TC_* flags,
+		      * r3 = suggested tgid (same-space clone), r4 = pc,
+		      * r5 = sp; the thread is created inactive: TC_RUN it */
+#define TC_RUN 2     /* start an inactive thread */
+#define TC_SUSPEND 3 /* stop at its next safe point; a blocking wait ends
+		      * with -E_INTR */
+#define TC_RESUME 4
+#define TC_DESTROY 5 /* end it (and everything it pages) with exit code r2 */
+#define TC_RECYCLE 6 /* reset an inactive/suspended thread: registers
+		      * cleared, same id, space and pager */
+#define TC_WAIT 7    /* wait for a paged child (r1, or 0: any) to exit and
+		      * reap it; r0 = its exit code, r1 = its tid */
+#define TC_EXIT 8    /* r1 = exit code; ends the caller */
+
+/* TC_CREATE flags (r2) */
+#define TC_SAME_SPACE 0x1  /* share the space of r1's thread */
+#define TC_NEW_SPACE 0x2   /* a new, empty space */
+#define TC_COPY_SPACE 0x4  /* a new space with the same mappings as r1's */
+#define TC_AS_PAGER 0x10   /* the creator pages the new thread */
+#define TC_SHARE_PAGER 0x20 /* the creator's pager pages the new thread */
+#define TC_SPACE_MASK 0x7
+
+/*
+ * ipc: r0 = destination tid, r1 = source tid or IPC_ANY, r2 = tag,
+ * r3-r6 = message registers MR0-MR3 (short message).
+ * Tag: bits 0-3 flags, 4-5 type, 8-15 length, 16-31 label.
+ * On return from a receive: r0 = 0 or -E_*, r1 = sender tid, r2 = tag
+ * (type, length, label of the message), r3-r6 = MR0-MR3.
+ */
+#define IPC_ANY 0xffffffffu
+#define IPC_SEND 0x1u
+#define IPC_RECV 0x2u
+#define IPC_NONBLOCK 0x4u /* send only if the destination already waits */
+#define IPC_TYPE_SHORT 0x00u /* r3-r6 only */
+#define IPC_TYPE_FULL 0x10u  /* also UTCB mr[0..length) */
+#define IPC_TYPE_EXT 0x20u   /* also a buffer of up to a page, see utcb */
+#define IPC_TYPE_MASK 0x30u
+#define IPC_TAG(label, length, type, flags)                                    \
+	(((uint32_t)(label) << 16) | (((uint32_t)(length)&0xff) << 8) |       \
+	 (type) | (flags))
+#define IPC_TAG_LABEL(tag) ((tag) >> 16)
+#define IPC_TAG_LENGTH(tag) (((tag) >> 8) & 0xff)
+#define IPC_CALL (IPC_SEND | IPC_RECV)
+#define IPC_REPLY_WAIT (IPC_SEND | IPC_RECV | IPC_NONBLOCK)
+
+/*
+ * Exceptions reach a thread's pager as a call with label IPC_LABEL_FAULT:
+ * MR0 = cause (FAULT_*), MR1 = fault address, MR2 = pc, MR3 = status.
+ * The pager answers with a send to the thread: MR0 = 0 resumes it at the
+ * faulting instruction, anything else ends it (exit code 128 + cause).
+ */
+#define IPC_LABEL_FAULT 0xfff0u
+#define FAULT_UNDEF 1
+#define FAULT_PREFETCH 3
+#define FAULT_DATA 4
+
+/* The user thread control block: one per thread, at a user address the
+ * thread's pager chooses (exchange_registers); TPIDRURO holds it. */
+#define UTCB_MRS 64
+#define UTCB_SIZE 512
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+struct utcb {
+	uint32_t mr[UTCB_MRS];  /* full messages */
+	uint32_t ext_send_buf;  /* extended send: buffer and length */
+	uint32_t ext_send_len;
+	uint32_t ext_recv_buf;  /* extended receive: buffer and size; */
+	uint32_t ext_recv_size;
+	uint32_t ext_recv_len;  /* bytes the last extended receive got */
+	uint32_t tls;
+	uint32_t user[58];
+};
+_Static_assert(sizeof(struct utcb) == UTCB_SIZE, "utcb layout");
+#endif
+#define IPC_EXT_MAX 4096
+
+/*
+ * exchange_registers: r0 = tid, r1 = EXREGS_* flags, r2 = pointer to a
+ * struct exregs in the caller's space (read for SET_*, written for GET).
+ */
+#define EXREGS_SET_REGS 0x1  /* r0-r12 */
+#define EXREGS_SET_SP 0x2
+#define EXREGS_SET_PC 0x4
+#define EXREGS_SET_LR 0x8
+#define EXREGS_SET_PAGER 0x10
+#define EXREGS_SET_UTCB 0x20
+#define EXREGS_GET 0x100 /* write the current values back (after sets) */
+#define EXREGS_VALID_MASK 0x13f
+#ifndef __ASSEMBLER__
+struct exregs {
+	uint32_t r[13];
+	uint32_t sp, lr, pc;
+	uint32_t cpsr;  /* read only: user mode is enforced */
+	uint32_t pager; /* tid, 0: none */
+	uint32_t utcb;
+};
+#endif
+
+/*
+ * map: r0 = physical address, r1 = virtual address, r2 = pages,
+ * r3 = MAP_* attributes, r4 = target thread (0: caller). unmap: r0 =
+ * virtual address, r1 = pages, r2 = target thread.
+ */
+#define MAP_ATTR_READ 0x1
+#define MAP_ATTR_WRITE 0x2
+#define MAP_ATTR_EXEC 0x4
+#define MAP_ATTR_DEVICE 0x8
+#define MAP_ATTR_MASK 0xf
+#define MAP_MAX_PAGES 1024
+
+/*
+ * mutex_control: r0 = address of a user mutex word, r1 = operation.
+ * Word: 0 unlocked, 1 locked, 2 locked with waiters. Lock and unlock run in
+ * user space (LDREX/STREX); the kernel is entered only on contention.
+ */
+#define MUTEX_WAIT 1 /* block while the word still holds 2 */
+#define MUTEX_WAKE 2 /* wake one waiter; r0 = number woken */
+
+/* The kernel interface page, mapped read-only in every space. */
+#define KIP_ADDRESS 0x7ffff000u
+#define KIP_MAGIC 0x5049494bu /* "KIIP" */
+#ifndef __ASSEMBLER__
+struct kip {
+	uint32_t magic;
+	uint32_t abi_version;
+	uint32_t kernel_version; /* major << 16 | minor */
+	uint32_t syscall_count;
+	uint32_t tick_hz;
+	uint32_t page_size;
+	uint32_t user_va_end;
+	uint32_t utcb_size;
+	uint32_t utcb_mrs;
+	uint32_t ext_max;
+	uint32_t nr_containers;
+	char build[32];
+};
+#endif
+#define ABI_VERSION 1
 
 /* console_write: r0 = buffer, r1 = length; at most this much per call. */
 #define CONSOLE_WRITE_MAX 256
 
-/* getid results: r0 = thread id, r1 = thread-group id, r2 = container. */
+/* getid results: r0 = thread id, r1 = thread-group id, r2 = container,
+ * r3 = pager tid (0: none). */
 
 /* time results: r1/r2 = low/high 32 bits of the tick count, r3 = ticks/s. */
 

@@ -54,6 +54,7 @@ void arch_space_destroy(struct arch_space *as);
 int arch_map_page(struct arch_space *as, uint32_t va, paddr_t pa,
 		  unsigned attrs);
 int arch_unmap_page(struct arch_space *as, uint32_t va);
+int arch_space_copy(struct arch_space *dst, const struct arch_space *src);
 int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
 		unsigned *attrs);
 void arch_switch_space(const struct arch_space *as);

@@ -1,0 +1,232 @@
+/*
+ * Synchronous IPC. A send meets a receiver already waiting for it, or
+ * queues in the receiver's send queue; a receive takes the first matching
+ * queued sender, or waits. A call (send + receive from the same partner)
+ * leaves the sender waiting for the reply. Short messages travel in r3-r6;
+ * full messages also copy UTCB message registers, extended ones a buffer of
+ * up to a page, both through a kernel bounce buffer (user memory is only
+ * touched by walking page tables). A failed transfer ends both sides' calls
+ * with the error; a partner that dies ends the wait with -E_DEAD.
+ */
+#include <stddef.h>
+#include <kernel/container.h>
+#include <kernel/ipc.h>
+#include <kernel/percpu.h>
+#include <kernel/sched.h>
+#include <kernel/space.h>
+#include <kernel/syscall.h>
+#include <kernel/thread.h>
+#include <tessera/errno.h>
+
+static uint8_t bounce[IPC_EXT_MAX];
+
+static uint32_t utcb_field(const struct thread *t, size_t offset)
+{
+	return t->utcb + (uint32_t)offset;
+}
+
+static int copy_full(struct thread *from, struct thread *to, uint32_t words)
+{
+	size_t bytes = words * sizeof(uint32_t);
+
+	if (!from->utcb || !to->utcb)
+		return -E_FAULT;
+	if (copy_from_user(from->space, bounce,
+			   utcb_field(from, offsetof(struct utcb, mr)), bytes))
+		return -E_FAULT;
+	return copy_to_user(to->space, utcb_field(to, offsetof(struct utcb, mr)),
+			    bounce, bytes);
+}
+
+static int copy_extended(struct thread *from, struct thread *to)
+{
+	uint32_t src[2], dst[2]; /* buffer, length/size */
+
+	if (!from->utcb || !to->utcb ||
+	    copy_from_user(from->space, src,
+			   utcb_field(from, offsetof(struct utcb, ext_send_buf)),
+			   sizeof(src)) ||
+	    copy_from_user(to->space, dst,
+			   utcb_field(to, offsetof(struct utcb, ext_recv_buf)),
+			   sizeof(dst)))
+		return -E_FAULT;
+	if (src[1] > IPC_EXT_MAX || src[1] > dst[1])
+		return -E_INVAL;
+	if (copy_from_user(from->space, bounce, src[0], src[1]) ||
+	    copy_to_user(to->space, dst[0], bounce, src[1]))
+		return -E_FAULT;
+	return copy_to_user(to->space,
+			    utcb_field(to, offsetof(struct utcb, ext_recv_len)),
+			    &src[1], sizeof(src[1]));
+}
+
+/* Move one message from `from` to `to`; fills to's receive registers. */
+static int transfer(struct thread *from, struct thread *to)
+{
+	const uint32_t *msg = from->fault_pending ? &from->fault[1]
+						  : &from->ctx.r[3];
+	uint32_t tag = from->fault_pending ? from->fault[0] : from->ctx.r[2];
+	int err = 0;
+
+	if ((tag & IPC_TYPE_MASK) == IPC_TYPE_FULL)
+		err = copy_full(from, to, IPC_TAG_LENGTH(tag));
+	else if ((tag & IPC_TYPE_MASK) == IPC_TYPE_EXT)
+		err = copy_extended(from, to);
+	if (err)
+		return err;
+	to->ctx.r[1] = from->tid;
+	to->ctx.r[2] = tag & ~0xfu; /* flags are the sender's business */
+	for (unsigned i = 0; i < 4; i++)
+		to->ctx.r[3 + i] = msg[i];
+	return 0;
+}
+
+static bool waits_for(const struct thread *rcv, const struct thread *snd)
+{
+	return rcv->state == THREAD_BLOCKED && rcv->block == BLOCK_RECV &&
+	       (rcv->recv_any || rcv->partner == snd);
+}
+
+/* After its message went through: a caller now waits for the reply. */
+static void sender_done(struct thread *snd, struct thread *rcv, int err)
+{
+	if (snd->in_call && !err) {
+		if (snd->queued_on)
+			thread_list_remove(snd->queued_on, snd);
+		snd->state = THREAD_BLOCKED;
+		snd->block = BLOCK_RECV;
+		snd->partner = rcv;
+		snd->recv_any = false;
+		snd->in_call = false;
+		return;
+	}
+	thread_unblock(snd, err); /* queued senders are always blocked */
+}
+
+/* A fault reply: MR0 == 0 resumes the thread, anything else ends it. */
+static int fault_reply(struct thread *pager, struct thread *t)
+{
+	thread_unblock(t, pager->ctx.r[3] == 0 ? 0 : -E_FAULT);
+	return 0;
+}
+
+static void wait_receive(struct thread *t, struct thread *from)
+{
+	thread_block(t, BLOCK_RECV);
+	t->partner = from;
+	t->recv_any = from == NULL;
+}
+
+/* Take a matching queued sender, or wait. from == NULL: any sender. */
+static int do_receive(struct thread *t, struct thread *from)
+{
+	struct thread *s = t->sendq.head;
+
+	while (s && from && s != from)
+		s = s->queue_next;
+	if (!s) {
+		wait_receive(t, from);
+		return 0;
+	}
+	thread_list_remove(&t->sendq, s);
+	int err = transfer(s, t);
+	sender_done(s, t, err);
+	return err;
+}
+
+static int do_send(struct thread *t, struct thread *dest, uint32_t flags,
+		   struct thread *from)
+{
+	if (dest->fault_pending && dest->state == THREAD_BLOCKED &&
+	    dest->block == BLOCK_RECV && dest->partner == t)
+		return fault_reply(t, dest);
+	if (waits_for(dest, t)) {
+		int err = transfer(t, dest);
+		thread_unblock(dest, err);
+		return err;
+	}
+	if (flags & IPC_NONBLOCK)
+		return -E_BUSY;
+	thread_block(t, BLOCK_SEND);
+	t->partner = dest;
+	t->in_call = (flags & IPC_RECV) && from == dest;
+	thread_list_add(&dest->sendq, t);
+	return 0;
+}
+
+static int check_tag(uint32_t tag)
+{
+	uint32_t type = tag & IPC_TYPE_MASK;
+
+	if (type == IPC_TYPE_MASK || (tag & 0xc0u) ||
+	    (type == IPC_TYPE_FULL && IPC_TAG_LENGTH(tag) > UTCB_MRS))
+		return -E_INVAL;
+	if (!(tag & (IPC_SEND | IPC_RECV)))
+		return -E_INVAL;
+	return 0;
+}
+
+/* ipc peers must exist, be alive and (until capabilities) share a container */
+static struct thread *peer(struct thread *t, uint32_t tid, int *err)
+{
+	struct thread *p = thread_by_tid(tid);
+
+	if (!p || p->state == THREAD_ZOMBIE) {
+		*err = -E_NOENT;
+		return NULL;
+	}
+	if (p == t) {
+		*err = -E_INVAL;
+		return NULL;
+	}
+	if (p->container != t->container) {
+		*err = -E_PERM;
+		return NULL;
+	}
+	return p;
+}
+
+int sys_ipc(struct user_context *ctx)
+{
+	struct thread *t = current_thread(), *dest = NULL, *from = NULL;
+	uint32_t tag = ctx_arg(ctx, 2);
+	int err = check_tag(tag);
+
+	if (err)
+		return err;
+	if ((tag & IPC_SEND) && !(dest = peer(t, ctx_arg(ctx, 0), &err)))
+		return err;
+	if ((tag & IPC_RECV) && ctx_arg(ctx, 1) != IPC_ANY &&
+	    !(from = peer(t, ctx_arg(ctx, 1), &err)))
+		return err;
+	if (tag & IPC_SEND) {
+		err = do_send(t, dest, tag, from);
+		if (err || t->state != THREAD_RUNNABLE || !(tag & IPC_RECV))
+			return err;
+	}
+	return do_receive(t, from);
+}
+
+void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
+		    uint32_t status)
+{
+	struct thread *pager = t->pager;
+
+	t->fault[0] = IPC_TAG(IPC_LABEL_FAULT, 0, IPC_TYPE_SHORT, IPC_CALL);
+	t->fault[1] = cause;
+	t->fault[2] = addr;
+	t->fault[3] = t->ctx.pc;
+	t->fault[4] = status;
+	t->fault_pending = true;
+	if (waits_for(pager, t)) {
+		transfer(t, pager);
+		thread_unblock(pager, 0);
+		thread_block(t, BLOCK_RECV);
+		t->partner = pager;
+		return;
+	}
+	thread_block(t, BLOCK_SEND);
+	t->partner = pager;
+	t->in_call = true;
+	thread_list_add(&pager->sendq, t);
+}

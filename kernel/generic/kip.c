@@ -1,0 +1,37 @@
+/* The kernel interface page: version and layout facts for user space. */
+#include <string.h>
+#include <kernel/kip.h>
+#include <kernel/kmem.h>
+#include <kernel/platform.h>
+#include <kernel/panic.h>
+#include <kernel/space.h>
+#include <tessera/syscall.h>
+
+#define KERNEL_VERSION_MAJOR 0
+#define KERNEL_VERSION_MINOR 1
+
+static paddr_t kip_page;
+
+void kip_init(unsigned nr_containers)
+{
+	kip_page = kmem_alloc_pages(1, 1);
+	BUG_ON(!kip_page.pa, "no memory for the kernel interface page");
+	struct kip *k = phys_to_virt(kip_page);
+	k->magic = KIP_MAGIC;
+	k->abi_version = ABI_VERSION;
+	k->kernel_version = KERNEL_VERSION_MAJOR << 16 | KERNEL_VERSION_MINOR;
+	k->syscall_count = SYS_COUNT;
+	k->tick_hz = platform_timer_hz();
+	k->page_size = PAGE_SIZE;
+	k->user_va_end = USER_VA_END;
+	k->utcb_size = UTCB_SIZE;
+	k->utcb_mrs = UTCB_MRS;
+	k->ext_max = IPC_EXT_MAX;
+	k->nr_containers = nr_containers;
+	strlcpy(k->build, "tessera " BOARD_NAME, sizeof(k->build));
+}
+
+int kip_map(struct space *s)
+{
+	return arch_map_page(&s->arch, KIP_ADDRESS, kip_page, MAP_READ);
+}
