@@ -53,7 +53,7 @@ static inline int sys_time(uint64_t *ticks, uint32_t *hz)
 }
 
 struct sys_ids {
-	uint32_t tid, tgid, container;
+	uint32_t tid, tgid, container, pager;
 };
 
 static inline int sys_getid(struct sys_ids *ids)
@@ -64,6 +64,7 @@ static inline int sys_getid(struct sys_ids *ids)
 	ids->tid = io.r[0];
 	ids->tgid = io.r[1];
 	ids->container = io.r[2];
+	ids->pager = io.r[3];
 	return ret;
 }
 
@@ -73,6 +74,161 @@ static inline void __attribute__((noreturn)) sys_exit(int code)
 	sys_invoke(SYS_thread_control, &io);
 	for (;;)
 		;
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+/* Create an inactive thread; returns its tid or -E_*. */
+static inline int sys_thread_create(uint32_t space_src, uint32_t flags,
+				    uint32_t tgid, uint32_t pc, uint32_t sp)
+{
+	struct sys_regs io = {{TC_CREATE, space_src, flags, tgid, pc, sp}};
+	return sys_invoke(SYS_thread_control, &io);
+}
+
+static inline int sys_thread_op(uint32_t op, uint32_t tid, uint32_t arg)
+{
+	struct sys_regs io = {{op, tid, arg}};
+	return sys_invoke(SYS_thread_control, &io);
+}
+
+static inline int sys_thread_run(uint32_t tid)
+{
+	return sys_thread_op(TC_RUN, tid, 0);
+}
+
+static inline int sys_thread_suspend(uint32_t tid)
+{
+	return sys_thread_op(TC_SUSPEND, tid, 0);
+}
+
+static inline int sys_thread_resume(uint32_t tid)
+{
+	return sys_thread_op(TC_RESUME, tid, 0);
+}
+
+static inline int sys_thread_destroy(uint32_t tid, int code)
+{
+	return sys_thread_op(TC_DESTROY, tid, (uint32_t)code);
+}
+
+static inline int sys_thread_recycle(uint32_t tid)
+{
+	return sys_thread_op(TC_RECYCLE, tid, 0);
+}
+
+/* Wait for a paged child (0: any) to end; returns its exit code. */
+static inline int sys_thread_wait(uint32_t tid, uint32_t *who)
+{
+	struct sys_regs io = {{TC_WAIT, tid}};
+	int ret = sys_invoke(SYS_thread_control, &io);
+
+	if (who)
+		*who = io.r[1];
+	return ret;
+}
+
+static inline int sys_exchange_registers(uint32_t tid, uint32_t flags,
+					 struct exregs *r)
+{
+	struct sys_regs io = {{tid, flags, (uint32_t)(uintptr_t)r}};
+	return sys_invoke(SYS_exchange_registers, &io);
+}
+
+/* ---- memory ----------------------------------------------------------- */
+
+static inline int sys_map(uint32_t phys, uint32_t virt, uint32_t pages,
+			  uint32_t attrs, uint32_t tid)
+{
+	struct sys_regs io = {{phys, virt, pages, attrs, tid}};
+	return sys_invoke(SYS_map, &io);
+}
+
+static inline int sys_unmap(uint32_t virt, uint32_t pages, uint32_t tid)
+{
+	struct sys_regs io = {{virt, pages, tid}};
+	return sys_invoke(SYS_unmap, &io);
+}
+
+static inline int sys_mutex_control(volatile uint32_t *word, uint32_t op)
+{
+	struct sys_regs io = {{(uint32_t)(uintptr_t)word, op}};
+	return sys_invoke(SYS_mutex_control, &io);
+}
+
+/* ---- ipc -------------------------------------------------------------- */
+
+/* A message: tag and the four register words MR0-MR3. */
+struct ipc_msg {
+	uint32_t tag;
+	uint32_t mr[4];
+	uint32_t from; /* filled by receives */
+};
+
+/* The general form: r0 = to, r1 = from, r2 = tag, r3-r6 = MR0-MR3. */
+static inline int sys_ipc(uint32_t to, uint32_t from, struct ipc_msg *m)
+{
+	register uint32_t r0 __asm__("r0") = to;
+	register uint32_t r1 __asm__("r1") = from;
+	register uint32_t r2 __asm__("r2") = m->tag;
+	register uint32_t r3 __asm__("r3") = m->mr[0];
+	register uint32_t r4 __asm__("r4") = m->mr[1];
+	register uint32_t r5 __asm__("r5") = m->mr[2];
+	register uint32_t r6 __asm__("r6") = m->mr[3];
+	register uint32_t r7 __asm__("r7") = SYS_ipc;
+
+	__asm__ volatile("svc #0"
+			 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4),
+			   "+r"(r5), "+r"(r6)
+			 : "r"(r7)
+			 : "memory");
+	if (m->tag & IPC_RECV) {
+		m->from = r1;
+		m->tag = r2;
+		m->mr[0] = r3;
+		m->mr[1] = r4;
+		m->mr[2] = r5;
+		m->mr[3] = r6;
+	}
+	return (int)r0;
+}
+
+static inline int ipc_send(uint32_t to, struct ipc_msg *m)
+{
+	m->tag = (m->tag & ~0xfu) | IPC_SEND;
+	return sys_ipc(to, 0, m);
+}
+
+static inline int ipc_receive(uint32_t from, struct ipc_msg *m)
+{
+	m->tag = IPC_RECV;
+	return sys_ipc(0, from, m);
+}
+
+static inline int ipc_call(uint32_t to, struct ipc_msg *m)
+{
+	m->tag = (m->tag & ~0xfu) | IPC_CALL;
+	return sys_ipc(to, to, m);
+}
+
+/* Answer `to` (which must be waiting) and wait for the next request. */
+static inline int ipc_reply_wait(uint32_t to, struct ipc_msg *m)
+{
+	m->tag = (m->tag & ~0xfu) | IPC_REPLY_WAIT;
+	return sys_ipc(to, IPC_ANY, m);
+}
+
+/* This thread's UTCB, as the kernel keeps it in TPIDRURO. */
+static inline struct utcb *utcb_self(void)
+{
+	uint32_t v;
+	__asm__ volatile("mrc p15, 0, %0, c13, c0, 3" : "=r"(v));
+	return (struct utcb *)(uintptr_t)v;
+}
+
+static inline const struct kip *kip_get(void)
+{
+	return (const struct kip *)KIP_ADDRESS;
 }
 
 #endif
