@@ -47,6 +47,12 @@ static void container_create(struct container *c,
 		panic("container '%s': no memory for its pager", c->name);
 	space_put(s); /* the pager holds it now */
 	c->pager->utcb = desc->utcb;
+	/* the pager's boot arguments: where its first region lives */
+	if (desc->nr_regions) {
+		c->pager->ctx.r[0] = desc->regions[0].phys;
+		c->pager->ctx.r[1] = desc->regions[0].virt;
+		c->pager->ctx.r[2] = desc->regions[0].size;
+	}
 	printk("kernel: container '%s' started: pager tid %u, entry 0x%08x\n",
 	       c->name, (unsigned)c->pager->tid, (unsigned)desc->entry);
 	thread_start(c->pager);
