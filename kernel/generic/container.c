@@ -80,10 +80,10 @@ struct container *container_by_id(uint32_t id)
 	return id < nr_containers ? &containers[id] : NULL;
 }
 
-void container_thread_exited(struct container *c, int code)
+void container_thread_exited(struct container *c, struct thread *t, int code)
 {
 	c->live_threads--;
-	if (code && !c->exit_code)
+	if (t == c->pager) /* the container's status is its pager's */
 		c->exit_code = code;
 	if (c->live_threads == 0)
 		printk("kernel: container '%s' finished, exit code %d\n",

@@ -260,7 +260,7 @@ void thread_end(struct thread *t, int code)
 	t->exit_code = code;
 	t->suspend_pending = false;
 	live_threads--;
-	container_thread_exited(t->container, code);
+	container_thread_exited(t->container, t, code);
 	if (this_cpu()->current == t)
 		this_cpu()->current = NULL;
 	wake_partners(t);

@@ -92,6 +92,11 @@ static inline int sys_thread_op(uint32_t op, uint32_t tid, uint32_t arg)
 	return sys_invoke(SYS_thread_control, &io);
 }
 
+static inline int sys_yield(void)
+{
+	return sys_thread_op(TC_YIELD, 0, 0);
+}
+
 static inline int sys_thread_run(uint32_t tid)
 {
 	return sys_thread_op(TC_RUN, tid, 0);
@@ -195,7 +200,7 @@ static inline int sys_ipc(uint32_t to, uint32_t from, struct ipc_msg *m)
 
 static inline int ipc_send(uint32_t to, struct ipc_msg *m)
 {
-	m->tag = (m->tag & ~0xfu) | IPC_SEND;
+	m->tag = (m->tag & ~(IPC_SEND | IPC_RECV)) | IPC_SEND;
 	return sys_ipc(to, 0, m);
 }
 
@@ -207,7 +212,7 @@ static inline int ipc_receive(uint32_t from, struct ipc_msg *m)
 
 static inline int ipc_call(uint32_t to, struct ipc_msg *m)
 {
-	m->tag = (m->tag & ~0xfu) | IPC_CALL;
+	m->tag = (m->tag & ~(IPC_SEND | IPC_RECV | IPC_NONBLOCK)) | IPC_CALL;
 	return sys_ipc(to, to, m);
 }
 
