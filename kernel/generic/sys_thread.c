@@ -133,6 +133,9 @@ int sys_thread_control(struct user_context *ctx)
 	case TC_EXIT:
 		thread_end(t, (int)ctx_arg(ctx, 1));
 		return 0;
+	case TC_YIELD:
+		sched_yield();
+		return 0;
 	case TC_WAIT:
 		if (ctx_arg(ctx, 1) == t->tid)
 			return -E_INVAL;

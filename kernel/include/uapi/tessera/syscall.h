@@ -56,6 +56,7 @@
 #define TC_WAIT 7    /* wait for a paged child (r1, or 0: any) to exit and
 		      * reap it; r0 = its exit code, r1 = its tid */
 #define TC_EXIT 8    /* r1 = exit code; ends the caller */
+#define TC_YIELD 9   /* give the rest of the timeslice to others */
 
 /* TC_CREATE flags (r2) */
 #define TC_SAME_SPACE 0x1  /* share the space of r1's thread */
