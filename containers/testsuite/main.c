@@ -1,0 +1,19 @@
+/*
+ * testsuite: the in-target test suite (SPEC §8). Runs every case of every
+ * system call family, one TEST line each, and exits with 0 only when all
+ * passed; the kernel makes that the system's exit status.
+ */
+#include <stddef.h>
+#include "testsuite.h"
+
+static const struct test_case *const tables[] = {
+	selftest_tests,
+	sys_basic_tests,
+	sys_console_tests,
+	NULL,
+};
+
+int main(void)
+{
+	return test_run(tables);
+}

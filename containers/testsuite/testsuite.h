@@ -1,0 +1,11 @@
+/* The testsuite container's case tables, one per system call family. */
+#ifndef TESTSUITE_H
+#define TESTSUITE_H
+
+#include <tessera/test.h>
+
+extern const struct test_case selftest_tests[];
+extern const struct test_case sys_basic_tests[];
+extern const struct test_case sys_console_tests[];
+
+#endif

@@ -1,0 +1,113 @@
+"""The in-target test suite (containers/testsuite) booted in QEMU.
+
+One pytest case per in-target case: the TEST lines of one boot are collected
+in a module fixture and checked against EXPECTED_CASES, so a case that
+prints no line fails here as well as one that prints FAIL. A second build
+makes one case fail on purpose (CONFIG_TESTSUITE_PROVE_FAILURE) to show a
+failure reaches the harness as it should.
+"""
+import os
+
+import pytest
+
+import harness
+from conftest import TEST_BUILD
+
+# Every case the testsuite container runs, in the order it runs them. Add a
+# case here when adding one to containers/testsuite/.
+EXPECTED_CASES = [
+    'selftest.expectations_pass',
+    'selftest.prove_failure',
+    'getid.returns_tid',
+    'getid.pager_tgid_is_tid',
+    'getid.container_index',
+    'getid.stable',
+    'time.returns_zero',
+    'time.hz_is_configured',
+    'time.monotonic',
+    'time.ticks_advance',
+    'syscall.unknown_number_past_table',
+    'syscall.unknown_number_255',
+    'syscall.unknown_number_max',
+    'thread_control.unknown_op',
+    'console_write.returns_length',
+    'console_write.max_length',
+    'console_write.zero_length',
+    'console_write.too_long',
+    'console_write.null_pointer',
+    'console_write.kernel_pointer',
+    'console_write.unmapped_pointer',
+    'console_write.crosses_into_unmapped',
+    'console_write.wraps_around',
+]
+
+PROVE_FAILURE_CASE = 'selftest.prove_failure'
+
+
+def boot_suite(name, extra_config=()):
+    image = harness.build('qemu_virt_test_defconfig',
+                          os.path.join(TEST_BUILD, name),
+                          extra_config=extra_config)
+    b = harness.boot(image, timeout=60)
+    return b, harness.parse_tests(b)
+
+
+@pytest.fixture(scope='module')
+def suite():
+    return boot_suite('target')
+
+
+@pytest.mark.parametrize('case', EXPECTED_CASES)
+def test_case(suite, case):
+    b, run = suite
+    assert case in run.results, f'no TEST line for {case}\n{b.output}'
+    passed, why = run.results[case]
+    assert passed, f'{case}: {why}'
+
+
+def test_run_is_clean(suite):
+    b, run = suite
+    assert run.problems == [], f'{run.problems}\n{b.output}'
+    assert b.status == 0, b.output
+    assert run.summary == (len(EXPECTED_CASES), 0), b.output
+
+
+def test_no_unexpected_cases(suite):
+    b, run = suite
+    extra = sorted(set(run.results) - set(EXPECTED_CASES))
+    assert not extra, f'cases missing from EXPECTED_CASES: {extra}'
+
+
+def test_cases_run_in_order(suite):
+    _, run = suite
+    assert list(run.results) == EXPECTED_CASES
+
+
+def test_console_write_output_arrives(suite):
+    b, _ = suite
+    assert 'testsuite: console_write reaches the console\n' in b.output
+    # 256 bytes in one call: the prefix, dots up to the limit, a newline
+    prefix = 'testsuite: 256 bytes '
+    assert prefix + '.' * (256 - len(prefix) - 1) + '\n' in b.output
+
+
+@pytest.fixture(scope='module')
+def failing_suite():
+    return boot_suite('target_fail',
+                      extra_config=['CONFIG_TESTSUITE_PROVE_FAILURE=y'])
+
+
+def test_failing_case_reaches_harness(failing_suite):
+    b, run = failing_suite
+    # the protocol itself was followed: the run fails through its results
+    assert run.problems == [], f'{run.problems}\n{b.output}'
+    passed, why = run.results[PROVE_FAILURE_CASE]
+    assert not passed
+    assert why.startswith('containers/testsuite/selftest.c:'), why
+    assert why.endswith(': two: expected 3 got 2'), why
+    failed = [k for k, (ok, _) in run.results.items() if not ok]
+    assert failed == [PROVE_FAILURE_CASE], b.output
+    assert run.summary == (len(EXPECTED_CASES) - 1, 1), b.output
+    assert b.status != 0, b.output
+    # a case stops at its first failed expectation
+    assert 'prove_failure went on after its failure' not in b.output
