@@ -10,6 +10,10 @@ static const struct test_case *const tables[] = {
 	selftest_tests,
 	sys_basic_tests,
 	sys_console_tests,
+	core_thread_tests,
+	core_ipc_tests,
+	core_mem_tests,
+	core_stress_tests,
 	NULL,
 };
 

@@ -7,5 +7,9 @@
 extern const struct test_case selftest_tests[];
 extern const struct test_case sys_basic_tests[];
 extern const struct test_case sys_console_tests[];
+extern const struct test_case core_thread_tests[];
+extern const struct test_case core_ipc_tests[];
+extern const struct test_case core_mem_tests[];
+extern const struct test_case core_stress_tests[];
 
 #endif

@@ -110,7 +110,7 @@ def test_packer_rejects_program_linked_elsewhere(built, tmp_path, capsys):
 def test_packer_rejects_program_too_big_for_region(built, tmp_path, capsys):
     small = tmp_path / 'm.toml'
     text = open(os.path.join(TOP, 'configs', 'hello.toml')).read()
-    small.write_text(text.replace('size = 0x100000', 'size = 0x5000'))
+    small.write_text(text.replace('size = 0x100000', 'size = 0x6000'))
     hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
     assert pack.main(pack_args(tmp_path, str(small), hello)) == 1
     assert 'besides the stack and UTCB' in capsys.readouterr().err
