@@ -1,8 +1,17 @@
 /*
- * Round-robin scheduler with timer preemption: the walking skeleton's
- * scheduler. Threads run for a timeslice of ticks from the run queue; an
- * empty queue idles in WFI with IRQs masked (WFI still wakes on a pending
- * IRQ, which is then handled here, so the kernel never takes an IRQ
+ * The kernel's scheduler on top of the run queues in runq.c (the policy is
+ * described in <kernel/runq.h>).
+ *
+ * A round is one second of ticks, shared out by priority level with the
+ * seed's fixed-total formula; a thread runs at most SCHED_GRANULARITY ticks
+ * before its level's next thread gets a turn. The current thread stays in
+ * the runnable queue while it runs: the timer only charges it and sets
+ * need_resched; sched_choose() then moves it (back of its level, or expired
+ * queue) and picks the head of the highest non-empty level, which is the
+ * current thread again unless something outranks or follows it.
+ *
+ * An empty queue idles in WFI with IRQs masked (WFI still wakes on a
+ * pending IRQ, which is handled here, so the kernel never takes an IRQ
  * exception in SVC mode).
  */
 #include <arch/cpu.h>
@@ -11,47 +20,105 @@
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/runq.h>
 #include <kernel/sched.h>
 
-#define TIMESLICE_TICKS 5
+/* The seed: "one second interval is distributed among processes". */
+#define SCHED_TOTAL_TICKS CONFIG_TICK_HZ
+/* 50 ms, but at least one tick at slow tick rates. */
+#define SCHED_GRANULARITY (CONFIG_TICK_HZ >= 20 ? CONFIG_TICK_HZ / 20 : 1)
 
-static struct thread *rq_head, *rq_tail;
+/*
+ * Per-CPU scheduler state, indexed by cpu_id (one CPU today; the SPEC keeps
+ * run queues per CPU from the start).
+ */
+struct sched_cpu {
+	struct runq rq;
+	bool need_resched;
+};
 
-static struct thread *next_of(struct thread *t)
-{
-	return t->sched.next ? container_of(t->sched.next, struct thread, sched)
-			     : NULL;
-}
+#define SCHED_CPU_INIT(sc)                                                     \
+	{                                                                      \
+		.rq = {                                                        \
+			.runnable = &(sc).rq.arrays[0],                        \
+			.expired = &(sc).rq.arrays[1],                         \
+			.round_ticks = SCHED_TOTAL_TICKS,                      \
+			.granularity = SCHED_GRANULARITY,                      \
+		},                                                             \
+	}
+
+static struct sched_cpu sched_cpus[1] = {SCHED_CPU_INIT(sched_cpus[0])};
 static uint64_t ticks;
-static bool need_resched;
+
+static struct sched_cpu *this_sched(void)
+{
+	return &sched_cpus[this_cpu()->cpu_id];
+}
+
+static struct runq *this_rq(void)
+{
+	return &this_sched()->rq;
+}
+
+static struct thread *thread_of(struct sched_entity *se)
+{
+	return container_of(se, struct thread, sched);
+}
+
+void sched_request_resched(void)
+{
+	this_sched()->need_resched = true;
+}
+
+/* A thread that becomes runnable preempts a lower-level current thread. */
+static void preempt_if_outranked(struct thread *t)
+{
+	struct thread *cur = current_thread();
+
+	if (cur && cur->state == THREAD_RUNNABLE &&
+	    runq_outranks(&t->sched, &cur->sched))
+		sched_request_resched();
+}
 
 void sched_enqueue(struct thread *t)
 {
-	t->sched.next = NULL;
-	t->sched.ticks_left = TIMESLICE_TICKS;
-	if (rq_tail)
-		rq_tail->sched.next = &t->sched;
-	else
-		rq_head = t;
-	rq_tail = t;
+	int err = runq_enqueue(this_rq(), &t->sched);
+
+	BUG_ON(err, "enqueue of a thread already on a run queue");
+	preempt_if_outranked(t);
 }
 
 void sched_dequeue(struct thread *t)
 {
-	struct thread *prev = NULL, *cur = rq_head;
+	int err = runq_dequeue(this_rq(), &t->sched);
 
-	while (cur && cur != t) {
-		prev = cur;
-		cur = next_of(cur);
-	}
-	BUG_ON(!cur, "dequeue of a thread not on the run queue");
-	if (prev)
-		prev->sched.next = t->sched.next;
-	else
-		rq_head = next_of(t);
-	if (rq_tail == t)
-		rq_tail = prev;
-	t->sched.next = NULL;
+	BUG_ON(err, "dequeue of a thread not on the run queue");
+	if (t == current_thread())
+		sched_request_resched();
+}
+
+/*
+ * The waker has made t THREAD_RUNNABLE (as thread_unblock() does); t keeps
+ * the ticks it had left when it blocked.
+ */
+void sched_wakeup(struct thread *t)
+{
+	sched_enqueue(t);
+}
+
+void sched_yield(void)
+{
+	struct thread *cur = current_thread();
+
+	BUG_ON(!cur || cur->state != THREAD_RUNNABLE,
+	       "yield without a runnable current thread");
+	runq_expire(this_rq(), &cur->sched);
+	sched_request_resched();
+}
+
+void sched_child_created(struct thread *parent, struct thread *child)
+{
+	runq_split_timeslice(&parent->sched, &child->sched);
 }
 
 void timer_tick(void)
@@ -59,8 +126,10 @@ void timer_tick(void)
 	struct thread *cur = current_thread();
 
 	ticks++;
-	if (cur && cur->sched.ticks_left > 0 && --cur->sched.ticks_left == 0)
-		need_resched = true;
+	/* Only a thread that was running in user mode is charged. */
+	if (cur && cur->state == THREAD_RUNNABLE &&
+	    runq_tick(this_rq(), &cur->sched))
+		sched_request_resched();
 }
 
 uint64_t sched_ticks(void)
@@ -76,25 +145,34 @@ static _Noreturn void system_finished(void)
 	platform_exit(status);
 }
 
-struct thread *sched_choose(void)
+/* Wait with IRQs masked until a handled IRQ makes some thread runnable. */
+static struct sched_entity *pick_or_idle(struct runq *rq)
 {
-	struct thread *cur = current_thread();
+	struct sched_entity *se;
 
-	if (cur && cur->state == THREAD_RUNNABLE && !need_resched)
-		return cur;
-	need_resched = false;
-	if (cur && cur->state == THREAD_RUNNABLE && rq_head) {
-		sched_dequeue(cur); /* to the back of the queue */
-		sched_enqueue(cur);
-	}
-	while (!rq_head) {
+	while (!(se = runq_pick(rq))) {
 		if (thread_live_count() == 0)
 			system_finished();
 		wfi();
 		while (platform_handle_irq())
 			;
 	}
-	if (rq_head->sched.ticks_left <= 0)
-		rq_head->sched.ticks_left = TIMESLICE_TICKS;
-	return rq_head;
+	return se;
+}
+
+struct thread *sched_choose(void)
+{
+	struct sched_cpu *sc = this_sched();
+	struct thread *cur = current_thread();
+
+	if (sc->need_resched) {
+		sc->need_resched = false;
+		if (cur && cur->state == THREAD_RUNNABLE)
+			runq_requeue(&sc->rq, &cur->sched);
+	}
+	/*
+	 * Always pick: O(1), and the head of the highest level is the
+	 * current thread itself whenever nothing should replace it.
+	 */
+	return thread_of(pick_or_idle(&sc->rq));
 }

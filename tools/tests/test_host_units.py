@@ -19,7 +19,7 @@ def build_host_tests():
 
 def sources():
     return sorted(os.path.splitext(os.path.basename(p))[0]
-                  for d in ('libc', 'libmem', 'loader')
+                  for d in ('libc', 'libmem', 'loader', 'kernel')
                   for p in glob.glob(os.path.join(TOP, d, 'tests', 'test_*.c')))
 
 
@@ -34,7 +34,7 @@ def test_every_test_source_builds(programs):
 
 
 @pytest.mark.parametrize('name', [f'{d}_{s}' for d in ('libc', 'libmem',
-                                                         'loader')
+                                                         'loader', 'kernel')
                                   for s in sources()
                                   if os.path.exists(os.path.join(
                                       TOP, d, 'tests', s + '.c'))])

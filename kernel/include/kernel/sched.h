@@ -1,12 +1,33 @@
-/* Scheduler: run queue, timeslices, preemption by the timer tick. */
+/*
+ * Scheduler: priority levels with fixed-total timeslices, runnable and
+ * expired queues, a granularity bound, preemption by the timer tick. The
+ * policy itself lives in <kernel/runq.h>; this is the kernel's use of it.
+ *
+ * Called with IRQs masked from kernel entry paths only (no kernel
+ * preemption); kernel_exit() calls sched_choose() on every return to user
+ * mode, which is where a requested reschedule takes effect.
+ */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
 #include <kernel/thread.h>
 
+/* t (made THREAD_RUNNABLE by the caller) joins the run queue. */
 void sched_enqueue(struct thread *t);
+/* t leaves the run queue: it blocks or dies. */
 void sched_dequeue(struct thread *t);
-/* The thread to return to user mode; idles until one is runnable. */
+/* Woken t (made RUNNABLE by the caller) is queued; preempts if it outranks. */
+void sched_wakeup(struct thread *t);
+/* The current thread gives up the rest of its slice until the next round. */
+void sched_yield(void);
+/* A new child takes half of parent's remaining ticks (never 0 for either). */
+void sched_child_created(struct thread *parent, struct thread *child);
+/* Re-examine the current thread at the next sched_choose(). */
+void sched_request_resched(void);
+/*
+ * The thread to return to user mode; idles until one is runnable and ends
+ * the system when no thread is left.
+ */
 struct thread *sched_choose(void);
 uint64_t sched_ticks(void);
 
