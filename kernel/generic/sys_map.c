@@ -33,21 +33,6 @@ static bool user_range_valid(uint32_t virt, uint32_t pages)
 	return !(virt <= KIP_ADDRESS && KIP_ADDRESS < virt + size);
 }
 
-static struct thread *map_target(struct thread *t, uint32_t tid, int *err)
-{
-	struct thread *x = tid ? thread_by_tid(tid) : t;
-
-	if (!x || x->state == THREAD_ZOMBIE) {
-		*err = -E_NOENT;
-		return NULL;
-	}
-	if (x->container != t->container) {
-		*err = -E_PERM;
-		return NULL;
-	}
-	return x;
-}
-
 static unsigned map_attrs(uint32_t a)
 {
 	return ((a & MAP_ATTR_READ) ? MAP_READ : 0) |
@@ -67,7 +52,7 @@ int sys_map(struct user_context *ctx)
 	    !(attrs & MAP_ATTR_READ) || !IS_ALIGNED(phys, PAGE_SIZE) ||
 	    !user_range_valid(virt, pages))
 		return -E_INVAL;
-	if (!(x = map_target(t, ctx_arg(ctx, 4), &err)))
+	if (!(x = thread_target(t, ctx_arg(ctx, 4), &err)))
 		return err;
 	if (!range_in_container(t->container, phys, pages * PAGE_SIZE))
 		return -E_PERM;
@@ -92,7 +77,7 @@ int sys_unmap(struct user_context *ctx)
 
 	if (pages == 0 || pages > MAP_MAX_PAGES || !user_range_valid(virt, pages))
 		return -E_INVAL;
-	if (!(x = map_target(t, ctx_arg(ctx, 2), &err)))
+	if (!(x = thread_target(t, ctx_arg(ctx, 2), &err)))
 		return err;
 	for (uint32_t i = 0; i < pages; i++)
 		if (arch_unmap_page(&x->space->arch, virt + i * PAGE_SIZE) == 0)

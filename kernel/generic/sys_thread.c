@@ -11,22 +11,6 @@
 #include <kernel/thread.h>
 #include <tessera/errno.h>
 
-/* Target of an operation: tid 0 means the caller. */
-static struct thread *target(struct thread *t, uint32_t tid, int *err)
-{
-	struct thread *x = tid ? thread_by_tid(tid) : t;
-
-	if (!x || x->state == THREAD_ZOMBIE) {
-		*err = -E_NOENT;
-		return NULL;
-	}
-	if (x->container != t->container) {
-		*err = -E_PERM;
-		return NULL;
-	}
-	return x;
-}
-
 static struct space *creation_space(struct thread *src, uint32_t flags)
 {
 	switch (flags & TC_SPACE_MASK) {
@@ -60,7 +44,7 @@ static int tc_create(struct thread *t, struct user_context *ctx)
 	int err = check_create_flags(flags);
 	struct thread *src;
 
-	if (err || !(src = target(t, ctx_arg(ctx, 1), &err)))
+	if (err || !(src = thread_target(t, ctx_arg(ctx, 1), &err)))
 		return err;
 	struct thread *pager = (flags & TC_AS_PAGER)	  ? t
 			       : (flags & TC_SHARE_PAGER) ? t->pager
@@ -145,7 +129,7 @@ int sys_thread_control(struct user_context *ctx)
 	case TC_RESUME:
 	case TC_DESTROY:
 	case TC_RECYCLE:
-		if (!(x = target(t, ctx_arg(ctx, 1), &err)))
+		if (!(x = thread_target(t, ctx_arg(ctx, 1), &err)))
 			return err;
 		return tc_on_target(t, op, x, ctx);
 	default:
@@ -216,7 +200,7 @@ int sys_exchange_registers(struct user_context *ctx)
 	struct exregs r;
 	int err;
 
-	if (!(x = target(t, ctx_arg(ctx, 0), &err)))
+	if (!(x = thread_target(t, ctx_arg(ctx, 0), &err)))
 		return err;
 	if (copy_from_user(t->space, &r, uptr, sizeof(r)) != 0)
 		return -E_FAULT;

@@ -73,6 +73,21 @@ struct thread *thread_by_tid(uint32_t tid)
 	return threads[tid];
 }
 
+struct thread *thread_target(struct thread *caller, uint32_t tid, int *err)
+{
+	struct thread *x = tid ? thread_by_tid(tid) : caller;
+
+	if (!x || x->state == THREAD_ZOMBIE) {
+		*err = -E_NOENT;
+		return NULL;
+	}
+	if (x->container != caller->container) {
+		*err = -E_PERM; /* until capabilities: own container only */
+		return NULL;
+	}
+	return x;
+}
+
 struct thread *thread_create(struct container *c, struct space *s,
 			     struct thread *pager, uint32_t entry, uint32_t sp,
 			     uint32_t priority)

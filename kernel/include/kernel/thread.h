@@ -75,6 +75,9 @@ struct thread *thread_create(struct container *c, struct space *s,
 			     struct thread *pager, uint32_t entry, uint32_t sp,
 			     uint32_t priority);
 struct thread *thread_by_tid(uint32_t tid);
+/* The thread a call names (tid 0: the caller), if the caller may use it;
+ * NULL with *err = -E_NOENT or -E_PERM otherwise. */
+struct thread *thread_target(struct thread *caller, uint32_t tid, int *err);
 void thread_start(struct thread *t);
 /* Make t runnable again after a block ended (result already in its r0). */
 void thread_unblock(struct thread *t, int result);
