@@ -70,9 +70,10 @@ static void test_levels(void **state)
 
 static void test_timeslice_never_zero(void **state)
 {
-	static const uint32_t rounds[] = {0,   1,    2,	    10,	   50,
-					  100, 135,  136,   1000,  10000,
-					  1u << 20,  UINT32_MAX};
+	static const uint32_t rounds[] = {
+		0, 1, 2, 10, 50, 100, 135, 136, 1000, 10000, 1u << 20,
+		UINT32_MAX,
+	};
 	(void)state;
 	for (unsigned r = 0; r < ARRAY_SIZE(rounds); r++) {
 		for (uint32_t p = 0; p <= 300; p++) {
@@ -115,7 +116,9 @@ static void test_timeslice_proportional(void **state)
 	/* Any round: within one tick of the exact share. */
 	for (uint32_t p = 1; p <= SCHED_PRIO_MAX; p++) {
 		uint64_t share = (runq_level(p) + 1) * (uint64_t)ROUND;
-		uint64_t s = runq_timeslice(p, ROUND) * (uint64_t)SCHED_PRIO_TOTAL;
+		uint64_t s = runq_timeslice(p, ROUND);
+
+		s *= SCHED_PRIO_TOTAL;
 
 		assert_true(s <= share || s == SCHED_PRIO_TOTAL);
 		assert_true(s + SCHED_PRIO_TOTAL > share);
@@ -482,12 +485,15 @@ static void test_no_starvation(void **state)
 	}
 	uint32_t now = 0;
 	for (uint32_t round = 0; round < 10; round++) {
+		uint32_t len = 0;
+
 		memset(ran, 0, sizeof(ran));
-		/* one round: until the next swap */
+		/* one round: until the next swap, which must come */
 		while (runq_pick(&rq) && rq.rounds == round) {
 			struct sched_entity *cur = run_tick(&rq);
 			unsigned i = (unsigned)(cur - se);
 
+			assert_true(++len <= total);
 			now++;
 			ran[i]++;
 			assert_true(now - last[i] <= total);

@@ -40,7 +40,7 @@
 #define SCHED_LEVEL_SHIFT 4 /* 16 priorities a level */
 #define SCHED_NR_LEVELS	  ((SCHED_PRIO_MAX >> SCHED_LEVEL_SHIFT) + 1)
 /* Sum of weight(level) = level + 1 over all levels: fixed. */
-#define SCHED_PRIO_TOTAL  (SCHED_NR_LEVELS * (SCHED_NR_LEVELS + 1) / 2)
+#define SCHED_PRIO_TOTAL (SCHED_NR_LEVELS * (SCHED_NR_LEVELS + 1) / 2)
 
 _Static_assert(SCHED_NR_LEVELS <= 32, "the level bitmap is one word");
 
