@@ -91,8 +91,6 @@ static bool waits_for(const struct thread *rcv, const struct thread *snd)
 static void sender_done(struct thread *snd, struct thread *rcv, int err)
 {
 	if (snd->in_call && !err) {
-		if (snd->queued_on)
-			thread_list_remove(snd->queued_on, snd);
 		snd->state = THREAD_BLOCKED;
 		snd->block = BLOCK_RECV;
 		snd->partner = rcv;
@@ -166,21 +164,15 @@ static int check_tag(uint32_t tag)
 	return 0;
 }
 
-/* ipc peers must exist, be alive and (until capabilities) share a container */
+/* An ipc peer: a live thread the caller may name, never the caller. */
 static struct thread *peer(struct thread *t, uint32_t tid, int *err)
 {
-	struct thread *p = thread_by_tid(tid);
+	struct thread *p = tid ? thread_target(t, tid, err) : NULL;
 
-	if (!p || p->state == THREAD_ZOMBIE) {
-		*err = -E_NOENT;
-		return NULL;
-	}
+	if (!tid)
+		*err = -E_NOENT; /* 0 names no partner in ipc */
 	if (p == t) {
 		*err = -E_INVAL;
-		return NULL;
-	}
-	if (p->container != t->container) {
-		*err = -E_PERM;
 		return NULL;
 	}
 	return p;

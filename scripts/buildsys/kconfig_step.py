@@ -80,7 +80,7 @@ def menuconfig(config_path):
               env)
 
 
-def _write_if_changed(path, text):
+def write_if_changed(path, text):
     try:
         with open(path) as f:
             if f.read() == text:
@@ -116,13 +116,13 @@ def load(config_path, include_dir):
     with open(tmp) as f:
         text = f.read()
     os.remove(tmp)
-    _write_if_changed(autoconf, text)
+    write_if_changed(autoconf, text)
     values = {}
     for sym in kconf.unique_defined_syms:
         if sym.type in (kconfiglib.UNKNOWN,):
             continue
         values[sym.name] = sym.str_value
-        _write_if_changed(os.path.join(include_dir, 'config',
+        write_if_changed(os.path.join(include_dir, 'config',
                                        'CONFIG_' + sym.name),
                           sym.str_value + '\n')
     return values

@@ -32,7 +32,6 @@
 #define L2_NG (1u << 11)
 #define L2_NORMAL (L2_TEX1 | L2_C | L2_B | L2_S)
 #define L2_DEVICE (L2_B)
-#define L2_ATTR_MASK 0xfffu
 
 #define ASID_COUNT 256u
 
@@ -201,8 +200,7 @@ int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *p,
 		a |= MAP_WRITE;
 	if (!(d & L2_XN))
 		a |= MAP_EXEC;
-	if ((d & L2_ATTR_MASK & ~(L2_AP_USER_RO | L2_XN | L2_SMALL | L2_NG)) ==
-	    L2_DEVICE)
+	if ((d & (L2_TEX1 | L2_C | L2_B)) == L2_DEVICE)
 		a |= MAP_DEVICE;
 	*attrs = a;
 	return 0;
