@@ -43,24 +43,33 @@ class Part:
         self.checksum = struct.unpack('<I', self.frame[-4:])[0]
 
 
-def bootinfo_blob(manifest, program_parts, programs):
-    """The BOOTINFO part: one descriptor per container."""
-    out = bytearray(fmt.BI_HEADER.pack(
-        fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION,
-        fmt.BI_HEADER.size + len(manifest.containers) * fmt.BI_CONTAINER_SIZE,
-        len(manifest.containers), fmt.BI_CONTAINER_SIZE, 0, 0, 0))
+def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
+    """The BOOTINFO part: a header, one descriptor per container, then every
+    container's capabilities (caps_of(c) -> list of BI_CAP tuples)."""
+    caps_of = caps_of or (lambda c: [])
+    n = len(manifest.containers)
+    caps_offset = fmt.BI_HEADER.size + n * fmt.BI_CONTAINER_SIZE
+    descs, caps = bytearray(), []
     for c in manifest.containers:
         prog = programs[c.name]
-        out += fmt.BI_CONTAINER.pack(c.name.encode(), program_parts[c.name],
-                                     prog.entry, c.stack_top, c.utcb,
-                                     c.priority, 1)
+        mine = caps_of(c)
+        descs += fmt.BI_CONTAINER.pack(c.name.encode(), program_parts[c.name],
+                                       prog.entry, c.stack_top, c.utcb,
+                                       c.priority, 1)
         regions = [fmt.BI_REGION.pack(
             fmt.BI_REGION_PROGRAM, c.phys, c.virt, c.size,
             fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC)]
         regions += [b'\0' * fmt.BI_REGION.size] * (fmt.BOOTINFO_MAX_REGIONS -
                                                    len(regions))
-        out += b''.join(regions)
-    return bytes(out)
+        descs += b''.join(regions)
+        descs += fmt.BI_CONTAINER_TAIL.pack(fmt.BI_RESTART_NEVER, 0,
+                                            len(caps), len(mine))
+        caps += mine
+    blob = b''.join(fmt.BI_CAP.pack(*cap) for cap in caps)
+    header = fmt.BI_HEADER.pack(
+        fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION, caps_offset + len(blob), n,
+        fmt.BI_CONTAINER_SIZE, fmt.BI_CAP.size, caps_offset, len(caps))
+    return header + bytes(descs) + blob
 
 
 def container_part(c, program):

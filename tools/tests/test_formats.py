@@ -17,6 +17,7 @@ int main(void)
 	P(offsetof(struct image_part, checksum)); P(offsetof(struct image_part, load_addr));
 	P(sizeof(struct bootinfo_header)); P(sizeof(struct bootinfo_container));
 	P(sizeof(struct bootinfo_region)); P(offsetof(struct bootinfo_container, regions));
+	P(sizeof(struct bootinfo_cap)); P(offsetof(struct bootinfo_container, restart)); P(BOOTINFO_MAX_CAPS);
 	P(IMAGE_MAGIC); P(IMAGE_END_MAGIC); P(IMAGE_VERSION); P(IMAGE_NAME_LEN);
 	P(BOOTINFO_MAGIC); P(BOOTINFO_VERSION); P(BOOTINFO_MAX_REGIONS);
 	P(IMAGE_PART_KERNEL); P(IMAGE_PART_BOOTINFO); P(IMAGE_PART_CONTAINER);
@@ -52,6 +53,10 @@ def test_layouts_agree(tmp_path):
     assert c['sizeof(struct bootinfo_region)'] == fmt.BI_REGION.size
     assert c['offsetof(struct bootinfo_container, regions)'] == \
         fmt.BI_CONTAINER.size
+    assert c['sizeof(struct bootinfo_cap)'] == fmt.BI_CAP.size
+    assert c['offsetof(struct bootinfo_container, restart)'] == \
+        fmt.BI_CONTAINER_SIZE - fmt.BI_CONTAINER_TAIL.size
+    assert c['BOOTINFO_MAX_CAPS'] == fmt.BOOTINFO_MAX_CAPS
 
 
 def test_constants_agree(tmp_path):

@@ -1,0 +1,145 @@
+/*
+ * Capabilities: the ABI shared by kernel, user library and host tools
+ * (tools/bootinfo mirrors the numbers; a pytest checks they agree).
+ *
+ * A capability is a kernel object naming a resource and what its holder may
+ * do with it. Three kinds:
+ *  - quantity (a budget): threads, spaces, mutex waits, page-table pages,
+ *    capabilities, IRQs; `size` units, `used` of them charged;
+ *  - memory: a physical, virtual or device-MMIO range [base, base + size)
+ *    with the access it allows in `ops` (MAP_ATTR_* bits);
+ *  - operation: the `ops` of one system call on a target (a container, a
+ *    thread group, the threads one pager pages, or one thread).
+ *
+ * Every capability sits on exactly one list, which decides who can use it:
+ * a thread's private list, its thread group's list (checked through the
+ * group leader), the list a pager shares with the threads it pages, or its
+ * container's list. A thread can use what is on its own list, its group's,
+ * its pager's shared list and its container's.
+ */
+#ifndef TESSERA_CAP_H
+#define TESSERA_CAP_H
+
+/* Resources (cap_info.resource). Kind = resource & CAP_KIND_MASK. */
+#define CAP_KIND_MASK 0xf0u
+#define CAP_KIND_QUANTITY 0x10u
+#define CAP_KIND_MEMORY 0x20u
+#define CAP_KIND_OPERATION 0x40u
+
+#define CAP_RES_THREADS 0x10u  /* threads created */
+#define CAP_RES_SPACES 0x11u   /* address spaces created */
+#define CAP_RES_MUTEXES 0x12u  /* threads waiting in kernel mutex queues */
+#define CAP_RES_PTPAGES 0x13u  /* page-table pages of spaces it maps into */
+#define CAP_RES_CAPS 0x14u     /* capabilities made by split / replicate */
+#define CAP_RES_IRQS 0x15u     /* IRQ bindings */
+#define CAP_RES_PHYSMEM 0x20u  /* normal physical memory it may map */
+#define CAP_RES_VIRTMEM 0x21u  /* user virtual addresses it may map at */
+#define CAP_RES_DEVMEM 0x22u   /* device MMIO it may map (device attrs) */
+#define CAP_RES_TCTRL 0x40u    /* thread_control */
+#define CAP_RES_EXREGS 0x41u   /* exchange_registers */
+#define CAP_RES_IPC 0x42u      /* ipc (sending; replies need none) */
+#define CAP_RES_CAPCTRL 0x43u  /* cap_control */
+#define CAP_RES_MUTEX 0x44u    /* mutex_control */
+#define CAP_RES_MAP 0x45u      /* map / unmap into the target's space */
+#define CAP_RES_IRQCTRL 0x46u  /* irq_control */
+
+/* Operation bits (cap_info.ops) per operation resource. */
+#define CAP_OP_TC_CREATE 0x01u /* create a thread from the target's space */
+#define CAP_OP_TC_RUN 0x02u
+#define CAP_OP_TC_SUSPEND 0x04u
+#define CAP_OP_TC_RESUME 0x08u
+#define CAP_OP_TC_DESTROY 0x10u
+#define CAP_OP_TC_RECYCLE 0x20u
+#define CAP_OP_TC_ALL 0x3fu
+#define CAP_OP_EXREGS_READ 0x1u
+#define CAP_OP_EXREGS_WRITE 0x2u
+#define CAP_OP_EXREGS_ALL 0x3u
+#define CAP_OP_IPC_SEND 0x1u
+#define CAP_OP_IPC_ALL 0x1u
+#define CAP_OP_CAP_READ 0x01u   /* count, read */
+#define CAP_OP_CAP_SHARE 0x02u
+#define CAP_OP_CAP_GRANT 0x04u
+#define CAP_OP_CAP_SPLIT 0x08u
+#define CAP_OP_CAP_REPLICATE 0x10u
+#define CAP_OP_CAP_DEDUCE 0x20u
+#define CAP_OP_CAP_DESTROY 0x40u
+#define CAP_OP_CAP_ALL 0x7fu
+#define CAP_OP_MUTEX_WAIT 0x1u
+#define CAP_OP_MUTEX_WAKE 0x2u
+#define CAP_OP_MUTEX_ALL 0x3u
+#define CAP_OP_MAP 0x1u
+#define CAP_OP_UNMAP 0x2u
+#define CAP_OP_MAP_ALL 0x3u
+#define CAP_OP_IRQ_BIND 0x1u
+#define CAP_OP_IRQ_ALL 0x1u
+
+/* Targets of operation capabilities (cap_info.target_kind). */
+#define CAP_TGT_NONE 0u      /* quantity and memory capabilities */
+#define CAP_TGT_CONTAINER 1u /* every thread of container `target` */
+#define CAP_TGT_GROUP 2u     /* every thread of thread group `target` */
+#define CAP_TGT_PAGED 3u     /* thread `target` and every thread it pages */
+#define CAP_TGT_THREAD 4u    /* thread `target` only */
+
+/* What the holder may do with the capability itself (cap_info.flags). */
+#define CAP_F_SHARE 0x01u
+#define CAP_F_GRANT 0x02u
+#define CAP_F_SPLIT 0x04u
+#define CAP_F_REPLICATE 0x08u /* operation capabilities only */
+#define CAP_F_DEDUCE 0x10u
+#define CAP_F_DESTROY 0x20u
+#define CAP_F_ALL 0x3fu
+
+/* The list a capability sits on (cap_info.list). */
+#define CAP_LIST_PRIVATE 1u   /* the holder thread only */
+#define CAP_LIST_GROUP 2u     /* the holder's thread group */
+#define CAP_LIST_PAGED 3u     /* the threads the holder pages */
+#define CAP_LIST_CONTAINER 4u /* every thread of the container */
+
+/*
+ * cap_control: r0 = operation, further arguments per operation.
+ * Capabilities are named by id (cap_info.id); an id the caller cannot use
+ * is -E_NOENT, a right it lacks -E_PERM.
+ */
+#define CAP_CTRL_COUNT 1     /* r0 = number of capabilities it can use */
+#define CAP_CTRL_READ 2      /* r1 = struct cap_info array, r2 = entries;
+			      * r0 = entries written */
+#define CAP_CTRL_SHARE 3     /* r1 = id (from its private list), r2 = a
+			      * CAP_SHARE_* scope: moves it there */
+#define CAP_CTRL_GRANT 4     /* r1 = id, r2 = tid of the same container:
+			      * moves it to that thread's private list */
+#define CAP_CTRL_SPLIT 5     /* r1 = id, r2 = amount: quantity units, or
+			      * memory bytes (page multiple) off the end, or
+			      * operation bits; r0 = id of the new one */
+#define CAP_CTRL_REPLICATE 6 /* r1 = id (operation only); r0 = new id */
+#define CAP_CTRL_DEDUCE 7    /* r1 = id, r2 = ops (subset), r3 = flags
+			      * (subset), r4 = target kind (0: keep), r5 =
+			      * target (must lie inside the old target) */
+#define CAP_CTRL_DESTROY 8   /* r1 = id; a budget with units in use is
+			      * -E_BUSY */
+
+#define CAP_SHARE_PAGED 1u     /* with the threads the caller pages */
+#define CAP_SHARE_SIBLINGS 2u  /* with every thread its own pager pages */
+#define CAP_SHARE_GROUP 3u     /* with its thread group */
+#define CAP_SHARE_CONTAINER 4u /* with its whole container */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+struct cap_info {
+	uint32_t id;
+	uint32_t resource;    /* CAP_RES_* */
+	uint32_t ops;         /* operation bits, or memory MAP_ATTR_* bits */
+	uint32_t flags;       /* CAP_F_* */
+	uint32_t target_kind; /* CAP_TGT_* */
+	uint32_t target;      /* container id, tgid or tid */
+	uint32_t base;        /* memory: first byte */
+	uint32_t size;        /* memory: bytes; quantity: units */
+	uint32_t used;        /* quantity: units charged */
+	uint32_t list;        /* CAP_LIST_* it sits on */
+	uint32_t holder;      /* tid (private/group/paged) or container id */
+	uint32_t irq;         /* device memory: its IRQ, CAP_NO_IRQ if none */
+};
+_Static_assert(sizeof(struct cap_info) == 48, "cap_info layout");
+#endif
+#define CAP_NO_IRQ 0xffffffffu
+
+#endif
