@@ -120,6 +120,8 @@ int sys_thread_control(struct user_context *ctx)
 	case TC_YIELD:
 		sched_yield();
 		return 0;
+	case TC_DESTROY_CHILDREN:
+		return (int)thread_destroy_children(t, (int)ctx_arg(ctx, 2));
 	case TC_WAIT:
 		if (ctx_arg(ctx, 1) == t->tid)
 			return -E_INVAL;

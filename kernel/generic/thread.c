@@ -235,18 +235,28 @@ static void wake_partners(struct thread *t)
 	}
 }
 
-/* A pager ends: so does everything it pages (nobody is left to serve it). */
-static void end_paged(struct thread *pager)
+/* End (if still alive) and free every thread pager pages; returns how
+ * many there were. Their own children go with them (thread_end). */
+static uint32_t end_paged(struct thread *pager, int code)
 {
+	uint32_t n = 0;
+
 	for (uint32_t i = 1; i < CONFIG_MAX_THREADS && pager->nr_paged; i++) {
 		struct thread *c = threads[i];
 		if (!c || c->pager != pager)
 			continue;
+		n++;
 		if (c->state != THREAD_ZOMBIE)
-			thread_end(c, -E_DEAD);
+			thread_end(c, code);
 		if (threads[i] == c) /* may already be gone */
 			thread_free(c);
 	}
+	return n;
+}
+
+uint32_t thread_destroy_children(struct thread *pager, int code)
+{
+	return end_paged(pager, code);
 }
 
 /* If t's pager waits for it, hand over the exit code and free t. */
@@ -279,7 +289,7 @@ void thread_end(struct thread *t, int code)
 	if (this_cpu()->current == t)
 		this_cpu()->current = NULL;
 	wake_partners(t);
-	end_paged(t);
+	end_paged(t, -E_DEAD); /* nobody is left to serve them */
 	space_put(t->space);
 	t->space = NULL;
 	if (!t->pager || t->pager->state == THREAD_ZOMBIE)

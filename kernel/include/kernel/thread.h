@@ -91,6 +91,9 @@ int thread_recycle(struct thread *t);
 int thread_reap(struct thread *pager, uint32_t tid, int *code,
 		uint32_t *reaped_tid);
 uint32_t thread_live_count(void);
+/* End and free every thread pager pages (a pager's "kill all my
+ * children"); returns how many there were. */
+uint32_t thread_destroy_children(struct thread *pager, int code);
 /* Apply a pending suspend at a safe point (end of syscall / exception). */
 void thread_safe_point(struct thread *t);
 

@@ -117,6 +117,12 @@ static inline int sys_thread_destroy(uint32_t tid, int code)
 	return sys_thread_op(TC_DESTROY, tid, (uint32_t)code);
 }
 
+/* End and reap every thread the caller pages; returns how many. */
+static inline int sys_thread_destroy_children(int code)
+{
+	return sys_thread_op(TC_DESTROY_CHILDREN, 0, (uint32_t)code);
+}
+
 static inline int sys_thread_recycle(uint32_t tid)
 {
 	return sys_thread_op(TC_RECYCLE, tid, 0);

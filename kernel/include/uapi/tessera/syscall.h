@@ -57,6 +57,9 @@
 		      * reap it; r0 = its exit code, r1 = its tid */
 #define TC_EXIT 8    /* r1 = exit code; ends the caller */
 #define TC_YIELD 9   /* give the rest of the timeslice to others */
+#define TC_DESTROY_CHILDREN 10 /* end and reap every thread the caller
+				* pages (and what they page), exit code
+				* r2; r0 = how many it paged */
 
 /* TC_CREATE flags (r2) */
 #define TC_SAME_SPACE 0x1  /* share the space of r1's thread */
