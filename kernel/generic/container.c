@@ -26,10 +26,34 @@ static unsigned region_attrs(uint32_t flags)
 	return a;
 }
 
+/* The capabilities the manifest declared: on the container's list, or on
+ * its pager's own. */
+static void container_caps(struct container *c,
+			   const struct bootinfo_header *bi,
+			   const struct bootinfo_container *desc)
+{
+	const struct bootinfo_cap *caps =
+		(const void *)((const uint8_t *)bi + bi->caps_offset);
+
+	BUG_ON(desc->first_cap + desc->nr_caps > bi->nr_caps ||
+	       desc->nr_caps > BOOTINFO_MAX_CAPS, "boot info capabilities");
+	for (uint32_t i = 0; i < desc->nr_caps; i++) {
+		const struct bootinfo_cap *d = &caps[desc->first_cap + i];
+		struct cap_list *l = d->list == CAP_LIST_PRIVATE
+					     ? &c->pager->caps
+					     : &c->caps;
+		if (cap_create_boot(c, l, d) != 0)
+			panic("container '%s': no memory for its capabilities",
+			      c->name);
+	}
+}
+
 static void container_create(struct container *c,
+			     const struct bootinfo_header *bi,
 			     const struct bootinfo_container *desc)
 {
-	struct space *s = space_create();
+	struct space *s = space_create(NULL);
+	int err;
 
 	if (!s)
 		panic("container '%s': no memory for its address space", c->name);
@@ -41,12 +65,16 @@ static void container_create(struct container *c,
 	}
 	c->nr_regions = desc->nr_regions;
 	memcpy(c->regions, desc->regions, sizeof(c->regions));
-	c->pager = thread_create(c, s, NULL, desc->entry, desc->stack_top,
-				 desc->priority);
+	c->pager = thread_create(NULL, c, s, NULL, desc->entry, desc->stack_top,
+				 desc->priority, &err);
 	if (!c->pager)
 		panic("container '%s': no memory for its pager", c->name);
 	space_put(s); /* the pager holds it now */
 	c->pager->utcb = desc->utcb;
+	c->caps = (struct cap_list){NULL, CAP_LIST_CONTAINER, c->id};
+	c->restart = desc->restart;
+	c->restart_limit = desc->restart_limit;
+	container_caps(c, bi, desc);
 	/* the pager's boot arguments: where its first region lives */
 	if (desc->nr_regions) {
 		c->pager->ctx.r[0] = desc->regions[0].phys;
@@ -65,13 +93,14 @@ void containers_create(const struct bootinfo_header *bi)
 	BUG_ON(bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION,
 	       "boot info magic/version");
 	BUG_ON(bi->nr_containers > BOOTINFO_MAX_CONTAINERS, "too many containers");
-	BUG_ON(bi->container_size != sizeof(*desc), "boot info layout");
+	BUG_ON(bi->container_size != sizeof(*desc) ||
+	       bi->cap_size != sizeof(struct bootinfo_cap), "boot info layout");
 	for (uint32_t i = 0; i < bi->nr_containers; i++) {
 		struct container *c = &containers[i];
 		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);
 		c->id = i;
 		nr_containers++;
-		container_create(c, &desc[i]);
+		container_create(c, bi, &desc[i]);
 	}
 }
 

@@ -9,6 +9,7 @@
  * with the error; a partner that dies ends the wait with -E_DEAD.
  */
 #include <stddef.h>
+#include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/ipc.h>
 #include <kernel/percpu.h>
@@ -164,10 +165,10 @@ static int check_tag(uint32_t tag)
 	return 0;
 }
 
-/* An ipc peer: a live thread the caller may name, never the caller. */
+/* An ipc peer: a live thread, never the caller. */
 static struct thread *peer(struct thread *t, uint32_t tid, int *err)
 {
-	struct thread *p = tid ? thread_target(t, tid, err) : NULL;
+	struct thread *p = tid ? thread_target(t, tid, 0, 0, err) : NULL;
 
 	if (!tid)
 		*err = -E_NOENT; /* 0 names no partner in ipc */
@@ -176,6 +177,20 @@ static struct thread *peer(struct thread *t, uint32_t tid, int *err)
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * Sending needs an ipc capability on the destination, except to a thread
+ * that waits to receive from the sender by name: a caller waiting for its
+ * reply, or a thread waiting for its pager's answer to a fault. Receiving
+ * needs none: nothing arrives that its sender had no right to send.
+ */
+static bool may_send(const struct thread *t, const struct thread *dest)
+{
+	if (dest->state == THREAD_BLOCKED && dest->block == BLOCK_RECV &&
+	    dest->partner == t)
+		return true;
+	return cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, dest);
 }
 
 int sys_ipc(struct user_context *ctx)
@@ -188,6 +203,8 @@ int sys_ipc(struct user_context *ctx)
 		return err;
 	if ((tag & IPC_SEND) && !(dest = peer(t, ctx_arg(ctx, 0), &err)))
 		return err;
+	if (dest && !may_send(t, dest))
+		return -E_PERM;
 	if ((tag & IPC_RECV) && ctx_arg(ctx, 1) != IPC_ANY &&
 	    !(from = peer(t, ctx_arg(ctx, 1), &err)))
 		return err;

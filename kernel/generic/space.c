@@ -1,5 +1,6 @@
 /* Address spaces and safe access to user memory. */
 #include <string.h>
+#include <kernel/cap.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -7,30 +8,83 @@
 #include <kernel/space.h>
 #include <tessera/errno.h>
 
-struct space *space_create(void)
+/*
+ * Budgets: a space is paid from its creator's SPACES budget; the page
+ * tables that maps add to it from a PTPAGES budget (the first payer's; the
+ * table pages of the interface page and of a container's boot regions are
+ * the kernel's). Both are charged here and refunded in space_put only.
+ */
+struct space *space_create(const struct thread *payer)
 {
-	struct space *s = kmem_alloc(sizeof(*s));
+	struct cap *budget = NULL;
+	struct space *s;
 
-	if (!s)
+	if (payer && !(budget = cap_charge(payer, CAP_RES_SPACES, 1)))
 		return NULL;
-	if (arch_space_init(&s->arch) != 0) {
-		kmem_free(s);
-		return NULL;
-	}
-	if (kip_map(s) != 0) {
-		arch_space_destroy(&s->arch);
-		kmem_free(s);
+	if (!(s = kmem_alloc(sizeof(*s)))) {
+		cap_refund(budget, 1);
 		return NULL;
 	}
+	s->budget = budget;
 	s->refcount = 1;
+	if (arch_space_init(&s->arch) != 0 || kip_map(s) != 0) {
+		space_put(s);
+		return NULL;
+	}
 	return s;
 }
 
-struct space *space_copy(const struct space *src)
+/* Reserve n page-table pages on s's PTPAGES budget. */
+static int pt_charge(struct space *s, const struct thread *payer, uint32_t n)
 {
-	struct space *s = space_create();
+	if (!n)
+		return 0;
+	if (!s->pt_budget)
+		s->pt_budget = cap_charge(payer, CAP_RES_PTPAGES, n);
+	else if (!cap_charge_to(s->pt_budget, n))
+		return -E_BUDGET;
+	if (!s->pt_budget)
+		return -E_BUDGET;
+	s->pt_charged += n;
+	return 0;
+}
 
-	if (s && arch_space_copy(&s->arch, &src->arch) != 0) {
+static void pt_refund(struct space *s, uint32_t n)
+{
+	cap_refund(s->pt_budget, n);
+	s->pt_charged -= n;
+	if (!s->pt_charged)
+		s->pt_budget = NULL; /* free to be destroyed by its holder */
+}
+
+int space_map_pages(struct space *s, const struct thread *payer, uint32_t va,
+		    paddr_t p, uint32_t pages, unsigned attrs)
+{
+	uint32_t need = arch_pt_pages_missing(&s->arch, va, pages * PAGE_SIZE);
+	uint32_t before = s->arch.pt_pages;
+	int err = pt_charge(s, payer, need);
+
+	for (uint32_t i = 0; !err && i < pages; i++) {
+		err = arch_map_page(&s->arch, va + i * PAGE_SIZE,
+				    pa(p.pa + i * PAGE_SIZE), attrs);
+		if (err) /* out of kernel memory: undo what was done */
+			while (i--)
+				arch_unmap_page(&s->arch, va + i * PAGE_SIZE);
+	}
+	/* keep the charge for the table pages that were really added */
+	if (need)
+		pt_refund(s, need - (s->arch.pt_pages - before));
+	return err;
+}
+
+struct space *space_copy(const struct space *src, const struct thread *payer)
+{
+	struct space *s = space_create(payer);
+
+	if (!s)
+		return NULL;
+	if (pt_charge(s, payer, src->arch.pt_pages) != 0 ||
+	    arch_space_copy(&s->arch, &src->arch) != 0) {
 		space_put(s);
 		return NULL;
 	}
@@ -62,7 +116,10 @@ void space_put(struct space *s)
 		arch_switch_to_kernel_only();
 		this_cpu()->space = NULL;
 	}
-	arch_space_destroy(&s->arch);
+	if (s->arch.l1)
+		arch_space_destroy(&s->arch);
+	pt_refund(s, s->pt_charged);
+	cap_refund(s->budget, 1);
 	kmem_free(s);
 }
 
@@ -118,6 +175,11 @@ static void user_copy(const struct space *s, uint32_t uaddr, uint8_t *buf,
 		uaddr += chunk;
 		len -= chunk;
 	}
+}
+
+bool user_writable(const struct space *s, uint32_t uaddr, size_t len)
+{
+	return user_range_ok(s, uaddr, len, MAP_READ | MAP_WRITE);
 }
 
 int copy_from_user(const struct space *s, void *dst, uint32_t uaddr,

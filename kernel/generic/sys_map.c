@@ -1,9 +1,12 @@
 /*
- * map and unmap. Physical pages come from the caller's container's
- * declared regions only; virtual addresses must lie in user space and never
- * over the kernel interface page. Until capabilities arrive (issue 4) the
- * target must be a thread of the caller's container.
+ * map and unmap. The caller needs a map capability on the target thread,
+ * a virtual-memory capability covering the addresses, and for map a
+ * physical-memory capability covering the pages with the access asked
+ * (normal memory may also be mapped uncached), or a device-memory one for
+ * a device mapping. Virtual addresses never reach the kernel's half or the
+ * kernel interface page.
  */
+#include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/percpu.h>
 #include <kernel/space.h>
@@ -11,16 +14,15 @@
 #include <kernel/thread.h>
 #include <tessera/errno.h>
 
-static bool range_in_container(const struct container *c, uint32_t phys,
-			       uint32_t size)
+#define ACCESS_BITS (MAP_ATTR_READ | MAP_ATTR_WRITE | MAP_ATTR_EXEC)
+
+static bool phys_allowed(const struct thread *t, uint32_t phys, uint32_t size,
+			 uint32_t attrs)
 {
-	for (uint32_t i = 0; i < c->nr_regions; i++) {
-		const struct bootinfo_region *r = &c->regions[i];
-		if (phys >= r->phys && size <= r->size &&
-		    phys - r->phys <= r->size - size)
-			return true;
-	}
-	return false;
+	if (cap_covers(t, CAP_RES_PHYSMEM, phys, size, attrs & ACCESS_BITS))
+		return true;
+	return (attrs & MAP_ATTR_DEVICE) &&
+	       cap_covers(t, CAP_RES_DEVMEM, phys, size, attrs);
 }
 
 static bool user_range_valid(uint32_t virt, uint32_t pages)
@@ -52,21 +54,15 @@ int sys_map(struct user_context *ctx)
 	    !(attrs & MAP_ATTR_READ) || !IS_ALIGNED(phys, PAGE_SIZE) ||
 	    !user_range_valid(virt, pages))
 		return -E_INVAL;
-	if (!(x = thread_target(t, ctx_arg(ctx, 4), &err)))
+	if (!(x = thread_target(t, ctx_arg(ctx, 4), CAP_RES_MAP, CAP_OP_MAP,
+				&err)))
 		return err;
-	if (!range_in_container(t->container, phys, pages * PAGE_SIZE))
+	if (!cap_covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE,
+			attrs & ACCESS_BITS) ||
+	    !phys_allowed(t, phys, pages * PAGE_SIZE, attrs))
 		return -E_PERM;
-	for (uint32_t i = 0; i < pages; i++) {
-		err = arch_map_page(&x->space->arch, virt + i * PAGE_SIZE,
-				    pa(phys + i * PAGE_SIZE), map_attrs(attrs));
-		if (err) { /* out of page-table memory: undo what was done */
-			while (i--)
-				arch_unmap_page(&x->space->arch,
-						virt + i * PAGE_SIZE);
-			return err;
-		}
-	}
-	return 0;
+	return space_map_pages(x->space, t, virt, pa(phys), pages,
+			       map_attrs(attrs));
 }
 
 int sys_unmap(struct user_context *ctx)
@@ -77,8 +73,11 @@ int sys_unmap(struct user_context *ctx)
 
 	if (pages == 0 || pages > MAP_MAX_PAGES || !user_range_valid(virt, pages))
 		return -E_INVAL;
-	if (!(x = thread_target(t, ctx_arg(ctx, 2), &err)))
+	if (!(x = thread_target(t, ctx_arg(ctx, 2), CAP_RES_MAP, CAP_OP_UNMAP,
+				&err)))
 		return err;
+	if (!cap_covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE, 0))
+		return -E_PERM;
 	for (uint32_t i = 0; i < pages; i++)
 		if (arch_unmap_page(&x->space->arch, virt + i * PAGE_SIZE) == 0)
 			unmapped++;

@@ -1,7 +1,8 @@
 /*
  * thread_control and exchange_registers: decode and check every argument,
- * then act. Until capabilities arrive (issue 4), a thread may control only
- * threads of its own container.
+ * check the caller's operation capability on the target, then act. Exit,
+ * yield, wait and destroy-children act on the caller and its own children
+ * and need none.
  */
 #include <kernel/container.h>
 #include <kernel/percpu.h>
@@ -11,18 +12,26 @@
 #include <kernel/thread.h>
 #include <tessera/errno.h>
 
-static struct space *creation_space(struct thread *src, uint32_t flags)
+/* New and copied spaces are paid from t's SPACES budget. */
+static struct space *creation_space(struct thread *t, struct thread *src,
+				    uint32_t flags)
 {
 	switch (flags & TC_SPACE_MASK) {
 	case TC_SAME_SPACE:
 		space_get(src->space);
 		return src->space;
 	case TC_NEW_SPACE:
-		return space_create();
+		return space_create(t);
 	default:
-		return space_copy(src->space);
+		return space_copy(src->space, t);
 	}
 }
+
+static const uint32_t tc_needed_op[] = {
+	[TC_RUN] = CAP_OP_TC_RUN,	  [TC_SUSPEND] = CAP_OP_TC_SUSPEND,
+	[TC_RESUME] = CAP_OP_TC_RESUME,	  [TC_DESTROY] = CAP_OP_TC_DESTROY,
+	[TC_RECYCLE] = CAP_OP_TC_RECYCLE,
+};
 
 static int check_create_flags(uint32_t flags)
 {
@@ -44,19 +53,23 @@ static int tc_create(struct thread *t, struct user_context *ctx)
 	int err = check_create_flags(flags);
 	struct thread *src;
 
-	if (err || !(src = thread_target(t, ctx_arg(ctx, 1), &err)))
+	if (err || !(src = thread_target(t, ctx_arg(ctx, 1), CAP_RES_TCTRL,
+					 CAP_OP_TC_CREATE, &err)))
 		return err;
+	if (src->container != t->container)
+		return -E_PERM; /* a thread lives in its creator's container */
 	struct thread *pager = (flags & TC_AS_PAGER)	  ? t
 			       : (flags & TC_SHARE_PAGER) ? t->pager
 							  : NULL;
-	struct space *s = creation_space(src, flags);
+	struct space *s = creation_space(t, src, flags);
 	if (!s)
 		return -E_BUDGET;
-	struct thread *n = thread_create(t->container, s, pager, ctx_arg(ctx, 4),
-					 ctx_arg(ctx, 5), t->sched.priority);
+	struct thread *n = thread_create(t, t->container, s, pager,
+					 ctx_arg(ctx, 4), ctx_arg(ctx, 5),
+					 t->sched.priority, &err);
 	space_put(s); /* the new thread holds its own reference */
 	if (!n)
-		return -E_BUDGET;
+		return err;
 	/* a clone in the same space joins the group it names, if it is src's */
 	if ((flags & TC_SPACE_MASK) == TC_SAME_SPACE && tgid == src->tgid)
 		n->tgid = tgid;
@@ -131,7 +144,8 @@ int sys_thread_control(struct user_context *ctx)
 	case TC_RESUME:
 	case TC_DESTROY:
 	case TC_RECYCLE:
-		if (!(x = thread_target(t, ctx_arg(ctx, 1), &err)))
+		if (!(x = thread_target(t, ctx_arg(ctx, 1), CAP_RES_TCTRL,
+					tc_needed_op[op], &err)))
 			return err;
 		return tc_on_target(t, op, x, ctx);
 	default:
@@ -154,8 +168,8 @@ static int exregs_check(struct thread *t, struct thread *x, uint32_t flags,
 		struct thread *p = thread_by_tid(r->pager);
 		if (!p || p->state == THREAD_ZOMBIE)
 			return -E_NOENT;
-		if (p == x || p->container != t->container)
-			return -E_INVAL;
+		if (p == x || p->container != x->container)
+			return -E_INVAL; /* pagers never cross containers */
 	}
 	return 0;
 }
@@ -202,7 +216,12 @@ int sys_exchange_registers(struct user_context *ctx)
 	struct exregs r;
 	int err;
 
-	if (!(x = thread_target(t, ctx_arg(ctx, 0), &err)))
+	if (flags & ~EXREGS_VALID_MASK)
+		return -E_INVAL;
+	if (!(x = thread_target(t, ctx_arg(ctx, 0), CAP_RES_EXREGS,
+				(flags & EXREGS_GET ? CAP_OP_EXREGS_READ : 0) |
+					(flags & ~EXREGS_GET ? CAP_OP_EXREGS_WRITE : 0),
+				&err)))
 		return err;
 	if (copy_from_user(t->space, &r, uptr, sizeof(r)) != 0)
 		return -E_FAULT;

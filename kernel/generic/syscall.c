@@ -71,10 +71,3 @@ int sys_irq_control(struct user_context *ctx)
 	(void)ctx;
 	return -E_NOSYS;
 }
-
-/* Capabilities arrive with containers (issue 4). */
-int sys_cap_control(struct user_context *ctx)
-{
-	(void)ctx;
-	return -E_NOSYS;
-}

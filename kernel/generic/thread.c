@@ -6,6 +6,7 @@
 #include <string.h>
 #include <kernel/container.h>
 #include <kernel/kmem.h>
+#include <kernel/mutex.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/sched.h>
@@ -73,7 +74,8 @@ struct thread *thread_by_tid(uint32_t tid)
 	return threads[tid];
 }
 
-struct thread *thread_target(struct thread *caller, uint32_t tid, int *err)
+struct thread *thread_target(struct thread *caller, uint32_t tid, uint32_t res,
+			     uint32_t ops, int *err)
 {
 	struct thread *x = tid ? thread_by_tid(tid) : caller;
 
@@ -81,27 +83,45 @@ struct thread *thread_target(struct thread *caller, uint32_t tid, int *err)
 		*err = -E_NOENT;
 		return NULL;
 	}
-	if (x->container != caller->container) {
-		*err = -E_PERM; /* until capabilities: own container only */
+	if (res && !cap_allows(caller, res, ops, x)) {
+		*err = -E_PERM;
 		return NULL;
 	}
 	return x;
 }
 
-struct thread *thread_create(struct container *c, struct space *s,
-			     struct thread *pager, uint32_t entry, uint32_t sp,
-			     uint32_t priority)
+static void thread_cap_lists_init(struct thread *t)
 {
-	struct thread *t = kmem_alloc(sizeof(*t));
+	t->caps = (struct cap_list){NULL, CAP_LIST_PRIVATE, t->tid};
+	t->group_caps = (struct cap_list){NULL, CAP_LIST_GROUP, t->tid};
+	t->paged_caps = (struct cap_list){NULL, CAP_LIST_PAGED, t->tid};
+}
 
-	if (!t)
+/* The THREADS budget is charged here and refunded in thread_free only. */
+struct thread *thread_create(const struct thread *creator,
+			     struct container *c, struct space *s,
+			     struct thread *pager, uint32_t entry, uint32_t sp,
+			     uint32_t priority, int *err)
+{
+	struct cap *budget = NULL;
+	struct thread *t;
+	int tid;
+
+	*err = -E_BUDGET;
+	if (creator && !(budget = cap_charge(creator, CAP_RES_THREADS, 1)))
 		return NULL;
-	int tid = tid_alloc(t);
-	if (tid < 0) {
-		kmem_free(t);
+	if (!(t = kmem_alloc(sizeof(*t)))) {
+		cap_refund(budget, 1);
 		return NULL;
 	}
+	if ((tid = tid_alloc(t)) < 0) {
+		kmem_free(t);
+		cap_refund(budget, 1);
+		return NULL;
+	}
+	t->thread_budget = budget;
 	t->tid = t->tgid = (uint32_t)tid;
+	thread_cap_lists_init(t);
 	t->container = c;
 	t->space = s;
 	space_get(s);
@@ -135,6 +155,8 @@ static void cancel_block(struct thread *t)
 {
 	if (t->queued_on)
 		thread_list_remove(t->queued_on, t);
+	if (t->block == BLOCK_MUTEX)
+		mutex_wait_ended(t);
 	t->block = BLOCK_NONE;
 	t->partner = NULL;
 	t->in_call = false;
@@ -216,6 +238,7 @@ static void thread_free(struct thread *t)
 {
 	if (t->pager)
 		t->pager->nr_paged--;
+	cap_refund(t->thread_budget, 1);
 	threads[t->tid] = NULL;
 	kmem_free(t);
 }
@@ -290,6 +313,7 @@ void thread_end(struct thread *t, int code)
 		this_cpu()->current = NULL;
 	wake_partners(t);
 	end_paged(t, -E_DEAD); /* nobody is left to serve them */
+	cap_thread_ended(t);
 	space_put(t->space);
 	t->space = NULL;
 	if (!t->pager || t->pager->state == THREAD_ZOMBIE)

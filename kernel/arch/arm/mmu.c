@@ -39,6 +39,16 @@ uint32_t kernel_l1[4096] __attribute__((aligned(16384), section(".bss.page_align
 static uint32_t asid_bitmap[ASID_COUNT / 32];
 static uint32_t next_device_va = DEVICE_VA_BASE;
 
+/*
+ * ASIDs are handed out lazily, when a space is first switched to, and
+ * tagged with a generation. When all 255 are taken, a new generation
+ * starts: the whole TLB is flushed once and every space gets a fresh ASID
+ * the next time it runs. So the number of spaces is never limited by ASIDs,
+ * and an ordinary switch still flushes nothing.
+ */
+static uint32_t asid_generation = 1;
+static uint32_t asid_rollovers;
+
 static int asid_alloc(void)
 {
 	for (uint32_t a = 1; a < ASID_COUNT; a++) {
@@ -50,12 +60,45 @@ static int asid_alloc(void)
 	return -E_BUDGET;
 }
 
-static void asid_free(uint32_t asid)
+static void asid_new_generation(void)
 {
-	asid_bitmap[asid / 32] &= ~(1u << (asid % 32));
-	write_tlbiasid(asid);
+	memset(asid_bitmap, 0, sizeof(asid_bitmap));
+	asid_generation++;
+	asid_rollovers++;
+	write_contextidr(0);
+	isb();
+	write_tlbiall(0);
 	dsb();
 	isb();
+}
+
+static void asid_assign(struct arch_space *as)
+{
+	int a;
+
+	if (as->asid && as->asid_generation == asid_generation)
+		return;
+	if ((a = asid_alloc()) < 0) {
+		asid_new_generation();
+		a = asid_alloc();
+	}
+	as->asid = (uint32_t)a;
+	as->asid_generation = asid_generation;
+}
+
+static void asid_free(struct arch_space *as)
+{
+	if (!as->asid || as->asid_generation != asid_generation)
+		return; /* never ran, or its generation is gone with the TLB */
+	asid_bitmap[as->asid / 32] &= ~(1u << (as->asid % 32));
+	write_tlbiasid(as->asid);
+	dsb();
+	isb();
+}
+
+uint32_t arch_asid_rollovers(void)
+{
+	return asid_rollovers;
 }
 
 /* Drop the boot-time identity mapping: user addresses are TTBR0's now. */
@@ -71,17 +114,11 @@ void arch_mmu_init(void)
 
 int arch_space_init(struct arch_space *as)
 {
-	int asid = asid_alloc();
-
-	if (asid < 0)
-		return asid;
 	as->l1_phys = kmem_alloc_pages(2, 2);
-	if (!as->l1_phys.pa) {
-		asid_free((uint32_t)asid);
+	if (!as->l1_phys.pa)
 		return -E_BUDGET;
-	}
 	as->l1 = phys_to_virt(as->l1_phys);
-	as->asid = (uint32_t)asid;
+	as->asid = 0; /* assigned when it first runs */
 	return 0;
 }
 
@@ -92,7 +129,7 @@ void arch_space_destroy(struct arch_space *as)
 			kmem_free_pages(pa(as->l1[i] & ~(PAGE_SIZE - 1)), 1);
 	}
 	kmem_free_pages(as->l1_phys, 2);
-	asid_free(as->asid);
+	asid_free(as);
 	as->l1 = NULL;
 }
 
@@ -109,11 +146,27 @@ static uint32_t *l2_table(const struct arch_space *as, uint32_t va, bool alloc)
 	paddr_t page = kmem_alloc_pages(1, 1);
 	if (!page.pa)
 		return NULL;
+	((struct arch_space *)as)->pt_pages++;
 	uint32_t group = idx & ~3u;
 	for (uint32_t k = 0; k < 4; k++)
 		as->l1[group + k] = (page.pa + k * L2_TABLE_SIZE) | L1_TYPE_TABLE;
 	dsb();
 	return phys_to_virt(pa(as->l1[idx] & ~(L2_TABLE_SIZE - 1)));
+}
+
+uint32_t arch_pt_pages_missing(const struct arch_space *as, uint32_t va,
+			       uint32_t size)
+{
+	uint32_t missing = 0;
+
+	if (!size || va >= USER_VA_END || size > USER_VA_END - va)
+		return 0;
+	/* one L2 page serves each aligned group of four L1 entries */
+	for (uint32_t idx = (va >> SECTION_SHIFT) & ~3u;
+	     idx <= (va + size - 1) >> SECTION_SHIFT; idx += 4)
+		if ((as->l1[idx] & L1_TYPE_MASK) != L1_TYPE_TABLE)
+			missing++;
+	return missing;
 }
 
 static uint32_t l2_attrs(unsigned attrs)
@@ -210,8 +263,9 @@ int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *p,
  * Switch TTBR0 and the ASID without a window where the new table is used
  * with the old ASID: go through the reserved ASID 0 (ARM ARM B3.10.4).
  */
-void arch_switch_space(const struct arch_space *as)
+void arch_switch_space(struct arch_space *as)
 {
+	asid_assign(as);
 	write_contextidr(0);
 	isb();
 	write_ttbr0(as->l1_phys.pa | TTBR_WALK_FLAGS);

@@ -3,6 +3,7 @@
 #define KERNEL_CONTAINER_H
 
 #include <boot/bootinfo.h>
+#include <kernel/cap.h>
 #include <kernel/types.h>
 
 struct thread;
@@ -13,8 +14,10 @@ struct container {
 	struct thread *pager;
 	uint32_t live_threads;
 	int exit_code;
-	uint32_t nr_regions; /* its declared physical memory */
+	uint32_t nr_regions; /* mapped into its pager's space at boot */
 	struct bootinfo_region regions[BOOTINFO_MAX_REGIONS];
+	struct cap_list caps; /* container-wide capabilities */
+	uint32_t restart, restart_limit; /* BI_RESTART_* policy */
 };
 
 void containers_create(const struct bootinfo_header *bi);

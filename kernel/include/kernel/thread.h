@@ -12,6 +12,7 @@
 #define KERNEL_THREAD_H
 
 #include <arch/context.h>
+#include <kernel/cap.h>
 #include <kernel/sched_entity.h>
 #include <kernel/types.h>
 
@@ -67,17 +68,29 @@ struct thread {
 
 	/* mutex */
 	uint32_t mutex_key;          /* physical address waited on */
+	struct cap *mutex_budget;    /* paid for its current mutex wait */
+
+	/* capabilities (kernel/cap.h) */
+	struct cap_list caps;        /* its own */
+	struct cap_list group_caps;  /* its thread group's, if it leads it */
+	struct cap_list paged_caps;  /* shared with the threads it pages */
+	struct cap *thread_budget;   /* paid for this thread (NULL: boot) */
 
 	int exit_code;
 };
 
-struct thread *thread_create(struct container *c, struct space *s,
+/* A new inactive thread, paid from creator's THREADS budget (creator NULL:
+ * a container's pager at boot, unpaid). NULL with *err on failure. */
+struct thread *thread_create(const struct thread *creator,
+			     struct container *c, struct space *s,
 			     struct thread *pager, uint32_t entry, uint32_t sp,
-			     uint32_t priority);
+			     uint32_t priority, int *err);
 struct thread *thread_by_tid(uint32_t tid);
-/* The thread a call names (tid 0: the caller), if the caller may use it;
- * NULL with *err = -E_NOENT or -E_PERM otherwise. */
-struct thread *thread_target(struct thread *caller, uint32_t tid, int *err);
+/* The live thread a call names (tid 0: the caller), if the caller holds an
+ * operation capability for `ops` of `res` on it (res 0: no check); NULL
+ * with *err = -E_NOENT (no such thread) or -E_PERM (no capability). */
+struct thread *thread_target(struct thread *caller, uint32_t tid, uint32_t res,
+			     uint32_t ops, int *err);
 void thread_start(struct thread *t);
 /* Make t runnable again after a block ended (result already in its r0). */
 void thread_unblock(struct thread *t, int result);

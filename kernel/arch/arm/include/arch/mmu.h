@@ -46,7 +46,9 @@
 struct arch_space {
 	uint32_t *l1;    /* kernel-virtual pointer to the 8 KiB table */
 	paddr_t l1_phys;
-	uint32_t asid;   /* 1..255; 0 is reserved for switching */
+	uint32_t asid;   /* 1..255 (0: none yet; reserved for switching) */
+	uint32_t asid_generation; /* the ASID is valid in this generation */
+	uint32_t pt_pages; /* L2 table pages it holds */
 };
 
 int arch_space_init(struct arch_space *as);
@@ -55,9 +57,14 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t pa,
 		  unsigned attrs);
 int arch_unmap_page(struct arch_space *as, uint32_t va);
 int arch_space_copy(struct arch_space *dst, const struct arch_space *src);
+/* L2 table pages that mapping [va, va + size) would have to add. */
+uint32_t arch_pt_pages_missing(const struct arch_space *as, uint32_t va,
+			       uint32_t size);
 int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
 		unsigned *attrs);
-void arch_switch_space(const struct arch_space *as);
+void arch_switch_space(struct arch_space *as);
+/* How many times the ASIDs ran out and a new generation began. */
+uint32_t arch_asid_rollovers(void);
 /* Load an empty user half (before the current space's table is freed). */
 void arch_switch_to_kernel_only(void);
 void *arch_map_device(paddr_t pa, uint32_t size);

@@ -1,0 +1,265 @@
+/*
+ * Capability lookup, checks and budgets. A thread can use the capabilities
+ * on five lists, searched in this order: its own, the ones it shares with
+ * the threads it pages, its thread group's (through the group leader), its
+ * pager's shared list, and its container's. Lists are short (a container
+ * starts with a few dozen capabilities), so a walk is cheap and simple.
+ */
+#include <boot/bootinfo.h>
+#include <kernel/cap.h>
+#include <kernel/container.h>
+#include <kernel/kmem.h>
+#include <kernel/thread.h>
+#include <tessera/syscall.h>
+
+#define MAX_VISIBLE_LISTS 5
+
+static uint32_t next_cap_id = 1;
+
+static struct thread *group_leader(const struct thread *t)
+{
+	struct thread *l = thread_by_tid(t->tgid);
+
+	if (!l || l->container != t->container || l->state == THREAD_ZOMBIE)
+		return NULL;
+	return l;
+}
+
+static unsigned visible_lists(const struct thread *t, struct cap_list **out)
+{
+	struct thread *self = (struct thread *)t, *leader = group_leader(t);
+	unsigned n = 0;
+
+	out[n++] = &self->caps;
+	out[n++] = &self->paged_caps;
+	if (leader)
+		out[n++] = &leader->group_caps;
+	if (t->pager && t->pager->state != THREAD_ZOMBIE)
+		out[n++] = &t->pager->paged_caps;
+	out[n++] = &t->container->caps;
+	return n;
+}
+
+/* Walk every capability t can use; stop at the first match(c, arg). */
+static struct cap *cap_search(const struct thread *t,
+			      bool (*match)(const struct cap *, const void *),
+			      const void *arg)
+{
+	struct cap_list *lists[MAX_VISIBLE_LISTS];
+	unsigned n = visible_lists(t, lists);
+
+	for (unsigned i = 0; i < n; i++)
+		for (struct cap *c = lists[i]->head; c; c = c->next)
+			if (match(c, arg))
+				return c;
+	return NULL;
+}
+
+void cap_list_add(struct cap_list *l, struct cap *c)
+{
+	c->list = l;
+	c->next = l->head;
+	l->head = c;
+}
+
+void cap_list_remove(struct cap *c)
+{
+	struct cap **p = &c->list->head;
+
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	c->next = NULL;
+	c->list = NULL;
+}
+
+struct cap *cap_alloc(struct container *owner)
+{
+	struct cap *c = kmem_alloc(sizeof(*c));
+
+	if (c) {
+		c->container = owner;
+		c->id = next_cap_id++;
+		c->irq = CAP_NO_IRQ;
+	}
+	return c;
+}
+
+int cap_create_boot(struct container *owner, struct cap_list *list,
+		    const struct bootinfo_cap *d)
+{
+	struct cap *c = cap_alloc(owner);
+
+	if (!c)
+		return -E_BUDGET;
+	c->resource = d->resource;
+	c->ops = d->ops;
+	c->flags = d->flags;
+	c->target_kind = d->target_kind;
+	c->target = d->target;
+	c->base = d->base;
+	c->size = d->size;
+	c->irq = d->irq;
+	cap_list_add(list, c);
+	return 0;
+}
+
+/* ---- operation capabilities ------------------------------------------ */
+
+bool cap_target_matches(const struct cap *c, const struct thread *x)
+{
+	if (c->target_kind == CAP_TGT_CONTAINER)
+		return x->container->id == c->target;
+	if (x->container != c->container)
+		return false; /* narrower targets never cross containers */
+	switch (c->target_kind) {
+	case CAP_TGT_GROUP:
+		return x->tgid == c->target;
+	case CAP_TGT_PAGED:
+		return x->tid == c->target ||
+		       (x->pager && x->pager->tid == c->target);
+	case CAP_TGT_THREAD:
+		return x->tid == c->target;
+	default:
+		return false;
+	}
+}
+
+struct op_query {
+	uint32_t res, ops;
+	const struct thread *x;
+};
+
+static bool match_op(const struct cap *c, const void *arg)
+{
+	const struct op_query *q = arg;
+
+	return c->resource == q->res && (c->ops & q->ops) == q->ops &&
+	       cap_target_matches(c, q->x);
+}
+
+bool cap_allows(const struct thread *t, uint32_t res, uint32_t ops,
+		const struct thread *x)
+{
+	struct op_query q = {res, ops, x};
+
+	return cap_search(t, match_op, &q) != NULL;
+}
+
+/* ---- memory capabilities ---------------------------------------------- */
+
+struct mem_query {
+	uint32_t res, base, size, access;
+};
+
+static bool match_mem(const struct cap *c, const void *arg)
+{
+	const struct mem_query *q = arg;
+
+	return c->resource == q->res && q->base >= c->base &&
+	       q->size <= c->size && q->base - c->base <= c->size - q->size &&
+	       (c->ops & q->access) == q->access;
+}
+
+bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
+		uint32_t size, uint32_t access)
+{
+	struct mem_query q = {res, base, size, access};
+
+	return size && cap_search(t, match_mem, &q) != NULL;
+}
+
+/* ---- budgets ----------------------------------------------------------- */
+
+struct quantity_query {
+	uint32_t res, n;
+};
+
+static bool match_room(const struct cap *c, const void *arg)
+{
+	const struct quantity_query *q = arg;
+
+	return c->resource == q->res && c->size - c->used >= q->n;
+}
+
+struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)
+{
+	struct quantity_query q = {res, n};
+	struct cap *c = cap_search(t, match_room, &q);
+
+	if (c)
+		c->used += n;
+	return c;
+}
+
+bool cap_charge_to(struct cap *budget, uint32_t n)
+{
+	if (budget->size - budget->used < n)
+		return false;
+	budget->used += n;
+	return true;
+}
+
+void cap_refund(struct cap *budget, uint32_t n)
+{
+	if (budget)
+		budget->used -= n;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static void cap_list_move_all(struct cap_list *from, struct cap_list *to)
+{
+	struct cap *c;
+
+	while ((c = from->head)) {
+		cap_list_remove(c);
+		cap_list_add(to, c);
+	}
+}
+
+void cap_thread_ended(struct thread *t)
+{
+	struct thread *p = t->pager;
+	struct cap_list *heir = (p && p->state != THREAD_ZOMBIE &&
+				 p->container == t->container)
+					? &p->caps
+					: &t->container->caps;
+
+	cap_list_move_all(&t->caps, heir);
+	cap_list_move_all(&t->group_caps, heir);
+	cap_list_move_all(&t->paged_caps, heir);
+}
+
+static bool match_any(const struct cap *c, const void *arg)
+{
+	uint32_t *count = (uint32_t *)arg;
+
+	(void)c;
+	(*count)++;
+	return false;
+}
+
+uint32_t cap_count(const struct thread *t)
+{
+	uint32_t n = 0;
+
+	cap_search(t, match_any, &n);
+	return n;
+}
+
+static bool match_id(const struct cap *c, const void *arg)
+{
+	return c->id == *(const uint32_t *)arg;
+}
+
+struct cap *cap_find(const struct thread *t, uint32_t id)
+{
+	return cap_search(t, match_id, &id);
+}
+
+void cap_for_each(const struct thread *t,
+		  bool (*fn)(const struct cap *, const void *), const void *arg)
+{
+	cap_search(t, fn, arg);
+}

@@ -1,0 +1,81 @@
+/*
+ * Capabilities in the kernel: every system call asks here whether the
+ * caller may act, and every object that costs memory is charged here to a
+ * quantity capability (a budget) and refunded to the same one when it goes.
+ *
+ * A capability sits on one list (tessera/cap.h): a thread's private list,
+ * its thread group's list (kept by the group leader), the list a pager
+ * shares with the threads it pages, or its container's list. Capabilities
+ * never leave their container.
+ */
+#ifndef KERNEL_CAP_H
+#define KERNEL_CAP_H
+
+#include <kernel/types.h>
+#include <tessera/cap.h>
+
+struct thread;
+struct container;
+struct bootinfo_cap;
+
+struct cap_list {
+	struct cap *head;
+	uint32_t kind;   /* CAP_LIST_* */
+	uint32_t holder; /* tid, or container id for CAP_LIST_CONTAINER */
+};
+
+struct cap {
+	struct cap *next;
+	struct cap_list *list;
+	struct container *container; /* where it belongs, forever */
+	struct cap *charged_to;      /* the CAPS budget that paid for it */
+	uint32_t id;
+	uint32_t resource, ops, flags;
+	uint32_t target_kind, target;
+	uint32_t base, size, used;
+	uint32_t irq;
+};
+
+static inline uint32_t cap_kind(const struct cap *c)
+{
+	return c->resource & CAP_KIND_MASK;
+}
+
+/* Boot: the container's capabilities as the manifest declared them. */
+int cap_create_boot(struct container *c, struct cap_list *list,
+		    const struct bootinfo_cap *desc);
+
+/* May t do `ops` of operation resource `res` on thread x? */
+bool cap_allows(const struct thread *t, uint32_t res, uint32_t ops,
+		const struct thread *x);
+/* Does t hold memory of kind `res` covering [base, base + size) with at
+ * least `access` (MAP_ATTR_* bits)? */
+bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
+		uint32_t size, uint32_t access);
+
+/*
+ * Budgets. cap_charge takes n units from a budget t can use and returns it
+ * (NULL: none has room, the caller returns -E_BUDGET); the object keeps the
+ * pointer and gives the units back with cap_refund when it goes. A budget
+ * with units in use cannot be destroyed, so the pointer stays valid.
+ */
+struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n);
+/* Charge a given budget (an object that already draws on one). */
+bool cap_charge_to(struct cap *budget, uint32_t n);
+void cap_refund(struct cap *budget, uint32_t n);
+
+/* t ends: what it held passes to its pager, or to its container. */
+void cap_thread_ended(struct thread *t);
+void cap_list_add(struct cap_list *l, struct cap *c);
+void cap_list_remove(struct cap *c);
+/* A new, empty capability of owner with a fresh id (not on any list). */
+struct cap *cap_alloc(struct container *owner);
+bool cap_target_matches(const struct cap *c, const struct thread *x);
+/* Call fn on every capability t can use until it returns true. */
+void cap_for_each(const struct thread *t,
+		  bool (*fn)(const struct cap *, const void *), const void *arg);
+/* Count / find what t can use. */
+uint32_t cap_count(const struct thread *t);
+struct cap *cap_find(const struct thread *t, uint32_t id);
+
+#endif
