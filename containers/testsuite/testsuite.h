@@ -11,5 +11,6 @@ extern const struct test_case core_thread_tests[];
 extern const struct test_case core_ipc_tests[];
 extern const struct test_case core_mem_tests[];
 extern const struct test_case core_stress_tests[];
+extern const struct test_case core_cap_tests[];
 
 #endif

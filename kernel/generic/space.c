@@ -64,6 +64,8 @@ int space_map_pages(struct space *s, const struct thread *payer, uint32_t va,
 	uint32_t before = s->arch.pt_pages;
 	int err = pt_charge(s, payer, need);
 
+	if (err)
+		return err;
 	for (uint32_t i = 0; !err && i < pages; i++) {
 		err = arch_map_page(&s->arch, va + i * PAGE_SIZE,
 				    pa(p.pa + i * PAGE_SIZE), attrs);

@@ -173,6 +173,8 @@ static int cap_split(struct thread *t, struct cap *c, uint32_t amount)
 		return -E_INVAL; /* both parts keep at least one operation */
 	if (!(n = cap_clone(t, c, &err)))
 		return err;
+	n->origin = c;
+	c->nr_split++;
 	if (kind == CAP_KIND_OPERATION) {
 		n->ops = amount;
 		c->ops &= ~amount;
@@ -229,10 +231,25 @@ static int cap_deduce(struct cap *c, const struct user_context *ctx)
 	return 0;
 }
 
+/*
+ * A budget split off another gives its units back to it, so splitting a
+ * budget for a child and destroying the part when the child is gone
+ * leaves the accounting where it started. Memory goes back if it still
+ * adjoins its origin (it then gets the origin's access, never more than
+ * the origin's holder had before the split). Operation bits are not merged
+ * back: that could undo a deduce of the origin.
+ */
 static int cap_destroy(struct cap *c)
 {
-	if (cap_kind(c) == CAP_KIND_QUANTITY && c->used)
+	if ((cap_kind(c) == CAP_KIND_QUANTITY && c->used) || c->nr_split)
 		return -E_BUSY;
+	if (c->origin) {
+		c->origin->nr_split--;
+		if (cap_kind(c) == CAP_KIND_QUANTITY ||
+		    (cap_kind(c) == CAP_KIND_MEMORY &&
+		     c->origin->base + c->origin->size == c->base))
+			c->origin->size += c->size;
+	}
 	cap_list_remove(c);
 	cap_refund(c->charged_to, 1);
 	kmem_free(c);

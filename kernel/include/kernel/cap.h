@@ -29,6 +29,8 @@ struct cap {
 	struct cap_list *list;
 	struct container *container; /* where it belongs, forever */
 	struct cap *charged_to;      /* the CAPS budget that paid for it */
+	struct cap *origin;          /* the one it was split from */
+	uint32_t nr_split;           /* live capabilities split from it */
 	uint32_t id;
 	uint32_t resource, ops, flags;
 	uint32_t target_kind, target;

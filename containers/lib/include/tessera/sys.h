@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <tessera/syscall.h>
+#include <tessera/cap.h>
 
 /* Registers in and out of one call: r0-r5 in, r0-r3 out. */
 struct sys_regs {
@@ -165,6 +166,62 @@ static inline int sys_mutex_control(volatile uint32_t *word, uint32_t op)
 {
 	struct sys_regs io = {{(uint32_t)(uintptr_t)word, op}};
 	return sys_invoke(SYS_mutex_control, &io);
+}
+
+/* ---- capabilities ------------------------------------------------------ */
+
+static inline int sys_cap_control(uint32_t op, uint32_t a1, uint32_t a2,
+				  uint32_t a3, uint32_t a4, uint32_t a5)
+{
+	struct sys_regs io = {{op, a1, a2, a3, a4, a5}};
+	return sys_invoke(SYS_cap_control, &io);
+}
+
+/* How many capabilities this thread can use. */
+static inline int cap_count(void)
+{
+	return sys_cap_control(CAP_CTRL_COUNT, 0, 0, 0, 0, 0);
+}
+
+/* Fill up to max entries; returns how many were written. */
+static inline int cap_read(struct cap_info *buf, uint32_t max)
+{
+	return sys_cap_control(CAP_CTRL_READ, (uint32_t)(uintptr_t)buf, max, 0,
+			       0, 0);
+}
+
+static inline int cap_share(uint32_t id, uint32_t scope)
+{
+	return sys_cap_control(CAP_CTRL_SHARE, id, scope, 0, 0, 0);
+}
+
+static inline int cap_grant(uint32_t id, uint32_t tid)
+{
+	return sys_cap_control(CAP_CTRL_GRANT, id, tid, 0, 0, 0);
+}
+
+/* Returns the id of the part split off (units, bytes or operation bits). */
+static inline int cap_split(uint32_t id, uint32_t amount)
+{
+	return sys_cap_control(CAP_CTRL_SPLIT, id, amount, 0, 0, 0);
+}
+
+static inline int cap_replicate(uint32_t id)
+{
+	return sys_cap_control(CAP_CTRL_REPLICATE, id, 0, 0, 0, 0);
+}
+
+/* Narrow to ops/flags, and (target_kind != 0) to a target inside the old. */
+static inline int cap_deduce(uint32_t id, uint32_t ops, uint32_t flags,
+			     uint32_t target_kind, uint32_t target)
+{
+	return sys_cap_control(CAP_CTRL_DEDUCE, id, ops, flags, target_kind,
+			       target);
+}
+
+static inline int cap_destroy(uint32_t id)
+{
+	return sys_cap_control(CAP_CTRL_DESTROY, id, 0, 0, 0, 0);
 }
 
 /* ---- ipc -------------------------------------------------------------- */

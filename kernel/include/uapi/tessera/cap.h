@@ -114,8 +114,10 @@
 #define CAP_CTRL_DEDUCE 7    /* r1 = id, r2 = ops (subset), r3 = flags
 			      * (subset), r4 = target kind (0: keep), r5 =
 			      * target (must lie inside the old target) */
-#define CAP_CTRL_DESTROY 8   /* r1 = id; a budget with units in use is
-			      * -E_BUSY */
+#define CAP_CTRL_DESTROY 8   /* r1 = id; a budget with units in use, or
+			      * a capability others were split from, is
+			      * -E_BUSY; a split-off budget gives its units
+			      * back to the one it came from */
 
 #define CAP_SHARE_PAGED 1u     /* with the threads the caller pages */
 #define CAP_SHARE_SIBLINGS 2u  /* with every thread its own pager pages */
