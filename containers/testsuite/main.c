@@ -15,6 +15,7 @@ static const struct test_case *const tables[] = {
 	core_mem_tests,
 	core_stress_tests,
 	core_cap_tests,
+	core_irq_tests,
 	NULL,
 };
 

@@ -12,5 +12,6 @@ extern const struct test_case core_ipc_tests[];
 extern const struct test_case core_mem_tests[];
 extern const struct test_case core_stress_tests[];
 extern const struct test_case core_cap_tests[];
+extern const struct test_case core_irq_tests[];
 
 #endif

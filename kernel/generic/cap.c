@@ -169,6 +169,16 @@ bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
 	return size && cap_search(t, match_mem, &q) != NULL;
 }
 
+static bool match_irq(const struct cap *c, const void *arg)
+{
+	return c->resource == CAP_RES_DEVMEM && c->irq == *(const uint32_t *)arg;
+}
+
+bool cap_holds_irq(const struct thread *t, uint32_t irq)
+{
+	return cap_search(t, match_irq, &irq) != NULL;
+}
+
 /* ---- budgets ----------------------------------------------------------- */
 
 struct quantity_query {

@@ -64,10 +64,3 @@ int sys_getid(struct user_context *ctx)
 	ctx_set_result(ctx, 3, t->pager ? t->pager->tid : 0);
 	return (int)t->tid;
 }
-
-/* The kernel half of device interrupts arrives with devices (issue 4). */
-int sys_irq_control(struct user_context *ctx)
-{
-	(void)ctx;
-	return -E_NOSYS;
-}

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include <kernel/container.h>
+#include <kernel/irq.h>
 #include <kernel/kmem.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
@@ -313,6 +314,7 @@ void thread_end(struct thread *t, int code)
 		this_cpu()->current = NULL;
 	wake_partners(t);
 	end_paged(t, -E_DEAD); /* nobody is left to serve them */
+	irq_thread_ended(t);
 	cap_thread_ended(t);
 	space_put(t->space);
 	t->space = NULL;

@@ -76,6 +76,8 @@ bool cap_target_matches(const struct cap *c, const struct thread *x);
 /* Call fn on every capability t can use until it returns true. */
 void cap_for_each(const struct thread *t,
 		  bool (*fn)(const struct cap *, const void *), const void *arg);
+/* Does t hold a device capability carrying this IRQ? */
+bool cap_holds_irq(const struct thread *t, uint32_t irq);
 /* Count / find what t can use. */
 uint32_t cap_count(const struct thread *t);
 struct cap *cap_find(const struct thread *t, uint32_t id);

@@ -5,7 +5,10 @@
 #ifndef KERNEL_PLATFORM_H
 #define KERNEL_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#define PLATFORM_IRQ_COUNT 1020u /* GIC interrupt ids below the special ones */
 
 void platform_init(void);
 void platform_putc(char c);
@@ -15,7 +18,15 @@ int platform_handle_irq(void);
 void platform_exit(int status) __attribute__((noreturn));
 uint32_t platform_timer_hz(void);
 
+/* Device interrupts for user threads (irq_control). */
+void platform_irq_unmask(unsigned irq);
+void platform_irq_mask(unsigned irq);
+/* The kernel's own (timer) or out of range: never bound to a thread. */
+bool platform_irq_reserved(unsigned irq);
+
 /* Called by the platform's timer interrupt. */
 void timer_tick(void);
+/* Called by the platform for a device interrupt (masked already). */
+void irq_raised(unsigned irq);
 
 #endif

@@ -36,6 +36,7 @@ enum block_reason {
 	BLOCK_RECV,  /* waiting for a message (from partner, or any) */
 	BLOCK_MUTEX, /* in a kernel mutex wait queue */
 	BLOCK_WAIT,  /* waiting for a paged child to exit */
+	BLOCK_IRQ,   /* waiting for a bound interrupt */
 };
 
 struct thread_list {
@@ -69,6 +70,7 @@ struct thread {
 	/* mutex */
 	uint32_t mutex_key;          /* physical address waited on */
 	struct cap *mutex_budget;    /* paid for its current mutex wait */
+	uint32_t irq_waiting;        /* BLOCK_IRQ: the IRQ it waits for */
 
 	/* capabilities (kernel/cap.h) */
 	struct cap_list caps;        /* its own */

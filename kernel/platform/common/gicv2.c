@@ -6,6 +6,7 @@
 #define GICD_ISENABLER 0x100
 #define GICD_ICENABLER 0x180
 #define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
 #define GICC_CTLR 0x00
 #define GICC_PMR 0x04
 #define GICC_IAR 0x0c
@@ -28,8 +29,17 @@ void gicv2_enable(unsigned irq)
 {
 	volatile uint8_t *prio = (volatile uint8_t *)gicd + GICD_IPRIORITYR;
 
+	volatile uint8_t *target = (volatile uint8_t *)gicd + GICD_ITARGETSR;
+
 	prio[irq] = 0xa0;
+	if (irq >= 32)
+		target[irq] = 1; /* shared peripheral interrupts: to CPU 0 */
 	gicd[GICD_ISENABLER / 4 + irq / 32] = 1u << (irq % 32);
+}
+
+void gicv2_disable(unsigned irq)
+{
+	gicd[GICD_ICENABLER / 4 + irq / 32] = 1u << (irq % 32);
 }
 
 /* Returns the acknowledged IRQ number or -1 when none is pending. */

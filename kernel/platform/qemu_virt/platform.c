@@ -35,9 +35,28 @@ int platform_handle_irq(void)
 	if ((iar & 0x3ff) == BOARD_TIMER_IRQ) {
 		arch_timer_rearm();
 		timer_tick();
+	} else {
+		/* a device's: masked until its thread acknowledges it */
+		gicv2_disable((unsigned)iar & 0x3ff);
+		irq_raised((unsigned)iar & 0x3ff);
 	}
 	gicv2_eoi(iar);
 	return 1;
+}
+
+void platform_irq_unmask(unsigned irq)
+{
+	gicv2_enable(irq);
+}
+
+void platform_irq_mask(unsigned irq)
+{
+	gicv2_disable(irq);
+}
+
+bool platform_irq_reserved(unsigned irq)
+{
+	return irq == BOARD_TIMER_IRQ || irq >= PLATFORM_IRQ_COUNT;
 }
 
 void platform_exit(int status)

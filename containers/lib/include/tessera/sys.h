@@ -224,6 +224,34 @@ static inline int cap_destroy(uint32_t id)
 	return sys_cap_control(CAP_CTRL_DESTROY, id, 0, 0, 0, 0);
 }
 
+/* ---- device interrupts ------------------------------------------------- */
+
+static inline int sys_irq_control(uint32_t op, uint32_t irq, uint32_t tid)
+{
+	struct sys_regs io = {{op, irq, tid}};
+	return sys_invoke(SYS_irq_control, &io);
+}
+
+static inline int irq_bind(uint32_t irq, uint32_t tid)
+{
+	return sys_irq_control(IRQ_BIND, irq, tid);
+}
+
+static inline int irq_unbind(uint32_t irq)
+{
+	return sys_irq_control(IRQ_UNBIND, irq, 0);
+}
+
+static inline int irq_wait(uint32_t irq)
+{
+	return sys_irq_control(IRQ_WAIT, irq, 0);
+}
+
+static inline int irq_ack(uint32_t irq)
+{
+	return sys_irq_control(IRQ_ACK, irq, 0);
+}
+
 /* ---- ipc -------------------------------------------------------------- */
 
 /* A message: tag and the four register words MR0-MR3. */

@@ -186,6 +186,19 @@ struct kip {
 #endif
 #define ABI_VERSION 1
 
+/*
+ * irq_control: r0 = operation, r1 = IRQ number, r2 = thread (bind only;
+ * 0: the caller). A bound IRQ is masked when it fires until its thread
+ * acknowledges it.
+ */
+#define IRQ_BIND 1   /* needs an irq_control capability on the thread, a
+		      * device capability carrying the IRQ, a unit of the
+		      * IRQS budget; -E_BUSY if already bound */
+#define IRQ_UNBIND 2 /* by the bound thread or one with the capability */
+#define IRQ_WAIT 3   /* the bound thread waits until it fires (returns at
+		      * once if it fired since the last wait) */
+#define IRQ_ACK 4    /* unmask it again */
+
 /* console_write: r0 = buffer, r1 = length; at most this much per call. */
 #define CONSOLE_WRITE_MAX 256
 
