@@ -188,13 +188,8 @@ static void exregs_apply(struct thread *x, uint32_t flags,
 		x->ctx.pc = r->pc;
 	if (flags & EXREGS_SET_UTCB)
 		x->utcb = r->utcb;
-	if (flags & EXREGS_SET_PAGER) {
-		if (x->pager)
-			x->pager->nr_paged--;
-		x->pager = r->pager ? thread_by_tid(r->pager) : NULL;
-		if (x->pager)
-			x->pager->nr_paged++;
-	}
+	if (flags & EXREGS_SET_PAGER)
+		thread_set_pager(x, r->pager ? thread_by_tid(r->pager) : NULL);
 }
 
 static void exregs_read(const struct thread *x, struct exregs *r)

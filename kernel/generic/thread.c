@@ -324,6 +324,23 @@ void thread_end(struct thread *t, int code)
 		deliver_to_waiting_pager(t);
 }
 
+void thread_set_pager(struct thread *t, struct thread *pager)
+{
+	struct thread *old = t->pager;
+
+	if (old)
+		old->nr_paged--;
+	t->pager = pager;
+	if (pager)
+		pager->nr_paged++;
+	/* a wait of the old pager for t, or for any child when t was its
+	 * last, can never be answered now */
+	if (old && old != pager && old->state == THREAD_BLOCKED &&
+	    old->block == BLOCK_WAIT &&
+	    (old->partner == t || (!old->partner && !old->nr_paged)))
+		thread_unblock(old, -E_NOENT);
+}
+
 int thread_reap(struct thread *pager, uint32_t tid, int *code,
 		uint32_t *reaped_tid)
 {

@@ -54,7 +54,12 @@ vec_irq:
 	b	exception_return
 
 vec_undef:
-	sub	lr, lr, #4
+	/* LR is the instruction + 4 in ARM state, + 2 in Thumb state.
+	 * sp_und is free scratch: nothing ever runs on an undef stack. */
+	mrs	sp, spsr
+	tst	sp, #PSR_T_BIT
+	subeq	lr, lr, #4
+	subne	lr, lr, #2
 	SAVE_CONTEXT EXC_UNDEF
 	mov	r1, #EXC_UNDEF
 	bl	user_exception_entry

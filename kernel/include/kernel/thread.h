@@ -106,6 +106,9 @@ int thread_recycle(struct thread *t);
 int thread_reap(struct thread *pager, uint32_t tid, int *code,
 		uint32_t *reaped_tid);
 uint32_t thread_live_count(void);
+/* Hand t to another pager (NULL: none); a wait of the old one for it ends
+ * with -E_NOENT. */
+void thread_set_pager(struct thread *t, struct thread *pager);
 /* End and free every thread pager pages (a pager's "kill all my
  * children"); returns how many there were. */
 uint32_t thread_destroy_children(struct thread *pager, int code);
