@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include "testsuite.h"
 
+/* core_fault.c: declared here, testsuite.h is shared with other work */
+extern const struct test_case core_fault_tests[];
+
 static const struct test_case *const tables[] = {
 	selftest_tests,
 	sys_basic_tests,
@@ -14,6 +17,7 @@ static const struct test_case *const tables[] = {
 	core_ipc_tests,
 	core_mem_tests,
 	core_stress_tests,
+	core_fault_tests,
 	NULL,
 };
 
