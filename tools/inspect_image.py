@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Image inspector: list and verify the parts of a packed image.bin.
 
-Usage: inspect_image.py [--board NAME] image.bin
+Usage: inspect_image.py image.bin
 Prints the table and, for every part, whether its lz4 frame decodes to
-raw_size bytes with the recorded checksum. Exit status 1 if anything is bad;
-each problem names the part, as the target loader does.
+raw_size bytes with the recorded checksum; then, from the boot info, every
+container with its regions and the capabilities it starts with. Exit
+status 1 if anything is bad; each problem names the part, as the target
+loader does.
 """
 import argparse
 import os
@@ -14,6 +16,7 @@ import sys
 import lz4.frame
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import captab  # noqa: E402
 import image_format as fmt  # noqa: E402
 from xxh32 import xxh32  # noqa: E402
 
@@ -81,6 +84,109 @@ class Image:
         return problems
 
 
+    def part_data(self, p):
+        """A part's decompressed bytes (lz4's error when it does not
+        decode)."""
+        return lz4.frame.decompress(self.blob[p['file_offset']:
+                                              p['file_offset'] +
+                                              p['frame_size']])
+
+    def bootinfo(self):
+        """The boot info's containers: a list of dicts with the descriptor's
+        fields, 'regions' and 'caps' (each a dict of BI_CAP's fields)."""
+        data = self.part_data(self.parts[self.bootinfo_part])
+        (magic, version, size, n, csize, capsize, caps_offset,
+         nr_caps) = fmt.BI_HEADER.unpack_from(data)
+        if (magic, version, csize, capsize) != (
+                fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION,
+                fmt.BI_CONTAINER_SIZE, fmt.BI_CAP.size) or size > len(data) \
+                or caps_offset + nr_caps * capsize > size:
+            raise ImageError('bootinfo: bad header (magic, version, sizes)')
+        caps = [dict(zip(CAP_FIELDS, fmt.BI_CAP.unpack_from(
+            data, caps_offset + i * capsize))) for i in range(nr_caps)]
+        out = []
+        for i in range(n):
+            off = fmt.BI_HEADER.size + i * csize
+            c = dict(zip(('name', 'program_part', 'entry', 'stack_top', 'utcb',
+                          'priority', 'nr_regions'),
+                         fmt.BI_CONTAINER.unpack_from(data, off)))
+            c['name'] = c['name'].rstrip(b'\0').decode(errors='replace')
+            off += fmt.BI_CONTAINER.size
+            c['regions'] = [dict(zip(('kind', 'phys', 'virt', 'size',
+                                      'flags'),
+                                     fmt.BI_REGION.unpack_from(
+                                         data, off + r * fmt.BI_REGION.size)))
+                            for r in range(min(c['nr_regions'],
+                                               fmt.BOOTINFO_MAX_REGIONS))]
+            off += fmt.BOOTINFO_MAX_REGIONS * fmt.BI_REGION.size
+            (c['restart'], c['restart_limit'], first,
+             count) = fmt.BI_CONTAINER_TAIL.unpack_from(data, off)
+            c['caps'] = caps[first:first + count]
+            out.append(c)
+        return out
+
+
+CAP_FIELDS = ('resource', 'ops', 'flags', 'target_kind', 'target', 'base',
+              'size', 'irq', 'list')
+RESTART_NAMES = {fmt.BI_RESTART_NEVER: 'never',
+                 fmt.BI_RESTART_ALWAYS: 'always',
+                 fmt.BI_RESTART_ON_FAILURE: 'on-failure',
+                 fmt.BI_RESTART_CORE: 'core'}
+REGION_NAMES = {fmt.BI_REGION_PROGRAM: 'program',
+                fmt.BI_REGION_MEMORY: 'memory'}
+
+
+def region_text(r):
+    access = ''.join(c if r['flags'] & b else '-' for c, b in (
+        ('r', fmt.BI_REGION_READ), ('w', fmt.BI_REGION_WRITE),
+        ('x', fmt.BI_REGION_EXEC)))
+    return (f"region {REGION_NAMES.get(r['kind'], '?'):<8} phys "
+            f"0x{r['phys']:08x} virt 0x{r['virt']:08x} size "
+            f"0x{r['size']:08x} {access}")
+
+
+def cap_text(cap, names):
+    """One capability as a line: what, on what, with which rights."""
+    res = cap['resource']
+    kind = captab.kind(res)
+    text = f"{captab.RESOURCE_NAMES.get(res, f'0x{res:x}'):<18} "
+    if kind == 'quantity':
+        text += f"{cap['size']} units"
+    elif kind == 'memory':
+        text += (f"0x{cap['base']:08x}..0x{cap['base'] + cap['size']:08x} "
+                 f"{captab.access_text(cap['ops'])}")
+        if cap['irq'] != captab.CAP_NO_IRQ:
+            text += f" irq {cap['irq']}"
+    else:
+        target = captab.TARGET_NAMES.get(cap['target_kind'],
+                                         str(cap['target_kind']))
+        text += f"ops {captab.ops_text(res, cap['ops'])} on {target} " \
+                f"{cap['target']}"
+        if cap['target_kind'] == captab.CAP_TGT_CONTAINER and \
+                cap['target'] < len(names):
+            text += f" ({names[cap['target']]})"
+    flags = captab.bits_text(cap['flags'], captab.FLAGS, captab.FLAGS_ALL)
+    lst = captab.LIST_NAMES.get(cap['list'], str(cap['list']))
+    return f'{text}; flags {flags}; list {lst}'
+
+
+def print_containers(img):
+    containers = img.bootinfo()
+    names = [c['name'] for c in containers]
+    for i, c in enumerate(containers):
+        restart = RESTART_NAMES.get(c['restart'], str(c['restart']))
+        if c['restart'] == fmt.BI_RESTART_ON_FAILURE:
+            restart += f" (limit {c['restart_limit']})"
+        print(f"container {i} '{c['name']}': priority {c['priority']}, "
+              f"entry 0x{c['entry']:08x}, restart {restart}, "
+              f"{len(c['regions'])} region(s), {len(c['caps'])} "
+              'capabilities')
+        for r in c['regions']:
+            print(f'    {region_text(r)}')
+        for n, cap in enumerate(c['caps']):
+            print(f'    cap {n:>2} {cap_text(cap, names)}')
+
+
 def xxh32_fast(data):
     """xxh32 of data, via a fresh lz4 frame's content checksum (fast)."""
     frame = lz4.frame.compress(data, content_checksum=True)
@@ -120,6 +226,11 @@ def main(argv=None):
               f" {p['name']:<16} 0x{p['load_addr']:08x} 0x{p['entry']:08x} "
               f"{p['raw_size']:>9} {p['frame_size']:>9} 0x{p['checksum']:08x}")
     problems = img.check()
+    if not problems:
+        try:
+            print_containers(img)
+        except (ImageError, RuntimeError, struct.error) as e:
+            problems.append(f'bootinfo: {e}')
     for p in problems:
         print(f'inspect: {p}', file=sys.stderr)
     print('image ok' if not problems else f'{len(problems)} problem(s)')

@@ -1,29 +1,117 @@
-"""Container manifests: load, validate, and report errors by file:line.
+"""Container manifests: load, validate, resolve into boot-info capabilities.
 
 A manifest (TOML, read with the standard library's tomllib) declares the
-containers packed into one image. Every rejection names the file, the line,
-the key path and what was expected; nothing is built from a bad manifest.
+containers packed into one image: their program regions, further memory,
+virtual ranges, devices, budgets, channels, capabilities and restart
+policies (docs/manifest.md). Every rejection is a ManifestError whose text
+is 'file:line: key.path: message' (naming both containers where two
+collide); nothing is built from a bad manifest.
+
+capabilities(manifest, container) turns one container's entries into the
+struct bootinfo_cap tuples the packer writes into the boot info.
 """
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 
-FORMAT_VERSION = 1
+import captab
+import image_format as fmt
+
+FORMAT_VERSION = 2
 PAGE = 4096
-USER_VA_END = 0x80000000
+U32 = 1 << 32
+USER_VA_END = 0x80000000          # the kernel's range starts here
+KIP_ADDRESS = captab.KIP_ADDRESS  # the kernel interface page, last user page
+DEFAULT_VIRTUAL = (PAGE, KIP_ADDRESS - PAGE)  # virt, size: 0x1000..KIP
+MAX_MEMORY = 6                    # [[container.memory]] entries
+MAX_IRQ = 1019                    # GIC interrupt ids 0..1019
+DEFAULT_MAX_THREADS = 256         # Kconfig's default for CONFIG_MAX_THREADS
 NAME_RE = re.compile(r'^[a-z][a-z0-9_-]{0,15}$')
 
+# Kernel memory one budget unit may cost, an upper estimate (docs/manifest.md,
+# "Fitting the board"): a thread 1 KiB (its struct thread from kmalloc;
+# kernel stacks are per CPU), an address space 12 KiB (its 8 KiB user
+# first-level table, its struct space and slack), a page-table page 4 KiB
+# (each second-level table is allocated as a page), a capability 64 bytes;
+# mutex waits (they use the waiting thread's TCB) and IRQs count nothing.
+KMEM_PER_UNIT = {'threads': 1024, 'spaces': 12 * 1024, 'mutexes': 0,
+                 'pt_pages': 4096, 'caps': 64, 'irqs': 0}
+KERNEL_STATIC = 2 << 20  # kernel image and static data in kernel_reserve
+
+RESTART = {'never': fmt.BI_RESTART_NEVER, 'always': fmt.BI_RESTART_ALWAYS,
+           'on-failure': fmt.BI_RESTART_ON_FAILURE,
+           'core': fmt.BI_RESTART_CORE}
+ACCESS = ('r', 'rw', 'rx', 'rwx')
+BUDGET_DEFAULTS = {'threads': 64, 'spaces': 8, 'mutexes': 64, 'pt_pages': 64,
+                   'caps': 32}     # irqs: the number of devices with an irq
+
+# Keys of each table and their kinds (see _typed).
 CONTAINER_KEYS = {
-    'name': str, 'program': str, 'phys': int, 'virt': int, 'size': int,
-    'stack': int, 'priority': int,
+    'name': 'str', 'program': 'str', 'phys': 'int', 'virt': 'int',
+    'size': 'int', 'stack': 'int', 'priority': 'int', 'restart': 'str',
+    'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
+    'budget': 'table', 'memory': 'tables', 'virtual': 'tables',
+    'device': 'tables', 'capability': 'tables',
 }
 REQUIRED = ('name', 'program', 'phys', 'virt', 'size')
-DEFAULTS = {'stack': 0x4000, 'priority': 10}
+BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
+MEMORY_KEYS = {'phys': 'int', 'size': 'int', 'virt': 'int', 'access': 'str'}
+VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
+DEVICE_KEYS = {'name': 'str', 'phys': 'int', 'size': 'int', 'irq': 'int'}
+CAPABILITY_KEYS = {'resource': 'str', 'target': 'str', 'ops': 'all_or_names',
+                   'flags': 'all_or_names', 'scope': 'str'}
 
 
 class ManifestError(Exception):
-    """A manifest problem; str() is 'file:line: key: message'."""
+    """A manifest problem; str() is 'file:line: key.path: message'."""
+
+
+@dataclass
+class Range:
+    """An address range and where the manifest declares it."""
+    what: str   # 'program region', 'memory[0]', 'device "uart1"', ...
+    path: str   # key path of its start address
+    start: int
+    size: int
+
+    @property
+    def end(self):
+        return self.start + self.size
+
+    def text(self):
+        return f'0x{self.start:08x}..0x{self.end:08x}'
+
+    def overlaps(self, other):
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass
+class Memory:
+    phys: int
+    size: int
+    virt: object  # int, or None when not mapped at boot
+    access: str
+    path: str
+
+
+@dataclass
+class Device:
+    name: str
+    phys: int
+    size: int
+    irq: object  # int, or None
+    path: str
+
+
+@dataclass
+class CapEntry:
+    resource: str
+    target: str   # 'self' or a container name
+    ops: int
+    flags: int
+    scope: str
+    path: str
 
 
 @dataclass
@@ -34,8 +122,18 @@ class Container:
     phys: int
     virt: int
     size: int
-    stack: int
-    priority: int
+    stack: int = 0x4000
+    priority: int = 10
+    restart: str = 'never'
+    restart_limit: int = 0
+    channels: list = field(default_factory=list)
+    own_caps: bool = True
+    budget: dict = field(default_factory=dict)
+    memory: list = field(default_factory=list)
+    virtual: list = field(default_factory=list)  # [(virt, size)]; [] = default
+    devices: list = field(default_factory=list)
+    capabilities: list = field(default_factory=list)
+    path: str = ''
 
     @property
     def utcb(self):
@@ -51,126 +149,643 @@ class Container:
         """What the program's link depends on (for exact rebuilds)."""
         return f'{self.program}@0x{self.virt:08x}'
 
+    def virtual_ranges(self):
+        """[(virt, size)] it may map at (the default when none declared)."""
+        return self.virtual or [DEFAULT_VIRTUAL]
+
+    def regions(self):
+        """struct bootinfo_region tuples: the program region, then each
+        memory entry with a virt (mapped for the pager at boot)."""
+        rwx = fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC
+        out = [(fmt.BI_REGION_PROGRAM, self.phys, self.virt, self.size, rwx)]
+        for m in self.memory:
+            if m.virt is not None:
+                flags = sum(bit for letter, bit in (
+                    ('r', fmt.BI_REGION_READ), ('w', fmt.BI_REGION_WRITE),
+                    ('x', fmt.BI_REGION_EXEC)) if letter in m.access)
+                out.append((fmt.BI_REGION_MEMORY, m.phys, m.virt, m.size,
+                            flags))
+        return out
+
+    @property
+    def restart_code(self):
+        return RESTART[self.restart]
+
 
 @dataclass
 class Manifest:
     path: str
     containers: list = field(default_factory=list)
 
+    def index_of(self, name, me=None):
+        """The index of container `name` ('self' is `me`'s own)."""
+        if name == 'self':
+            return me.index
+        return next(c.index for c in self.containers if c.name == name)
 
-class _Locator:
-    """Finds the line of a key in the manifest text (tomllib has no lines)."""
 
+# ---------------------------------------------------------- line finding
+class _Lines:
+    """Key path -> line, from a structural scan of the (valid) TOML text.
+
+    tomllib gives no positions, so this walks the text once: table headers
+    ([a.b], [[a.b]] with their array indices), keys (dotted, quoted),
+    inline tables and arrays. Paths look like container[1].memory[0].phys.
+    """
+
+    def __init__(self, text):
+        self.text, self.pos, self.line = text, 0, 1
+        self.lines = {}
+        self.arrays = {}
+        self._scan()
+
+    def line_of(self, path):
+        """The line of path, else of its nearest ancestor, else 1."""
+        while path not in self.lines:
+            parent = re.sub(r'(\.[^.\[\]]+|\[\d+\])$', '', path)
+            if parent == path:
+                return 1
+            path = parent
+        return self.lines[path]
+
+    # -- the scanner (assumes tomllib accepted the text)
+    def _peek(self, n=1):
+        return self.text[self.pos:self.pos + n]
+
+    def _advance(self, n=1):
+        chunk = self.text[self.pos:self.pos + n]
+        self.line += chunk.count('\n')
+        self.pos += n
+
+    def _skip(self, newlines):
+        while self.pos < len(self.text):
+            c = self._peek()
+            if c in ' \t\r' or (newlines and c == '\n'):
+                self._advance()
+            elif c == '#':
+                while self.pos < len(self.text) and self._peek() != '\n':
+                    self._advance()
+            else:
+                return
+
+    def _string(self):
+        q = self._peek()
+        if self._peek(3) == q * 3:
+            self._advance(3)
+            while self.pos < len(self.text) and self._peek(3) != q * 3:
+                self._advance(2 if q == '"' and self._peek() == '\\' else 1)
+            self._advance(3)
+            while self._peek() == q:  # up to two quotes may close it
+                self._advance()
+            return ''
+        self._advance()
+        start = self.pos
+        while self.pos < len(self.text) and self._peek() != q:
+            self._advance(2 if q == '"' and self._peek() == '\\' else 1)
+        value = self.text[start:self.pos]
+        self._advance()
+        return value
+
+    def _key(self):
+        parts = []
+        while True:
+            self._skip(False)
+            if self._peek() in '"\'':
+                parts.append(self._string())
+            else:
+                m = re.compile(r'[A-Za-z0-9_-]+').match(self.text, self.pos)
+                parts.append(m.group(0) if m else '')
+                self._advance(len(parts[-1]) or 1)
+            self._skip(False)
+            if self._peek() != '.':
+                return parts
+            self._advance()
+
+    def _join(self, base, key):
+        return f'{base}.{key}' if base else key
+
+    def _resolve(self, parts):
+        """Header parts to a path, stepping into arrays' last elements."""
+        path = ''
+        for p in parts:
+            path = self._join(path, p)
+            if path in self.arrays:
+                path = f'{path}[{self.arrays[path] - 1}]'
+        return path
+
+    def _record(self, path, line):
+        self.lines.setdefault(path, line)
+
+    def _value(self, path):
+        c = self._peek()
+        if c == '{':
+            self._advance()
+            while True:
+                self._skip(False)
+                if self._peek() in ('}', ''):
+                    self._advance()
+                    return
+                line = self.line
+                key = self._join(path, '.'.join(self._key()))
+                self._record(key, line)
+                self._advance()  # '='
+                self._skip(False)
+                self._value(key)
+                self._skip(False)
+                if self._peek() == ',':
+                    self._advance()
+        elif c == '[':
+            self._advance()
+            index = 0
+            while True:
+                self._skip(True)
+                if self._peek() in (']', ''):
+                    self._advance()
+                    return
+                self._record(f'{path}[{index}]', self.line)
+                self._value(f'{path}[{index}]')
+                index += 1
+                self._skip(True)
+                if self._peek() == ',':
+                    self._advance()
+        elif c in '"\'':
+            self._string()
+        else:
+            while self.pos < len(self.text) and \
+                    self._peek() not in ',]}\n#':
+                self._advance()
+
+    def _scan(self):
+        table = ''
+        while True:
+            self._skip(True)
+            if self.pos >= len(self.text):
+                return
+            line = self.line
+            if self._peek(2) == '[[':
+                self._advance(2)
+                parts = self._key()
+                parent = self._resolve(parts[:-1])
+                array = self._join(parent, parts[-1])
+                self._record(array, line)
+                index = self.arrays.get(array, 0)
+                self.arrays[array] = index + 1
+                table = f'{array}[{index}]'
+                self._advance(2)
+                self._record(table, line)
+            elif self._peek() == '[':
+                self._advance()
+                table = self._resolve(self._key())
+                self._advance()
+                self._record(table, line)
+            else:
+                key = self._join(table, '.'.join(self._key()))
+                self._record(key, line)
+                self._advance()  # '='
+                self._skip(False)
+                self._value(key)
+
+
+# --------------------------------------------------------------- checking
+class _Checker:
     def __init__(self, path, text):
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = _Lines(text)
 
-    def container_start(self, index):
-        seen = -1
-        for n, line in enumerate(self.lines):
-            if re.match(r'^\s*\[\[\s*container\s*\]\]', line):
-                seen += 1
-                if seen == index:
-                    return n
-        return None
+    def line(self, keypath):
+        return self.lines.line_of(keypath)
 
-    def line_of(self, index=None, key=None):
-        start = 0 if index is None else self.container_start(index)
-        if start is None:
-            return 1
-        if key is None:
-            return start + 1
-        for n in range(start + (0 if index is None else 1), len(self.lines)):
-            line = self.lines[n]
-            if index is not None and re.match(r'^\s*\[', line):
-                break
-            if re.match(rf'^\s*{re.escape(key)}\s*=', line):
-                return n + 1
-        return start + 1
+    def error(self, keypath, msg):
+        return ManifestError(f'{self.path}:{self.line(keypath)}: {keypath}: '
+                             f'{msg}')
 
-    def error(self, msg, index=None, key=None, keypath=None):
-        line = self.line_of(index, key)
-        where = keypath or (f'container[{index}].{key}' if index is not None
-                            and key else key or 'manifest')
-        return ManifestError(f'{self.path}:{line}: {where}: {msg}')
+    def where(self, r):
+        """How a message names another declaration: its path and line."""
+        return f'{r.path}, line {self.line(r.path)}'
 
 
-def _check_container(loc, i, raw, board, programs_dir):
+def _type_name(v):
+    return {bool: 'bool', int: 'int', str: 'str', list: 'array',
+            dict: 'table', float: 'float'}.get(type(v), type(v).__name__)
+
+
+def _typed(ck, path, value, kind):
+    """Check value is of kind; returns it."""
+    ok = {
+        'int': isinstance(value, int) and not isinstance(value, bool),
+        'str': isinstance(value, str),
+        'bool': isinstance(value, bool),
+        'names': isinstance(value, list) and
+        all(isinstance(v, str) for v in value),
+        'all_or_names': value == 'all' or (
+            isinstance(value, list) and
+            all(isinstance(v, str) for v in value)),
+        'table': isinstance(value, dict),
+        'tables': isinstance(value, list) and
+        all(isinstance(v, dict) for v in value),
+    }[kind]
+    if not ok:
+        want = {'names': 'an array of strings',
+                'all_or_names': '"all" or an array of strings',
+                'table': f'a table ([{path.split(".")[-1]}] or {{ ... }})',
+                'tables': 'an array of tables ([[...]])'}.get(kind, kind)
+        raise ck.error(path, f'expected {want}, got {_type_name(value)}')
+    if kind == 'int':
+        if value < 0:
+            raise ck.error(path, f'must not be negative (got {value})')
+        if value >= U32:
+            raise ck.error(path, f'0x{value:x} does not fit in 32 bits')
+    return value
+
+
+def _table(ck, path, raw, keys, required=(), defaults=None):
+    """Check a table's keys and kinds; returns {key: value} with defaults."""
     for key in raw:
-        if key not in CONTAINER_KEYS:
-            raise loc.error(f'unknown key (expected one of: '
-                            f'{", ".join(CONTAINER_KEYS)})', i, key)
-    for key in REQUIRED:
+        if key not in keys:
+            raise ck.error(f'{path}.{key}', f'unknown key (expected one of: '
+                           f'{", ".join(keys)})')
+    for key in required:
         if key not in raw:
-            raise loc.error(f'missing required key "{key}"', i,
-                            keypath=f'container[{i}].{key}')
-    values = dict(DEFAULTS, **raw)
-    for key, typ in CONTAINER_KEYS.items():
-        if not isinstance(values[key], typ) or isinstance(values[key], bool):
-            raise loc.error(f'expected {typ.__name__}, got '
-                            f'{type(values[key]).__name__}', i, key)
-    c = Container(index=i, **values)
-    if not NAME_RE.match(c.name):
-        raise loc.error('expected a name of 1-16 characters [a-z0-9_-], '
-                        'starting with a letter', i, 'name')
-    if programs_dir and not os.path.isdir(os.path.join(programs_dir,
-                                                       c.program)):
-        raise loc.error(f'no program "{c.program}" in containers/', i,
-                        'program')
-    for key in ('phys', 'virt', 'size', 'stack'):
-        if getattr(c, key) % PAGE:
-            raise loc.error(f'0x{getattr(c, key):x} is not a multiple of the '
-                            f'page size (0x{PAGE:x})', i, key)
-    if c.size == 0:
-        raise loc.error('region is empty', i, 'size')
-    if c.stack == 0 or c.stack + PAGE >= c.size:
-        raise loc.error('stack must be non-zero and leave room for the '
-                        'program and the UTCB page in the region', i, 'stack')
-    if c.virt + c.size > USER_VA_END or c.virt == 0:
-        raise loc.error(f'virtual region 0x{c.virt:x}..0x{c.virt + c.size:x}'
-                        f' must lie in user space (0x1000..0x{USER_VA_END:x})',
-                        i, 'virt')
+            raise ck.error(f'{path}.{key}', f'missing required key "{key}"')
+    for key, value in raw.items():
+        _typed(ck, f'{path}.{key}', value, keys[key])
+    return dict(defaults or {}, **raw)
+
+
+def _range(ck, what, path, start_key, start, size, size_key='size'):
+    """A page-aligned, non-empty range that does not wrap."""
+    for key, value in ((start_key, start), (size_key, size)):
+        if value % PAGE:
+            raise ck.error(f'{path}.{key}', f'0x{value:x} is not a multiple '
+                           f'of the page size (0x{PAGE:x})')
+    if size == 0:
+        raise ck.error(f'{path}.{size_key}', 'region is empty')
+    if start + size > U32:
+        raise ck.error(f'{path}.{start_key}', f'0x{start:x} + 0x{size:x} '
+                       'wraps past 4 GiB')
+    return Range(what, f'{path}.{start_key}', start, size)
+
+
+def _ram(board):
     mem = board['memory']
-    ram_end = mem['ram_base'] + mem['ram_size']
-    if c.phys < mem['ram_base'] or c.phys + c.size > ram_end:
-        raise loc.error(f'physical region 0x{c.phys:x}..0x{c.phys + c.size:x}'
-                        f' is outside the board\'s RAM (0x{mem["ram_base"]:x}'
-                        f'..0x{ram_end:x})', i, 'phys')
-    if not 1 <= c.priority <= 255:
-        raise loc.error('expected a priority in 1..255', i, 'priority')
-    return c
+    return Range("the board's RAM", 'board', mem['ram_base'],
+                 mem['ram_size'])
 
 
 def _reserved_ranges(board):
     mem = board['memory']
-    ram_end = mem['ram_base'] + mem['ram_size']
-    return [('kernel', mem['kernel_phys'],
-             mem['kernel_phys'] + mem['kernel_reserve']),
-            ('boot image', mem['image_base'], ram_end)]
+    ram = _ram(board)
+    return [Range('kernel', 'board', mem['kernel_phys'],
+                  mem['kernel_reserve']),
+            Range('boot image (loader and packed parts)', 'board',
+                  mem['image_base'], ram.end - mem['image_base'])]
 
 
-def _check_overlaps(loc, containers, board):
-    def overlap(a0, a1, b0, b1):
-        return a0 < b1 and b0 < a1
+def _board_devices(board):
+    """The kernel's own devices (one page each at their board.toml
+    address): no container may be given them."""
+    return [Range(f'board device {k}', 'board', v & ~(PAGE - 1), PAGE)
+            for k, v in board.get('devices', {}).items()
+            if isinstance(v, int) and v >= PAGE]
+
+
+def _check_memory_range(ck, c, r, board):
+    """Normal memory: inside RAM, clear of the kernel and the boot image."""
+    ram = _ram(board)
+    if r.start < ram.start or r.end > ram.end:
+        raise ck.error(r.path, f'container "{c.name}": {r.what} physical '
+                       f'region {r.text()} is outside the board\'s RAM '
+                       f'({ram.text()})')
+    for res in _reserved_ranges(board):
+        if r.overlaps(res):
+            raise ck.error(r.path, f'container "{c.name}": {r.what} physical '
+                           f'region {r.text()} overlaps the {res.what} '
+                           f'({res.text()})')
+
+
+def _check_device_range(ck, c, r, board):
+    if r.overlaps(_ram(board)):
+        raise ck.error(r.path, f'container "{c.name}": {r.what} '
+                       f'{r.text()} lies in the board\'s RAM '
+                       f'({_ram(board).text()}); devices must lie outside it')
+    for dev in _board_devices(board):
+        if r.overlaps(dev):
+            raise ck.error(r.path, f'container "{c.name}": {r.what} '
+                           f'{r.text()} overlaps the kernel\'s {dev.what} '
+                           f'({dev.text()})')
+
+
+def _check_user_va(ck, c, r):
+    """A user virtual range: not page 0, below the interface page."""
+    if r.end > USER_VA_END:
+        why = f'it reaches the kernel\'s range (from 0x{USER_VA_END:08x})'
+    elif r.end > KIP_ADDRESS:
+        why = (f'it covers the kernel interface page at '
+               f'0x{KIP_ADDRESS:08x}')
+    elif r.start == 0:
+        why = 'it covers page 0'
+    else:
+        return
+    raise ck.error(r.path, f'container "{c.name}": virtual region {r.text()} '
+                   f'must lie in user space (0x{PAGE:08x}..'
+                   f'0x{KIP_ADDRESS:08x}): {why}')
+
+
+def _no_overlaps(ck, c, ranges, space):
+    for i, a in enumerate(ranges):
+        for b in ranges[:i]:
+            if a.overlaps(b):
+                raise ck.error(a.path, f'container "{c.name}": {a.what} '
+                               f'{a.text()} overlaps its {b.what} '
+                               f'{b.text()} ({ck.where(b)}) in {space} '
+                               'memory')
+
+
+def _memory(ck, path, raw):
+    t = _table(ck, path, raw, MEMORY_KEYS, ('phys', 'size'),
+               {'access': 'rw'})
+    if t['access'] not in ACCESS:
+        raise ck.error(f'{path}.access', f'expected one of: '
+                       f'{", ".join(ACCESS)} (got "{t["access"]}")')
+    return Memory(t['phys'], t['size'], t.get('virt'), t['access'], path)
+
+
+def _device(ck, path, raw):
+    t = _table(ck, path, raw, DEVICE_KEYS, ('name', 'phys', 'size'))
+    if not NAME_RE.match(t['name']):
+        raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
+                       '[a-z0-9_-], starting with a letter')
+    if 'irq' in t and t['irq'] > MAX_IRQ:
+        raise ck.error(f'{path}.irq', f'expected an interrupt id in '
+                       f'0..{MAX_IRQ} (got {t["irq"]})')
+    return Device(t['name'], t['phys'], t['size'], t.get('irq'), path)
+
+
+def _names_to_bits(ck, path, value, names, what, wrong=None):
+    """'all' or a list of names -> bits. wrong(name) explains a name that
+    is not in names (e.g. an operation of another resource)."""
+    if value == 'all':
+        return sum(names.values())
+    bits = 0
+    for i, n in enumerate(value):
+        if n not in names:
+            hint = wrong(n) if wrong else None
+            raise ck.error(f'{path}[{i}]', hint or f'unknown {what} "{n}" '
+                           f'(expected "all" or some of: '
+                           f'{", ".join(names)})')
+        if names[n] & bits:
+            raise ck.error(f'{path}[{i}]', f'{what} "{n}" is listed twice')
+        bits |= names[n]
+    return bits
+
+
+def _capability(ck, path, raw):
+    t = _table(ck, path, raw, CAPABILITY_KEYS, ('resource',),
+               {'target': 'self', 'ops': 'all', 'flags': 'all',
+                'scope': 'container'})
+    res = t['resource']
+    if res not in captab.OPERATIONS:
+        raise ck.error(f'{path}.resource', f'unknown resource "{res}" '
+                       f'(expected one of: {", ".join(captab.OPERATIONS)})')
+    _, op_names, all_ops = captab.OPERATIONS[res]
+
+    def other_resource(op):
+        owners = [r for r, (_, names, _) in captab.OPERATIONS.items()
+                  if op in names]
+        if owners:
+            return (f'operation "{op}" is not valid for resource "{res}" '
+                    f'(it is {" or ".join(owners)}\'s; "{res}" has: '
+                    f'{", ".join(op_names)})')
+        return None
+    if t['ops'] == []:
+        raise ck.error(f'{path}.ops', 'expected "all" or at least one '
+                       'operation')
+    ops = _names_to_bits(ck, f'{path}.ops', t['ops'], op_names, 'operation',
+                         other_resource)
+    flags = _names_to_bits(ck, f'{path}.flags', t['flags'], captab.FLAGS,
+                           'flag')
+    if t['scope'] not in captab.SCOPES:
+        raise ck.error(f'{path}.scope', f'expected one of: '
+                       f'{", ".join(captab.SCOPES)} (got "{t["scope"]}")')
+    return CapEntry(res, t['target'], ops, flags, t['scope'], path)
+
+
+def _restart(ck, path, t):
+    if t.get('restart', 'never') not in RESTART:
+        raise ck.error(f'{path}.restart', f'expected one of: '
+                       f'{", ".join(RESTART)} (got "{t["restart"]}")')
+    restart, limit = t.get('restart', 'never'), t.get('restart_limit', 0)
+    if restart == 'on-failure' and limit < 1:
+        where = 'restart_limit' if 'restart_limit' in t else 'restart'
+        raise ck.error(f'{path}.{where}', 'restart = "on-failure" needs '
+                       'restart_limit >= 1 (how many restarts are allowed)')
+    if restart != 'on-failure' and limit:
+        raise ck.error(f'{path}.restart_limit', 'restart_limit applies only '
+                       f'to restart = "on-failure" (restart is "{restart}")')
+    return restart, limit
+
+
+def _tables(ck, path, t, key, fn):
+    return [fn(f'{path}.{key}[{i}]', raw)
+            for i, raw in enumerate(t.get(key, []))]
+
+
+def _check_container(ck, i, raw, board, programs_dir):
+    path = f'container[{i}]'
+    t = _table(ck, path, raw, CONTAINER_KEYS, REQUIRED)
+    c = Container(index=i, path=path, **{
+        k: t[k] for k in ('name', 'program', 'phys', 'virt', 'size',
+                          'stack', 'priority', 'channels', 'own_caps')
+        if k in t})
+    if not NAME_RE.match(c.name):
+        raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
+                       '[a-z0-9_-], starting with a letter')
+    if programs_dir and not os.path.isdir(os.path.join(programs_dir,
+                                                       c.program)):
+        raise ck.error(f'{path}.program', f'no program "{c.program}" in '
+                       'containers/')
+    if not 1 <= c.priority <= 255:
+        raise ck.error(f'{path}.priority', 'expected a priority in 1..255')
+    c.restart, c.restart_limit = _restart(ck, path, t)
+    c.memory = _tables(ck, path, t, 'memory', lambda p, r: _memory(ck, p, r))
+    if len(c.memory) > MAX_MEMORY:
+        raise ck.error(c.memory[MAX_MEMORY].path, f'at most {MAX_MEMORY} '
+                       '[[container.memory]] entries per container')
+    c.virtual = [(v['virt'], v['size']) for v in _tables(
+        ck, path, t, 'virtual',
+        lambda p, r: _table(ck, p, r, VIRTUAL_KEYS, ('virt', 'size')))]
+    c.devices = _tables(ck, path, t, 'device', lambda p, r: _device(ck, p, r))
+    c.capabilities = _tables(ck, path, t, 'capability',
+                             lambda p, r: _capability(ck, p, r))
+    budget = _table(ck, f'{path}.budget', t.get('budget', {}), BUDGET_KEYS)
+    c.budget = dict(BUDGET_DEFAULTS, irqs=sum(d.irq is not None
+                                              for d in c.devices))
+    c.budget.update(budget)
+    _check_program(ck, c)
+    _check_regions(ck, c, board)
+    return c
+
+
+def _check_program(ck, c):
+    p = c.path
+    for key in ('phys', 'virt', 'size', 'stack'):
+        if getattr(c, key) % PAGE:
+            raise ck.error(f'{p}.{key}', f'0x{getattr(c, key):x} is not a '
+                           f'multiple of the page size (0x{PAGE:x})')
+    if c.size == 0:
+        raise ck.error(f'{p}.size', 'region is empty')
+    if c.stack == 0 or c.stack + PAGE >= c.size:
+        raise ck.error(f'{p}.stack', 'stack must be non-zero and leave room '
+                       'for the program and the UTCB page in the region')
+
+
+def _phys_ranges(ck, c):
+    """Program region, memory entries and devices, as physical Ranges."""
+    out = [_range(ck, 'program region', c.path, 'phys', c.phys, c.size)]
+    out += [_range(ck, f'memory[{k}]', m.path, 'phys', m.phys, m.size)
+            for k, m in enumerate(c.memory)]
+    out += [_range(ck, f'device "{d.name}"', d.path, 'phys', d.phys, d.size)
+            for d in c.devices]
+    return out
+
+
+def _virt_ranges(ck, c):
+    """Program virt, memory virts and declared virtual ranges."""
+    out = [_range(ck, 'program region', c.path, 'virt', c.virt, c.size)]
+    out += [_range(ck, f'memory[{k}]', m.path, 'virt', m.virt, m.size)
+            for k, m in enumerate(c.memory) if m.virt is not None]
+    out += [_range(ck, f'virtual[{k}]', f'{c.path}.virtual[{k}]', 'virt', v,
+                   size) for k, (v, size) in enumerate(c.virtual)]
+    return out
+
+
+def _check_regions(ck, c, board):
+    phys = _phys_ranges(ck, c)
+    for r in phys:
+        if r.what.startswith('device'):
+            _check_device_range(ck, c, r, board)
+        else:
+            _check_memory_range(ck, c, r, board)
+    _no_overlaps(ck, c, phys, 'physical')
+    virt = _virt_ranges(ck, c)
+    for r in virt:
+        _check_user_va(ck, c, r)
+    _no_overlaps(ck, c, virt, 'virtual')
+    seen = {}
+    for d in c.devices:
+        if d.name in seen:
+            raise ck.error(f'{d.path}.name', f'container "{c.name}": '
+                           f'duplicate device name "{d.name}" (first at '
+                           f'{seen[d.name].path}, line '
+                           f'{ck.line(seen[d.name].path)})')
+        seen[d.name] = d
+
+
+# ------------------------------------------------- checks across containers
+def _check_names(ck, containers):
+    first = {}
     for c in containers:
-        for what, start, end in _reserved_ranges(board):
-            if overlap(c.phys, c.phys + c.size, start, end):
-                raise loc.error(f'container "{c.name}": physical region '
-                                f'0x{c.phys:x}..0x{c.phys + c.size:x} overlaps'
-                                f' the {what} (0x{start:x}..0x{end:x})',
-                                c.index, 'phys')
-    for a in containers:
-        for b in containers[a.index + 1:]:
-            if overlap(a.phys, a.phys + a.size, b.phys, b.phys + b.size):
-                raise loc.error(f'containers "{a.name}" and "{b.name}" '
-                                f'overlap in physical memory', b.index, 'phys')
-            if a.name == b.name:
-                raise loc.error(f'duplicate container name "{a.name}"',
-                                b.index, 'name')
+        if c.name in first:
+            o = first[c.name]
+            raise ck.error(f'{c.path}.name', f'duplicate container name '
+                           f'"{c.name}" (also {o.path}, line '
+                           f'{ck.line(o.path)})')
+        first[c.name] = c
 
 
-def load(path, board, programs_dir=None):
-    """Parse and validate; returns a Manifest or raises ManifestError."""
+def _check_shared(ck, containers):
+    """Physical ranges and IRQs belong to one container only."""
+    owned, irqs = [], {}
+    for c in containers:
+        mine = _phys_ranges(ck, c)
+        for r in mine:
+            for o, orange in owned:
+                if r.overlaps(orange):
+                    raise ck.error(r.path, f'containers "{o.name}" and '
+                                   f'"{c.name}" overlap in physical memory: '
+                                   f'"{c.name}" {r.what} {r.text()} and '
+                                   f'"{o.name}" {orange.what} '
+                                   f'{orange.text()} ({ck.where(orange)})')
+        owned += [(c, r) for r in mine]
+        for d in c.devices:
+            if d.irq is None:
+                continue
+            if d.irq in irqs:
+                o, od = irqs[d.irq]
+                raise ck.error(f'{d.path}.irq', f'irq {d.irq} of container '
+                               f'"{c.name}" device "{d.name}" is also '
+                               f'container "{o.name}" device "{od.name}"\'s '
+                               f'({od.path}.irq, line '
+                               f'{ck.line(od.path + ".irq")}); an irq '
+                               'belongs to one device')
+            irqs[d.irq] = (c, d)
+
+
+def _check_targets(ck, containers, board):
+    names = {c.name for c in containers}
+    timer = board.get('devices', {}).get('timer_irq')
+    for c in containers:
+        for d in c.devices:
+            if d.irq is not None and d.irq == timer:
+                raise ck.error(f'{d.path}.irq', f'container "{c.name}": irq '
+                               f'{d.irq} is the kernel\'s timer')
+        for k, name in enumerate(c.channels):
+            p = f'{c.path}.channels[{k}]'
+            if name == c.name or name == 'self':
+                raise ck.error(p, f'container "{c.name}": a channel to itself'
+                               ' (channels name other containers)')
+            if name not in names:
+                raise ck.error(p, f'container "{c.name}": channel to unknown '
+                               f'container "{name}"')
+            if name in c.channels[:k]:
+                raise ck.error(p, f'container "{c.name}": channel to '
+                               f'"{name}" is listed twice')
+        for e in c.capabilities:
+            if e.target != 'self' and e.target not in names:
+                raise ck.error(f'{e.path}.target', f'container "{c.name}": '
+                               f'capability target "{e.target}" is not a '
+                               'container (expected "self" or a container '
+                               'name)')
+
+
+def kernel_memory(c):
+    """Bytes of kernel memory container c's budgets could make the kernel
+    allocate, plus its pager (one thread, one space)."""
+    b = dict(c.budget)
+    b['threads'] += 1
+    b['spaces'] += 1
+    return sum(KMEM_PER_UNIT[k] * v for k, v in b.items())
+
+
+def _check_fit(ck, containers, board, max_threads):
+    """Budgets must fit the board: the kernel's thread table and the
+    kernel memory pool (docs/manifest.md, "Fitting the board")."""
+    tids = max_threads - 1  # tid 0 is never used
+    total, shares = 0, []
+    for c in containers:
+        total += c.budget['threads'] + 1
+        shares.append(f'"{c.name}" {c.budget["threads"]}+1')
+        if total > tids:
+            raise ck.error(f'{c.path}.budget.threads', 'threads budgets do '
+                           'not fit the kernel\'s thread table: '
+                           f'{" + ".join(shares)} (budget + pager) = {total}'
+                           f' threads, CONFIG_MAX_THREADS={max_threads} '
+                           f'holds {tids} (tid 0 is never used)')
+    pool = board['memory']['kernel_reserve'] - KERNEL_STATIC
+    total, shares = 0, []
+    for c in containers:
+        total += kernel_memory(c)
+        shares.append(f'"{c.name}" {kernel_memory(c) // 1024} KiB')
+        if total > pool:
+            raise ck.error(f'{c.path}.budget', 'budgets do not fit the '
+                           f'kernel memory pool: {" + ".join(shares)} = '
+                           f'{total // 1024} KiB, the pool has '
+                           f'{pool // 1024} KiB (board kernel_reserve '
+                           f'0x{board["memory"]["kernel_reserve"]:x} - 2 MiB '
+                           'for the kernel image and static data)')
+
+
+def _parse(path):
     try:
         with open(path, 'rb') as f:
             text = f.read().decode('utf-8')
@@ -178,24 +793,93 @@ def load(path, board, programs_dir=None):
         raise ManifestError(f'{path}:1: manifest: {e.strerror}') from None
     except UnicodeDecodeError:
         raise ManifestError(f'{path}:1: manifest: not UTF-8 text') from None
-    loc = _Locator(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r'line (\d+)', str(e))
         raise ManifestError(f'{path}:{m.group(1) if m else 1}: manifest: '
                             f'invalid TOML: {e}') from None
+    return text, data
+
+
+def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
+    """Parse and validate; returns a Manifest or raises ManifestError.
+
+    board: a loaded board.toml (tools/board.py); programs_dir: where the
+    container programs live (checked when given); max_threads: the
+    configuration's CONFIG_MAX_THREADS."""
+    text, data = _parse(path)
+    ck = _Checker(path, text)
     for key in data:
         if key not in ('format', 'container'):
-            raise loc.error('unknown key (expected "format" or '
-                            '"[[container]]")', key=key)
+            raise ck.error(key, 'unknown key (expected "format" or '
+                           '"[[container]]")')
     if data.get('format') != FORMAT_VERSION:
-        raise loc.error(f'expected format = {FORMAT_VERSION}', key='format')
+        got = data.get('format', 'none')
+        raise ck.error('format', f'expected format = {FORMAT_VERSION} '
+                       f'(got {got!r}; docs/manifest.md describes format '
+                       f'{FORMAT_VERSION})')
     raw = data.get('container')
-    if not isinstance(raw, list) or not raw:
-        raise loc.error('expected at least one [[container]] table',
-                        keypath='container')
-    containers = [_check_container(loc, i, c, board, programs_dir)
+    if not isinstance(raw, list) or not raw or \
+            not all(isinstance(c, dict) for c in raw):
+        raise ck.error('container', 'expected at least one [[container]] '
+                       'table')
+    if len(raw) > fmt.BOOTINFO_MAX_CONTAINERS:
+        raise ck.error(f'container[{fmt.BOOTINFO_MAX_CONTAINERS}]',
+                       f'at most {fmt.BOOTINFO_MAX_CONTAINERS} containers')
+    containers = [_check_container(ck, i, c, board, programs_dir)
                   for i, c in enumerate(raw)]
-    _check_overlaps(loc, containers, board)
-    return Manifest(path=path, containers=containers)
+    _check_names(ck, containers)
+    _check_shared(ck, containers)
+    _check_targets(ck, containers, board)
+    _check_fit(ck, containers, board, max_threads)
+    man = Manifest(path=path, containers=containers)
+    for c in containers:
+        n = len(capabilities(man, c))
+        if n > fmt.BOOTINFO_MAX_CAPS:
+            raise ck.error(c.path, f'container "{c.name}" would start with '
+                           f'{n} capabilities, more than the boot info holds'
+                           f' (BOOTINFO_MAX_CAPS = {fmt.BOOTINFO_MAX_CAPS})')
+    return man
+
+
+# ------------------------------------------------------------- resolution
+def _cap(resource, ops=0, flags=captab.FLAGS_NO_REPLICATE,
+         target_kind=captab.CAP_TGT_NONE, target=0, base=0, size=0,
+         irq=captab.CAP_NO_IRQ, lst=captab.CAP_LIST_CONTAINER):
+    """One struct bootinfo_cap, as the tuple fmt.BI_CAP packs."""
+    return (resource, ops, flags, target_kind, target, base, size, irq, lst)
+
+
+def _access_bits(access):
+    return sum(captab.ACCESS[a] for a in access)
+
+
+def capabilities(manifest, c):
+    """Container c's boot capabilities: BI_CAP tuples (resource, ops, flags,
+    target_kind, target, base, size, irq, list), in this order: program
+    region, memory, virtual ranges, devices, budgets, own operation caps,
+    channels, declared capabilities."""
+    k = captab
+    rwx = k.MAP_ATTR_READ | k.MAP_ATTR_WRITE | k.MAP_ATTR_EXEC
+    caps = [_cap(k.CAP_RES_PHYSMEM, rwx, base=c.phys, size=c.size)]
+    caps += [_cap(k.CAP_RES_PHYSMEM, _access_bits(m.access), base=m.phys,
+                  size=m.size) for m in c.memory]
+    caps += [_cap(k.CAP_RES_VIRTMEM, rwx, base=v, size=size)
+             for v, size in c.virtual_ranges()]
+    caps += [_cap(k.CAP_RES_DEVMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE |
+                  k.MAP_ATTR_DEVICE, base=d.phys, size=d.size,
+                  irq=k.CAP_NO_IRQ if d.irq is None else d.irq)
+             for d in c.devices]
+    caps += [_cap(res, size=c.budget[key])
+             for key, res in k.BUDGETS.items() if c.budget[key]]
+    if c.own_caps:
+        caps += [_cap(res, all_ops, k.FLAGS_ALL, k.CAP_TGT_CONTAINER,
+                      c.index) for res, _, all_ops in k.OPERATIONS.values()]
+    caps += [_cap(k.CAP_RES_IPC, k.CAP_OP_IPC_SEND, k.FLAGS_ALL,
+                  k.CAP_TGT_CONTAINER, manifest.index_of(name))
+             for name in c.channels]
+    caps += [_cap(k.OPERATIONS[e.resource][0], e.ops, e.flags,
+                  k.CAP_TGT_CONTAINER, manifest.index_of(e.target, c),
+                  lst=k.SCOPES[e.scope]) for e in c.capabilities]
+    return caps

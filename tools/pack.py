@@ -45,7 +45,8 @@ class Part:
 
 def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
     """The BOOTINFO part: a header, one descriptor per container, then every
-    container's capabilities (caps_of(c) -> list of BI_CAP tuples)."""
+    container's capabilities (caps_of(c) -> list of BI_CAP tuples; none when
+    caps_of is None)."""
     caps_of = caps_of or (lambda c: [])
     n = len(manifest.containers)
     caps_offset = fmt.BI_HEADER.size + n * fmt.BI_CONTAINER_SIZE
@@ -53,16 +54,21 @@ def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
     for c in manifest.containers:
         prog = programs[c.name]
         mine = caps_of(c)
+        if len(mine) > fmt.BOOTINFO_MAX_CAPS:
+            raise PackError(f'container "{c.name}": {len(mine)} capabilities,'
+                            f' the boot info holds {fmt.BOOTINFO_MAX_CAPS}')
+        regions = c.regions()
+        if len(regions) > fmt.BOOTINFO_MAX_REGIONS:
+            raise PackError(f'container "{c.name}": {len(regions)} regions, '
+                            f'the boot info holds {fmt.BOOTINFO_MAX_REGIONS}')
         descs += fmt.BI_CONTAINER.pack(c.name.encode(), program_parts[c.name],
                                        prog.entry, c.stack_top, c.utcb,
-                                       c.priority, 1)
-        regions = [fmt.BI_REGION.pack(
-            fmt.BI_REGION_PROGRAM, c.phys, c.virt, c.size,
-            fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC)]
-        regions += [b'\0' * fmt.BI_REGION.size] * (fmt.BOOTINFO_MAX_REGIONS -
-                                                   len(regions))
-        descs += b''.join(regions)
-        descs += fmt.BI_CONTAINER_TAIL.pack(fmt.BI_RESTART_NEVER, 0,
+                                       c.priority, len(regions))
+        packed = [fmt.BI_REGION.pack(*r) for r in regions]
+        packed += [b'\0' * fmt.BI_REGION.size] * (fmt.BOOTINFO_MAX_REGIONS -
+                                                  len(packed))
+        descs += b''.join(packed)
+        descs += fmt.BI_CONTAINER_TAIL.pack(c.restart_code, c.restart_limit,
                                             len(caps), len(mine))
         caps += mine
     blob = b''.join(fmt.BI_CAP.pack(*cap) for cap in caps)
@@ -136,7 +142,8 @@ def layout(loader, parts, board):
 
 def pack(args):
     board = boardmod.load(args.board)
-    man = manifestmod.load(args.manifest, board)
+    man = manifestmod.load(args.manifest, board,
+                           max_threads=args.max_threads)
     programs = dict(args.container)
     missing = [c.name for c in man.containers if c.name not in programs]
     if missing:
@@ -146,7 +153,8 @@ def pack(args):
     program_parts = {c.name: 2 + i for i, c in enumerate(man.containers)}
     parts = [kernel_part(elf.Elf(args.kernel), board), None]
     parts += [container_part(c, programs[c.name]) for c in man.containers]
-    bi = bootinfo_blob(man, program_parts, programs)
+    bi = bootinfo_blob(man, program_parts, programs,
+                       lambda c: manifestmod.capabilities(man, c))
     bi_addr = board['memory']['kernel_phys'] + board['memory']['kernel_reserve']
     bi_addr -= (len(bi) + 0xfff) & ~0xfff
     parts[1] = Part(fmt.PART_BOOTINFO, 'bootinfo', bi_addr, 0, bi, len(bi))
@@ -161,6 +169,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--board', required=True)
     ap.add_argument('--manifest', required=True)
+    ap.add_argument('--max-threads', type=int,
+                    default=manifestmod.DEFAULT_MAX_THREADS,
+                    help='CONFIG_MAX_THREADS, for the manifest\'s budget check')
     ap.add_argument('--loader', required=True)
     ap.add_argument('--kernel', required=True)
     ap.add_argument('--container', nargs=2, action='append', default=[],

@@ -14,6 +14,7 @@ static const struct test_case *const tables[] = {
 	core_ipc_tests,
 	core_mem_tests,
 	core_stress_tests,
+	core_fault_tests,
 	core_cap_tests,
 	core_irq_tests,
 	NULL,

@@ -11,6 +11,7 @@ extern const struct test_case core_thread_tests[];
 extern const struct test_case core_ipc_tests[];
 extern const struct test_case core_mem_tests[];
 extern const struct test_case core_stress_tests[];
+extern const struct test_case core_fault_tests[];
 extern const struct test_case core_cap_tests[];
 extern const struct test_case core_irq_tests[];
 

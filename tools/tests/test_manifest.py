@@ -1,20 +1,25 @@
-"""Manifest validation: a good manifest loads; every rejection names the
-file, the line and the key path (and both containers where two collide)."""
+"""Manifest format 2: a good manifest loads and resolves into exactly the
+expected boot-info capabilities; every rejection names the file, the line
+and the key path (and both containers where two collide)."""
 import os
+import re
 import subprocess
-import textwrap
 
 import pytest
 
 import board
+import captab as k
+import image_format as fmt
 import manifest
 from conftest import TOP
 
 BOARD = board.load('qemu_virt')
 PROGRAMS = os.path.join(TOP, 'containers')
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        'manifests')
 
 GOOD = """\
-format = 1
+format = 2
 
 [[container]]
 name = "hello"
@@ -33,151 +38,828 @@ virt = 0x10000000
 size = 0x100000
 """
 
+RWX = k.MAP_ATTR_READ | k.MAP_ATTR_WRITE | k.MAP_ATTR_EXEC
+NOREP = k.CAP_F_ALL & ~k.CAP_F_REPLICATE
+C = k.CAP_LIST_CONTAINER
+NO_IRQ = k.CAP_NO_IRQ
 
-def load(tmp_path, text):
+
+def load(tmp_path, text, **kw):
     p = tmp_path / 'm.toml'
-    p.write_text(textwrap.dedent(text))
-    return manifest.load(str(p), BOARD, PROGRAMS), str(p)
+    p.write_text(text)
+    return manifest.load(str(p), BOARD, PROGRAMS, **kw)
 
 
-def reject(tmp_path, text):
+def reject(tmp_path, text, **kw):
     p = tmp_path / 'm.toml'
     p.write_text(text)
     with pytest.raises(manifest.ManifestError) as e:
-        manifest.load(str(p), BOARD, PROGRAMS)
+        manifest.load(str(p), BOARD, PROGRAMS, **kw)
     msg = str(e.value)
     assert msg.startswith(f'{p}:'), msg
+    assert '\n' not in msg
     return msg
 
 
-def test_good_manifest(tmp_path):
-    m, _ = load(tmp_path, GOOD + SECOND)
+def line(text, needle, nth=1):
+    """The 1-based line of the nth line of text containing needle."""
+    hits = [n for n, s in enumerate(text.splitlines(), 1) if needle in s]
+    return hits[nth - 1]
+
+
+def at(text, needle, keypath, nth=1):
+    """The ':line: key.path: ' an error about needle's line starts with."""
+    return f':{line(text, needle, nth)}: {keypath}: '
+
+
+def check(tmp_path, text, needle, keypath, *words, nth=1, **kw):
+    """Reject text; the error is at needle's line and keypath and holds
+    every one of words."""
+    msg = reject(tmp_path, text, **kw)
+    assert at(text, needle, keypath, nth) in msg, msg
+    for w in words:
+        assert w in msg, msg
+    return msg
+
+
+# ----------------------------------------------------------- good input
+def test_good_manifest_and_defaults(tmp_path):
+    m = load(tmp_path, GOOD + SECOND)
     assert [c.name for c in m.containers] == ['hello', 'second']
     c = m.containers[0]
     assert (c.phys, c.virt, c.size, c.stack, c.priority) == (
         0x41000000, 0x10000000, 0x100000, 0x4000, 10)
     assert c.stack_top == c.utcb == 0x100ff000
+    assert (c.restart, c.restart_limit, c.own_caps, c.channels) == (
+        'never', 0, True, [])
+    assert c.budget == dict(threads=64, spaces=8, mutexes=64, pt_pages=64,
+                            caps=32, irqs=0)
+    assert c.virtual_ranges() == [(0x1000, 0x7ffff000 - 0x1000)]
+
+
+def shipped_defconfigs():
+    """(manifest path, CONFIG_MAX_THREADS) for every shipped defconfig."""
+    cfgdir = os.path.join(TOP, 'configs')
+    for name in sorted(os.listdir(cfgdir)):
+        if not name.endswith('_defconfig'):
+            continue
+        text = open(os.path.join(cfgdir, name)).read()
+        man = re.search(r'^CONFIG_MANIFEST="([^"]+)"', text, re.M)
+        mt = re.search(r'^CONFIG_MAX_THREADS=(\d+)', text, re.M)
+        if man:
+            yield name, man.group(1), int(mt.group(1)) if mt else 256
 
 
 def test_shipped_manifests_are_valid():
-    for name in os.listdir(os.path.join(TOP, 'configs')):
-        if name.endswith('.toml'):
-            manifest.load(os.path.join(TOP, 'configs', name), BOARD, PROGRAMS)
+    """Each defconfig's manifest loads with that defconfig's limits."""
+    found = list(shipped_defconfigs())
+    assert found
+    for name, path, max_threads in found:
+        manifest.load(os.path.join(TOP, path), BOARD, PROGRAMS,
+                      max_threads=max_threads)
 
 
+def test_docs_example_is_valid(tmp_path):
+    """The complete example in docs/manifest.md loads as written."""
+    doc = open(os.path.join(TOP, 'docs', 'manifest.md')).read()
+    blocks = re.findall(r'```toml\n(.*?)```', doc, re.S)
+    full = [b for b in blocks if b.startswith('format = 2')]
+    assert full, 'docs/manifest.md has no complete example'
+    m = load(tmp_path, full[0])
+    assert len(m.containers) >= 2
+    for c in m.containers:
+        assert manifest.capabilities(m, c)
+
+
+def test_inline_tables_and_dotted_keys_find_lines(tmp_path):
+    text = GOOD + 'budget = { threads = 4, spaces = -1 }\n'
+    check(tmp_path, text, 'spaces = -1', 'container[0].budget.spaces',
+          'must not be negative')
+    text = GOOD + 'budget.caps = -2\n'
+    check(tmp_path, text, 'caps = -2', 'container[0].budget.caps')
+    text = GOOD + 'device = [\n  { name = "a", phys = 0x9040000, ' \
+        'size = 0x1000 },\n  { name = "b", phys = 0x9050000, size = 0 },\n]\n'
+    check(tmp_path, text, '"b"', 'container[0].device[1].size',
+          'region is empty')
+
+
+# ------------------------------------------------------------- resolution
+def caps(m, name):
+    c = next(c for c in m.containers if c.name == name)
+    return manifest.capabilities(m, c)
+
+
+def test_minimal_container_resolves_to_defaults(tmp_path):
+    m = load(tmp_path, GOOD)
+    assert caps(m, 'hello') == [
+        (k.CAP_RES_PHYSMEM, RWX, NOREP, k.CAP_TGT_NONE, 0, 0x41000000,
+         0x100000, NO_IRQ, C),
+        (k.CAP_RES_VIRTMEM, RWX, NOREP, k.CAP_TGT_NONE, 0, 0x1000,
+         0x7fffe000, NO_IRQ, C),
+        (k.CAP_RES_THREADS, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_SPACES, 0, NOREP, 0, 0, 0, 8, NO_IRQ, C),
+        (k.CAP_RES_MUTEXES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_PTPAGES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_CAPS, 0, NOREP, 0, 0, 0, 32, NO_IRQ, C),
+    ] + [(res, ops, k.CAP_F_ALL, k.CAP_TGT_CONTAINER, 0, 0, 0, NO_IRQ, C)
+         for res, ops in ((k.CAP_RES_TCTRL, k.CAP_OP_TC_ALL),
+                          (k.CAP_RES_EXREGS, k.CAP_OP_EXREGS_ALL),
+                          (k.CAP_RES_IPC, k.CAP_OP_IPC_ALL),
+                          (k.CAP_RES_CAPCTRL, k.CAP_OP_CAP_ALL),
+                          (k.CAP_RES_MUTEX, k.CAP_OP_MUTEX_ALL),
+                          (k.CAP_RES_MAP, k.CAP_OP_MAP_ALL),
+                          (k.CAP_RES_IRQCTRL, k.CAP_OP_IRQ_ALL))]
+
+
+def test_full_manifest_resolves_exactly():
+    m = manifest.load(os.path.join(FIXTURES, 'full.toml'), BOARD, PROGRAMS)
+    own = [(res, ops, k.CAP_F_ALL, k.CAP_TGT_CONTAINER, 0, 0, 0, NO_IRQ, C)
+           for res, ops in ((k.CAP_RES_TCTRL, k.CAP_OP_TC_ALL),
+                            (k.CAP_RES_EXREGS, k.CAP_OP_EXREGS_ALL),
+                            (k.CAP_RES_IPC, k.CAP_OP_IPC_ALL),
+                            (k.CAP_RES_CAPCTRL, k.CAP_OP_CAP_ALL),
+                            (k.CAP_RES_MUTEX, k.CAP_OP_MUTEX_ALL),
+                            (k.CAP_RES_MAP, k.CAP_OP_MAP_ALL),
+                            (k.CAP_RES_IRQCTRL, k.CAP_OP_IRQ_ALL))]
+    assert caps(m, 'server') == [
+        (k.CAP_RES_PHYSMEM, RWX, NOREP, 0, 0, 0x41000000, 0x100000, NO_IRQ,
+         C),
+        (k.CAP_RES_PHYSMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE, NOREP, 0, 0,
+         0x41200000, 0x100000, NO_IRQ, C),
+        (k.CAP_RES_PHYSMEM, k.MAP_ATTR_READ, NOREP, 0, 0, 0x41300000,
+         0x10000, NO_IRQ, C),
+        (k.CAP_RES_VIRTMEM, RWX, NOREP, 0, 0, 0x30000000, 0x100000, NO_IRQ,
+         C),
+        (k.CAP_RES_DEVMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE |
+         k.MAP_ATTR_DEVICE, NOREP, 0, 0, 0x09040000, 0x1000, 33, C),
+        (k.CAP_RES_THREADS, 0, NOREP, 0, 0, 0, 16, NO_IRQ, C),
+        (k.CAP_RES_SPACES, 0, NOREP, 0, 0, 0, 2, NO_IRQ, C),
+        (k.CAP_RES_MUTEXES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_PTPAGES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_CAPS, 0, NOREP, 0, 0, 0, 32, NO_IRQ, C),
+        (k.CAP_RES_IRQS, 0, NOREP, 0, 0, 0, 1, NO_IRQ, C),
+    ] + own
+    assert caps(m, 'client') == [
+        (k.CAP_RES_PHYSMEM, RWX, NOREP, 0, 0, 0x41100000, 0x100000, NO_IRQ,
+         C),
+        (k.CAP_RES_VIRTMEM, RWX, NOREP, 0, 0, 0x1000, 0x7fffe000, NO_IRQ, C),
+        (k.CAP_RES_DEVMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE |
+         k.MAP_ATTR_DEVICE, NOREP, 0, 0, 0x09010000, 0x1000, NO_IRQ, C),
+        # budget: threads 4 as declared, caps 0 skipped, irqs 0 (no irq)
+        (k.CAP_RES_THREADS, 0, NOREP, 0, 0, 0, 4, NO_IRQ, C),
+        (k.CAP_RES_SPACES, 0, NOREP, 0, 0, 0, 8, NO_IRQ, C),
+        (k.CAP_RES_MUTEXES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        (k.CAP_RES_PTPAGES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),
+        # own_caps = false: none; channel to server (index 0)
+        (k.CAP_RES_IPC, k.CAP_OP_IPC_SEND, k.CAP_F_ALL, k.CAP_TGT_CONTAINER,
+         0, 0, 0, NO_IRQ, C),
+        (k.CAP_RES_TCTRL, k.CAP_OP_TC_SUSPEND | k.CAP_OP_TC_RESUME,
+         k.CAP_F_SHARE, k.CAP_TGT_CONTAINER, 0, 0, 0, NO_IRQ,
+         k.CAP_LIST_PRIVATE),
+        (k.CAP_RES_MAP, k.CAP_OP_MAP_ALL, k.CAP_F_ALL, k.CAP_TGT_CONTAINER,
+         1, 0, 0, NO_IRQ, C),
+    ]
+
+
+def test_full_manifest_regions_and_restart():
+    m = manifest.load(os.path.join(FIXTURES, 'full.toml'), BOARD, PROGRAMS)
+    server, client = m.containers
+    assert server.regions() == [
+        (fmt.BI_REGION_PROGRAM, 0x41000000, 0x10000000, 0x100000,
+         fmt.BI_REGION_READ | fmt.BI_REGION_WRITE | fmt.BI_REGION_EXEC),
+        (fmt.BI_REGION_MEMORY, 0x41200000, 0x20000000, 0x100000,
+         fmt.BI_REGION_READ | fmt.BI_REGION_WRITE)]
+    assert len(client.regions()) == 1
+    assert (server.restart_code, server.restart_limit) == (
+        fmt.BI_RESTART_ON_FAILURE, 3)
+    assert (client.restart_code, client.restart_limit) == (
+        fmt.BI_RESTART_ALWAYS, 0)
+
+
+@pytest.mark.parametrize('access,bits', [
+    ('r', k.MAP_ATTR_READ), ('rw', k.MAP_ATTR_READ | k.MAP_ATTR_WRITE),
+    ('rx', k.MAP_ATTR_READ | k.MAP_ATTR_EXEC), ('rwx', RWX)])
+def test_memory_access_becomes_ops(tmp_path, access, bits):
+    m = load(tmp_path, GOOD + '[[container.memory]]\nphys = 0x41200000\n'
+             f'size = 0x1000\nvirt = 0x20000000\naccess = "{access}"\n')
+    assert caps(m, 'hello')[1][:2] == (k.CAP_RES_PHYSMEM, bits)
+    region = m.containers[0].regions()[1]
+    assert region[4] == sum(b for c, b in (
+        ('r', fmt.BI_REGION_READ), ('w', fmt.BI_REGION_WRITE),
+        ('x', fmt.BI_REGION_EXEC)) if c in access)
+
+
+def test_zero_budget_is_skipped_and_irqs_default_to_devices(tmp_path):
+    m = load(tmp_path, GOOD + '[container.budget]\nthreads = 0\n'
+             '[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+             'size = 0x1000\nirq = 40\n[[container.device]]\nname = "b"\n'
+             'phys = 0x09050000\nsize = 0x1000\n')
+    resources = [cap[0] for cap in caps(m, 'hello')]
+    assert k.CAP_RES_THREADS not in resources
+    assert m.containers[0].budget['irqs'] == 1
+    assert (k.CAP_RES_IRQS, 0, NOREP, 0, 0, 0, 1, NO_IRQ, C) in \
+        caps(m, 'hello')
+
+
+def test_capability_self_and_scopes(tmp_path):
+    m = load(tmp_path, GOOD + SECOND + 'own_caps = false\n'
+             '[[container.capability]]\nresource = "ipc"\ntarget = "hello"\n'
+             '[[container.capability]]\nresource = "cap_control"\n'
+             'ops = ["read", "split"]\nflags = ["split", "replicate"]\n'
+             'scope = "pager"\n')
+    assert caps(m, 'second')[-2:] == [
+        (k.CAP_RES_IPC, k.CAP_OP_IPC_ALL, k.CAP_F_ALL, k.CAP_TGT_CONTAINER, 0,
+         0, 0, NO_IRQ, C),
+        (k.CAP_RES_CAPCTRL, k.CAP_OP_CAP_READ | k.CAP_OP_CAP_SPLIT,
+         k.CAP_F_SPLIT | k.CAP_F_REPLICATE, k.CAP_TGT_CONTAINER, 1, 0, 0,
+         NO_IRQ, k.CAP_LIST_PRIVATE)]
+
+
+# ---------------------------------------------------------- syntax, keys
 def test_invalid_toml_names_line(tmp_path):
     msg = reject(tmp_path, GOOD + 'size = = 3\n')
     assert ':9: manifest: invalid TOML' in msg
 
 
-def test_unknown_key(tmp_path):
-    msg = reject(tmp_path, GOOD + 'colour = "red"\n')
-    assert ':9: container[0].colour: unknown key' in msg
+def test_format_1_is_rejected(tmp_path):
+    text = GOOD.replace('format = 2', 'format = 1')
+    check(tmp_path, text, 'format = 1', 'format', 'expected format = 2')
+
+
+def test_missing_format(tmp_path):
+    msg = reject(tmp_path, GOOD.replace('format = 2\n', ''))
+    assert 'format: expected format = 2' in msg
 
 
 def test_unknown_top_level_key(tmp_path):
-    msg = reject(tmp_path, 'colour = 1\n' + GOOD)
-    assert ':1: colour: unknown key' in msg
+    check(tmp_path, 'colour = 1\n' + GOOD, 'colour', 'colour', 'unknown key')
+
+
+def test_unknown_container_key(tmp_path):
+    text = GOOD + 'colour = "red"\n'
+    check(tmp_path, text, 'colour', 'container[0].colour', 'unknown key')
+
+
+@pytest.mark.parametrize('table,body,keypath', [
+    ('[container.budget]', 'threads = 1\nfibres = 2',
+     'container[0].budget.fibres'),
+    ('[[container.memory]]', 'phys = 0x41200000\nsize = 0x1000\nfibres = 2',
+     'container[0].memory[0].fibres'),
+    ('[[container.virtual]]', 'virt = 0x20000000\nsize = 0x1000\nfibres = 2',
+     'container[0].virtual[0].fibres'),
+    ('[[container.device]]', 'name = "u"\nphys = 0x09040000\n'
+     'size = 0x1000\nfibres = 2', 'container[0].device[0].fibres'),
+    ('[[container.capability]]', 'resource = "ipc"\nfibres = 2',
+     'container[0].capability[0].fibres'),
+])
+def test_unknown_key_in_sub_table(tmp_path, table, body, keypath):
+    text = f'{GOOD}{table}\n{body}\n'
+    check(tmp_path, text, 'fibres', keypath, 'unknown key')
+
+
+def test_unknown_key_in_second_memory_entry(tmp_path):
+    text = (GOOD + '[[container.memory]]\nphys = 0x41200000\nsize = 0x1000\n'
+            '[[container.memory]]\nphys = 0x41300000\nsize = 0x1000\n'
+            'fibres = 1\n')
+    check(tmp_path, text, 'fibres', 'container[0].memory[1].fibres')
 
 
 def test_missing_key(tmp_path):
     msg = reject(tmp_path, GOOD.replace('size = 0x100000\n', ''))
-    assert 'container[0].size: missing required key' in msg
+    assert at(GOOD, '[[container]]', 'container[0].size') in msg
+    assert 'missing required key "size"' in msg
 
 
-def test_wrong_type(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('size = 0x100000', 'size = "big"'))
-    assert ':8: container[0].size: expected int, got str' in msg
+def test_missing_key_in_memory(tmp_path):
+    text = GOOD + '[[container.memory]]\nsize = 0x1000\n'
+    check(tmp_path, text, '[[container.memory]]',
+          'container[0].memory[0].phys', 'missing required key')
 
 
-def test_bool_is_not_int(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('size = 0x100000', 'size = true'))
-    assert 'container[0].size: expected int' in msg
-
-
-def test_format_version(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('format = 1', 'format = 9'))
-    assert ':1: format: expected format = 1' in msg
+def test_missing_key_in_capability(tmp_path):
+    text = GOOD + '[[container.capability]]\ntarget = "self"\n'
+    check(tmp_path, text, '[[container.capability]]',
+          'container[0].capability[0].resource', 'missing required key')
 
 
 def test_no_containers(tmp_path):
-    msg = reject(tmp_path, 'format = 1\n')
+    msg = reject(tmp_path, 'format = 2\n')
     assert 'container: expected at least one [[container]]' in msg
 
 
-def test_unaligned_region(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('phys = 0x41000000', 'phys = 0x41000800'))
-    assert ':6: container[0].phys: 0x41000800 is not a multiple' in msg
+def test_too_many_containers(tmp_path):
+    text = 'format = 2\n' + ''.join(
+        f'[[container]]\nname = "c{i}"\nprogram = "hello"\n'
+        f'phys = 0x{0x41000000 + i * 0x8000:x}\nvirt = 0x10000000\n'
+        f'size = 0x8000\nstack = 0x1000\n' for i in range(65))
+    check(tmp_path, text, '[[container]]', 'container[64]',
+          'at most 64 containers', nth=65)
 
 
-def test_empty_region(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('size = 0x100000', 'size = 0'))
-    assert ':8: container[0].size: region is empty' in msg
+# ------------------------------------------------------------------ types
+def test_wrong_type(tmp_path):
+    text = GOOD.replace('size = 0x100000', 'size = "big"')
+    check(tmp_path, text, 'size', 'container[0].size',
+          'expected int, got str')
+
+
+def test_bool_is_not_int(tmp_path):
+    text = GOOD.replace('size = 0x100000', 'size = true')
+    check(tmp_path, text, 'size', 'container[0].size',
+          'expected int, got bool')
+
+
+def test_bool_is_not_int_in_budget(tmp_path):
+    text = GOOD + '[container.budget]\nthreads = true\n'
+    check(tmp_path, text, 'threads', 'container[0].budget.threads',
+          'expected int, got bool')
+
+
+def test_own_caps_must_be_bool(tmp_path):
+    text = GOOD + 'own_caps = 1\n'
+    check(tmp_path, text, 'own_caps', 'container[0].own_caps',
+          'expected bool, got int')
+
+
+def test_channels_must_be_array_of_strings(tmp_path):
+    text = GOOD + SECOND + 'channels = "hello"\n'
+    check(tmp_path, text, 'channels', 'container[1].channels',
+          'expected an array of strings, got str')
+
+
+def test_budget_must_be_table(tmp_path):
+    text = GOOD + 'budget = 5\n'
+    check(tmp_path, text, 'budget', 'container[0].budget',
+          'expected a table', 'got int')
+
+
+def test_memory_must_be_array_of_tables(tmp_path):
+    text = GOOD + '[container.memory]\nphys = 0x41200000\nsize = 0x1000\n'
+    check(tmp_path, text, '[container.memory]', 'container[0].memory',
+          'expected an array of tables', 'got table')
+
+
+def test_ops_must_be_all_or_names(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "ipc"\nops = 1\n'
+    check(tmp_path, text, 'ops', 'container[0].capability[0].ops',
+          'expected "all" or an array of strings, got int')
+
+
+def test_value_beyond_32_bits(tmp_path):
+    text = GOOD.replace('size = 0x100000', 'size = 0x100000000')
+    check(tmp_path, text, 'size', 'container[0].size',
+          'does not fit in 32 bits')
+
+
+# ---------------------------------------------------- alignment, emptiness
+@pytest.mark.parametrize('old,new,needle,keypath', [
+    ('phys = 0x41000000', 'phys = 0x41000800', 'phys', 'container[0].phys'),
+    ('virt = 0x10000000', 'virt = 0x10000010', 'virt', 'container[0].virt'),
+    ('size = 0x100000', 'size = 0x100800', 'size', 'container[0].size'),
+])
+def test_unaligned_program_region(tmp_path, old, new, needle, keypath):
+    text = GOOD.replace(old, new)
+    check(tmp_path, text, needle, keypath, 'is not a multiple of the page')
+
+
+@pytest.mark.parametrize('table,body,needle,keypath', [
+    ('[[container.memory]]', 'phys = 0x41200800\nsize = 0x1000',
+     'phys = 0x41200800', 'container[0].memory[0].phys'),
+    ('[[container.memory]]', 'phys = 0x41200000\nsize = 0x1000\n'
+     'virt = 0x20000100', 'virt = 0x20000100', 'container[0].memory[0].virt'),
+    ('[[container.virtual]]', 'virt = 0x20000000\nsize = 0x1234',
+     'size = 0x1234', 'container[0].virtual[0].size'),
+    ('[[container.device]]', 'name = "u"\nphys = 0x09040004\nsize = 0x1000',
+     'phys = 0x09040004', 'container[0].device[0].phys'),
+])
+def test_unaligned_sub_region(tmp_path, table, body, needle, keypath):
+    text = f'{GOOD}{table}\n{body}\n'
+    check(tmp_path, text, needle, keypath, 'is not a multiple of the page')
+
+
+def test_empty_program_region(tmp_path):
+    text = GOOD.replace('size = 0x100000', 'size = 0')
+    check(tmp_path, text, 'size', 'container[0].size', 'region is empty')
+
+
+@pytest.mark.parametrize('table,body,keypath', [
+    ('[[container.memory]]', 'phys = 0x41200000\nsize = 0',
+     'container[0].memory[0].size'),
+    ('[[container.virtual]]', 'virt = 0x20000000\nsize = 0',
+     'container[0].virtual[0].size'),
+    ('[[container.device]]', 'name = "u"\nphys = 0x09040000\nsize = 0',
+     'container[0].device[0].size'),
+])
+def test_empty_sub_region(tmp_path, table, body, keypath):
+    text = f'{GOOD}{table}\n{body}\n'
+    check(tmp_path, text, 'size = 0', keypath, 'region is empty', nth=2)
 
 
 def test_stack_too_big(tmp_path):
-    msg = reject(tmp_path, GOOD + 'stack = 0x100000\n')
-    assert 'container[0].stack: stack must be non-zero and leave room' in msg
+    text = GOOD + 'stack = 0x100000\n'
+    check(tmp_path, text, 'stack', 'container[0].stack',
+          'stack must be non-zero and leave room')
 
 
-def test_region_outside_ram(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('phys = 0x41000000', 'phys = 0x30000000'))
-    assert "container[0].phys: physical region 0x30000000..0x30100000 is " \
-           "outside the board's RAM" in msg
+def test_too_many_memory_entries(tmp_path):
+    text = GOOD + ''.join(f'[[container.memory]]\nphys = '
+                          f'0x{0x41200000 + i * 0x1000:x}\nsize = 0x1000\n'
+                          for i in range(7))
+    check(tmp_path, text, '[[container.memory]]',
+          'container[0].memory[6]', 'at most 6', nth=7)
 
 
-def test_region_past_end_of_ram(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('phys = 0x41000000', 'phys = 0x4ff80000'))
-    assert 'outside the board' in msg
+# -------------------------------------------------------- physical memory
+def test_program_outside_ram(tmp_path):
+    text = GOOD.replace('phys = 0x41000000', 'phys = 0x30000000')
+    check(tmp_path, text, 'phys', 'container[0].phys',
+          'physical region 0x30000000..0x30100000 is outside the board\'s '
+          'RAM')
 
 
-def test_virtual_region_in_kernel_range(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('virt = 0x10000000', 'virt = 0xc0000000'))
-    assert ':7: container[0].virt: virtual region' in msg
-    assert 'must lie in user space' in msg
+def test_program_past_end_of_ram(tmp_path):
+    text = GOOD.replace('phys = 0x41000000', 'phys = 0x4ff80000')
+    check(tmp_path, text, 'phys', 'container[0].phys', 'outside the board')
 
 
-def test_virtual_region_at_zero(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('virt = 0x10000000', 'virt = 0'))
-    assert 'container[0].virt' in msg
+def test_memory_outside_ram(tmp_path):
+    text = GOOD + '[[container.memory]]\nphys = 0x50000000\nsize = 0x1000\n'
+    check(tmp_path, text, 'phys = 0x5', 'container[0].memory[0].phys',
+          'container "hello": memory[0]', 'outside the board\'s RAM')
 
 
-def test_overlaps_kernel(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('phys = 0x41000000', 'phys = 0x40200000'))
-    assert 'container "hello"' in msg and 'overlaps the kernel' in msg
+def test_program_overlaps_kernel(tmp_path):
+    text = GOOD.replace('phys = 0x41000000', 'phys = 0x40200000')
+    check(tmp_path, text, 'phys', 'container[0].phys', 'container "hello"',
+          'overlaps the kernel')
 
 
-def test_overlaps_boot_image(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('phys = 0x41000000', 'phys = 0x48000000'))
-    assert 'overlaps the boot image' in msg
+def test_memory_overlaps_kernel(tmp_path):
+    text = GOOD + '[[container.memory]]\nphys = 0x40f00000\nsize = 0x200000\n'
+    check(tmp_path, text, 'phys = 0x40f', 'container[0].memory[0].phys',
+          'overlaps the kernel (0x40100000..0x41000000)')
 
 
-def test_overlap_between_containers_names_both(tmp_path):
-    msg = reject(tmp_path, GOOD + SECOND.replace('0x41100000', '0x41080000'))
-    assert ':13: container[1].phys: containers "hello" and "second" overlap' \
-        in msg
+def test_memory_overlaps_boot_image(tmp_path):
+    text = GOOD + '[[container.memory]]\nphys = 0x47f00000\nsize = 0x200000\n'
+    check(tmp_path, text, 'phys = 0x47f', 'container[0].memory[0].phys',
+          'overlaps the boot image')
 
 
-def test_duplicate_name(tmp_path):
-    msg = reject(tmp_path, GOOD + SECOND.replace('"second"', '"hello"'))
-    assert ':11: container[1].name: duplicate container name "hello"' in msg
+def test_device_inside_ram(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "u"\nphys = 0x42000000\n'
+                   'size = 0x1000\n')
+    check(tmp_path, text, 'phys = 0x42', 'container[0].device[0].phys',
+          'device "u"', "lies in the board's RAM",
+          'devices must lie outside it')
 
 
-def test_bad_name(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('name = "hello"', 'name = "Hello World"'))
-    assert ':4: container[0].name: expected a name' in msg
+def test_device_over_kernel_uart(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "u"\nphys = 0x09000000\n'
+                   'size = 0x1000\n')
+    check(tmp_path, text, 'phys = 0x09', 'container[0].device[0].phys',
+          "overlaps the kernel's board device uart_pl011")
+
+
+def test_overlap_between_program_regions_names_both(tmp_path):
+    text = GOOD + SECOND.replace('0x41100000', '0x41080000')
+    check(tmp_path, text, 'phys = 0x41080000', 'container[1].phys',
+          'containers "hello" and "second" overlap in physical memory',
+          f'(container[0].phys, line {line(text, "phys")})')
+
+
+def test_memory_overlaps_other_containers_program(tmp_path):
+    text = GOOD + SECOND + ('[[container.memory]]\nphys = 0x41000000\n'
+                            'size = 0x1000\n')
+    check(tmp_path, text, 'phys = 0x41000000', 'container[1].memory[0].phys',
+          'containers "hello" and "second" overlap', '"second" memory[0]',
+          '"hello" program region', nth=2)
+
+
+def test_device_shared_between_containers_names_both(tmp_path):
+    dev = '[[container.device]]\nname = "u"\nphys = 0x09040000\nsize = 0x1000\n'
+    text = GOOD + dev + SECOND + dev
+    check(tmp_path, text, 'phys = 0x09040000', 'container[1].device[0].phys',
+          'containers "hello" and "second" overlap', nth=2)
+
+
+def test_memory_overlaps_own_program(tmp_path):
+    text = GOOD + '[[container.memory]]\nphys = 0x410ff000\nsize = 0x2000\n'
+    check(tmp_path, text, 'phys = 0x410ff000', 'container[0].memory[0].phys',
+          'container "hello": memory[0]', 'overlaps its program region',
+          'in physical memory')
+
+
+def test_memory_overlaps_own_memory(tmp_path):
+    text = GOOD + ('[[container.memory]]\nphys = 0x41200000\nsize = 0x2000\n'
+                   '[[container.memory]]\nphys = 0x41201000\nsize = 0x1000\n')
+    check(tmp_path, text, 'phys = 0x41201000', 'container[0].memory[1].phys',
+          'memory[1]', 'overlaps its memory[0]')
+
+
+def test_devices_overlap_within_container(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+                   'size = 0x2000\n[[container.device]]\nname = "b"\n'
+                   'phys = 0x09041000\nsize = 0x1000\n')
+    check(tmp_path, text, 'phys = 0x09041000', 'container[0].device[1].phys',
+          'device "b"', 'overlaps its device "a"')
+
+
+# --------------------------------------------------------- virtual memory
+def test_program_virt_in_kernel_range(tmp_path):
+    text = GOOD.replace('virt = 0x10000000', 'virt = 0xc0000000')
+    check(tmp_path, text, 'virt', 'container[0].virt', 'virtual region',
+          'must lie in user space', "reaches the kernel's range")
+
+
+def test_program_virt_over_interface_page(tmp_path):
+    text = GOOD.replace('virt = 0x10000000', 'virt = 0x7ff00000')
+    check(tmp_path, text, 'virt', 'container[0].virt',
+          'covers the kernel interface page at 0x7ffff000')
+
+
+def test_program_virt_at_zero(tmp_path):
+    text = GOOD.replace('virt = 0x10000000', 'virt = 0')
+    check(tmp_path, text, 'virt', 'container[0].virt', 'covers page 0')
+
+
+def test_memory_virt_over_interface_page(tmp_path):
+    text = GOOD + ('[[container.memory]]\nphys = 0x41200000\nsize = 0x2000\n'
+                   'virt = 0x7fffe000\n')
+    check(tmp_path, text, 'virt = 0x7fffe000', 'container[0].memory[0].virt',
+          'covers the kernel interface page')
+
+
+def test_virtual_range_in_kernel_range(tmp_path):
+    text = GOOD + '[[container.virtual]]\nvirt = 0x80000000\nsize = 0x1000\n'
+    check(tmp_path, text, 'virt = 0x80000000', 'container[0].virtual[0].virt',
+          "reaches the kernel's range")
+
+
+def test_virtual_range_over_interface_page(tmp_path):
+    text = GOOD + '[[container.virtual]]\nvirt = 0x7ff00000\nsize = 0x100000\n'
+    check(tmp_path, text, 'virt = 0x7ff00000', 'container[0].virtual[0].virt',
+          'covers the kernel interface page')
+
+
+def test_memory_virt_overlaps_program_virt(tmp_path):
+    text = GOOD + ('[[container.memory]]\nphys = 0x41200000\nsize = 0x1000\n'
+                   'virt = 0x10080000\n')
+    check(tmp_path, text, 'virt = 0x10080000', 'container[0].memory[0].virt',
+          'overlaps its program region', 'in virtual memory')
+
+
+def test_virtual_range_overlaps_memory_virt(tmp_path):
+    text = GOOD + ('[[container.memory]]\nphys = 0x41200000\nsize = 0x1000\n'
+                   'virt = 0x20000000\n[[container.virtual]]\n'
+                   'virt = 0x1ffff000\nsize = 0x2000\n')
+    check(tmp_path, text, 'virt = 0x1ffff000', 'container[0].virtual[0].virt',
+          'virtual[0]', 'overlaps its memory[0]', 'in virtual memory')
+
+
+def test_virtual_ranges_overlap_each_other(tmp_path):
+    text = GOOD + ('[[container.virtual]]\nvirt = 0x20000000\nsize = 0x2000\n'
+                   '[[container.virtual]]\nvirt = 0x20001000\n'
+                   'size = 0x1000\n')
+    check(tmp_path, text, 'virt = 0x20001000', 'container[0].virtual[1].virt',
+          'virtual[1]', 'overlaps its virtual[0]')
+
+
+def test_same_virt_in_two_containers_is_fine(tmp_path):
+    load(tmp_path, GOOD + SECOND)  # separate address spaces
+
+
+# ------------------------------------------------------------------ names
+def test_duplicate_container_name(tmp_path):
+    text = GOOD + SECOND.replace('"second"', '"hello"')
+    check(tmp_path, text, 'name', 'container[1].name',
+          'duplicate container name "hello"', '(also container[0], line 3)',
+          nth=2)
+
+
+def test_bad_container_name(tmp_path):
+    text = GOOD.replace('name = "hello"', 'name = "Hello World"')
+    check(tmp_path, text, 'name', 'container[0].name', 'expected a name')
 
 
 def test_unknown_program(tmp_path):
-    msg = reject(tmp_path, GOOD.replace('program = "hello"', 'program = "nope"'))
-    assert ':5: container[0].program: no program "nope"' in msg
+    text = GOOD.replace('program = "hello"', 'program = "nope"')
+    check(tmp_path, text, 'program', 'container[0].program',
+          'no program "nope"')
 
 
 def test_priority_range(tmp_path):
-    msg = reject(tmp_path, GOOD + 'priority = 0\n')
-    assert 'container[0].priority: expected a priority in 1..255' in msg
+    text = GOOD + 'priority = 0\n'
+    check(tmp_path, text, 'priority', 'container[0].priority',
+          'expected a priority in 1..255')
 
 
+def test_duplicate_device_name(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "u"\nphys = 0x09040000\n'
+                   'size = 0x1000\n[[container.device]]\nname = "u"\n'
+                   'phys = 0x09050000\nsize = 0x1000\n')
+    check(tmp_path, text, 'name = "u"', 'container[0].device[1].name',
+          'duplicate device name "u"', nth=2)
+
+
+def test_bad_device_name(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "UART 1"\nphys = 0x09040000\n'
+                   'size = 0x1000\n')
+    check(tmp_path, text, 'UART', 'container[0].device[0].name',
+          'expected a name')
+
+
+# ------------------------------------------------------------------- irqs
+def test_irq_in_two_containers_names_both(tmp_path):
+    text = (GOOD + '[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+            'size = 0x1000\nirq = 40\n' + SECOND +
+            '[[container.device]]\nname = "b"\nphys = 0x09050000\n'
+            'size = 0x1000\nirq = 40\n')
+    check(tmp_path, text, 'irq = 40', 'container[1].device[0].irq',
+          'irq 40 of container "second" device "b"',
+          'container "hello" device "a"',
+          f'(container[0].device[0].irq, line {line(text, "irq = 40")})',
+          nth=2)
+
+
+def test_irq_twice_in_one_container(tmp_path):
+    text = (GOOD + '[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+            'size = 0x1000\nirq = 40\n[[container.device]]\nname = "b"\n'
+            'phys = 0x09050000\nsize = 0x1000\nirq = 40\n')
+    check(tmp_path, text, 'irq = 40', 'container[0].device[1].irq',
+          'device "b"', 'device "a"', nth=2)
+
+
+def test_irq_out_of_range(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+                   'size = 0x1000\nirq = 1020\n')
+    check(tmp_path, text, 'irq', 'container[0].device[0].irq',
+          'expected an interrupt id in 0..1019')
+
+
+def test_irq_of_kernel_timer(tmp_path):
+    text = GOOD + ('[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+                   'size = 0x1000\nirq = 27\n')
+    check(tmp_path, text, 'irq', 'container[0].device[0].irq',
+          "the kernel's timer")
+
+
+# ---------------------------------------------------- channels and targets
+def test_channel_to_unknown_container(tmp_path):
+    text = GOOD + 'channels = ["nobody"]\n'
+    check(tmp_path, text, 'channels', 'container[0].channels[0]',
+          'container "hello": channel to unknown container "nobody"')
+
+
+def test_channel_to_itself(tmp_path):
+    text = GOOD + SECOND + 'channels = ["hello", "second"]\n'
+    check(tmp_path, text, 'channels', 'container[1].channels[1]',
+          'a channel to itself')
+
+
+def test_channel_listed_twice(tmp_path):
+    text = GOOD + SECOND + 'channels = ["hello", "hello"]\n'
+    check(tmp_path, text, 'channels', 'container[1].channels[1]',
+          'listed twice')
+
+
+def test_capability_target_unknown(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "ipc"\n'
+                   'target = "nobody"\n')
+    check(tmp_path, text, 'target', 'container[0].capability[0].target',
+          'capability target "nobody" is not a container')
+
+
+def test_unknown_resource(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "teleport"\n'
+    check(tmp_path, text, 'resource', 'container[0].capability[0].resource',
+          'unknown resource "teleport"', 'thread_control')
+
+
+def test_quantity_resource_is_not_a_capability_entry(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "threads"\n'
+    check(tmp_path, text, 'resource', 'container[0].capability[0].resource',
+          'unknown resource "threads"')
+
+
+def test_unknown_operation(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "ipc"\n'
+                   'ops = ["send", "shout"]\n')
+    check(tmp_path, text, 'ops', 'container[0].capability[0].ops[1]',
+          'unknown operation "shout"', 'send')
+
+
+def test_operation_of_another_resource(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "ipc"\n'
+                   'ops = ["map"]\n')
+    check(tmp_path, text, 'ops', 'container[0].capability[0].ops[0]',
+          'operation "map" is not valid for resource "ipc"', 'has: send')
+
+
+def test_empty_operations(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "ipc"\nops = []\n'
+    check(tmp_path, text, 'ops', 'container[0].capability[0].ops',
+          'at least one operation')
+
+
+def test_operation_listed_twice(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "mutex"\n'
+                   'ops = ["wait", "wait"]\n')
+    check(tmp_path, text, 'ops', 'container[0].capability[0].ops[1]',
+          'listed twice')
+
+
+def test_unknown_flag(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "ipc"\n'
+                   'flags = ["share", "lend"]\n')
+    check(tmp_path, text, 'flags', 'container[0].capability[0].flags[1]',
+          'unknown flag "lend"', 'replicate')
+
+
+def test_unknown_scope(tmp_path):
+    text = GOOD + ('[[container.capability]]\nresource = "ipc"\n'
+                   'scope = "world"\n')
+    check(tmp_path, text, 'scope', 'container[0].capability[0].scope',
+          'expected one of: container, pager')
+
+
+# ---------------------------------------------------------------- restart
+def test_unknown_restart(tmp_path):
+    text = GOOD + 'restart = "sometimes"\n'
+    check(tmp_path, text, 'restart', 'container[0].restart',
+          'expected one of: never, always, on-failure, core')
+
+
+def test_on_failure_needs_limit(tmp_path):
+    text = GOOD + 'restart = "on-failure"\n'
+    check(tmp_path, text, 'restart', 'container[0].restart',
+          'needs restart_limit >= 1')
+
+
+def test_on_failure_limit_zero(tmp_path):
+    text = GOOD + 'restart = "on-failure"\nrestart_limit = 0\n'
+    check(tmp_path, text, 'restart_limit', 'container[0].restart_limit',
+          'needs restart_limit >= 1')
+
+
+def test_limit_without_on_failure(tmp_path):
+    text = GOOD + 'restart = "always"\nrestart_limit = 2\n'
+    check(tmp_path, text, 'restart_limit', 'container[0].restart_limit',
+          'applies only to restart = "on-failure"')
+
+
+def test_limit_zero_with_never_is_fine(tmp_path):
+    m = load(tmp_path, GOOD + 'restart = "never"\nrestart_limit = 0\n')
+    assert m.containers[0].restart_code == fmt.BI_RESTART_NEVER
+
+
+# ---------------------------------------------------------------- budgets
+def test_negative_budget(tmp_path):
+    text = GOOD + '[container.budget]\nspaces = -1\n'
+    check(tmp_path, text, 'spaces', 'container[0].budget.spaces',
+          'must not be negative')
+
+
+def test_threads_budgets_must_fit_max_threads(tmp_path):
+    text = (GOOD + '[container.budget]\nthreads = 100\n' + SECOND +
+            '[container.budget]\nthreads = 100\n')
+    load(tmp_path, text, max_threads=256)
+    check(tmp_path, text, 'threads = 100', 'container[1].budget.threads',
+          '"hello" 100+1 + "second" 100+1', '= 202 threads',
+          'CONFIG_MAX_THREADS=200 holds 199', nth=2, max_threads=200)
+
+
+def test_threads_budgets_default_against_max_threads(tmp_path):
+    check(tmp_path, GOOD + SECOND, '[[container]]', 'container[1].budget.threads',
+          '"hello" 64+1 + "second" 64+1', nth=2, max_threads=100)
+
+
+def test_budgets_must_fit_kernel_memory(tmp_path):
+    # pool: kernel_reserve 15 MiB - 2 MiB = 13312 KiB; each container below
+    # costs (1+1)*1 + (500+1)*12 + 64*4 + 32*64/1024 = 6272 KiB
+    body = '[container.budget]\nthreads = 1\nspaces = 500\n'
+    text = GOOD + body + SECOND + body + SECOND.replace(
+        'second', 'third').replace('0x41100000', '0x41200000') + body
+    pool = (BOARD['memory']['kernel_reserve'] - (2 << 20)) // 1024
+    msg = check(tmp_path, text, '[container.budget]', 'container[2].budget',
+                '"hello" 6272 KiB + "second" 6272 KiB + "third" 6272 KiB',
+                f'the pool has {pool} KiB', nth=3)
+    assert 'kernel memory pool' in msg
+    assert manifest.kernel_memory(manifest.Container(
+        0, 'x', 'x', 0, 0, 0, budget=dict(threads=1, spaces=500, mutexes=9,
+                                          pt_pages=64, caps=32, irqs=3))) \
+        == 6272 * 1024
+
+
+def test_too_many_capabilities(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "ipc"\n' * 51
+    load(tmp_path, GOOD + '[[container.capability]]\nresource = "ipc"\n' * 50)
+    check(tmp_path, text, '[[container]]', 'container[0]',
+          'container "hello" would start with 65 capabilities',
+          'BOOTINFO_MAX_CAPS = 64')
+
+
+# ------------------------------------------------------------------ other
 def test_not_utf8(tmp_path):
     p = tmp_path / 'm.toml'
     p.write_bytes(b'\xff\xfe')
@@ -185,20 +867,43 @@ def test_not_utf8(tmp_path):
         manifest.load(str(p), BOARD, PROGRAMS)
 
 
-def test_build_rejects_bad_manifest_without_traceback(tmp_path):
-    """The build stops with the error line, exit status non-zero, no image."""
+def scons_with_manifest(tmp_path, text, extra=()):
     bad = tmp_path / 'bad.toml'
-    bad.write_text(GOOD.replace('size = 0x100000', 'size = 0x100'))
+    bad.write_text(text)
     out = tmp_path / 'out'
     r = subprocess.run(['scons', '-Q', f'O={out}', 'qemu_virt_hello_defconfig'],
                        cwd=TOP, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     with open(out / '.config', 'a') as f:
         f.write(f'CONFIG_MANIFEST="{bad}"\n')
+        f.write(''.join(f'{line}\n' for line in extra))
     r = subprocess.run(['scons', '-Q', f'O={out}'], cwd=TOP,
                        capture_output=True, text=True)
     assert r.returncode != 0
-    assert f'manifest: error: {bad}:8: container[0].size: 0x100 is not a ' \
-        'multiple of the page size' in r.stderr
     assert 'Traceback' not in r.stdout + r.stderr
     assert not (out / 'image.bin').exists()
+    assert not (out / 'kernel').exists()  # stopped before compiling
+    return str(bad), r.stderr
+
+
+def test_build_rejects_bad_manifest_without_traceback(tmp_path):
+    """The build stops with the error line, exit status non-zero, no image."""
+    bad, err = scons_with_manifest(
+        tmp_path, GOOD.replace('size = 0x100000', 'size = 0x100'))
+    assert f'manifest: error: {bad}:8: container[0].size: 0x100 is not a ' \
+        'multiple of the page size' in err
+
+
+def test_build_rejects_overlap_naming_both(tmp_path):
+    bad, err = scons_with_manifest(
+        tmp_path, GOOD + SECOND.replace('0x41100000', '0x41080000'))
+    assert f'manifest: error: {bad}:13: container[1].phys: containers ' \
+        '"hello" and "second" overlap' in err
+
+
+def test_build_checks_budgets_against_configured_max_threads(tmp_path):
+    bad, err = scons_with_manifest(tmp_path, GOOD + SECOND,
+                                   ['CONFIG_MAX_THREADS=100'])
+    assert f'manifest: error: {bad}:10: container[1].budget.threads: ' \
+        'threads budgets do not fit' in err
+    assert 'CONFIG_MAX_THREADS=100' in err

@@ -27,7 +27,8 @@ def built():
 
 def test_table_describes_every_part(built):
     img = built
-    assert (img.magic, img.version, img.nr_parts) == (fmt.IMAGE_MAGIC, 1, 3)
+    assert (img.magic, img.version, img.nr_parts) == (
+        fmt.IMAGE_MAGIC, fmt.IMAGE_VERSION, 3)
     assert img.image_base == BOARD['memory']['image_base']
     assert img.image_size == len(img.blob)
     kinds = [(p['kind'], p['name']) for p in img.parts]
@@ -52,14 +53,20 @@ def test_frames_are_lz4_with_content_checksum(built):
         assert len(data) == p['raw_size']
 
 
+def bootinfo_bytes(img):
+    p = img.parts[img.bootinfo_part]
+    return lz4.frame.decompress(
+        img.blob[p['file_offset']:p['file_offset'] + p['frame_size']])
+
+
 def test_bootinfo_matches_manifest(built):
-    p = built.parts[1]
-    data = lz4.frame.decompress(
-        built.blob[p['file_offset']:p['file_offset'] + p['frame_size']])
-    magic, version, size, n, csize = fmt.BI_HEADER.unpack_from(data)[:5]
-    assert (magic, version, n, csize) == (fmt.BOOTINFO_MAGIC, 1, 1,
-                                          fmt.BI_CONTAINER_SIZE)
-    assert size == len(data)
+    data = bootinfo_bytes(built)
+    (magic, version, size, n, csize, capsize, caps_offset,
+     nr_caps) = fmt.BI_HEADER.unpack_from(data)
+    assert (magic, version, n, csize, capsize) == (
+        fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION, 1, fmt.BI_CONTAINER_SIZE,
+        fmt.BI_CAP.size)
+    assert size == len(data) == caps_offset + nr_caps * fmt.BI_CAP.size
     name, part, entry, stack_top, utcb, prio, nreg = \
         fmt.BI_CONTAINER.unpack_from(data, fmt.BI_HEADER.size)
     m = manifest.load(os.path.join(TOP, 'configs', 'hello.toml'), BOARD)
@@ -71,6 +78,13 @@ def test_bootinfo_matches_manifest(built):
         data, fmt.BI_HEADER.size + fmt.BI_CONTAINER.size)
     assert (kind, phys, virt, rsize) == (fmt.BI_REGION_PROGRAM, c.phys, c.virt,
                                          c.size)
+    tail = fmt.BI_CONTAINER_TAIL.unpack_from(
+        data, fmt.BI_HEADER.size + fmt.BI_CONTAINER_SIZE -
+        fmt.BI_CONTAINER_TAIL.size)
+    caps = manifest.capabilities(m, c)
+    assert tail == (fmt.BI_RESTART_NEVER, 0, 0, len(caps)) and caps
+    assert [fmt.BI_CAP.unpack_from(data, caps_offset + i * fmt.BI_CAP.size)
+            for i in range(nr_caps)] == caps
 
 
 def test_elf_and_bin_hold_the_same_bytes(built):
@@ -86,6 +100,69 @@ def test_inspector_command(built):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert 'image ok' in r.stdout and ' hello ' in r.stdout
+    assert "container 0 'hello': priority 10" in r.stdout
+    assert 'cap  0 physmem' in r.stdout
+
+
+FULL = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'manifests',
+                    'full.toml')
+
+
+@pytest.fixture(scope='module')
+def full_image(built, tmp_path_factory):
+    """tests/manifests/full.toml packed, both containers running hello."""
+    tmp = tmp_path_factory.mktemp('full')
+    hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
+    args = pack_args(tmp, FULL, hello) + ['--container', 'server', hello,
+                                          '--container', 'client', hello]
+    assert pack.main(args) == 0
+    return str(tmp / 'i.bin')
+
+
+def test_packed_bootinfo_holds_every_capability(full_image):
+    img = inspect_image.load(full_image)
+    assert img.check() == []
+    m = manifest.load(FULL, BOARD)
+    got = img.bootinfo()
+    assert [c['name'] for c in got] == ['server', 'client']
+    for c, g in zip(m.containers, got):
+        assert [tuple(cap[f] for f in inspect_image.CAP_FIELDS)
+                for cap in g['caps']] == manifest.capabilities(m, c)
+        assert [tuple(r.values()) for r in g['regions']] == c.regions()
+        assert (g['restart'], g['restart_limit']) == (c.restart_code,
+                                                       c.restart_limit)
+        assert g['priority'] == c.priority
+
+
+def test_inspector_prints_capabilities(full_image):
+    r = subprocess.run(['/usr/bin/python3', 'tools/inspect_image.py',
+                        full_image], cwd=TOP, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "container 0 'server': priority 20, entry 0x" in out
+    assert 'restart on-failure (limit 3), 2 region(s), 18 capabilities' in out
+    assert "container 1 'client'" in out and 'restart always' in out
+    lines = [line.strip() for line in out.splitlines()]
+    for expected in (
+            'region memory   phys 0x41200000 virt 0x20000000 size '
+            '0x00100000 rw-',
+            'cap  1 physmem            0x41200000..0x41300000 rw-; flags '
+            'share,grant,split,deduce,destroy; list container',
+            'cap  3 virtmem            0x30000000..0x30100000 rwx; flags '
+            'share,grant,split,deduce,destroy; list container',
+            'cap  4 devmem             0x09040000..0x09041000 rw-d irq 33; '
+            'flags share,grant,split,deduce,destroy; list container',
+            'cap  5 threads            16 units; flags '
+            'share,grant,split,deduce,destroy; list container',
+            'cap 11 thread_control     ops all on container 0 (server); '
+            'flags all; list container',
+            'cap  7 ipc                ops send on container 0 (server); '
+            'flags all; list container',
+            'cap  8 thread_control     ops suspend,resume on container 0 '
+            '(server); flags share; list private',
+            'cap  9 map                ops all on container 1 (client); '
+            'flags all; list container'):
+        assert expected in lines, f'{expected!r} not in:\n{out}'
 
 
 def pack_args(tmp_path, manifest_path, container_elf):
