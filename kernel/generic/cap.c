@@ -197,8 +197,8 @@ struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)
 	struct quantity_query q = {res, n};
 	struct cap *c = cap_search(t, match_room, &q);
 
-	if (c)
-		c->used += n;
+	if (c && (c->used += n) > c->peak)
+		c->peak = c->used;
 	return c;
 }
 
@@ -206,7 +206,8 @@ bool cap_charge_to(struct cap *budget, uint32_t n)
 {
 	if (budget->size - budget->used < n)
 		return false;
-	budget->used += n;
+	if ((budget->used += n) > budget->peak)
+		budget->peak = budget->used;
 	return true;
 }
 

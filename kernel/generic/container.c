@@ -119,6 +119,42 @@ void container_thread_exited(struct container *c, struct thread *t, int code)
 		       c->name, c->exit_code);
 }
 
+/* Budgets by resource: [0] threads .. [5] irqs, as in tessera/cap.h. */
+#define NR_BUDGETS 6
+
+static void budget_totals(const struct container *c, uint32_t *peak,
+			  uint32_t *size)
+{
+	for (const struct cap *cap = c->caps.head; cap; cap = cap->next) {
+		uint32_t r = cap->resource - CAP_RES_THREADS;
+		if (cap_kind(cap) != CAP_KIND_QUANTITY || r >= NR_BUDGETS)
+			continue;
+		peak[r] += cap->peak;
+		size[r] += cap->size;
+	}
+}
+
+/* At the end every thread is gone, so every capability is back on its
+ * container's list: the totals there are the whole story. */
+void containers_report(void)
+{
+	static const char *const names[NR_BUDGETS] = {
+		"threads", "spaces", "mutexes", "pt", "caps", "irqs"};
+
+	printk("kernel: summary (budget peak/size):\n");
+	for (uint32_t i = 0; i < nr_containers; i++) {
+		const struct container *c = &containers[i];
+		uint32_t peak[NR_BUDGETS] = {0}, size[NR_BUDGETS] = {0};
+
+		budget_totals(c, peak, size);
+		printk("kernel:   %-16s exit %4d", c->name, c->exit_code);
+		for (unsigned r = 0; r < NR_BUDGETS; r++)
+			printk("  %s %u/%u", names[r], (unsigned)peak[r],
+			       (unsigned)size[r]);
+		printk("\n");
+	}
+}
+
 int containers_exit_status(void)
 {
 	for (uint32_t i = 0; i < nr_containers; i++) {

@@ -141,6 +141,7 @@ static _Noreturn void system_finished(void)
 {
 	int status = containers_exit_status();
 
+	containers_report();
 	printk("kernel: all containers finished, exit status %d\n", status);
 	platform_exit(status);
 }

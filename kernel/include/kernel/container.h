@@ -24,6 +24,8 @@ void containers_create(const struct bootinfo_header *bi);
 struct container *container_by_id(uint32_t id);
 /* The status the system ends with: the first non-zero container exit. */
 int containers_exit_status(void);
+/* One line per container: exit code and the peak use of each budget. */
+void containers_report(void);
 void container_thread_exited(struct container *c, struct thread *t, int code);
 
 #endif
