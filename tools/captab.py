@@ -2,9 +2,9 @@
 
 The numbers live in one place, kernel/include/uapi/tessera/cap.h (CAP_*)
 and kernel/include/uapi/tessera/syscall.h (MAP_ATTR_*, KIP_ADDRESS); this
-module parses their `#define NAME value` lines at import, so the manifest checker, the
-packer and the image inspector never hold a copy that could drift
-(tools/tests/test_formats.py compiles a C program to check).
+module parses their `#define NAME value` lines at import, so the manifest
+checker, the packer and the image inspector never hold a copy that could
+drift (tools/tests/test_formats.py compiles a C program to check).
 
 Besides the numbers it holds the manifest's names for them: which
 operation resources a [[container.capability]] may name, each one's

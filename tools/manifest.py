@@ -815,9 +815,9 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
             raise ck.error(key, 'unknown key (expected "format" or '
                            '"[[container]]")')
     if data.get('format') != FORMAT_VERSION:
-        got = data.get('format', 'none')
+        got = f'got {data["format"]!r}' if 'format' in data else 'missing'
         raise ck.error('format', f'expected format = {FORMAT_VERSION} '
-                       f'(got {got!r}; docs/manifest.md describes format '
+                       f'({got}; docs/manifest.md describes format '
                        f'{FORMAT_VERSION})')
     raw = data.get('container')
     if not isinstance(raw, list) or not raw or \

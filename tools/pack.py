@@ -171,7 +171,8 @@ def main(argv=None):
     ap.add_argument('--manifest', required=True)
     ap.add_argument('--max-threads', type=int,
                     default=manifestmod.DEFAULT_MAX_THREADS,
-                    help='CONFIG_MAX_THREADS, for the manifest\'s budget check')
+                    help="CONFIG_MAX_THREADS, for the manifest's budget "
+                    'check')
     ap.add_argument('--loader', required=True)
     ap.add_argument('--kernel', required=True)
     ap.add_argument('--container', nargs=2, action='append', default=[],

@@ -97,12 +97,42 @@ def test_good_manifest_and_defaults(tmp_path):
     assert c.virtual_ranges() == [(0x1000, 0x7ffff000 - 0x1000)]
 
 
+def defconfig_facts():
+    """{manifest path: CONFIG_MAX_THREADS} from every shipped defconfig."""
+    facts = {}
+    for name in os.listdir(os.path.join(TOP, 'configs')):
+        if name.endswith('_defconfig'):
+            text = open(os.path.join(TOP, 'configs', name)).read()
+            m = re.search(r'^CONFIG_MANIFEST="([^"]+)"', text, re.M)
+            t = re.search(r'^CONFIG_MAX_THREADS=(\d+)', text, re.M)
+            if m:
+                facts[os.path.join(TOP, m.group(1))] = int(t.group(1)) if t \
+                    else manifest.DEFAULT_MAX_THREADS
+    return facts
+
+
 def test_shipped_manifests_are_valid():
+    """Every configs/*.toml, checked with the CONFIG_MAX_THREADS of the
+    defconfig that names it (Kconfig's default otherwise)."""
+    facts = defconfig_facts()
     names = [n for n in os.listdir(os.path.join(TOP, 'configs'))
              if n.endswith('.toml')]
     assert names
     for name in names:
-        manifest.load(os.path.join(TOP, 'configs', name), BOARD, PROGRAMS)
+        path = os.path.join(TOP, 'configs', name)
+        manifest.load(path, BOARD, PROGRAMS, facts.get(
+            path, manifest.DEFAULT_MAX_THREADS))
+
+
+def test_default_max_threads_is_kconfigs():
+    import kconfiglib
+    old = os.getcwd()
+    os.chdir(TOP)
+    try:
+        sym = kconfiglib.Kconfig('Kconfig').syms['MAX_THREADS']
+    finally:
+        os.chdir(old)
+    assert int(sym.str_value) == manifest.DEFAULT_MAX_THREADS
 
 
 def test_docs_example_is_valid(tmp_path):
@@ -523,7 +553,8 @@ def test_memory_overlaps_other_containers_program(tmp_path):
 
 
 def test_device_shared_between_containers_names_both(tmp_path):
-    dev = '[[container.device]]\nname = "u"\nphys = 0x09040000\nsize = 0x1000\n'
+    dev = ('[[container.device]]\nname = "u"\nphys = 0x09040000\n'
+           'size = 0x1000\n')
     text = GOOD + dev + SECOND + dev
     check(tmp_path, text, 'phys = 0x09040000', 'container[1].device[0].phys',
           'containers "hello" and "second" overlap', nth=2)
@@ -816,7 +847,8 @@ def test_threads_budgets_must_fit_max_threads(tmp_path):
 
 
 def test_threads_budgets_default_against_max_threads(tmp_path):
-    check(tmp_path, GOOD + SECOND, '[[container]]', 'container[1].budget.threads',
+    check(tmp_path, GOOD + SECOND, '[[container]]',
+          'container[1].budget.threads',
           '"hello" 64+1 + "second" 64+1', nth=2, max_threads=100)
 
 

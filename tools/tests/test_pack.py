@@ -199,3 +199,15 @@ def test_packer_rejects_missing_program(built, tmp_path, capsys):
     del args[i:i + 3]
     assert pack.main(args) == 1
     assert 'no program ELF given for hello' in capsys.readouterr().err
+
+
+def test_packer_checks_budgets_against_max_threads(built, tmp_path, capsys):
+    hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
+    args = pack_args(tmp_path, FULL, hello) + ['--container', 'server', hello,
+                                               '--container', 'client', hello]
+    # server 16 + client 4 threads + two pagers need 22 tids; a table of
+    # 22 holds 21 (tid 0 is never used)
+    assert pack.main(args + ['--max-threads', '22']) == 1
+    assert 'CONFIG_MAX_THREADS=22 holds 21' in capsys.readouterr().err
+    assert not (tmp_path / 'i.bin').exists()
+    assert pack.main(args + ['--max-threads', '23']) == 0
