@@ -134,6 +134,25 @@ __asm__(".pushsection .text.core_fault, \"ax\", %progbits\n"
 	"	bx lr\n"
 	".popsection\n");
 
+/* int thumb_udf_fn(arg): Thumb code, r0 += 1, a 16-bit udf, r0 += 2 */
+__asm__(".pushsection .text\n"
+	".syntax unified\n"
+	".thumb\n"
+	".global thumb_udf_fn\n"
+	".type thumb_udf_fn, %function\n"
+	".thumb_func\n"
+	"thumb_udf_fn:\n"
+	"	adds r0, r0, #1\n"
+	".global thumb_udf_insn\n"
+	"thumb_udf_insn:\n"
+	"	.inst.n 0xde00\n"
+	"	adds r0, r0, #2\n"
+	"	bx lr\n"
+	".arm\n"
+	".popsection\n");
+
+int thumb_udf_fn(uint32_t arg);
+extern const char thumb_udf_insn[];
 int fault_udf_fn(uint32_t arg);
 int fault_udf_add_fn(uint32_t arg);
 int fault_store_fn(uint32_t addr);
@@ -325,6 +344,33 @@ TEST_CASE(undef, emulated_by_pager_through_exchange_registers)
 	EXPECT_EQ(log.f[1].pc, ADDR(fault_udf_add_insn2));
 	EXPECT_EQ(emulated_pcs[1], ADDR(fault_udf_add_insn2));
 	EXPECT_EQ(code, 100 + 5 + 0x23); /* both emulated, nothing skipped */
+}
+
+/* In Thumb state the pager sees the udf's own address and skips it with
+ * pc + 2 (the kernel once reported it 2 bytes early). */
+static uint32_t skip_thumb_udf(int tid, const struct fault_msg *f, int nth)
+{
+	struct exregs r = {0};
+
+	(void)nth;
+	if (f->cause != FAULT_UNDEF ||
+	    sys_exchange_registers((uint32_t)tid, EXREGS_GET, &r) != 0 ||
+	    !(r.cpsr & 0x20u) || r.pc != f->pc)
+		return 1;
+	r.pc += 2;
+	return sys_exchange_registers((uint32_t)tid, EXREGS_SET_PC, &r) ? 2 : 0;
+}
+
+TEST_CASE(undef, thumb_state_reported_at_the_instruction)
+{
+	struct fault_log log = {0};
+	int tid = spawn(thumb_udf_fn, 10);
+
+	EXPECT_GT(tid, 0);
+	int code = serve(tid, skip_thumb_udf, &log);
+	EXPECT_EQ(log.n, 1);
+	EXPECT_EQ(log.f[0].pc, (uint32_t)(uintptr_t)thumb_udf_insn & ~1u);
+	EXPECT_EQ(code, 13); /* 10 + 1 + 2: nothing re-run, nothing skipped */
 }
 
 /* A thread suspended while it waits for a fault reply retries the
@@ -940,6 +986,42 @@ TEST_CASE(thread, destroy_children_ends_everything_paged)
 	EXPECT_EQ(spinner_code, 3);
 }
 
+static int park_forever(uint32_t from)
+{
+	struct ipc_msg m = {0};
+	return ipc_receive(from, &m); /* it never sends: until destroyed */
+}
+
+/* Take `child` over as its pager once the test waits for it, end it and
+ * reap it ourselves; returns the code we reaped. */
+static int adopt_and_end(uint32_t child)
+{
+	struct exregs r = {0};
+	struct sys_ids ids;
+
+	sys_getid(&ids);
+	for (int i = 0; i < 3; i++)
+		sys_yield(); /* the test thread is in its wait by now */
+	r.pager = ids.tid;
+	int err = sys_exchange_registers(child, EXREGS_SET_PAGER, &r);
+	if (err)
+		return 1000 + err;
+	sys_thread_destroy(child, 55);
+	return sys_thread_wait(child, NULL);
+}
+
+TEST_CASE(thread, wait_ends_when_the_child_gets_another_pager)
+{
+	int child = spawn(park_forever, self_tid());
+
+	EXPECT_GT(child, 0);
+	int adopter = spawn(adopt_and_end, (uint32_t)child);
+	EXPECT_GT(adopter, 0);
+	EXPECT_ERR(sys_thread_wait((uint32_t)child, NULL), -E_NOENT);
+	spawn_forget(child);
+	EXPECT_EQ(spawn_wait(adopter), 55);
+}
+
 static int destroy_children_of_self(uint32_t arg)
 {
 	(void)arg;
@@ -1047,6 +1129,7 @@ TEST_CASE(sched, equal_priority_busy_threads_share_the_cpu)
 const struct test_case core_fault_tests[] = {
 	TEST_ENTRY(undef, reported_to_pager_and_refusal_ends_thread),
 	TEST_ENTRY(undef, emulated_by_pager_through_exchange_registers),
+	TEST_ENTRY(undef, thumb_state_reported_at_the_instruction),
 	TEST_ENTRY(undef, suspended_while_waiting_retries_instruction),
 	TEST_ENTRY(undef, privileged_cp15_access),
 	TEST_ENTRY(data, write_to_read_only_page_faults_then_lands_after_remap),
@@ -1063,6 +1146,7 @@ const struct test_case core_fault_tests[] = {
 	TEST_ENTRY(map, ranges_next_to_the_kip),
 	TEST_ENTRY(thread, destroy_children_ends_everything_paged),
 	TEST_ENTRY(thread, destroy_children_without_children_returns_zero),
+	TEST_ENTRY(thread, wait_ends_when_the_child_gets_another_pager),
 	TEST_ENTRY(pager, death_after_receiving_fault_ends_client),
 	TEST_ENTRY(sched, equal_priority_busy_threads_share_the_cpu),
 	TEST_TABLE_END,
