@@ -579,9 +579,10 @@ def _restart(ck, path, t):
         where = 'restart_limit' if 'restart_limit' in t else 'restart'
         raise ck.error(f'{path}.{where}', 'restart = "on-failure" needs '
                        'restart_limit >= 1 (how many restarts are allowed)')
-    if restart != 'on-failure' and limit:
+    if restart in ('never', 'core') and limit:
         raise ck.error(f'{path}.restart_limit', 'restart_limit applies only '
-                       f'to restart = "on-failure" (restart is "{restart}")')
+                       f'to restart = "on-failure" or "always" (restart is '
+                       f'"{restart}")')
     return restart, limit
 
 

@@ -1,17 +1,39 @@
 /*
  * Containers from the boot info: for each, a new address space holding its
- * declared regions and a pager thread at its entry point.
+ * declared regions and a pager thread at its entry point; their death,
+ * teardown and restart by the policy the manifest declared (see the
+ * lifecycle in kernel/container.h and docs/lifecycle.md).
+ *
+ * The supervisor is kernel policy, not a root container: a restart needs
+ * the pristine program (kept in the packed image, which only the kernel
+ * maps), the boot capabilities (which no container may forge) and must
+ * work when every container is dead. The manifest is its authority.
  */
 #include <string.h>
 #include <kernel/container.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
+#include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/sched.h>
 #include <kernel/space.h>
 #include <kernel/thread.h>
+#include <loader/image_format.h>
+#include <loader/lz4frame.h>
+#include <tessera/syscall.h>
+
+/* Budgets by resource: [0] threads .. [5] irqs, as in tessera/cap.h. */
+#define NR_BUDGETS 6
+/* on-failure back-off: 1, 2, 4, ... ticks, at most this many */
+#define RESTART_BACKOFF_MAX_TICKS 64u
 
 static struct container containers[BOOTINFO_MAX_CONTAINERS];
 static uint32_t nr_containers;
+static const struct bootinfo_header *boot_info;
+static const struct image_header *boot_image;
+/* what each container's budgets reached, over all its lives */
+static uint32_t budget_peak[BOOTINFO_MAX_CONTAINERS][NR_BUDGETS];
+static uint32_t budget_size[BOOTINFO_MAX_CONTAINERS][NR_BUDGETS];
 
 static unsigned region_attrs(uint32_t flags)
 {
@@ -86,10 +108,13 @@ static void container_create(struct container *c,
 	thread_start(c->pager);
 }
 
-void containers_create(const struct bootinfo_header *bi)
+void containers_create(const struct bootinfo_header *bi,
+		       const struct image_header *image)
 {
 	const struct bootinfo_container *desc = (const void *)(bi + 1);
 
+	boot_info = bi;
+	boot_image = image;
 	BUG_ON(bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION,
 	       "boot info magic/version");
 	BUG_ON(bi->nr_containers > BOOTINFO_MAX_CONTAINERS, "too many containers");
@@ -99,6 +124,7 @@ void containers_create(const struct bootinfo_header *bi)
 		struct container *c = &containers[i];
 		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);
 		c->id = i;
+		c->desc = &desc[i];
 		nr_containers++;
 		container_create(c, bi, &desc[i]);
 	}
@@ -109,22 +135,14 @@ struct container *container_by_id(uint32_t id)
 	return id < nr_containers ? &containers[id] : NULL;
 }
 
-void container_thread_exited(struct container *c, struct thread *t, int code)
-{
-	c->live_threads--;
-	if (t == c->pager) /* the container's status is its pager's */
-		c->exit_code = code;
-	if (c->live_threads == 0)
-		printk("kernel: container '%s' finished, exit code %d\n",
-		       c->name, c->exit_code);
-}
+static const char *const budget_names[NR_BUDGETS] = {
+	"threads", "spaces", "mutexes", "pt", "caps", "irqs"};
 
-/* Budgets by resource: [0] threads .. [5] irqs, as in tessera/cap.h. */
-#define NR_BUDGETS 6
-
-static void budget_totals(const struct container *c, uint32_t *peak,
-			  uint32_t *size)
+/* Keep what its budgets reached (the report outlives the capabilities). */
+static void budget_totals(const struct container *c)
 {
+	uint32_t peak[NR_BUDGETS] = {0}, size[NR_BUDGETS] = {0};
+
 	for (const struct cap *cap = c->caps.head; cap; cap = cap->next) {
 		uint32_t r = cap->resource - CAP_RES_THREADS;
 		if (cap_kind(cap) != CAP_KIND_QUANTITY || r >= NR_BUDGETS)
@@ -132,25 +150,166 @@ static void budget_totals(const struct container *c, uint32_t *peak,
 		peak[r] += cap->peak;
 		size[r] += cap->size;
 	}
+	for (unsigned r = 0; r < NR_BUDGETS; r++) {
+		if (peak[r] > budget_peak[c->id][r])
+			budget_peak[c->id][r] = peak[r];
+		budget_size[c->id][r] = size[r];
+	}
 }
 
-/* At the end every thread is gone, so every capability is back on its
- * container's list: the totals there are the whole story. */
+/* Every thread is gone, so every capability is on the container's list. */
+static void free_caps(struct container *c)
+{
+	struct cap *cap;
+
+	budget_totals(c);
+	while ((cap = c->caps.head)) {
+		BUG_ON(cap_kind(cap) == CAP_KIND_QUANTITY && cap->used,
+		       "a dead container's budget still in use");
+		cap_list_remove(cap);
+		kmem_free(cap);
+	}
+}
+
+static const char *death_cause(int code)
+{
+	static const char *const faults[] = {
+		[FAULT_UNDEF] = "undefined instruction",
+		[FAULT_PREFETCH] = "prefetch abort",
+		[FAULT_DATA] = "data abort",
+	};
+	int cause = code - FAULT_EXIT_BASE;
+
+	if (cause > 0 && cause <= FAULT_DATA && faults[cause])
+		return faults[cause];
+	if (code == -E_BUDGET)
+		return "budget exhausted";
+	if (code == -E_DEAD)
+		return "destroyed";
+	return code ? "failed" : "exited";
+}
+
+static uint32_t backoff_ticks(const struct container *c)
+{
+	uint32_t shift = c->restarts < 6 ? c->restarts : 6;
+
+	return c->restart == BI_RESTART_ON_FAILURE ? 1u << shift : 0;
+}
+
+static bool wants_restart(const struct container *c)
+{
+	bool limited = c->restart_limit && c->restarts >= c->restart_limit;
+
+	switch (c->restart) {
+	case BI_RESTART_ALWAYS:
+		return !limited;
+	case BI_RESTART_ON_FAILURE:
+		return c->exit_code != 0 && !limited;
+	default:
+		return false;
+	}
+}
+
+static void container_dead(struct container *c)
+{
+	free_caps(c);
+	printk("kernel: container '%s' %s, exit code %d (%s), %u pages free\n",
+	       c->name, c->exit_code ? "crashed" : "finished", c->exit_code,
+	       death_cause(c->exit_code), (unsigned)kmem_free_page_count());
+	if (c->restart == BI_RESTART_CORE) {
+		printk("kernel: core container '%s' is gone: stopping the "
+		       "system\n", c->name);
+		containers_report();
+		platform_exit(c->exit_code ? c->exit_code : 1);
+	}
+	if (!wants_restart(c)) {
+		c->state = CONTAINER_STOPPED;
+		return;
+	}
+	c->state = CONTAINER_WAITING;
+	c->restart_at = sched_ticks() + backoff_ticks(c);
+}
+
+void container_thread_ended(struct container *c, bool first_pager, int code)
+{
+	c->live_threads--;
+	if (first_pager) { /* the container's status is its pager's */
+		c->exit_code = code;
+		c->pager = NULL;
+		thread_end_container(c, -E_DEAD);
+	}
+	if (c->live_threads == 0 && c->state == CONTAINER_RUNNING)
+		container_dead(c);
+}
+
+/* Its program as it was packed: decompressed again from the image. */
+static bool restore_program(struct container *c)
+{
+	const struct bootinfo_container *d = c->desc;
+	const struct image_part *part =
+		(const void *)((const uint8_t *)boot_image +
+			       boot_image->header_size +
+			       d->program_part * boot_image->part_size);
+	size_t len;
+
+	for (uint32_t r = 0; r < d->nr_regions; r++)
+		memset(phys_to_virt(pa(d->regions[r].phys)), 0,
+		       d->regions[r].size);
+	int err = lz4f_decode((const uint8_t *)boot_image + part->frame_offset,
+			      part->frame_size,
+			      phys_to_virt(pa(part->load_addr)), part->mem_size,
+			      LZ4F_REQUIRE_CONTENT_CHECKSUM, &len);
+	if (err || len != part->raw_size) {
+		printk("kernel: container '%s': its image part is damaged "
+		       "(%s): not restarted\n", c->name, lz4f_strerror(err));
+		return false;
+	}
+	return true;
+}
+
+static void container_restart(struct container *c)
+{
+	c->state = CONTAINER_STOPPED;
+	if (!restore_program(c))
+		return;
+	c->restarts++;
+	c->exit_code = 0;
+	c->state = CONTAINER_RUNNING;
+	printk("kernel: container '%s' restarting (%u)\n", c->name,
+	       (unsigned)c->restarts);
+	container_create(c, boot_info, c->desc);
+}
+
+void containers_tick(uint64_t now)
+{
+	for (uint32_t i = 0; i < nr_containers; i++)
+		if (containers[i].state == CONTAINER_WAITING &&
+		    now >= containers[i].restart_at)
+			container_restart(&containers[i]);
+}
+
+bool containers_restart_pending(void)
+{
+	for (uint32_t i = 0; i < nr_containers; i++)
+		if (containers[i].state == CONTAINER_WAITING)
+			return true;
+	return false;
+}
+
 void containers_report(void)
 {
-	static const char *const names[NR_BUDGETS] = {
-		"threads", "spaces", "mutexes", "pt", "caps", "irqs"};
-
 	printk("kernel: summary (budget peak/size):\n");
 	for (uint32_t i = 0; i < nr_containers; i++) {
 		const struct container *c = &containers[i];
-		uint32_t peak[NR_BUDGETS] = {0}, size[NR_BUDGETS] = {0};
 
-		budget_totals(c, peak, size);
-		printk("kernel:   %-16s exit %4d", c->name, c->exit_code);
+		if (c->state == CONTAINER_RUNNING)
+			budget_totals(c);
+		printk("kernel:   %-16s exit %4d restarts %u", c->name,
+		       c->exit_code, (unsigned)c->restarts);
 		for (unsigned r = 0; r < NR_BUDGETS; r++)
-			printk("  %s %u/%u", names[r], (unsigned)peak[r],
-			       (unsigned)size[r]);
+			printk("  %s %u/%u", budget_names[r],
+			       (unsigned)budget_peak[i][r],
+			       (unsigned)budget_size[i][r]);
 		printk("\n");
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arch/mmu.h>
 #include <boot/bootinfo.h>
+#include <tessera/cap.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <libmem/kmalloc.h>
@@ -57,12 +58,13 @@ void kmem_init(const struct image_header *image,
 		if (part[i].kind == IMAGE_PART_BOOTINFO)
 			reserve(part[i].load_addr, part[i].mem_size, part[i].name);
 	}
-	const struct bootinfo_container *c = (const void *)(bi + 1);
-	for (unsigned i = 0; i < bi->nr_containers; i++) {
-		for (unsigned r = 0; r < c[i].nr_regions; r++)
-			reserve(c[i].regions[r].phys, c[i].regions[r].size,
-				c[i].name);
-	}
+	/* every physical range a container may map is its own, mapped at
+	 * boot or not: the kernel never allocates from it */
+	const struct bootinfo_cap *cap =
+		(const void *)((const uint8_t *)bi + bi->caps_offset);
+	for (unsigned i = 0; i < bi->nr_caps; i++)
+		if (cap[i].resource == CAP_RES_PHYSMEM)
+			reserve(cap[i].base, cap[i].size, "container memory");
 	kmalloc_init(&objects, get_object_page, put_object_page, NULL);
 }
 

@@ -43,7 +43,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);
-	containers_create(bi);
+	containers_create(bi, image);
 	printk("kernel: %u containers started, %u pages free\n",
 	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());
 #ifdef CONFIG_SELFTEST_PANIC

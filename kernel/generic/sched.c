@@ -126,6 +126,7 @@ void timer_tick(void)
 	struct thread *cur = current_thread();
 
 	ticks++;
+	containers_tick(ticks);
 	/* Only a thread that was running in user mode is charged. */
 	if (cur && cur->state == THREAD_RUNNABLE &&
 	    runq_tick(this_rq(), &cur->sched))
@@ -152,7 +153,7 @@ static struct sched_entity *pick_or_idle(struct runq *rq)
 	struct sched_entity *se;
 
 	while (!(se = runq_pick(rq))) {
-		if (thread_live_count() == 0)
+		if (thread_live_count() == 0 && !containers_restart_pending())
 			system_finished();
 		wfi();
 		while (platform_handle_irq())

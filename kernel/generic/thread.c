@@ -309,7 +309,6 @@ void thread_end(struct thread *t, int code)
 	t->exit_code = code;
 	t->suspend_pending = false;
 	live_threads--;
-	container_thread_exited(t->container, t, code);
 	if (this_cpu()->current == t)
 		this_cpu()->current = NULL;
 	wake_partners(t);
@@ -318,10 +317,22 @@ void thread_end(struct thread *t, int code)
 	cap_thread_ended(t);
 	space_put(t->space);
 	t->space = NULL;
+	struct container *c = t->container;
+	bool first_pager = t == c->pager;
 	if (!t->pager || t->pager->state == THREAD_ZOMBIE)
 		thread_free(t); /* nobody will reap it */
 	else
 		deliver_to_waiting_pager(t);
+	container_thread_ended(c, first_pager, code);
+}
+
+void thread_end_container(struct container *c, int code)
+{
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
+		struct thread *t = threads[i];
+		if (t && t->container == c && t->state != THREAD_ZOMBIE)
+			thread_end(t, code);
+	}
 }
 
 void thread_set_pager(struct thread *t, struct thread *pager)

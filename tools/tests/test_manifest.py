@@ -819,10 +819,17 @@ def test_on_failure_limit_zero(tmp_path):
           'needs restart_limit >= 1')
 
 
-def test_limit_without_on_failure(tmp_path):
-    text = GOOD + 'restart = "always"\nrestart_limit = 2\n'
-    check(tmp_path, text, 'restart_limit', 'container[0].restart_limit',
-          'applies only to restart = "on-failure"')
+def test_restart_limit_with_never_or_core(tmp_path):
+    for policy in ('never', 'core'):
+        text = GOOD + f'restart = "{policy}"\nrestart_limit = 2\n'
+        check(tmp_path, text, 'restart_limit', 'container[0].restart_limit',
+              'applies only to restart = "on-failure" or "always"')
+
+
+def test_always_with_a_limit(tmp_path):
+    m = load(tmp_path, GOOD + 'restart = "always"\nrestart_limit = 200\n')
+    c = m.containers[0]
+    assert (c.restart_code, c.restart_limit) == (fmt.BI_RESTART_ALWAYS, 200)
 
 
 def test_limit_zero_with_never_is_fine(tmp_path):

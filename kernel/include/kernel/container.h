@@ -7,6 +7,22 @@
 #include <kernel/types.h>
 
 struct thread;
+struct image_header;
+
+/*
+ * Lifecycle: RUNNING while any of its threads lives. When its first pager
+ * ends (exit, fault, destroyed by a holder of a capability on it) every
+ * other thread of the container ends too, and once the last is gone its
+ * capabilities are freed: the container is DEAD. Its restart policy then
+ * makes it WAITING (a back-off in ticks) and RUNNING again from its
+ * pristine image, or STOPPED for good; the death of a `core` container
+ * stops the system.
+ */
+enum container_state {
+	CONTAINER_RUNNING = 0,
+	CONTAINER_WAITING, /* to be restarted at restart_at */
+	CONTAINER_STOPPED,
+};
 
 struct container {
 	char name[BOOTINFO_NAME_LEN + 1];
@@ -18,14 +34,26 @@ struct container {
 	struct bootinfo_region regions[BOOTINFO_MAX_REGIONS];
 	struct cap_list caps; /* container-wide capabilities */
 	uint32_t restart, restart_limit; /* BI_RESTART_* policy */
+	enum container_state state;
+	uint32_t restarts;      /* how many times it was brought back */
+	uint64_t restart_at;    /* WAITING: tick of the next start */
+	const struct bootinfo_container *desc;
 };
 
-void containers_create(const struct bootinfo_header *bi);
+void containers_create(const struct bootinfo_header *bi,
+		       const struct image_header *image);
+/* The first pager of c ended: end every other thread of the container. */
+void container_pager_ended(struct container *c);
+/* Start the containers whose back-off ended (timer tick, idle loop). */
+void containers_tick(uint64_t now);
+/* Is any container waiting to be restarted? */
+bool containers_restart_pending(void);
 struct container *container_by_id(uint32_t id);
 /* The status the system ends with: the first non-zero container exit. */
 int containers_exit_status(void);
 /* One line per container: exit code and the peak use of each budget. */
 void containers_report(void);
-void container_thread_exited(struct container *c, struct thread *t, int code);
+/* A thread of c ended (the last step of thread_end). */
+void container_thread_ended(struct container *c, bool first_pager, int code);
 
 #endif

@@ -106,6 +106,8 @@ int thread_recycle(struct thread *t);
 int thread_reap(struct thread *pager, uint32_t tid, int *code,
 		uint32_t *reaped_tid);
 uint32_t thread_live_count(void);
+/* End every live thread of container c (its first pager died). */
+void thread_end_container(struct container *c, int code);
 /* Hand t to another pager (NULL: none); a wait of the old one for it ends
  * with -E_NOENT. */
 void thread_set_pager(struct thread *t, struct thread *pager);
