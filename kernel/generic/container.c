@@ -314,11 +314,19 @@ void containers_report(void)
 	}
 }
 
+/*
+ * The system's status: the first non-zero exit code of a container that
+ * is not supervised. A container with a restart policy (always,
+ * on-failure) is expected to fail now and then: its failures show in its
+ * crash lines and restart count, not in the system's status.
+ */
 int containers_exit_status(void)
 {
 	for (uint32_t i = 0; i < nr_containers; i++) {
-		if (containers[i].exit_code)
-			return containers[i].exit_code;
+		const struct container *c = &containers[i];
+		if (c->exit_code && c->restart != BI_RESTART_ALWAYS &&
+		    c->restart != BI_RESTART_ON_FAILURE)
+			return c->exit_code;
 	}
 	return 0;
 }

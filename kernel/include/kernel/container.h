@@ -49,7 +49,8 @@ void containers_tick(uint64_t now);
 /* Is any container waiting to be restarted? */
 bool containers_restart_pending(void);
 struct container *container_by_id(uint32_t id);
-/* The status the system ends with: the first non-zero container exit. */
+/* The status the system ends with: the first non-zero exit of a container
+ * without a restart policy (see container.c). */
 int containers_exit_status(void);
 /* One line per container: exit code and the peak use of each budget. */
 void containers_report(void);
