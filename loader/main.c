@@ -42,6 +42,18 @@ static void print(const char *fmt, ...)
 	va_end(ap);
 }
 
+#ifdef CONFIG_BENCH_COUNTERS
+/* The generic timer's virtual counter, low word (scripts/bench). */
+static uint32_t bench_counter(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14"
+			 : "=r"(lo), "=r"(hi));
+	return lo;
+}
+#endif
+
 static void __attribute__((noreturn))
 refuse(const void *image, const struct image_fault *f)
 {
@@ -66,6 +78,9 @@ void loader_main(void)
 	const uint8_t *image = (const uint8_t *)BOARD_IMAGE_BASE;
 	uint32_t avail = BOARD_RAM_BASE + BOARD_RAM_SIZE - BOARD_IMAGE_BASE;
 	struct image_fault fault;
+#ifdef CONFIG_BENCH_COUNTERS
+	uint32_t bench_main = bench_counter(), bench_unpack;
+#endif
 
 	pl011_init((void *)BOARD_UART_PL011);
 	print("loader: image at 0x%08x, table at 0x%08x\n",
@@ -73,6 +88,9 @@ void loader_main(void)
 	if (image_check(image, avail, BOARD_RAM_BASE, BOARD_RAM_SIZE, &fault))
 		refuse(image, &fault);
 	const struct image_header *h = (const void *)__image_table;
+#ifdef CONFIG_BENCH_COUNTERS
+	bench_unpack = bench_counter();
+#endif
 	for (unsigned i = 0; i < h->nr_parts; i++) {
 		const struct image_part *p = image_part(image, i);
 		if (image_unpack_part(image, i, (void *)(uintptr_t)p->load_addr,
@@ -84,9 +102,18 @@ void loader_main(void)
 		      (unsigned)p->load_addr);
 #endif
 	}
+#ifdef CONFIG_BENCH_COUNTERS
+	print("loader: bench counters: loader_main %u, unpack %u to %u\n",
+	      (unsigned)bench_main, (unsigned)bench_unpack,
+	      (unsigned)bench_counter());
+#endif
 	const struct image_part *kernel = image_part(image, h->kernel_part);
 	const struct image_part *bootinfo = image_part(image, h->bootinfo_part);
 	print("loader: starting kernel at 0x%08x\n", (unsigned)kernel->entry);
+#ifdef CONFIG_BENCH_COUNTERS
+	/* the kernel prints it: TPIDRURW survives head.S */
+	__asm__ volatile("mcr p15, 0, %0, c13, c0, 2" ::"r"(bench_counter()));
+#endif
 	((kernel_entry_fn)(uintptr_t)kernel->entry)(bootinfo->load_addr,
 						   (uint32_t)(uintptr_t)h);
 	for (;;)

@@ -17,6 +17,23 @@
 
 extern uint8_t exception_vectors[];
 
+#ifdef CONFIG_BENCH_COUNTERS
+#include <arch/timer.h>
+/* Benchmarks (scripts/bench): the loader leaves its last counter reading in
+ * TPIDRURW; CNTKCTL.PL0VCTEN lets user mode read the virtual counter. */
+CP15_RW(tpidrurw, 0, c13, c0, 2)
+CP15_WRITE(cntkctl, 0, c14, c1, 0)
+
+static void bench_report(uint32_t jump, uint32_t entry, uint32_t started)
+{
+	printk("kernel: bench counters: loader jump %u, kernel_main %u, "
+	       "all containers started %u\n",
+	       (unsigned)jump, (unsigned)entry, (unsigned)started);
+	write_tpidrurw(0);
+	write_cntkctl(0x2);
+}
+#endif
+
 #ifdef CONFIG_SELFTEST_PANIC
 /* A kernel data abort at a known unmapped address, to test the report. */
 static void selftest_panic(void)
@@ -34,6 +51,10 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 {
 	const struct bootinfo_header *bi = phys_to_virt(pa(bootinfo_phys));
 	const struct image_header *image = phys_to_virt(pa(image_table_phys));
+#ifdef CONFIG_BENCH_COUNTERS
+	uint32_t bench_jump = read_tpidrurw();
+	uint32_t bench_entry = (uint32_t)arch_timer_count();
+#endif
 
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
 	percpu_init();
@@ -44,8 +65,14 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);
 	containers_create(bi, image);
+#ifdef CONFIG_BENCH_COUNTERS
+	uint32_t bench_started = (uint32_t)arch_timer_count();
+#endif
 	printk("kernel: %u containers started, %u pages free\n",
 	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());
+#ifdef CONFIG_BENCH_COUNTERS
+	bench_report(bench_jump, bench_entry, bench_started);
+#endif
 #ifdef CONFIG_SELFTEST_PANIC
 	selftest_panic();
 #endif

@@ -1,0 +1,687 @@
+#!/usr/bin/python3
+"""Benchmarks: kernel costs in guest instructions (docs/benchmarks.md).
+
+Builds configs/qemu_virt_bench_defconfig into its own build directory,
+boots it under QEMU with -icount shift=0,align=off,sleep=off (virtual time
+advances one nanosecond per guest instruction, so the generic timer's
+counter, at CNTFRQ, advances once per 1e9/CNTFRQ instructions) and turns
+the bench container's BENCH lines into instructions per operation. Then
+builds and boots the boot-cost variants (N tiny containers), prints a
+table, writes results.json and draws the two curves (curves.png).
+
+Usage: bench.py [--iterations N] [--containers 1,8,32] [--out DIR]
+                [--profile FIGURE [--profile-iterations N]]
+Exit status: 0 figures reported; 1 the calibration is off by more than 1%
+(the run is invalid); 2 a build or boot failed.
+"""
+import argparse
+import datetime
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import board as boardmod  # noqa: E402
+import qemu  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFCONFIG = 'qemu_virt_bench_defconfig'
+BOARD = 'qemu_virt'
+ICOUNT = ['-icount', 'shift=0,align=off,sleep=off']
+CALIBRATION_TOLERANCE = 0.01
+CURVE_THREADS = (2, 16, 128, 1024)
+CURVE_CONTAINERS = (1, 8, 32)
+TINY_SIZE = 0x10000   # region of a boot-variant container: 64 KiB
+TINY_STACK = 0x4000
+
+# name: (what it measures, unit, target as (text, bound) or None,
+#        Codezero at -O2, Codezero as shipped (-O0))
+# Codezero: measured with the same method on QEMU versatilepb (ARM926),
+# 100k iterations (issue 5).
+PER_OP = 'instructions/op'
+FIGURES = {
+    'null_syscall': ('getid in a loop (svc, subs, bne)',
+                     PER_OP, ('<= 60', 60), 154, 385),
+    'ipc_short_same_space': ('call (loop: 7 user instructions) to an echo '
+                             'server (reply-wait: 10), registers only, one '
+                             'space', PER_OP, None, 1800, 5587),
+    'ipc_full_same_space': ('the same, 64 UTCB words each way, one space',
+                            PER_OP, None, None, None),
+    'ipc_short_other_space': ('call + reply-wait, registers only, two '
+                              'spaces', PER_OP, ('<= 300', 300), 1800, 5587),
+    'ipc_full_other_space': ('call + reply-wait, 64 UTCB words each way, '
+                             'two spaces', PER_OP, None, None, None),
+    'ipc_short_other_container': ('call + reply-wait, registers only, two '
+                                  'containers (a channel)', PER_OP, None,
+                                  None, None),
+    'ipc_full_other_container': ('call + reply-wait, 64 UTCB words each way,'
+                                 ' two containers', PER_OP, None, None, None),
+    'thread_create_destroy': ('thread_control create + destroy + wait (reap)',
+                              PER_OP, ('<= 1500', 1500), 3253, 7472),
+    'thread_create_run_exit': ('create + run + the thread exits + wait (reap)',
+                               PER_OP, None, None, None),
+    'page_fault': ('fault, ipc to the pager, map, reply, retry',
+                   PER_OP, None, None, None),
+    'map_unmap': ('map + unmap of one page', PER_OP, None, None, None),
+    'mutex_handoff': ('contended user mutex passed to the other thread',
+                      PER_OP, None, None, None),
+    'loader_unpack_per_byte': ('loader: lz4 decode + xxh32 check + bss fill,'
+                               ' per output byte', 'instructions/byte', None,
+                               None, None),
+    'boot_reset_to_started': ('reset to every container started (bench '
+                              'system)', 'instructions', None, None, None),
+    'kernel_head': ('loader jump to kernel_main (head.S: bss, page table, '
+                    'MMU)', 'instructions', None, None, None),
+    'kernel_init': ('loader jump to every container started (bench system)',
+                    'instructions', None, None, None),
+    'kernel_text_bytes': ('kernel .text size', 'bytes',
+                          ('<= 48 KiB', 48 * 1024), 58868, 97850),
+}
+
+
+def curve_figure(name):
+    """The FIGURES entry of a curve point, for any thread/container count."""
+    m = re.match(r'^(ipc_threads|boot_kernel_init|boot_reset_to_started)_'
+                 r'(\d+)$', name)
+    if not m:
+        return None
+    kind, n = m.group(1), int(m.group(2))
+    if kind == 'ipc_threads':
+        return (f'ipc_short_other_space with {n} threads alive', PER_OP,
+                ('flat within 5%', None) if n == CURVE_THREADS[-1] else None,
+                None, None)
+    if kind == 'boot_kernel_init':
+        return (f'kernel init (loader jump to all started), {n} tiny '
+                'containers', 'instructions', ('<= 50000', 50000)
+                if n == 8 else None, 78464 if n == 1 else None,
+                176390 if n == 1 else None)
+    return (f'reset to all started, {n} tiny containers', 'instructions',
+            None, None, None)
+
+
+for _n in CURVE_THREADS:
+    FIGURES[f'ipc_threads_{_n}'] = curve_figure(f'ipc_threads_{_n}')
+for _n in CURVE_CONTAINERS:
+    for _k in ('boot_kernel_init', 'boot_reset_to_started'):
+        FIGURES[f'{_k}_{_n}'] = curve_figure(f'{_k}_{_n}')
+
+FIG_RE = re.compile(r'^BENCH fig (\S+) (\d+) (\d+)$')
+NA_RE = re.compile(r'^BENCH na (\S+) (.*)$')
+START_RE = re.compile(r'^BENCH start cntfrq (\d+) iterations (\d+)')
+LOADER_RE = re.compile(r'^loader: bench counters: loader_main (\d+), '
+                       r'unpack (\d+) to (\d+)$')
+KERNEL_RE = re.compile(r'^kernel: bench counters: loader jump (\d+), '
+                       r'kernel_main (\d+), all containers started (\d+)$')
+
+
+class BenchError(Exception):
+    """A build or boot problem: the figures cannot be had."""
+
+
+# ------------------------------------------------------------ build, boot
+def scons(*args):
+    jobs = str(max(2, os.cpu_count() or 2))
+    return subprocess.run(['scons', '-Q', f'-j{jobs}'] + list(args),
+                          cwd=TOP, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
+
+def build(outdir, extra=()):
+    """Configure outdir from the bench defconfig plus CONFIG_ lines; build.
+    Returns the image path."""
+    rel = os.path.relpath(outdir, TOP)
+    r = scons(f'O={rel}', DEFCONFIG)
+    if r.returncode == 0:
+        with open(os.path.join(outdir, '.config'), 'a') as f:
+            f.write(''.join(line + '\n' for line in extra))
+        r = scons(f'O={rel}')
+    if r.returncode != 0:
+        raise BenchError(f'build of {rel} failed:\n{r.stdout[-3000:]}')
+    return os.path.join(outdir, 'image.elf')
+
+
+def read_config(outdir):
+    """The CONFIG_ values of a build directory's .config (last one wins)."""
+    cfg = {}
+    with open(os.path.join(outdir, '.config')) as f:
+        for line in f:
+            m = re.match(r'^CONFIG_(\w+)=(.*)$', line.strip())
+            if m:
+                cfg[m.group(1)] = m.group(2).strip('"')
+    return cfg
+
+
+def boot(image, timeout, stop_line, extra=()):
+    """Boot image under icount; returns (status, lines). Stops QEMU a little
+    after stop_line (a container left waiting would keep it running)."""
+    cmd = qemu.command(boardmod.load(BOARD), image, extra=ICOUNT + list(extra))
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    q = queue.Queue()
+
+    def reader():
+        for raw in p.stdout:
+            q.put(raw.decode('utf-8', errors='replace').rstrip('\r\n'))
+        q.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    lines, deadline, seen_stop = [], time.monotonic() + timeout, False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            line = q.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        lines.append(line)
+        if line.startswith(stop_line) and not seen_stop:
+            seen_stop = True
+            deadline = min(deadline, time.monotonic() + 3)
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+        status = 0 if seen_stop else qemu.TIMEOUT_STATUS
+    else:
+        status = p.returncode
+    return status, lines
+
+
+def git_revision():
+    try:
+        return subprocess.run(['git', 'describe', '--always', '--dirty'],
+                              cwd=TOP, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+def qemu_version():
+    try:
+        out = subprocess.run([boardmod.load(BOARD)['qemu']['binary'],
+                              '--version'], stdout=subprocess.PIPE,
+                             text=True).stdout
+        return out.splitlines()[0]
+    except (OSError, IndexError):
+        return 'unknown'
+
+
+# ----------------------------------------------------------------- parse
+class Run:
+    """What one boot printed: counters, figures, unavailable figures."""
+
+    def __init__(self, lines, status):
+        self.lines, self.status = lines, status
+        self.cntfrq = self.iterations = None
+        self.loader = self.kernel = None
+        self.figs, self.na, self.ended = {}, {}, False
+        for line in lines:
+            for regex, attr in ((LOADER_RE, 'loader'), (KERNEL_RE, 'kernel')):
+                m = regex.match(line)
+                if m:
+                    setattr(self, attr, tuple(int(g) for g in m.groups()))
+            m = START_RE.match(line)
+            if m:
+                self.cntfrq, self.iterations = int(m.group(1)), int(
+                    m.group(2))
+            m = FIG_RE.match(line)
+            if m:
+                self.figs[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            m = NA_RE.match(line)
+            if m:
+                self.na[m.group(1)] = m.group(2)
+            if line == 'BENCH end':
+                self.ended = True
+
+    def problems(self, need_bench=True):
+        out = []
+        text = '\n'.join(self.lines)
+        if 'KERNEL PANIC' in text:
+            out.append('kernel panic')
+        if self.loader is None or self.kernel is None:
+            out.append('no loader/kernel counter line')
+        if need_bench and not self.ended:
+            out.append('no "BENCH end" line')
+        if self.status not in (0,):
+            out.append(f'exit status {self.status}')
+        return out
+
+
+def ns_per_count(cntfrq):
+    return 1e9 / cntfrq
+
+
+# --------------------------------------------------------------- figures
+def record(name, value, iterations, config, revision, na=None, extra=None):
+    desc, unit, target, cz2, cz0 = (FIGURES.get(name) or curve_figure(name)
+                                    or (name, PER_OP, None, None, None))
+    r = {'name': name, 'description': desc, 'unit': unit,
+         'instructions_per_op' if unit == PER_OP else 'value': value,
+         'iterations': iterations, 'target': target[0] if target else None,
+         'codezero_O2': cz2, 'codezero_O0': cz0,
+         'configuration': config, 'git_revision': revision}
+    if na:
+        r['not_available'] = na
+    if extra:
+        r.update(extra)
+    return r
+
+
+def value_of(rec):
+    return rec.get('instructions_per_op', rec.get('value'))
+
+
+def calibration(run):
+    """(measured, expected, ratio) instructions of the calibration loop."""
+    if 'calibration' not in run.figs or not run.cntfrq:
+        raise BenchError('the bench container printed no calibration line')
+    turns, counts = run.figs['calibration']
+    measured = counts * ns_per_count(run.cntfrq)
+    expected = 2 * turns + 2  # subs, bne per turn; isb + mrrc at the end
+    return measured, expected, measured / expected
+
+
+def calibration_problem(cal):
+    """None when the calibration is within tolerance, else why not."""
+    ratio = cal[2]
+    if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
+        return None
+    return (f'calibration off by {ratio - 1:+.2%} (more than '
+            f'{CALIBRATION_TOLERANCE:.0%}): this run is INVALID, its figures '
+            'mean nothing')
+
+
+def image_sizes(outdir):
+    """Raw (unpacked) and in-memory bytes of every part of the image."""
+    import inspect_image
+    img = inspect_image.load(os.path.join(outdir, 'image.bin'))
+    return (sum(p['raw_size'] for p in img.parts),
+            sum(p['mem_size'] for p in img.parts))
+
+
+def kernel_text_bytes(outdir):
+    out = subprocess.run(['arm-none-eabi-size', '-A', os.path.join(
+        outdir, 'kernel', 'kernel.elf')], stdout=subprocess.PIPE,
+        text=True, check=True).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines()
+               if line.startswith('.text'))
+
+
+def main_figures(run, outdir, config, rev):
+    """Records of the bench system's own boot: figures, boot counters."""
+    per_instr = ns_per_count(run.cntfrq)
+    recs = []
+    for name in FIGURES:
+        if name in run.figs and name != 'calibration':
+            iters, counts = run.figs[name]
+            recs.append(record(name, counts * per_instr / iters, iters,
+                               config, rev))
+        elif name in run.na:
+            recs.append(record(name, None, 0, config, rev, na=run.na[name]))
+    main_, unpack0, unpack1 = run.loader
+    jump, entry, started = run.kernel
+    raw, mem = image_sizes(outdir)
+    recs.append(record('loader_unpack_per_byte',
+                       (unpack1 - unpack0) * per_instr / raw, raw, config,
+                       rev, extra={'raw_bytes': raw, 'memory_bytes': mem}))
+    recs.append(record('boot_reset_to_started', started * per_instr, 1,
+                       config, rev))
+    recs.append(record('kernel_head', (entry - jump) * per_instr, 1, config,
+                       rev))
+    recs.append(record('kernel_init', (started - jump) * per_instr, 1,
+                       config, rev))
+    recs.append(record('kernel_text_bytes', kernel_text_bytes(outdir), 1,
+                       config, rev))
+    return recs
+
+
+# ------------------------------------------------------ boot-cost variants
+def toml_value(v):
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, int):
+        return f'0x{v:x}' if v >= 0x1000 else str(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return '[' + ', '.join(toml_value(x) for x in v) + ']'
+    raise BenchError(f'cannot write {v!r} into a manifest')
+
+
+def variant_manifest(template_path, n):
+    """A manifest of n tiny bench containers, in the format of the bench
+    manifest: its first container's program, virt and priority; each its
+    own 64 KiB region."""
+    with open(template_path, 'rb') as f:
+        tmpl = tomllib.load(f)
+    first = tmpl['container'][0]
+    out = [f'# {n} tiny containers for the boot-cost curve (tools/bench.py)',
+           f'format = {toml_value(tmpl["format"])}', '']
+    for i in range(n):
+        c = {'name': 'bench' if i == 0 else f'tiny{i}',
+             'program': first['program'], 'phys': first['phys'] +
+             i * TINY_SIZE, 'virt': first['virt'], 'size': TINY_SIZE,
+             'stack': TINY_STACK}
+        if 'priority' in first:
+            c['priority'] = first['priority']
+        out.append('[[container]]')
+        out += [f'{k} = {toml_value(v)}' for k, v in c.items()]
+        if tmpl['format'] >= 2:  # budgets: 32 x the default would not fit
+            out += ['', '[container.budget]', 'threads = 2']
+        out.append('')
+    return '\n'.join(out)
+
+
+def build_variant(vdir, n, template, extra=()):
+    """Build the bench configuration with n tiny containers into vdir."""
+    os.makedirs(vdir, exist_ok=True)
+    man = os.path.join(vdir, f'boot-{n}.toml')
+    text = variant_manifest(template, n)
+    old = open(man).read() if os.path.exists(man) else None
+    if old != text:  # keep the file (and the build) when unchanged
+        with open(man, 'w') as f:
+            f.write(text)
+    return build(vdir, [f'CONFIG_MANIFEST="{os.path.relpath(man, TOP)}"',
+                        'CONFIG_BENCH_BOOT_ONLY=y'] + list(extra))
+
+
+def boot_variant(outdir, n, template, timeout):
+    vdir = os.path.join(outdir, f'boot-{n}')
+    image = build_variant(vdir, n, template)
+    status, lines = boot(image, timeout, 'kernel: bench counters')
+    run = Run(lines, status)
+    bad = run.problems(need_bench=False)
+    if bad:
+        raise BenchError(f'boot of {vdir} ({n} containers): '
+                         f'{", ".join(bad)}\n' + '\n'.join(lines[-20:]))
+    return vdir, run
+
+
+def variant_figures(outdir, counts, template, cntfrq, rev, timeout, log):
+    recs = []
+    for n in counts:
+        log(f'bench: boot-cost variant with {n} containers')
+        vdir, run = boot_variant(outdir, n, template, timeout)
+        cfg = config_summary(vdir)
+        jump, _, started = run.kernel
+        per_instr = ns_per_count(cntfrq)
+        recs.append(record(f'boot_kernel_init_{n}', (started - jump) *
+                           per_instr, 1, cfg, rev, extra={'containers': n}))
+        recs.append(record(f'boot_reset_to_started_{n}', started * per_instr,
+                           1, cfg, rev, extra={'containers': n}))
+    return recs
+
+
+def config_summary(outdir):
+    cfg = read_config(outdir)
+    opt = ('-Os' if cfg.get('OPTIMIZE_OS') == 'y' else
+           '-O0' if cfg.get('OPTIMIZE_O0') == 'y' else '-O2')
+    return {'defconfig': DEFCONFIG,
+            'build_dir': os.path.relpath(outdir, TOP),
+            'manifest': cfg.get('MANIFEST'),
+            'optimisation': opt,
+            'debug_asserts': cfg.get('DEBUG_ASSERTS') == 'y',
+            'max_threads': int(cfg.get('MAX_THREADS', 0)),
+            'tick_hz': int(cfg.get('TICK_HZ', 0)),
+            'bench_iterations': int(cfg.get('BENCH_ITERATIONS', 0)),
+            'qemu': f'{qemu_version()}, -M virt -cpu cortex-a15, '
+                    + ' '.join(ICOUNT)}
+
+
+# --------------------------------------------------------------- output
+def target_status(rec, all_recs):
+    """'met', 'missed by N%' or '' for a record with a numeric target."""
+    name = rec['name']
+    target = (FIGURES.get(name) or curve_figure(name) or (None,) * 5)[2]
+    v = value_of(rec)
+    if not target or v is None:
+        return ''
+    if name == f'ipc_threads_{CURVE_THREADS[-1]}':
+        vals = [value_of(r) for r in all_recs
+                if r['name'].startswith('ipc_threads_') and value_of(r)]
+        if len(vals) < 2:
+            return ''
+        spread = (max(vals) - min(vals)) / min(vals)
+        return ('met' if spread <= 0.05 else 'missed') + \
+            f' (spread {spread:.1%})'
+    bound = target[1]
+    if v <= bound:
+        return 'met'
+    return f'missed by {(v - bound) / bound:.0%}'
+
+
+def fmt_value(rec):
+    v = value_of(rec)
+    if v is None:
+        return 'n/a'
+    if rec['unit'] == 'instructions/byte':
+        return f'{v:,.2f}'
+    return f'{v:,.0f}'
+
+
+def table(recs, cal):
+    measured, expected, ratio = cal
+    rows = [('figure', 'value', 'unit', 'iterations', 'target', 'status',
+             'Codezero -O2', '-O0')]
+    for r in recs:
+        rows.append((r['name'], fmt_value(r), r['unit'].replace(
+            'instructions', 'instr'), f"{r['iterations']:,}"
+            if r['unit'] == PER_OP and value_of(r) is not None else '',
+            r['target'] or '', target_status(r, recs),
+            f"{r['codezero_O2']:,}" if r['codezero_O2'] else '',
+            f"{r['codezero_O0']:,}" if r['codezero_O0'] else ''))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    valid = calibration_problem(cal) is None
+    out = [f'calibration: {measured:,.0f} instructions measured / '
+           f'{expected:,} expected = {ratio:.5f} '
+           f'({"valid" if valid else "INVALID"}: tolerance '
+           f'{CALIBRATION_TOLERANCE:.0%})']
+    for i, row in enumerate(rows):
+        out.append('  '.join(c.rjust(w) if 0 < j < 4 or j > 5 else c.ljust(w)
+                             for j, (c, w) in enumerate(zip(row, widths)))
+                   .rstrip())
+        if i == 0:
+            out.append('  '.join('-' * w for w in widths))
+    for r in recs:
+        if r.get('not_available'):
+            out.append(f"n/a {r['name']}: {r['not_available']}")
+    return '\n'.join(out)
+
+
+def thousands(n):
+    return f'{n:,}' if n else ''
+
+
+def markdown(recs, cal, rev):
+    """The table in Markdown, for docs/benchmarks.md."""
+    out = [f'Revision `{rev}`; calibration {cal[0]:,.0f} / {cal[1]:,} '
+           f'instructions = {cal[2]:.5f}.', '',
+           '| figure | value | unit | target | status | Codezero -O2 | '
+           'Codezero -O0 |', '|---|---:|---|---|---|---:|---:|']
+    for r in recs:
+        v = fmt_value(r)
+        out.append(f"| `{r['name']}` | {v} | {r['unit']} | "
+                   f"{r['target'] or ''} | {target_status(r, recs)} | "
+                   f"{thousands(r['codezero_O2'])} | "
+                   f"{thousands(r['codezero_O0'])} |")
+    for r in recs:
+        if r.get('not_available'):
+            out.append(f"\n`{r['name']}`: n/a, {r['not_available']}.")
+    return '\n'.join(out) + '\n'
+
+
+def plot(recs, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ipc = sorted((int(r['name'].rsplit('_', 1)[1]), value_of(r))
+                 for r in recs if r['name'].startswith('ipc_threads_')
+                 and value_of(r) is not None)
+    if ipc:
+        xs, ys = zip(*ipc)
+        a.plot(xs, ys, 'o-', label='ipc round trip, short, two spaces')
+        a.fill_between(xs, [ys[0] * 0.95] * len(xs), [ys[0] * 1.05] * len(xs),
+                       alpha=0.15, label='target: within 5% of 2 threads')
+        a.set_xscale('log', base=2)
+        a.set_xticks(list(xs), [str(x) for x in xs])
+        a.set_ylim(0, max(ys) * 1.3)
+    a.set_xlabel('threads alive')
+    a.set_ylabel('guest instructions per round trip')
+    a.set_title('IPC round trip vs. threads alive')
+    a.legend(loc='lower right', fontsize=8)
+    for key, label in (('boot_kernel_init_', 'kernel init (loader jump to '
+                        'all started)'),
+                       ('boot_reset_to_started_', 'reset to all started')):
+        pts = sorted((r['containers'], value_of(r)) for r in recs
+                     if r['name'].startswith(key))
+        if pts:
+            xs, ys = zip(*pts)
+            b.plot(xs, ys, 'o-', label=label)
+            b.set_xticks(list(xs))
+    b.axhline(50000, color='grey', linestyle='--', linewidth=1,
+              label='target: kernel init <= 50,000 at 8 containers')
+    b.set_ylim(bottom=0)
+    b.set_xlabel('containers')
+    b.set_ylabel('guest instructions')
+    b.set_title('Boot cost vs. containers')
+    b.legend(loc='upper left', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ main
+def run_bench(args, log):
+    outdir = os.path.abspath(args.out)
+    extra = []
+    if args.iterations:
+        extra.append(f'CONFIG_BENCH_ITERATIONS={args.iterations}')
+    log(f'bench: building {DEFCONFIG} into {os.path.relpath(outdir, TOP)}')
+    image = build(outdir, extra)
+    cfg = config_summary(outdir)
+    log(f'bench: booting under QEMU {" ".join(ICOUNT)} '
+        f'({cfg["bench_iterations"]} iterations per figure)')
+    t0 = time.monotonic()
+    status, lines = boot(image, args.timeout, 'BENCH end')
+    run = Run(lines, status)
+    bad = run.problems()
+    if bad or not run.cntfrq:
+        raise BenchError(f'bench boot: {", ".join(bad) or "no BENCH start"}'
+                         '\n' + '\n'.join(lines[-30:]))
+    log(f'bench: booted in {time.monotonic() - t0:.1f} s')
+    with open(os.path.join(outdir, 'console.log'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    cal = calibration(run)
+    rev = git_revision()
+    recs = main_figures(run, outdir, cfg, rev)
+    template = os.path.join(TOP, read_config(outdir)['MANIFEST'])
+    recs += variant_figures(outdir, args.containers, template, run.cntfrq,
+                            rev, args.timeout, log)
+    return run, cal, cfg, rev, recs
+
+
+def order(recs):
+    """The table's order: FIGURES, curve points by kind then count."""
+    names = list(FIGURES)
+
+    def key(r):
+        m = re.match(r'^(.*)_(\d+)$', r['name'])
+        if r['name'] in names and not (m and curve_figure(r['name'])):
+            return (names.index(r['name']), 0)
+        first = min((i for i, n in enumerate(names)
+                     if n.startswith(m.group(1) + '_')), default=len(names))
+        return (first, int(m.group(2)))
+    return sorted(recs, key=key)
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog='scripts/bench', description=__doc__.splitlines()[0])
+    ap.add_argument('--iterations', type=int,
+                    help='measured iterations per figure (default: the '
+                    'defconfig\'s CONFIG_BENCH_ITERATIONS)')
+    ap.add_argument('--containers', default=','.join(
+        str(n) for n in CURVE_CONTAINERS),
+        help='container counts of the boot-cost curve (default %(default)s;'
+        ' "" for none)')
+    ap.add_argument('--out', default=os.path.join(TOP, 'build', 'bench'),
+                    help='build and output directory (default build/bench)')
+    ap.add_argument('--timeout', type=int, default=900,
+                    help='seconds allowed for one boot')
+    ap.add_argument('--profile', metavar='FIGURE',
+                    help='instead: attribute one figure\'s instructions to '
+                    'functions (FIGURE as in the table, or boot)')
+    ap.add_argument('--profile-iterations', type=int, default=200)
+    args = ap.parse_args(argv)
+    try:
+        args.containers = [int(x) for x in args.containers.split(',') if x]
+    except ValueError:
+        ap.error('--containers: a comma-separated list of numbers')
+    if any(n < 1 or n > 64 for n in args.containers):
+        ap.error('--containers: 1..64 containers')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    if args.profile:
+        import bench_profile
+        try:
+            return bench_profile.main(args, log)
+        except BenchError as e:
+            print(f'bench: error: {e}', file=sys.stderr)
+            return 2
+    try:
+        run, cal, cfg, rev, recs = run_bench(args, log)
+    except BenchError as e:
+        print(f'bench: error: {e}', file=sys.stderr)
+        return 2
+    recs = order(recs)
+    problem = calibration_problem(cal)
+    results = {
+        'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec='seconds'),
+        'git_revision': rev,
+        'method': 'QEMU ' + ' '.join(ICOUNT) + ': 1 ns of virtual time per '
+                  'guest instruction; generic timer counter at CNTFRQ',
+        'cntfrq_hz': run.cntfrq,
+        'instructions_per_count': ns_per_count(run.cntfrq),
+        'calibration': {'measured': cal[0], 'expected': cal[1],
+                        'ratio': cal[2], 'valid': problem is None,
+                        'tolerance': CALIBRATION_TOLERANCE},
+        'figures': recs,
+    }
+    outdir = os.path.abspath(args.out)
+    with open(os.path.join(outdir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+        f.write('\n')
+    plot(recs, os.path.join(outdir, 'curves.png'))
+    with open(os.path.join(outdir, 'results.md'), 'w') as f:
+        f.write(markdown(recs, cal, rev))
+    print(table(recs, cal))
+    rel = os.path.relpath(outdir, TOP)
+    print(f'\nresults: {rel}/results.json, plot: {rel}/curves.png, '
+          f'console: {rel}/console.log (revision {rev})')
+    if problem:
+        print(f'bench: error: {problem}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

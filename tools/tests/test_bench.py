@@ -1,0 +1,146 @@
+"""The benchmark suite (scripts/bench, docs/benchmarks.md) keeps working.
+
+Runs tools/bench.py on the bench configuration with few iterations and one
+small boot-cost variant, into build/test/bench: every figure must be
+reported (a number, or n/a with a reason), the calibration must be valid,
+results.json and the plot must be written. The figures themselves are never
+asserted (SPEC §9): this is not a timed test. A profile run checks that the
+per-function attribution adds up to what the counter measured.
+"""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+import bench
+import board as boardmod
+import manifest as manifestmod
+from conftest import TEST_BUILD, TOP
+
+OUT = os.path.join(TEST_BUILD, 'bench')
+PY = '/usr/bin/python3'
+GUEST_FIGURES = [
+    'null_syscall', 'ipc_short_same_space', 'ipc_full_same_space',
+    'ipc_short_other_space', 'ipc_full_other_space',
+    'ipc_short_other_container', 'ipc_full_other_container',
+    'thread_create_destroy', 'thread_create_run_exit', 'page_fault',
+    'map_unmap', 'mutex_handoff', 'ipc_threads_2', 'ipc_threads_16',
+    'ipc_threads_128', 'ipc_threads_1024',
+]
+HOST_FIGURES = ['loader_unpack_per_byte', 'boot_reset_to_started',
+                'kernel_head', 'kernel_init', 'kernel_text_bytes',
+                'boot_kernel_init_2', 'boot_reset_to_started_2']
+
+
+def bench_cmd(*args):
+    return subprocess.run([PY, 'tools/bench.py', '--out', OUT] + list(args),
+                          cwd=TOP, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=600)
+
+
+@pytest.fixture(scope='module')
+def run():
+    p = bench_cmd('--iterations', '20', '--containers', '2')
+    results = None
+    path = os.path.join(OUT, 'results.json')
+    if p.returncode in (0, 1) and os.path.exists(path):
+        with open(path) as f:
+            results = json.load(f)
+    return p, results
+
+
+def test_runs_and_exits_zero(run):
+    p, results = run
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert results is not None
+
+
+def test_calibration_is_valid_and_printed(run):
+    p, results = run
+    cal = results['calibration']
+    assert cal['valid'] and abs(cal['ratio'] - 1) <= 0.01, cal
+    assert re.search(r'^calibration: .* measured / .* expected = '
+                     r'[0-9.]+ \(valid', p.stdout, re.M), p.stdout
+
+
+def test_every_figure_is_reported(run):
+    _, results = run
+    recs = {r['name']: r for r in results['figures']}
+    for name in GUEST_FIGURES + HOST_FIGURES:
+        assert name in recs, f'{name} missing from results.json'
+        r = recs[name]
+        v = bench.value_of(r)
+        if v is None:  # n/a must say why
+            assert r.get('not_available'), r
+        else:
+            assert v > 0, r
+
+
+def test_records_say_how_they_were_made(run):
+    _, results = run
+    for r in results['figures']:
+        for key in ('name', 'unit', 'iterations', 'configuration',
+                    'git_revision'):
+            assert key in r, (key, r)
+        assert r['configuration']['defconfig'] == bench.DEFCONFIG
+    per_op = [r for r in results['figures'] if r['name'] in GUEST_FIGURES
+              and bench.value_of(r) is not None]
+    assert per_op and all(r['iterations'] == 20 or
+                          r['name'] == 'mutex_handoff' for r in per_op)
+
+
+def test_table_has_targets_and_plot_is_written(run):
+    p, _ = run
+    assert 'target' in p.stdout and 'Codezero' in p.stdout
+    for name in GUEST_FIGURES:
+        assert re.search(rf'^{name}\s', p.stdout, re.M), name
+    with open(os.path.join(OUT, 'curves.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_variant_manifests_are_valid():
+    """The generated boot-cost manifests pass the manifest checks."""
+    board = boardmod.load(bench.BOARD)
+    path = os.path.join(TEST_BUILD, 'bench-variant-32.toml')
+    os.makedirs(TEST_BUILD, exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(bench.variant_manifest(
+            os.path.join(TOP, 'configs', 'bench.toml'), 32))
+    m = manifestmod.load(path, board, os.path.join(TOP, 'containers'),
+                         1152)
+    assert len(m.containers) == 32
+
+
+def test_output_lines_are_parsed():
+    lines = ['loader: bench counters: loader_main 10, unpack 20 to 120',
+             'kernel: bench counters: loader jump 130, kernel_main 140, '
+             'all containers started 200',
+             'BENCH start cntfrq 62500000 iterations 5 warmup 10',
+             'BENCH fig calibration 1000 125',
+             'BENCH fig null_syscall 5 40',
+             'BENCH na ipc_full_other_container no peer',
+             'BENCH end']
+    r = bench.Run(lines, 0)
+    assert r.problems() == []
+    assert r.loader == (10, 20, 120) and r.kernel == (130, 140, 200)
+    assert r.figs['null_syscall'] == (5, 40)
+    assert r.na == {'ipc_full_other_container': 'no peer'}
+    measured, expected, ratio = bench.calibration(r)
+    assert (measured, expected) == (2000, 2002)
+    assert bench.calibration_problem((measured, expected, ratio)) is None
+    assert 'INVALID' in bench.calibration_problem((2050, 2000, 1.025))
+    assert 'no "BENCH end" line' in bench.Run(lines[:-1], 0).problems()
+
+
+def test_profile_adds_up_to_the_measurement():
+    p = bench_cmd('--profile', 'null_syscall', '--profile-iterations', '20')
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(r'counter measured ([0-9.,]+) in this run', p.stdout)
+    total = re.search(r'^\s+([0-9.,]+)\s+100\.0%\s+total$', p.stdout, re.M)
+    assert m and total, p.stdout
+    measured = float(m.group(1).replace(',', ''))
+    attributed = float(total.group(1).replace(',', ''))
+    assert abs(attributed - measured) <= 0.05 * measured, p.stdout
+    assert re.search(r'\bkernel\b', p.stdout)
