@@ -1,0 +1,179 @@
+"""The default demo (qemu_virt_demo_defconfig, booted by scripts/run-demo):
+a service, a client and a greedy container at work at the same time.
+
+Checks what the demo shows: the service answered every request correctly,
+each refusal the greedy container prints names the expected error, its
+budgets came back, the kernel's summary has a line per container, the
+system exits with 0 by itself; and that scripts/run-demo does all that from
+its own build directory.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+
+import board
+import harness
+import manifest
+from conftest import TEST_BUILD, TOP
+
+MAN = manifest.load(os.path.join(TOP, 'configs', 'demo.toml'),
+                    board.load('qemu_virt'), os.path.join(TOP, 'containers'))
+BY_NAME = {c.name: c for c in MAN.containers}
+REQUESTS = 64  # containers/client/main.c
+
+# Every refusal greedy prints ("greedy: <key>: <what>: refused: <E_NAME>")
+# and the error it must name.
+REFUSALS = {
+    'ipc': 'E_PERM',
+    'exregs_read': 'E_PERM',
+    'exregs_write': 'E_PERM',
+    'suspend': 'E_PERM',
+    'destroy': 'E_PERM',
+    'copy_space': 'E_PERM',
+    'grant': 'E_PERM',
+    'map_service': 'E_PERM',
+    'map_ram': 'E_PERM',
+    'map_kernel': 'E_PERM',
+    'map_kernel_range': 'E_INVAL',
+    'map_device': 'E_PERM',
+    'map_uart': 'E_PERM',
+    'irq': 'E_PERM',
+    'cap_forge': 'E_NOENT',
+    'threads': 'E_BUDGET',
+    'spaces': 'E_BUDGET',
+    'pt_pages': 'E_BUDGET',
+    'caps': 'E_BUDGET',
+    'mutexes': 'E_BUDGET',
+    'domain_grant': 'E_BUDGET',
+    'domain_threads': 'E_BUDGET',
+}
+REFUSAL_RE = re.compile(r'^greedy: (\w+): (.*): refused: (E_[A-Z]+)$', re.M)
+BUDGET_NAMES = {'threads': 'threads', 'spaces': 'spaces',
+                'mutexes': 'mutexes', 'pt': 'pt_pages', 'caps': 'caps'}
+
+
+@pytest.fixture(scope='module')
+def demo():
+    image = harness.build('qemu_virt_demo_defconfig',
+                          os.path.join(TEST_BUILD, 'demo'))
+    return harness.boot(image, timeout=60)
+
+
+def pager_tids(b):
+    return {n: int(t) for n, t in re.findall(
+        r"kernel: container '(\S+)' started: pager tid (\d+)", b.output)}
+
+
+def test_ends_by_itself_with_status_zero(demo):
+    assert not demo.panicked and not demo.timed_out, demo.output
+    assert demo.status == 0, demo.output
+    assert 'kernel: all containers finished, exit status 0' in demo.output
+
+
+def test_three_containers_with_their_own_programs():
+    assert [(c.name, c.program) for c in MAN.containers] == [
+        ('service', 'service'), ('client', 'client'), ('greedy', 'greedy')]
+    assert BY_NAME['client'].channels == ['service']
+    assert not BY_NAME['service'].own_caps  # replies need no capability
+
+
+def test_every_line_is_prefixed_by_who_printed_it(demo):
+    for line in demo.lines:
+        assert re.match(r'(loader|kernel|service|client|greedy): ', line), \
+            line
+
+
+def test_service_answered_every_request_correctly(demo):
+    out = demo.output
+    tids = pager_tids(demo)
+    assert re.search(rf'^client: .*: the service is thread '
+                     rf'{tids["service"]} \(', out, re.M), out
+    assert f'client: {REQUESTS}/{REQUESTS} answers correct' in out, out
+    assert (f'client: {REQUESTS} requests, {REQUESTS} answers correct; the '
+            f'service counted {REQUESTS}') in out, out
+    assert 'WRONG' not in out
+    assert f'service: served {REQUESTS} requests' in out
+    assert '0xcbf43926' in out  # CRC-32's check value came back
+
+
+def test_each_refusal_names_the_expected_error(demo):
+    seen = {}
+    for key, what, err in REFUSAL_RE.findall(demo.output):
+        assert key not in seen, f'{key} printed twice'
+        seen[key] = err
+    assert seen == REFUSALS, demo.output
+    assert 'NOT refused' not in demo.output
+    assert 'greedy: budgets back where they started; 0 attempts not ' \
+           'refused as expected' in demo.output
+
+
+def test_greedy_tried_the_service_and_the_client(demo):
+    tids = pager_tids(demo)
+    m = re.search(r'^greedy: ipc: send to each of the \d+ threads of other '
+                  r'containers \(tids ([\d ]+)\)', demo.output, re.M)
+    assert m, demo.output
+    tried = {int(t) for t in m.group(1).split()}
+    assert {tids['service'], tids['client']} <= tried
+    assert tids['greedy'] not in tried
+    # greedy guesses where the service lives; the guess must be right
+    m = re.search(r"map the service's memory \((0x[0-9a-f]+)\): refused",
+                  demo.output)
+    assert m and int(m.group(1), 16) == BY_NAME['service'].phys
+
+
+def budget_line(b, when):
+    m = re.search(rf'^greedy: budgets {when} \(used/size\):(.*)$', b.output,
+                  re.M)
+    assert m, b.output
+    return {k: (int(u), int(s)) for k, u, s in
+            re.findall(r'(\w+) (\d+)/(\d+)', m.group(1))}
+
+
+def test_greedy_budgets_back_where_they_started(demo):
+    start, end = budget_line(demo, 'at start'), budget_line(demo, 'at end')
+    assert start == end
+    budget = BY_NAME['greedy'].budget
+    assert start == {k: (0, budget[v]) for k, v in BUDGET_NAMES.items()}
+
+
+def test_kernel_summary_per_container(demo):
+    rows = dict(re.findall(r'^kernel:   (\w+) +exit +(-?\d+) .*$',
+                           demo.output, re.M))
+    assert rows == {'service': '0', 'client': '0', 'greedy': '0'}
+    # greedy used up every budget: each peak is its size
+    m = re.search(r'^kernel:   greedy .*$', demo.output, re.M)
+    peaks = dict((k, (int(p), int(s))) for k, p, s in
+                 re.findall(r'(\w+) (\d+)/(\d+)', m.group(0)))
+    budget = BY_NAME['greedy'].budget
+    for k, v in BUDGET_NAMES.items():
+        assert peaks[k] == (budget[v], budget[v]), (k, m.group(0))
+
+
+def test_containers_work_at_the_same_time(demo):
+    """Greedy's lines come while the client is still at work, and the
+    service's progress lines among the client's."""
+    lines = demo.lines
+    client = [i for i, l in enumerate(lines) if l.startswith('client: ')]
+    assert any(client[0] < i < client[-1] for i, l in enumerate(lines)
+               if l.startswith('greedy: '))
+    assert any(client[0] < i < client[-1] for i, l in enumerate(lines)
+               if l.startswith('service: '))
+
+
+def test_run_demo_script_builds_and_boots_the_demo():
+    """scripts/run-demo, as the README's first command runs it, but into
+    a test build directory: the same system, status 0."""
+    out = os.path.join(TEST_BUILD, 'run-demo')
+    env = dict(os.environ, DEMO_BUILD=out)
+    p = subprocess.run([os.path.join(TOP, 'scripts', 'run-demo')], cwd=TOP,
+                       env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout
+    assert 'kernel: summary (budget peak/size):' in p.stdout
+    assert f'client: {REQUESTS} requests, {REQUESTS} answers correct' \
+        in p.stdout
+    assert os.path.exists(os.path.join(out, 'image.elf'))
+    with open(os.path.join(out, '.config')) as f:
+        assert 'CONFIG_MANIFEST="configs/demo.toml"' in f.read()
