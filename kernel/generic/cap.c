@@ -15,6 +15,17 @@
 #define MAX_VISIBLE_LISTS 5
 
 static uint32_t next_cap_id = 1;
+/*
+ * Bumped whenever what some thread can use may have changed (a capability
+ * moved, changed or went, a pager changed): a thread's cached answer of
+ * cap_allows() is good while the epoch it was taken in lasts.
+ */
+static uint32_t cap_epoch = 1;
+
+void cap_changed(void)
+{
+	cap_epoch++;
+}
 
 static struct thread *group_leader(const struct thread *t)
 {
@@ -57,6 +68,7 @@ static struct cap *cap_search(const struct thread *t,
 
 void cap_list_add(struct cap_list *l, struct cap *c)
 {
+	cap_epoch++;
 	c->list = l;
 	c->next = l->head;
 	l->head = c;
@@ -66,6 +78,7 @@ void cap_list_remove(struct cap *c)
 {
 	struct cap **p = &c->list->head;
 
+	cap_epoch++;
 	while (*p != c)
 		p = &(*p)->next;
 	*p = c->next;
@@ -138,12 +151,22 @@ static bool match_op(const struct cap *c, const void *arg)
 	       cap_target_matches(c, q->x);
 }
 
+/* The last operation capability that answered yes for t is tried first:
+ * a thread tends to ask the same thing of the same partner again. */
 bool cap_allows(const struct thread *t, uint32_t res, uint32_t ops,
 		const struct thread *x)
 {
+	struct thread *self = (struct thread *)t;
 	struct op_query q = {res, ops, x};
+	struct cap *c = self->cap_hit;
 
-	return cap_search(t, match_op, &q) != NULL;
+	if (c && self->cap_hit_epoch == cap_epoch && match_op(c, &q))
+		return true;
+	if (!(c = cap_search(t, match_op, &q)))
+		return false;
+	self->cap_hit = c;
+	self->cap_hit_epoch = cap_epoch;
+	return true;
 }
 
 /* ---- memory capabilities ---------------------------------------------- */

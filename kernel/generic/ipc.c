@@ -82,6 +82,16 @@ static int transfer(struct thread *from, struct thread *to)
 	return 0;
 }
 
+/* t now waits to receive from `from` (NULL: anyone); `from` counts who
+ * waits on it, so its end need not search every thread (thread.c). */
+static void recv_from(struct thread *t, struct thread *from)
+{
+	t->partner = from;
+	t->recv_any = from == NULL;
+	if (from)
+		from->recv_waiters++;
+}
+
 static bool waits_for(const struct thread *rcv, const struct thread *snd)
 {
 	return rcv->state == THREAD_BLOCKED && rcv->block == BLOCK_RECV &&
@@ -94,9 +104,8 @@ static void sender_done(struct thread *snd, struct thread *rcv, int err)
 	if (snd->in_call && !err) {
 		snd->state = THREAD_BLOCKED;
 		snd->block = BLOCK_RECV;
-		snd->partner = rcv;
-		snd->recv_any = false;
 		snd->in_call = false;
+		recv_from(snd, rcv);
 		return;
 	}
 	thread_unblock(snd, err); /* queued senders are always blocked */
@@ -112,8 +121,7 @@ static int fault_reply(struct thread *pager, struct thread *t)
 static void wait_receive(struct thread *t, struct thread *from)
 {
 	thread_block(t, BLOCK_RECV);
-	t->partner = from;
-	t->recv_any = from == NULL;
+	recv_from(t, from);
 }
 
 /* Take a matching queued sender, or wait. from == NULL: any sender. */
@@ -193,6 +201,26 @@ static bool may_send(const struct thread *t, const struct thread *dest)
 	return cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, dest);
 }
 
+/*
+ * The common case of a call or a reply-and-wait: the destination already
+ * waits for us and nothing is queued for us to receive, so the message
+ * goes straight across and the destination runs in our place (no run
+ * queue walk). Anything else takes the general path below.
+ */
+static bool ipc_fastpath(struct thread *t, struct thread *dest,
+			 struct thread *from, uint32_t tag, int *err)
+{
+	if ((tag & IPC_CALL) != IPC_CALL || !waits_for(dest, t) ||
+	    dest->fault_pending || dest->suspend_pending ||
+	    t->suspend_pending || t->sendq.head || t->fault_pending)
+		return false;
+	if ((*err = transfer(t, dest)) != 0)
+		return false; /* the general path reports it to both sides */
+	thread_handoff(t, BLOCK_RECV, dest, 0);
+	recv_from(t, from);
+	return true;
+}
+
 int sys_ipc(struct user_context *ctx)
 {
 	struct thread *t = current_thread(), *dest = NULL, *from = NULL;
@@ -207,6 +235,8 @@ int sys_ipc(struct user_context *ctx)
 		return -E_PERM;
 	if ((tag & IPC_RECV) && ctx_arg(ctx, 1) != IPC_ANY &&
 	    !(from = peer(t, ctx_arg(ctx, 1), &err)))
+		return err;
+	if (dest && ipc_fastpath(t, dest, from, tag, &err))
 		return err;
 	if (tag & IPC_SEND) {
 		err = do_send(t, dest, tag, from);
@@ -231,7 +261,7 @@ void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
 		transfer(t, pager);
 		thread_unblock(pager, 0);
 		thread_block(t, BLOCK_RECV);
-		t->partner = pager;
+		recv_from(t, pager);
 		return;
 	}
 	thread_block(t, BLOCK_SEND);

@@ -108,6 +108,29 @@ int runq_dequeue(struct runq *rq, struct sched_entity *se)
 	return 0;
 }
 
+int runq_replace(struct runq *rq, struct sched_entity *old,
+		 struct sched_entity *new)
+{
+	if (old->array != rq->runnable || new->array ||
+	    runq_level(new->priority) != old->level || new->ticks_left < 1)
+		return -1;
+	*new = (struct sched_entity){old->next, old->prev, old->array,
+				     new->priority, old->level,
+				     new->ticks_left, new->ran};
+	struct runq_level *l = &old->array->level[old->level];
+	if (new->prev)
+		new->prev->next = new;
+	else
+		l->head = new;
+	if (new->next)
+		new->next->prev = new;
+	else
+		l->tail = new;
+	old->next = old->prev = NULL;
+	old->array = NULL;
+	return 0;
+}
+
 static void swap_queues(struct runq *rq)
 {
 	struct runq_array *a = rq->runnable;

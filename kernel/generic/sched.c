@@ -34,7 +34,6 @@
  */
 struct sched_cpu {
 	struct runq rq;
-	bool need_resched;
 };
 
 #define SCHED_CPU_INIT(sc)                                                     \
@@ -67,7 +66,7 @@ static struct thread *thread_of(struct sched_entity *se)
 
 void sched_request_resched(void)
 {
-	this_sched()->need_resched = true;
+	this_cpu()->need_resched = true;
 }
 
 /* A thread that becomes runnable preempts a lower-level current thread. */
@@ -104,6 +103,15 @@ void sched_dequeue(struct thread *t)
 void sched_wakeup(struct thread *t)
 {
 	sched_enqueue(t);
+}
+
+void sched_handoff(struct thread *from, struct thread *to)
+{
+	if (runq_replace(this_rq(), &from->sched, &to->sched) != 0) {
+		sched_dequeue(from);
+		sched_enqueue(to);
+	}
+	sched_request_resched();
 }
 
 void sched_yield(void)
@@ -167,8 +175,13 @@ struct thread *sched_choose(void)
 	struct sched_cpu *sc = this_sched();
 	struct thread *cur = current_thread();
 
-	if (sc->need_resched) {
-		sc->need_resched = false;
+	/* Nothing asked for a new pick: the current thread is still the head
+	 * of the highest level (every change that could displace it sets
+	 * need_resched), so skip the queues. */
+	if (!this_cpu()->need_resched && cur && cur->state == THREAD_RUNNABLE)
+		return cur;
+	if (this_cpu()->need_resched) {
+		this_cpu()->need_resched = false;
 		if (cur && cur->state == THREAD_RUNNABLE)
 			runq_requeue(&sc->rq, &cur->sched);
 	}

@@ -19,17 +19,28 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 	SYSCALL_LIST(X_SYSCALL_ENTRY)};
 #undef X_SYSCALL_ENTRY
 
-void syscall_entry(struct user_context *ctx)
+/*
+ * Returns the frame to go straight back to when nothing else has to
+ * happen (the caller still runs, nothing asked for a new pick, no suspend
+ * waits at this safe point), else NULL: vectors.S then goes through
+ * kernel_exit and the scheduler.
+ */
+struct user_context *syscall_entry(struct user_context *ctx)
 {
 	struct thread *t = current_thread();
 	uint32_t nr = ctx_syscall_number(ctx);
 	int ret = nr < SYS_COUNT ? syscall_table[nr](ctx) : -E_NOSYS;
 
-	/* a thread that blocked or ended gets its result when it wakes */
-	if (current_thread() == t && t->state == THREAD_RUNNABLE)
+	if (current_thread() != t)
+		return NULL; /* it ended */
+	/* a thread that blocked gets its result when it wakes */
+	if (t->state == THREAD_RUNNABLE) {
 		ctx_set_result(ctx, 0, (uint32_t)ret);
-	if (current_thread() == t)
-		thread_safe_point(t);
+		if (!t->suspend_pending && !this_cpu()->need_resched)
+			return ctx;
+	}
+	thread_safe_point(t);
+	return NULL;
 }
 
 int sys_console_write(struct user_context *ctx)

@@ -158,6 +158,8 @@ static void cancel_block(struct thread *t)
 		thread_list_remove(t->queued_on, t);
 	if (t->block == BLOCK_MUTEX)
 		mutex_wait_ended(t);
+	if (t->block == BLOCK_RECV && t->partner)
+		t->partner->recv_waiters--;
 	t->block = BLOCK_NONE;
 	t->partner = NULL;
 	t->in_call = false;
@@ -184,6 +186,17 @@ void thread_unblock(struct thread *t, int result)
 	}
 	t->state = THREAD_RUNNABLE;
 	sched_wakeup(t);
+}
+
+void thread_handoff(struct thread *blocker, enum block_reason why,
+		    struct thread *wakee, int result)
+{
+	cancel_block(wakee);
+	wakee->ctx.r[0] = (uint32_t)result;
+	wakee->state = THREAD_RUNNABLE;
+	blocker->state = THREAD_BLOCKED;
+	blocker->block = why;
+	sched_handoff(blocker, wakee);
 }
 
 void thread_suspend(struct thread *t)
@@ -251,7 +264,7 @@ static void wake_partners(struct thread *t)
 
 	while ((w = thread_list_pop(&t->sendq)))
 		thread_unblock(w, -E_DEAD);
-	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS && t->recv_waiters; i++) {
 		w = threads[i];
 		if (w && w->state == THREAD_BLOCKED && w->block == BLOCK_RECV &&
 		    w->partner == t)
@@ -339,6 +352,7 @@ void thread_set_pager(struct thread *t, struct thread *pager)
 {
 	struct thread *old = t->pager;
 
+	cap_changed(); /* its pager's shared list is no longer t's */
 	if (old)
 		old->nr_paged--;
 	t->pager = pager;
@@ -357,7 +371,18 @@ int thread_reap(struct thread *pager, uint32_t tid, int *code,
 {
 	bool any_child = false;
 
-	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
+	if (tid) { /* one child: no need to look at the others */
+		struct thread *c = thread_by_tid(tid);
+		if (!c || c->pager != pager)
+			return -E_NOENT;
+		if (c->state != THREAD_ZOMBIE)
+			return -E_BUSY;
+		*code = c->exit_code;
+		*reaped_tid = c->tid;
+		thread_free(c);
+		return 0;
+	}
+	for (uint32_t i = 1; i < CONFIG_MAX_THREADS && pager->nr_paged; i++) {
 		struct thread *c = threads[i];
 		if (!c || c->pager != pager || (tid && c->tid != tid))
 			continue;

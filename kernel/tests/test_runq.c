@@ -337,6 +337,47 @@ static void test_dequeue_middle(void **state)
 	assert_ptr_equal(runq_pick(&rq2), &other);
 }
 
+/* The ipc hand-over: the woken entity takes the blocker's place. */
+static void test_replace(void **state)
+{
+	struct sched_entity se[3], in, low, spent;
+	struct runq rq;
+
+	(void)state;
+	runq_init(&rq, ROUND, GRAN);
+	for (unsigned i = 0; i < 3; i++) {
+		entity(&se[i], 100);
+		assert_int_equal(runq_enqueue(&rq, &se[i]), 0);
+	}
+	entity(&in, 101); /* same level */
+	in.ticks_left = 3;
+	in.ran = 1;
+	assert_int_equal(runq_replace(&rq, &se[0], &in), 0);
+	assert_null(se[0].array);
+	assert_null(se[0].next);
+	assert_ptr_equal(runq_pick(&rq), &in); /* at the head: runs next */
+	assert_ptr_equal(in.next, &se[1]);
+	assert_ptr_equal(se[1].prev, &in);
+	assert_int_equal(in.ticks_left, 3); /* keeps its own slice */
+	assert_int_equal(in.ran, 1);
+	assert_int_equal(runq_nr_queued(&rq), 3);
+	/* and back, at the tail: not with a spent slice */
+	se[0].ticks_left = 0;
+	assert_int_equal(runq_replace(&rq, &se[2], &se[0]), -1);
+	se[0].ticks_left = 2;
+	assert_int_equal(runq_replace(&rq, &se[2], &se[0]), 0);
+	assert_ptr_equal(rq.runnable->level[se[0].level].tail, &se[0]);
+	/* refused: another level, no ticks left, already queued, not queued */
+	entity(&low, 5);
+	low.ticks_left = 4;
+	assert_int_equal(runq_replace(&rq, &se[1], &low), -1);
+	entity(&spent, 100);
+	assert_int_equal(runq_replace(&rq, &se[1], &spent), -1);
+	assert_int_equal(runq_replace(&rq, &se[1], &in), -1);
+	assert_int_equal(runq_replace(&rq, &se[2], &low), -1);
+	assert_int_equal(runq_nr_queued(&rq), 3);
+}
+
 /* A thread that blocked keeps its remaining ticks when it comes back. */
 static void test_requeue_keeps_ticks(void **state)
 {
@@ -797,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_within_level),
 		cmocka_unit_test(test_outranks),
 		cmocka_unit_test(test_dequeue_middle),
+		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_requeue_keeps_ticks),
 		cmocka_unit_test(test_expire_and_swap),
 		cmocka_unit_test(test_yield_expires),

@@ -45,7 +45,13 @@ exception_vectors:
 vec_svc:
 	SAVE_CONTEXT EXC_SVC
 	bl	syscall_entry
-	b	exception_return
+	cmp	r0, #0
+	beq	exception_return
+	/* the caller runs on: back to it without the scheduler */
+	mov	sp, r0
+	ldmia	sp, {r0-lr}^
+	add	sp, sp, #60
+	rfeia	sp!
 
 vec_irq:
 	sub	lr, lr, #4

@@ -69,6 +69,9 @@ void cap_refund(struct cap *budget, uint32_t n);
 
 /* t ends: what it held passes to its pager, or to its container. */
 void cap_thread_ended(struct thread *t);
+/* What some thread can use may have changed (e.g. its pager): drop every
+ * thread's cached cap_allows() answer. */
+void cap_changed(void);
 void cap_list_add(struct cap_list *l, struct cap *c);
 void cap_list_remove(struct cap *c);
 /* A new, empty capability of owner with a fresh id (not on any list). */

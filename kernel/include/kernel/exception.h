@@ -16,7 +16,8 @@ enum exception_cause {
 #include <arch/context.h>
 
 const char *exception_name(unsigned cause);
-void syscall_entry(struct user_context *frame);
+/* The frame to return to at once, or NULL: through kernel_exit. */
+struct user_context *syscall_entry(struct user_context *frame);
 void irq_entry(struct user_context *frame);
 void user_exception_entry(struct user_context *frame, unsigned cause);
 void kernel_fault(struct user_context *frame, unsigned cause)

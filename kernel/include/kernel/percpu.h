@@ -6,6 +6,7 @@
 #ifndef KERNEL_PERCPU_H
 #define KERNEL_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct thread;
@@ -16,6 +17,7 @@ struct percpu {
 	struct thread *current;
 	struct space *space; /* whose table TTBR0 holds, NULL: none */
 	uint32_t cpu_id;
+	bool need_resched; /* pick again before returning to user mode */
 };
 
 extern struct percpu cpu0;

@@ -69,6 +69,14 @@ enum runq_move {
 	RUNQ_EXPIRED, /* slice used up: expired queue, fresh slice */
 };
 
+/*
+ * `new` (not queued, same level, ticks left) takes the place of `old` (in
+ * the runnable queue), which leaves the queue: the O(1) hand-over of an
+ * ipc call. -1 (nothing changed) when any condition does not hold.
+ */
+int runq_replace(struct runq *rq, struct sched_entity *old,
+		 struct sched_entity *new);
+
 /* A zeroed runq with both bounds clamped to at least 1. */
 void runq_init(struct runq *rq, uint32_t round_ticks, uint32_t granularity);
 

@@ -20,6 +20,9 @@ void sched_dequeue(struct thread *t);
 void sched_wakeup(struct thread *t);
 /* The current thread gives up the rest of its slice until the next round. */
 void sched_yield(void);
+/* The current thread `from` just blocked and `to` just woke: `to` takes
+ * its place in the run queue (no queue walk) and runs next. */
+void sched_handoff(struct thread *from, struct thread *to);
 /* A new child takes half of parent's remaining ticks (never 0 for either). */
 void sched_child_created(struct thread *parent, struct thread *child);
 /* Re-examine the current thread at the next sched_choose(). */

@@ -60,6 +60,7 @@ struct thread {
 	/* ipc */
 	struct thread *partner;      /* send: destination; recv: source */
 	bool recv_any;               /* recv: from any sender */
+	uint32_t recv_waiters;       /* threads receiving from this one */
 	bool in_call;                /* a send that is followed by recv */
 	struct thread_list sendq;    /* threads blocked sending to this one */
 	struct thread *queue_next;   /* link in a sendq or mutex queue */
@@ -77,6 +78,8 @@ struct thread {
 	struct cap_list group_caps;  /* its thread group's, if it leads it */
 	struct cap_list paged_caps;  /* shared with the threads it pages */
 	struct cap *thread_budget;   /* paid for this thread (NULL: boot) */
+	struct cap *cap_hit;         /* cap_allows()' last yes (cap.c) */
+	uint32_t cap_hit_epoch;
 
 	int exit_code;
 };
@@ -97,6 +100,11 @@ void thread_start(struct thread *t);
 /* Make t runnable again after a block ended (result already in its r0). */
 void thread_unblock(struct thread *t, int result);
 void thread_block(struct thread *t, enum block_reason why);
+/* The ipc fast path's switch: the current thread `blocker` starts waiting
+ * (why), `wakee` (blocked, no fault or suspend pending) resumes with
+ * result and runs in its place. */
+void thread_handoff(struct thread *blocker, enum block_reason why,
+		    struct thread *wakee, int result);
 /* End t: cancel what it waits for, end what it pages, zombie or free it. */
 void thread_end(struct thread *t, int code);
 void thread_suspend(struct thread *t);
