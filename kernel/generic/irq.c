@@ -47,6 +47,7 @@ static void unbind(struct irq_binding *b)
 	    t->irq_waiting == b->irq)
 		thread_unblock(t, -E_DEAD);
 	cap_refund(b->budget, 1);
+	t->nr_irqs--;
 	b->thread = NULL;
 	b->budget = NULL;
 }
@@ -67,7 +68,7 @@ void irq_raised(unsigned irq)
 
 void irq_thread_ended(struct thread *t)
 {
-	for (unsigned i = 0; i < CONFIG_MAX_IRQ_BINDINGS; i++)
+	for (unsigned i = 0; i < CONFIG_MAX_IRQ_BINDINGS && t->nr_irqs; i++)
 		if (bindings[i].thread == t)
 			unbind(&bindings[i]);
 }
@@ -89,6 +90,7 @@ static int irq_bind(struct thread *t, uint32_t irq, uint32_t tid)
 	if (!(b->budget = cap_charge(t, CAP_RES_IRQS, 1)))
 		return -E_BUDGET;
 	b->thread = x;
+	x->nr_irqs++;
 	b->irq = irq;
 	b->pending = false;
 	platform_irq_unmask(irq);

@@ -72,6 +72,7 @@ struct thread {
 	uint32_t mutex_key;          /* physical address waited on */
 	struct cap *mutex_budget;    /* paid for its current mutex wait */
 	uint32_t irq_waiting;        /* BLOCK_IRQ: the IRQ it waits for */
+	uint32_t nr_irqs;            /* IRQs bound to it */
 
 	/* capabilities (kernel/cap.h) */
 	struct cap_list caps;        /* its own */
