@@ -215,13 +215,31 @@ static bool match_room(const struct cap *c, const void *arg)
 	return c->resource == q->res && c->size - c->used >= q->n;
 }
 
+/* Keep the container's totals: the summary's peak counts every budget of
+ * the container, split-off parts included. */
+static void account(struct cap *budget, uint32_t n, bool charge)
+{
+	struct container *c = budget->container;
+	uint32_t r = budget->resource - CAP_RES_THREADS;
+
+	if (r >= CONTAINER_BUDGETS)
+		return;
+	if (!charge) {
+		c->budget_used[r] -= n;
+	} else if ((c->budget_used[r] += n) > c->budget_peak[r]) {
+		c->budget_peak[r] = c->budget_used[r];
+	}
+}
+
 struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)
 {
 	struct quantity_query q = {res, n};
 	struct cap *c = cap_search(t, match_room, &q);
 
-	if (c && (c->used += n) > c->peak)
-		c->peak = c->used;
+	if (c) {
+		c->used += n;
+		account(c, n, true);
+	}
 	return c;
 }
 
@@ -229,15 +247,17 @@ bool cap_charge_to(struct cap *budget, uint32_t n)
 {
 	if (budget->size - budget->used < n)
 		return false;
-	if ((budget->used += n) > budget->peak)
-		budget->peak = budget->used;
+	budget->used += n;
+	account(budget, n, true);
 	return true;
 }
 
 void cap_refund(struct cap *budget, uint32_t n)
 {
-	if (budget)
+	if (budget) {
 		budget->used -= n;
+		account(budget, n, false);
+	}
 }
 
 /* ---- lifetime ------------------------------------------------------------ */

@@ -22,8 +22,7 @@
 #include <loader/lz4frame.h>
 #include <tessera/syscall.h>
 
-/* Budgets by resource: [0] threads .. [5] irqs, as in tessera/cap.h. */
-#define NR_BUDGETS 6
+#define NR_BUDGETS CONTAINER_BUDGETS
 /* on-failure back-off: 1, 2, 4, ... ticks, at most this many */
 #define RESTART_BACKOFF_MAX_TICKS 64u
 
@@ -31,8 +30,7 @@ static struct container containers[BOOTINFO_MAX_CONTAINERS];
 static uint32_t nr_containers;
 static const struct bootinfo_header *boot_info;
 static const struct image_header *boot_image;
-/* what each container's budgets reached, over all its lives */
-static uint32_t budget_peak[BOOTINFO_MAX_CONTAINERS][NR_BUDGETS];
+/* the size of each container's budgets (kept when it dies) */
 static uint32_t budget_size[BOOTINFO_MAX_CONTAINERS][NR_BUDGETS];
 
 static unsigned region_attrs(uint32_t flags)
@@ -138,23 +136,19 @@ struct container *container_by_id(uint32_t id)
 static const char *const budget_names[NR_BUDGETS] = {
 	"threads", "spaces", "mutexes", "pt", "caps", "irqs"};
 
-/* Keep what its budgets reached (the report outlives the capabilities). */
+/* Keep the size of its budgets (the report outlives the capabilities);
+ * splits and merges move units between capabilities, the sum stays. */
 static void budget_totals(const struct container *c)
 {
-	uint32_t peak[NR_BUDGETS] = {0}, size[NR_BUDGETS] = {0};
+	uint32_t size[NR_BUDGETS] = {0};
 
 	for (const struct cap *cap = c->caps.head; cap; cap = cap->next) {
 		uint32_t r = cap->resource - CAP_RES_THREADS;
-		if (cap_kind(cap) != CAP_KIND_QUANTITY || r >= NR_BUDGETS)
-			continue;
-		peak[r] += cap->peak;
-		size[r] += cap->size;
+		if (cap_kind(cap) == CAP_KIND_QUANTITY && r < NR_BUDGETS)
+			size[r] += cap->size;
 	}
-	for (unsigned r = 0; r < NR_BUDGETS; r++) {
-		if (peak[r] > budget_peak[c->id][r])
-			budget_peak[c->id][r] = peak[r];
+	for (unsigned r = 0; r < NR_BUDGETS; r++)
 		budget_size[c->id][r] = size[r];
-	}
 }
 
 /* Every thread is gone, so every capability is on the container's list. */
@@ -308,7 +302,7 @@ void containers_report(void)
 		       c->exit_code, (unsigned)c->restarts);
 		for (unsigned r = 0; r < NR_BUDGETS; r++)
 			printk("  %s %u/%u", budget_names[r],
-			       (unsigned)budget_peak[i][r],
+			       (unsigned)c->budget_peak[r],
 			       (unsigned)budget_size[i][r]);
 		printk("\n");
 	}

@@ -35,7 +35,6 @@ struct cap {
 	uint32_t resource, ops, flags;
 	uint32_t target_kind, target;
 	uint32_t base, size, used;
-	uint32_t peak; /* quantity: most units ever used at once */
 	uint32_t irq;
 };
 

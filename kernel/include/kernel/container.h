@@ -24,6 +24,9 @@ enum container_state {
 	CONTAINER_STOPPED,
 };
 
+/* Budgets by resource: [0] threads .. [5] irqs, as in tessera/cap.h. */
+#define CONTAINER_BUDGETS 6
+
 struct container {
 	char name[BOOTINFO_NAME_LEN + 1];
 	uint32_t id;
@@ -38,6 +41,8 @@ struct container {
 	uint32_t restarts;      /* how many times it was brought back */
 	uint64_t restart_at;    /* WAITING: tick of the next start */
 	const struct bootinfo_container *desc;
+	uint32_t budget_used[CONTAINER_BUDGETS]; /* units charged now */
+	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
 };
 
 void containers_create(const struct bootinfo_header *bi,
