@@ -154,9 +154,11 @@ static void pause_ticks(uint32_t n)
 static uint32_t foreign[MAX_FOREIGN];
 static unsigned nr_foreign;
 
-/* A non-blocking send to every thread id: those of other containers are
- * refused (-E_PERM), ids with no thread are -E_NOENT. Returns the first
- * result that was neither, or -E_PERM. */
+/* A non-blocking send to every thread id but its own: a thread of another
+ * container is refused (-E_PERM), and so is an id that no thread of its
+ * own container ever had (the kernel does not tell which exist); ids its
+ * own container used are -E_NOENT. Returns the first result that was
+ * neither, or -E_PERM. */
 static int ipc_everyone(void)
 {
 	int worst = -E_PERM;
@@ -246,7 +248,7 @@ static void reach_the_others(void)
 		len += snprintf(tids + len, sizeof(tids) - len, "%s%u",
 				i ? " " : "", (unsigned)foreign[i]);
 	snprintf(what, sizeof(what),
-		 "send to each of the %u threads of other containers "
+		 "send to each of the first %u thread ids not its own "
 		 "(tids %s), no channel", nr_foreign, tids);
 	refused("ipc", what, err, -E_PERM, nr_foreign >= 2);
 

@@ -1,6 +1,6 @@
 /*
  * Container program entry: the kernel starts the pager here with sp set to
- * the stack top from the manifest and r0-r2 describing its memory region
+ * the stack top from the manifest and r0-r2 describing its memory region, r3 its restart count
  * (saved in container_region, see tessera/boot.h). main's return value is
  * the exit code.
  */
@@ -10,8 +10,8 @@
 	.arm
 	.global	_start
 _start:
-	ldr	r3, =container_region	@ the kernel's boot arguments: r0-r2
-	stmia	r3, {r0-r2}
+	ldr	r4, =container_region	@ the kernel's boot arguments: r0-r3
+	stmia	r4, {r0-r3}
 	bl	main
 	mov	r1, r0
 	mov	r0, #TC_EXIT
@@ -24,4 +24,4 @@ _start:
 	.align	2
 	.global	container_region
 container_region:
-	.space	12
+	.space	16

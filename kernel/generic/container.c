@@ -95,12 +95,14 @@ static void container_create(struct container *c,
 	c->restart = desc->restart;
 	c->restart_limit = desc->restart_limit;
 	container_caps(c, bi, desc);
-	/* the pager's boot arguments: where its first region lives */
+	/* the pager's boot arguments: where its first region lives, and how
+	 * many times the container was restarted */
 	if (desc->nr_regions) {
 		c->pager->ctx.r[0] = desc->regions[0].phys;
 		c->pager->ctx.r[1] = desc->regions[0].virt;
 		c->pager->ctx.r[2] = desc->regions[0].size;
 	}
+	c->pager->ctx.r[3] = c->restarts;
 	printk("kernel: container '%s' started: pager tid %u, entry 0x%08x\n",
 	       c->name, (unsigned)c->pager->tid, (unsigned)desc->entry);
 	thread_start(c->pager);

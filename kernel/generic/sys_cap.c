@@ -258,10 +258,13 @@ static int cap_destroy(struct cap *c)
 
 static int cap_grant(struct thread *t, struct cap *c, uint32_t tid)
 {
-	struct thread *x = thread_by_tid(tid);
+	int err;
+	struct thread *x = tid ? thread_target(t, tid, 0, 0, &err) : NULL;
 
-	if (!x || x->state == THREAD_ZOMBIE)
+	if (!tid)
 		return -E_NOENT;
+	if (!x)
+		return err;
 	if (x->container != t->container)
 		return -E_PERM;
 	cap_move(c, &x->caps);

@@ -16,6 +16,8 @@
 #include <tessera/errno.h>
 
 static struct thread *threads[CONFIG_MAX_THREADS];
+/* The container (id + 1; 0: never used) whose thread last had each tid. */
+static uint8_t tid_owner[CONFIG_MAX_THREADS];
 static uint32_t live_threads; /* not yet ended */
 
 void thread_list_add(struct thread_list *l, struct thread *t)
@@ -57,11 +59,12 @@ struct thread *thread_list_pop(struct thread_list *l)
 	return t;
 }
 
-static int tid_alloc(struct thread *t)
+static int tid_alloc(struct thread *t, const struct container *c)
 {
 	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
 		if (!threads[i]) {
 			threads[i] = t;
+			tid_owner[i] = (uint8_t)(c->id + 1);
 			return (int)i;
 		}
 	}
@@ -81,7 +84,15 @@ struct thread *thread_target(struct thread *caller, uint32_t tid, uint32_t res,
 	struct thread *x = tid ? thread_by_tid(tid) : caller;
 
 	if (!x || x->state == THREAD_ZOMBIE) {
-		*err = -E_NOENT;
+		/*
+		 * Whether another container's thread exists is none of the
+		 * caller's business: a tid it never had is -E_PERM, as a live
+		 * foreign thread without a capability would be.
+		 */
+		*err = tid >= CONFIG_MAX_THREADS ||
+			       tid_owner[tid] == caller->container->id + 1
+			       ? -E_NOENT
+			       : -E_PERM;
 		return NULL;
 	}
 	if (res && !cap_allows(caller, res, ops, x)) {
@@ -115,7 +126,7 @@ struct thread *thread_create(const struct thread *creator,
 		cap_refund(budget, 1);
 		return NULL;
 	}
-	if ((tid = tid_alloc(t)) < 0) {
+	if ((tid = tid_alloc(t, c)) < 0) {
 		kmem_free(t);
 		cap_refund(budget, 1);
 		return NULL;

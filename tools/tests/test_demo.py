@@ -72,17 +72,18 @@ def test_ends_by_itself_with_status_zero(demo):
     assert 'kernel: all containers finished, exit status 0' in demo.output
 
 
-def test_three_containers_with_their_own_programs():
+def test_four_containers_with_their_own_programs():
     assert [(c.name, c.program) for c in MAN.containers] == [
-        ('service', 'service'), ('client', 'client'), ('greedy', 'greedy')]
+        ('service', 'service'), ('client', 'client'), ('greedy', 'greedy'),
+        ('flaky', 'flaky')]
     assert BY_NAME['client'].channels == ['service']
     assert not BY_NAME['service'].own_caps  # replies need no capability
 
 
 def test_every_line_is_prefixed_by_who_printed_it(demo):
     for line in demo.lines:
-        assert re.match(r'(loader|kernel|service|client|greedy): ', line), \
-            line
+        assert re.match(r'(loader|kernel|service|client|greedy|flaky|fault): ',
+                        line), line
 
 
 def test_service_answered_every_request_correctly(demo):
@@ -111,8 +112,8 @@ def test_each_refusal_names_the_expected_error(demo):
 
 def test_greedy_tried_the_service_and_the_client(demo):
     tids = pager_tids(demo)
-    m = re.search(r'^greedy: ipc: send to each of the \d+ threads of other '
-                  r'containers \(tids ([\d ]+)\)', demo.output, re.M)
+    m = re.search(r'^greedy: ipc: send to each of the first \d+ thread ids '
+                  r'not its own \(tids ([\d ]+)\)', demo.output, re.M)
     assert m, demo.output
     tried = {int(t) for t in m.group(1).split()}
     assert {tids['service'], tids['client']} <= tried
@@ -141,7 +142,8 @@ def test_greedy_budgets_back_where_they_started(demo):
 def test_kernel_summary_per_container(demo):
     rows = dict(re.findall(r'^kernel:   (\w+) +exit +(-?\d+) .*$',
                            demo.output, re.M))
-    assert rows == {'service': '0', 'client': '0', 'greedy': '0'}
+    assert rows == {'service': '0', 'client': '0', 'greedy': '0',
+                    'flaky': '0'}
     # greedy used up every budget: each peak is its size
     m = re.search(r'^kernel:   greedy .*$', demo.output, re.M)
     peaks = dict((k, (int(p), int(s))) for k, p, s in
@@ -149,6 +151,22 @@ def test_kernel_summary_per_container(demo):
     budget = BY_NAME['greedy'].budget
     for k, v in BUDGET_NAMES.items():
         assert peaks[k] == (budget[v], budget[v]), (k, m.group(0))
+
+
+def test_flaky_crashes_once_and_is_restarted(demo):
+    """One crash, reported with its cause, then a restart from the
+    pristine image; the second life finishes its work."""
+    out = demo.output
+    assert re.search(r"^fault: container 'flaky' thread \d+: data abort at "
+                     r"pc 0x[0-9a-f]+, address 0x00200000", out, re.M), out
+    assert re.search(r"^kernel: container 'flaky' crashed, exit code 132 "
+                     r"\(data abort\)", out, re.M), out
+    assert "kernel: container 'flaky' restarting (1)" in out
+    assert 'flaky: restarted 1 time(s); work done: sum 1..1000 = 500500 ' \
+           '(correct)' in out
+    assert 'flaky: still alive?' not in out
+    assert re.search(r'^kernel:   flaky +exit +0 restarts 1 ', out, re.M)
+    assert out.count("kernel: container 'flaky' started") == 2
 
 
 def test_containers_work_at_the_same_time(demo):
