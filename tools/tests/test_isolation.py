@@ -1,0 +1,243 @@
+"""The isolation configuration (qemu_virt_isolation_defconfig) booted in
+QEMU: containers/adversary makes its escape attempts against
+containers/victim, one TEST line each; the victim then checks its memory,
+its threads and its capabilities and prints the summary line of both.
+
+Every case of both containers must pass; besides, the manifest must give
+the adversary nothing on the victim, the victim must outlive the
+adversary, and the kernel's own summary must show that the adversary
+really reached every budget it has.
+"""
+import os
+import re
+import time
+
+import pytest
+
+import board
+import harness
+import manifest
+from conftest import TEST_BUILD, TOP
+
+MANIFEST = os.path.join(TOP, 'configs', 'isolation.toml')
+MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
+                    os.path.join(TOP, 'containers'))
+BOOT_LIMIT = 20  # seconds a run may take
+
+# The adversary's cases in the order it runs them (containers/adversary):
+# the first and the last are its own set-up and budget check, everything
+# between is an escape attempt.
+ADVERSARY_CASES = [
+    'adversary.victim_published_its_threads',
+    'map.victim_pattern_memory',
+    'map.victim_program_region',
+    'map.victim_memory_as_device',
+    'map.range_running_into_victim_memory',
+    'map.kernel_memory',
+    'map.boot_image_and_loader',
+    'map.ram_of_nobody',
+    'map.into_kernel_virtual_range',
+    'map.over_the_kip',
+    'map.outside_own_virtual_ranges',
+    'map.read_only_memory_writable',
+    'map.into_victim_space',
+    'unmap.victim_space',
+    'unmap.victim_address_in_own_space',
+    'device.uart',
+    'device.victim_rtc',
+    'device.interrupt_controller',
+    'irq.bind_victim_device_irq',
+    'irq.bind_irq_of_no_device',
+    'irq.bind_kernel_timer',
+    'irq.take_over_victim_binding',
+    'irq.bind_to_victim_thread',
+    'ipc.send_to_victim_blocking',
+    'ipc.send_to_victim_nonblocking',
+    'ipc.call_victim',
+    'ipc.full_and_extended_to_victim',
+    'thread.run_victim',
+    'thread.suspend_victim',
+    'thread.resume_victim',
+    'thread.destroy_victim',
+    'thread.recycle_victim',
+    'thread.create_from_victim_space',
+    'thread.join_victim_thread_group',
+    'thread.reap_victim',
+    'exregs.read_victim',
+    'exregs.write_victim',
+    'exregs.victim_as_pager_of_own_child',
+    'exregs.utcb_in_kernel_range',
+    'mutex.wake_victim_word',
+    'budget.threads',
+    'budget.spaces',
+    'budget.mutexes',
+    'budget.page_tables',
+    'budget.caps_by_replicate_and_split',
+    'budget.irqs',
+    'cap.forge_victim_ids',
+    'cap.forge_id_range',
+    'cap.read_shows_only_own',
+    'cap.widen_operations',
+    'cap.widen_flags',
+    'cap.widen_target_to_victim_container',
+    'cap.narrow_target_to_victim_thread',
+    'cap.widen_memory_access',
+    'cap.oversplit_budget',
+    'cap.split_whole_or_unaligned_memory',
+    'cap.split_operations_not_held',
+    'cap.replicate_budget_or_memory',
+    'cap.share_siblings_without_pager',
+    'cap.share_what_it_does_not_hold',
+    'cap.grant_to_victim_thread',
+    'cap.child_cannot_manage_container_capabilities',
+    'pointer.console_write',
+    'pointer.exchange_registers',
+    'pointer.cap_read',
+    'pointer.mutex_control',
+    'pointer.ipc_full_bad_utcb',
+    'pointer.ipc_extended_bad_buffer',
+    'pointer.utcb_over_the_kip',
+    'fault.data_abort_on_victim_address',
+    'fault.write_to_kip',
+    'fault.jump_into_kernel',
+    'fault.disable_mmu',
+    'adversary.budgets_back_where_they_started',
+]
+# The victim's checks, after the adversary's answer (containers/victim).
+VICTIM_CASES = [
+    'victim.set_up_and_published_its_threads',
+    'victim.adversary_answered_when_done',
+    'victim.kept_working_during_the_attacks',
+    'victim.still_running_after_the_attacks',
+    'victim.pattern_unchanged',
+    'victim.worker_never_saw_a_bad_checksum',
+    'victim.sleeper_never_woken',
+    'victim.receiver_got_nothing_from_the_adversary',
+    'victim.irq_still_bound_to_it',
+    'victim.capabilities_unchanged',
+]
+EXPECTED_CASES = ADVERSARY_CASES + VICTIM_CASES
+ATTEMPTS = [c for c in ADVERSARY_CASES if not c.startswith('adversary.')]
+ADVERSARY_BUDGET = dict(threads=4, spaces=1, mutexes=2, pt_pages=4, caps=4,
+                        irqs=0)
+
+
+@pytest.fixture(scope='module')
+def isolation():
+    image = harness.build('qemu_virt_isolation_defconfig',
+                          os.path.join(TEST_BUILD, 'isolation'))
+    start = time.monotonic()
+    b = harness.boot(image, timeout=60)
+    return b, harness.parse_tests(b), time.monotonic() - start
+
+
+def container(name):
+    return next(c for c in MAN.containers if c.name == name)
+
+
+def test_manifest_gives_the_adversary_nothing_on_the_victim():
+    """Its own region, a read-only page and two virtual ranges, small
+    budgets, operation capabilities on itself only: no channel, no
+    device, no capability entry. The one channel runs the other way."""
+    adv, vic = container('adversary'), container('victim')
+    assert adv.channels == [] and adv.capabilities == [] and \
+        adv.devices == [], adv
+    assert adv.budget == ADVERSARY_BUDGET
+    assert [m.access for m in adv.memory] == ['r']
+    assert all(m.virt is None for m in adv.memory)
+    pattern = vic.memory[0]
+    assert not any(v <= pattern.virt < v + size
+                   for v, size in adv.virtual_ranges())
+    assert vic.channels == ['adversary']
+    assert [d.irq for d in vic.devices] == [34]
+    # the adversary's region ends where the victim's pattern begins (the
+    # mapping that runs from one into the other)
+    assert adv.phys + adv.size == pattern.phys
+    assert adv.virt == vic.virt  # the victim's addresses name its own
+
+
+def test_at_least_40_distinct_attempts():
+    assert len(ATTEMPTS) >= 40
+    assert len(set(EXPECTED_CASES)) == len(EXPECTED_CASES)
+
+
+@pytest.mark.parametrize('case', EXPECTED_CASES)
+def test_case(isolation, case):
+    b, run, _ = isolation
+    assert case in run.results, f'no TEST line for {case}\n{b.output}'
+    passed, why = run.results[case]
+    assert passed, f'{case}: {why}'
+
+
+def test_run_is_clean(isolation):
+    b, run, seconds = isolation
+    assert run.problems == [], f'{run.problems}\n{b.output}'
+    assert b.status == 0, b.output
+    assert run.summary == (len(EXPECTED_CASES), 0), b.output
+    assert seconds < BOOT_LIMIT, f'the run took {seconds:.1f} s'
+
+
+def test_no_unexpected_cases(isolation):
+    _, run, _ = isolation
+    extra = sorted(set(run.results) - set(EXPECTED_CASES))
+    assert not extra, f'cases missing from EXPECTED_CASES: {extra}'
+
+
+def test_cases_run_in_order(isolation):
+    _, run, _ = isolation
+    assert list(run.results) == EXPECTED_CASES
+
+
+def test_each_container_summarises_its_own_cases(isolation):
+    """The adversary's summary line, then the victim's, then the one of
+    the whole run (the last line the harness reads), which adds them."""
+    b, _, _ = isolation
+    sums = [tuple(map(int, m)) for m in
+            re.findall(r'^(\d+) passed, (\d+) failed$', b.output, re.M)]
+    assert sums == [(len(ADVERSARY_CASES), 0), (len(VICTIM_CASES), 0),
+                    (len(EXPECTED_CASES), 0)], b.output
+    assert (f'victim: the adversary (pager tid 2) reports '
+            f'{len(ADVERSARY_CASES)} passed, 0 failed') in b.output
+
+
+def test_victim_outlives_the_adversary(isolation):
+    """The adversary answers the victim's call as its last act and ends;
+    every one of the victim's checks comes after that."""
+    b, _, _ = isolation
+    lines = b.lines
+    adv_done = next(i for i, l in enumerate(lines)
+                    if l.startswith("kernel: container 'adversary' "
+                                    "finished, exit code 0"))
+    first_victim = min(i for i, l in enumerate(lines)
+                       if l.startswith('TEST victim.'))
+    last_adversary = max(i for i, l in enumerate(lines)
+                         if l.startswith('TEST ') and
+                         not l.startswith('TEST victim.'))
+    vic_done = next(i for i, l in enumerate(lines)
+                    if l.startswith("kernel: container 'victim' finished"))
+    assert last_adversary < adv_done < first_victim < vic_done, b.output
+
+
+def test_victim_kept_working(isolation):
+    b, _, _ = isolation
+    m = re.search(r'^victim: (\d+) checksum rounds during the attacks$',
+                  b.output, re.M)
+    assert m and int(m.group(1)) >= 5, b.output
+
+
+def test_adversary_reached_every_budget(isolation):
+    """The kernel's own summary: the adversary used each of its budgets to
+    the full (its attempts to go beyond were real), both exited 0."""
+    b, _, _ = isolation
+    rows = {}
+    for name in ('victim', 'adversary'):
+        m = re.search(rf'^kernel:\s+{name}\s+exit\s+(-?\d+)\b(.*)$',
+                      b.output, re.M)
+        assert m, b.output
+        assert int(m.group(1)) == 0, m.group(0)
+        rows[name] = {k: (int(p), int(s)) for k, p, s in
+                      re.findall(r'(\w+) (\d+)/(\d+)', m.group(2))}
+    short = dict(threads='threads', spaces='spaces', mutexes='mutexes',
+                 pt_pages='pt', caps='caps', irqs='irqs')
+    for key, size in ADVERSARY_BUDGET.items():
+        assert rows['adversary'][short[key]] == (size, size), rows
