@@ -168,11 +168,11 @@ TEST_CASE(budget, irqs)
 }
 
 const struct test_case budget_tests[] = {
-    TEST_ENTRY(budget, threads),
-    TEST_ENTRY(budget, spaces),
-    TEST_ENTRY(budget, mutexes),
-    TEST_ENTRY(budget, page_tables),
-    TEST_ENTRY(budget, caps_by_replicate_and_split),
-    TEST_ENTRY(budget, irqs),
-    TEST_TABLE_END,
+	TEST_ENTRY(budget, threads),
+	TEST_ENTRY(budget, spaces),
+	TEST_ENTRY(budget, mutexes),
+	TEST_ENTRY(budget, page_tables),
+	TEST_ENTRY(budget, caps_by_replicate_and_split),
+	TEST_ENTRY(budget, irqs),
+	TEST_TABLE_END,
 };

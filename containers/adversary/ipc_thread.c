@@ -297,6 +297,37 @@ TEST_CASE(thread, reap_victim)
 	PASSED();
 }
 
+/*
+ * -E_PERM for every thread id its container never had, alive in the
+ * victim or never used: thread_target() tells "no such thread" (-E_NOENT)
+ * only for ids of its own container, so probing ids learns nothing about
+ * another container's threads.
+ */
+TEST_CASE(thread, probe_foreign_tids)
+{
+	struct exregs r;
+	int wrong = 0;
+	int child = child_spawn(report_tgid, 0);
+
+	EXPECT_GT(child, 0);
+	EXPECT_EQ(child_wait(child), child);
+	/* its own id, gone: that one it may know about */
+	EXPECT_ERR(sys_thread_run((uint32_t)child), -E_NOENT);
+	for (uint32_t tid = 64; tid < 250; tid++) { /* nobody's yet */
+		wrong += sys_thread_run(tid) != -E_PERM;
+		wrong += sys_exchange_registers(tid, EXREGS_GET, &r) != -E_PERM;
+		wrong += send(tid, IPC_NONBLOCK, IPC_TYPE_SHORT, 0) != -E_PERM;
+	}
+	EXPECT_EQ(wrong, 0);
+	for (int i = 0; i < VICTIM_THREADS; i++) { /* the victim's, alive */
+		EXPECT_ERR(sys_thread_run(victim_thread(i)), -E_PERM);
+		EXPECT_ERR(
+		    sys_exchange_registers(victim_thread(i), EXREGS_GET, &r),
+		    -E_PERM);
+	}
+	PASSED();
+}
+
 /* -E_PERM: reading needs exchange_registers' read operation on the
  * target, even with no flags at all. */
 TEST_CASE(exregs, read_victim)
@@ -435,22 +466,23 @@ TEST_CASE(mutex, wake_victim_word)
 }
 
 const struct test_case ipc_thread_tests[] = {
-    TEST_ENTRY(ipc, send_to_victim_blocking),
-    TEST_ENTRY(ipc, send_to_victim_nonblocking),
-    TEST_ENTRY(ipc, call_victim),
-    TEST_ENTRY(ipc, full_and_extended_to_victim),
-    TEST_ENTRY(thread, run_victim),
-    TEST_ENTRY(thread, suspend_victim),
-    TEST_ENTRY(thread, resume_victim),
-    TEST_ENTRY(thread, destroy_victim),
-    TEST_ENTRY(thread, recycle_victim),
-    TEST_ENTRY(thread, create_from_victim_space),
-    TEST_ENTRY(thread, join_victim_thread_group),
-    TEST_ENTRY(thread, reap_victim),
-    TEST_ENTRY(exregs, read_victim),
-    TEST_ENTRY(exregs, write_victim),
-    TEST_ENTRY(exregs, victim_as_pager_of_own_child),
-    TEST_ENTRY(exregs, utcb_in_kernel_range),
-    TEST_ENTRY(mutex, wake_victim_word),
-    TEST_TABLE_END,
+	TEST_ENTRY(ipc, send_to_victim_blocking),
+	TEST_ENTRY(ipc, send_to_victim_nonblocking),
+	TEST_ENTRY(ipc, call_victim),
+	TEST_ENTRY(ipc, full_and_extended_to_victim),
+	TEST_ENTRY(thread, run_victim),
+	TEST_ENTRY(thread, suspend_victim),
+	TEST_ENTRY(thread, resume_victim),
+	TEST_ENTRY(thread, destroy_victim),
+	TEST_ENTRY(thread, recycle_victim),
+	TEST_ENTRY(thread, create_from_victim_space),
+	TEST_ENTRY(thread, join_victim_thread_group),
+	TEST_ENTRY(thread, reap_victim),
+	TEST_ENTRY(thread, probe_foreign_tids),
+	TEST_ENTRY(exregs, read_victim),
+	TEST_ENTRY(exregs, write_victim),
+	TEST_ENTRY(exregs, victim_as_pager_of_own_child),
+	TEST_ENTRY(exregs, utcb_in_kernel_range),
+	TEST_ENTRY(mutex, wake_victim_word),
+	TEST_TABLE_END,
 };

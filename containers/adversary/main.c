@@ -107,18 +107,24 @@ TEST_CASE(adversary, budgets_back_where_they_started)
 }
 
 static const struct test_case first_tests[] = {
-    TEST_ENTRY(adversary, victim_published_its_threads),
-    TEST_TABLE_END,
+	TEST_ENTRY(adversary, victim_published_its_threads),
+	TEST_TABLE_END,
 };
 
 static const struct test_case last_tests[] = {
-    TEST_ENTRY(adversary, budgets_back_where_they_started),
-    TEST_TABLE_END,
+	TEST_ENTRY(adversary, budgets_back_where_they_started),
+	TEST_TABLE_END,
 };
 
 static const struct test_case *const tables[] = {
-    first_tests, mem_tests,	      ipc_thread_tests, budget_tests,
-    cap_tests,	 pointer_fault_tests, last_tests,	NULL,
+	first_tests,
+	mem_tests,
+	ipc_thread_tests,
+	budget_tests,
+	cap_tests,
+	pointer_fault_tests,
+	last_tests,
+	NULL,
 };
 
 static unsigned count_cases(void)

@@ -381,16 +381,16 @@ TEST_CASE(fault, disable_mmu)
 }
 
 const struct test_case pointer_fault_tests[] = {
-    TEST_ENTRY(pointer, console_write),
-    TEST_ENTRY(pointer, exchange_registers),
-    TEST_ENTRY(pointer, cap_read),
-    TEST_ENTRY(pointer, mutex_control),
-    TEST_ENTRY(pointer, ipc_full_bad_utcb),
-    TEST_ENTRY(pointer, ipc_extended_bad_buffer),
-    TEST_ENTRY(pointer, utcb_over_the_kip),
-    TEST_ENTRY(fault, data_abort_on_victim_address),
-    TEST_ENTRY(fault, write_to_kip),
-    TEST_ENTRY(fault, jump_into_kernel),
-    TEST_ENTRY(fault, disable_mmu),
-    TEST_TABLE_END,
+	TEST_ENTRY(pointer, console_write),
+	TEST_ENTRY(pointer, exchange_registers),
+	TEST_ENTRY(pointer, cap_read),
+	TEST_ENTRY(pointer, mutex_control),
+	TEST_ENTRY(pointer, ipc_full_bad_utcb),
+	TEST_ENTRY(pointer, ipc_extended_bad_buffer),
+	TEST_ENTRY(pointer, utcb_over_the_kip),
+	TEST_ENTRY(fault, data_abort_on_victim_address),
+	TEST_ENTRY(fault, write_to_kip),
+	TEST_ENTRY(fault, jump_into_kernel),
+	TEST_ENTRY(fault, disable_mmu),
+	TEST_TABLE_END,
 };

@@ -36,8 +36,8 @@ static uint32_t pattern_words, pattern_sum;
 
 static volatile uint32_t worker_rounds, worker_bad, worker_stop;
 static volatile uint32_t sleeper_word, sleeper_ready, sleeper_spurious;
-static volatile uint32_t receiver_ready, receiver_got, receiver_from,
-    receiver_label;
+static volatile uint32_t receiver_ready, receiver_got;
+static volatile uint32_t receiver_from, receiver_label;
 
 enum { WORKER, SLEEPER, RECEIVER, NR_THREADS };
 static uint8_t stacks[NR_THREADS][STACK_SIZE] __attribute__((aligned(8)));
@@ -418,17 +418,17 @@ TEST_CASE(victim, capabilities_unchanged)
 }
 
 static const struct test_case victim_tests[] = {
-    TEST_ENTRY(victim, set_up_and_published_its_threads),
-    TEST_ENTRY(victim, adversary_answered_when_done),
-    TEST_ENTRY(victim, kept_working_during_the_attacks),
-    TEST_ENTRY(victim, still_running_after_the_attacks),
-    TEST_ENTRY(victim, pattern_unchanged),
-    TEST_ENTRY(victim, worker_never_saw_a_bad_checksum),
-    TEST_ENTRY(victim, sleeper_never_woken),
-    TEST_ENTRY(victim, receiver_got_nothing_from_the_adversary),
-    TEST_ENTRY(victim, irq_still_bound_to_it),
-    TEST_ENTRY(victim, capabilities_unchanged),
-    TEST_TABLE_END,
+	TEST_ENTRY(victim, set_up_and_published_its_threads),
+	TEST_ENTRY(victim, adversary_answered_when_done),
+	TEST_ENTRY(victim, kept_working_during_the_attacks),
+	TEST_ENTRY(victim, still_running_after_the_attacks),
+	TEST_ENTRY(victim, pattern_unchanged),
+	TEST_ENTRY(victim, worker_never_saw_a_bad_checksum),
+	TEST_ENTRY(victim, sleeper_never_woken),
+	TEST_ENTRY(victim, receiver_got_nothing_from_the_adversary),
+	TEST_ENTRY(victim, irq_still_bound_to_it),
+	TEST_ENTRY(victim, capabilities_unchanged),
+	TEST_TABLE_END,
 };
 
 int main(void)

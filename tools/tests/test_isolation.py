@@ -63,6 +63,7 @@ ADVERSARY_CASES = [
     'thread.create_from_victim_space',
     'thread.join_victim_thread_group',
     'thread.reap_victim',
+    'thread.probe_foreign_tids',
     'exregs.read_victim',
     'exregs.write_victim',
     'exregs.victim_as_pager_of_own_child',
