@@ -20,6 +20,8 @@
 #include "spawn.h"
 #include "testsuite.h"
 
+#define THREAD_MAX_PAGER_DEPTH 16 /* kernel/include/kernel/thread.h */
+
 #ifndef PAGE_SIZE
 #define PAGE_SIZE 4096u
 #endif
@@ -1010,6 +1012,45 @@ static int adopt_and_end(uint32_t child)
 	return sys_thread_wait(child, NULL);
 }
 
+/* Pager chains are bounded and acyclic: a chain of 16 pagers below us is
+ * the most there can be, a thread that pages others keeps its pager, and
+ * ending the top of the chain ends all of it (the kernel's stack is safe). */
+TEST_CASE(thread, pager_chains_are_bounded_and_acyclic)
+{
+	enum { N = 18 };
+	int tids[N];
+	struct exregs r = {0};
+	int chain = 1, err = 0;
+
+	for (int i = 0; i < N; i++) {
+		tids[i] = sys_thread_create(0, TC_SAME_SPACE | TC_AS_PAGER, 0,
+					    0x1000, 0x2000);
+		EXPECT_GT(tids[i], 0);
+	}
+	/* tids[0] is one below us; each next one below the previous */
+	for (int i = 1; i < N && !err; i++) {
+		r.pager = (uint32_t)tids[i - 1];
+		err = sys_exchange_registers((uint32_t)tids[i],
+					     EXREGS_SET_PAGER, &r);
+		if (!err)
+			chain++;
+	}
+	EXPECT_ERR(err, -E_BUDGET);
+	EXPECT_EQ(chain, THREAD_MAX_PAGER_DEPTH);
+	/* no cycle: the top of the chain pages others, so it cannot move */
+	r.pager = (uint32_t)tids[chain - 1];
+	EXPECT_ERR(sys_exchange_registers((uint32_t)tids[0], EXREGS_SET_PAGER,
+					  &r),
+		   -E_BUSY);
+	/* ending the top ends the whole chain */
+	EXPECT_EQ(sys_thread_destroy((uint32_t)tids[0], 9), 0);
+	EXPECT_EQ(sys_thread_wait((uint32_t)tids[0], NULL), 9);
+	for (int i = 1; i < chain; i++)
+		EXPECT_ERR(sys_thread_suspend((uint32_t)tids[i]), -E_NOENT);
+	/* the ones that never joined the chain are still ours */
+	EXPECT_EQ(sys_thread_destroy_children(0), N - chain);
+}
+
 TEST_CASE(thread, wait_ends_when_the_child_gets_another_pager)
 {
 	int child = spawn(park_forever, self_tid());
@@ -1147,6 +1188,7 @@ const struct test_case core_fault_tests[] = {
 	TEST_ENTRY(thread, destroy_children_ends_everything_paged),
 	TEST_ENTRY(thread, destroy_children_without_children_returns_zero),
 	TEST_ENTRY(thread, wait_ends_when_the_child_gets_another_pager),
+	TEST_ENTRY(thread, pager_chains_are_bounded_and_acyclic),
 	TEST_ENTRY(pager, death_after_receiving_fault_ends_client),
 	TEST_ENTRY(sched, equal_priority_busy_threads_share_the_cpu),
 	TEST_TABLE_END,

@@ -110,6 +110,8 @@ int cap_create_boot(struct container *owner, struct cap_list *list,
 	c->flags = d->flags;
 	c->target_kind = d->target_kind;
 	c->target = d->target;
+	c->target_container = d->target_kind == CAP_TGT_CONTAINER ? d->target
+								  : owner->id;
 	c->base = d->base;
 	c->size = d->size;
 	c->irq = d->irq;
@@ -121,11 +123,12 @@ int cap_create_boot(struct container *owner, struct cap_list *list,
 
 bool cap_target_matches(const struct cap *c, const struct thread *x)
 {
-	if (c->target_kind == CAP_TGT_CONTAINER)
-		return x->container->id == c->target;
-	if (x->container != c->container)
-		return false; /* narrower targets never cross containers */
+	/* a narrower target lies in the container it was narrowed from */
+	if (x->container->id != c->target_container)
+		return false;
 	switch (c->target_kind) {
+	case CAP_TGT_CONTAINER:
+		return true;
 	case CAP_TGT_GROUP:
 		return x->tgid == c->target;
 	case CAP_TGT_PAGED:

@@ -87,7 +87,9 @@ static int irq_bind(struct thread *t, uint32_t irq, uint32_t tid)
 		return -E_BUSY;
 	if (!(b = free_binding()))
 		return -E_BUDGET;
-	if (!(b->budget = cap_charge(t, CAP_RES_IRQS, 1)))
+	/* paid by the handler's container, which the binding belongs to */
+	if (!(b->budget = cap_charge(x->container == t->container ? t : x,
+				     CAP_RES_IRQS, 1)))
 		return -E_BUDGET;
 	b->thread = x;
 	x->nr_irqs++;

@@ -147,6 +147,7 @@ static struct cap *cap_clone(struct thread *t, const struct cap *c, int *err)
 	n->flags = c->flags;
 	n->target_kind = c->target_kind;
 	n->target = c->target;
+	n->target_container = c->target_container;
 	n->base = c->base;
 	n->size = c->size;
 	n->irq = c->irq;

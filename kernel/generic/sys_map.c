@@ -61,8 +61,10 @@ int sys_map(struct user_context *ctx)
 			attrs & ACCESS_BITS) ||
 	    !phys_allowed(t, phys, pages * PAGE_SIZE, attrs))
 		return -E_PERM;
-	return space_map_pages(x->space, t, virt, pa(phys), pages,
-			       map_attrs(attrs));
+	/* page tables are paid by the container whose space they belong to,
+	 * so none of its budgets is ever held by another container */
+	return space_map_pages(x->space, x->container == t->container ? t : x,
+			       virt, pa(phys), pages, map_attrs(attrs));
 }
 
 int sys_unmap(struct user_context *ctx)

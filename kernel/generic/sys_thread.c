@@ -61,6 +61,9 @@ static int tc_create(struct thread *t, struct user_context *ctx)
 	struct thread *pager = (flags & TC_AS_PAGER)	  ? t
 			       : (flags & TC_SHARE_PAGER) ? t->pager
 							  : NULL;
+	if ((flags & TC_AS_PAGER) &&
+	    thread_pager_depth(t) + 1 > THREAD_MAX_PAGER_DEPTH)
+		return -E_BUDGET; /* pager chains are bounded */
 	struct space *s = creation_space(t, src, flags);
 	if (!s)
 		return -E_BUDGET;
@@ -164,13 +167,18 @@ static int exregs_check(struct thread *t, struct thread *x, uint32_t flags,
 		if (!IS_ALIGNED(r->utcb, UTCB_SIZE) || r->utcb >= USER_VA_END)
 			return -E_INVAL;
 	}
+	if ((flags & EXREGS_SET_PAGER) && x->nr_paged)
+		return -E_BUSY; /* only a thread that pages nothing moves */
 	if (flags & EXREGS_SET_PAGER && r->pager) {
 		struct thread *p = thread_by_tid(r->pager);
 		if (!p || p->state == THREAD_ZOMBIE)
 			return -E_NOENT;
 		if (p == x || p->container != x->container)
 			return -E_INVAL; /* pagers never cross containers */
+		if (thread_pager_depth(p) + 1 > THREAD_MAX_PAGER_DEPTH)
+			return -E_BUDGET; /* pager chains are bounded */
 	}
+
 	return 0;
 }
 

@@ -359,6 +359,16 @@ void thread_end_container(struct container *c, int code)
 	}
 }
 
+uint32_t thread_pager_depth(const struct thread *t)
+{
+	uint32_t depth = 0;
+
+	for (const struct thread *p = t->pager;
+	     p && depth <= THREAD_MAX_PAGER_DEPTH; p = p->pager)
+		depth++;
+	return depth;
+}
+
 void thread_set_pager(struct thread *t, struct thread *pager)
 {
 	struct thread *old = t->pager;

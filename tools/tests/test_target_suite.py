@@ -98,6 +98,7 @@ EXPECTED_CASES = [
     'thread.destroy_children_ends_everything_paged',
     'thread.destroy_children_without_children_returns_zero',
     'thread.wait_ends_when_the_child_gets_another_pager',
+    'thread.pager_chains_are_bounded_and_acyclic',
     'pager.death_after_receiving_fault_ends_client',
     'sched.equal_priority_busy_threads_share_the_cpu',
     'cap.count_and_read',

@@ -34,6 +34,7 @@ struct cap {
 	uint32_t id;
 	uint32_t resource, ops, flags;
 	uint32_t target_kind, target;
+	uint32_t target_container; /* operation: the container its target is in */
 	uint32_t base, size, used;
 	uint32_t irq;
 };

@@ -19,6 +19,14 @@
 struct space;
 struct container;
 
+/*
+ * Most pagers above any thread. Ending a pager ends what it pages, one
+ * level of the kernel stack per level of pagers, so the chain is bounded;
+ * and a thread gets a new pager only while it pages nothing, so pager
+ * chains can never form a cycle.
+ */
+#define THREAD_MAX_PAGER_DEPTH 16
+
 /* Exit code of a thread ended by an exception: 128 + its FAULT_* cause. */
 #define FAULT_EXIT_BASE 128
 
@@ -117,6 +125,8 @@ int thread_reap(struct thread *pager, uint32_t tid, int *code,
 uint32_t thread_live_count(void);
 /* End every live thread of container c (its first pager died). */
 void thread_end_container(struct container *c, int code);
+/* How many pagers are above t (at most THREAD_MAX_PAGER_DEPTH + 1). */
+uint32_t thread_pager_depth(const struct thread *t);
 /* Hand t to another pager (NULL: none); a wait of the old one for it ends
  * with -E_NOENT. */
 void thread_set_pager(struct thread *t, struct thread *pager);
