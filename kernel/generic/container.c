@@ -248,9 +248,14 @@ static bool restore_program(struct container *c)
 			       d->program_part * boot_image->part_size);
 	size_t len;
 
-	for (uint32_t r = 0; r < d->nr_regions; r++)
-		memset(phys_to_virt(pa(d->regions[r].phys)), 0,
-		       d->regions[r].size);
+	/* all its memory starts clear, mapped at boot or not */
+	const struct bootinfo_cap *caps =
+		(const void *)((const uint8_t *)boot_info + boot_info->caps_offset);
+	for (uint32_t i = 0; i < d->nr_caps; i++) {
+		const struct bootinfo_cap *m = &caps[d->first_cap + i];
+		if (m->resource == CAP_RES_PHYSMEM)
+			memset(phys_to_virt(pa(m->base)), 0, m->size);
+	}
 	int err = lz4f_decode((const uint8_t *)boot_image + part->frame_offset,
 			      part->frame_size,
 			      phys_to_virt(pa(part->load_addr)), part->mem_size,

@@ -5,11 +5,13 @@
  */
 #include <string.h>
 #include <kernel/container.h>
+#include <kernel/exception.h>
 #include <kernel/irq.h>
 #include <kernel/kmem.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
+#include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/space.h>
 #include <kernel/thread.h>
@@ -185,6 +187,12 @@ void thread_unblock(struct thread *t, int result)
 	cancel_block(t);
 	if (fault && result != 0) {
 		/* its pager refused or vanished: the thread cannot go on */
+		printk("fault: container '%s' thread %u: %s at pc 0x%08x, "
+		       "address 0x%08x, status 0x%x: %s by its pager\n",
+		       t->container->name, (unsigned)t->tid,
+		       exception_name(cause), (unsigned)t->fault[3],
+		       (unsigned)t->fault[2], (unsigned)t->fault[4],
+		       result == -E_DEAD ? "left unserved" : "refused");
 		thread_end(t, FAULT_EXIT_BASE + (int)cause);
 		return;
 	}
