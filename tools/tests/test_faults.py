@@ -124,6 +124,9 @@ MANIFEST_KEYS = {'pt': 'pt_pages'}
 
 DEATH_RE = re.compile(r"^kernel: container '([^']+)' (crashed|finished), "
                       r"exit code (-?\d+) \(([^)]+)\), (\d+) pages free$")
+REFUSED_RE = re.compile(
+    r"^fault: container '(\S+)' thread (\d+): (.+?) at pc 0x[0-9a-f]+, "
+    r'address 0x[0-9a-f]+, status 0x[0-9a-f]+: refused by its pager$')
 FAULT_RE = re.compile(r"^fault: container '([^']+)' thread (\d+): (.+) at pc "
                       r"0x([0-9a-f]+), address 0x([0-9a-f]+), status "
                       r"0x([0-9a-f]+)$")
@@ -266,10 +269,17 @@ def test_fault_lines_name_the_instruction(run):
                 (m.group(3), int(m.group(4), 16), int(m.group(5), 16),
                  int(m.group(6), 16)))
 
-    # no fault line for the others: pager_error's child had a pager, the
-    # rest did not fault
+    # no such line for the others: pager_error's child had a pager (its
+    # refused fault has its own line, below), the rest did not fault
     assert sorted(faults) == ['crash_data', 'crash_prefetch', 'crash_undef',
                               'flaky']
+    refused = [m for m in (REFUSED_RE.match(l.strip()) for l in run[0].lines)
+               if m]
+    assert refused, run[0].output
+    for m in refused:
+        assert m.group(1) == 'pager_error', m.group(0)
+        assert m.group(3) == 'data abort'
+    assert len(refused) == FI['FI_PAGER_ERROR_LIMIT'] + 1  # one a life
 
     store = symbol('crash_data', 'fi_store_insn')
     assert len(faults['crash_data']) == FI['FI_DATA_LIMIT'] + 1
