@@ -216,7 +216,7 @@ static void container_dead(struct container *c)
 		printk("kernel: core container '%s' is gone: stopping the "
 		       "system\n", c->name);
 		containers_report();
-		platform_exit(c->exit_code ? c->exit_code : 1);
+		platform_exit(c->exit_code);
 	}
 	if (!wants_restart(c)) {
 		c->state = CONTAINER_STOPPED;
