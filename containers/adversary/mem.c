@@ -243,11 +243,11 @@ TEST_CASE(irq, bind_kernel_timer)
 
 /* -E_PERM: the victim's IRQ is bound to a victim thread; waiting for,
  * acknowledging (unmasking) or unbinding it is for that thread or one
- * with an irq_control capability on it. An IRQ nobody bound is -E_NOENT
- * instead. */
+ * with an irq_control capability on it. An IRQ nobody bound is -E_PERM
+ * too for a container without its device, so bindings cannot be probed. */
 TEST_CASE(irq, take_over_victim_binding)
 {
-	EXPECT_ERR(irq_ack(36), -E_NOENT);
+	EXPECT_ERR(irq_ack(36), -E_PERM);
 	EXPECT_ERR(irq_ack(victim.w[ISO_RTC_IRQ]), -E_PERM);
 	EXPECT_ERR(irq_wait(victim.w[ISO_RTC_IRQ]), -E_PERM);
 	EXPECT_ERR(irq_unbind(victim.w[ISO_RTC_IRQ]), -E_PERM);

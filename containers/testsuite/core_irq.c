@@ -90,9 +90,10 @@ TEST_CASE(irq, errors)
 	EXPECT_ERR(irq_bind(5000, 0), -E_INVAL);
 	EXPECT_ERR(irq_bind(35, 0), -E_PERM);    /* no device carries it */
 	EXPECT_ERR(irq_bind(RTC_IRQ, 0xffff), -E_NOENT);
-	EXPECT_ERR(irq_wait(36), -E_NOENT);
-	EXPECT_ERR(irq_ack(36), -E_NOENT);
-	EXPECT_ERR(irq_unbind(36), -E_NOENT);
+	/* not bound, and no device carries it: nothing to tell */
+	EXPECT_ERR(irq_wait(36), -E_PERM);
+	EXPECT_ERR(irq_ack(36), -E_PERM);
+	EXPECT_ERR(irq_unbind(36), -E_PERM);
 }
 
 static int wait_rtc(uint32_t arg)

@@ -120,8 +120,10 @@ int sys_irq_control(struct user_context *ctx)
 		return -E_INVAL;
 	if (op == IRQ_BIND)
 		return irq_bind(t, irq, ctx_arg(ctx, 2));
+	/* whether an IRQ is bound is only told to whoever holds its device:
+	 * to anyone else a foreign binding and no binding look alike */
 	if (!(b = binding_of(irq)))
-		return -E_NOENT;
+		return cap_holds_irq(t, irq) ? -E_NOENT : -E_PERM;
 	if (b->thread != t &&
 	    !(op == IRQ_UNBIND &&
 	      cap_allows(t, CAP_RES_IRQCTRL, CAP_OP_IRQ_BIND, b->thread)))
