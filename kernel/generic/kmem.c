@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <arch/mmu.h>
+#include <arch/cpu.h>
 #include <boot/bootinfo.h>
 #include <tessera/cap.h>
 #include <kernel/kmem.h>
@@ -73,7 +74,7 @@ paddr_t kmem_alloc_pages(uint32_t nr_pages, uint32_t align_pages)
 	paddr_t p = pa(page_alloc_pages(&pages, nr_pages, align_pages));
 
 	if (p.pa)
-		memset(phys_to_virt(p), 0, nr_pages * PAGE_SIZE);
+		arch_zero_pages(phys_to_virt(p), nr_pages * PAGE_SIZE);
 	return p;
 }
 
