@@ -1,9 +1,10 @@
 /*
  * Child threads: SLOTS of them (its whole THREADS budget), each with a
- * stack and a UTCB in its program region. A child starts in child_entry
+ * stack and a UTCB in its program region. A child starts in thread_call_entry
  * with r0 = function, r1 = argument and exits with what the function
  * returns.
  */
+#include <tessera/thread.h>
 #include "adversary.h"
 
 #define STACK_SIZE 2048
@@ -11,11 +12,6 @@
 static uint8_t stacks[SLOTS][STACK_SIZE] __attribute__((aligned(8)));
 static struct utcb utcbs[SLOTS] __attribute__((aligned(UTCB_SIZE)));
 static int slot_tid[SLOTS];
-
-static void __attribute__((noreturn)) child_entry(uint32_t fn, uint32_t arg)
-{
-	sys_exit(((child_fn)(uintptr_t)fn)(arg));
-}
 
 static int slot_of(int tid)
 {
@@ -33,26 +29,16 @@ int child_create(child_fn fn, uint32_t arg)
 int child_create_group(child_fn fn, uint32_t arg, uint32_t tgid)
 {
 	int slot = slot_of(0);
-	struct exregs r = {0};
 
 	if (slot < 0)
 		return -E_BUDGET;
-	int tid = sys_thread_create(0, TC_SAME_SPACE | TC_AS_PAGER, tgid,
-				    (uint32_t)(uintptr_t)child_entry,
-				    (uint32_t)(uintptr_t)&stacks[slot + 1][0]);
+	utcbs[slot] = (struct utcb){0};
+	int tid = thread_prepare(TC_SAME_SPACE | TC_AS_PAGER, tgid,
+				 (uint32_t)(uintptr_t)thread_call_entry,
+				 (uint32_t)(uintptr_t)&stacks[slot + 1][0],
+				 (uint32_t)(uintptr_t)fn, arg, &utcbs[slot]);
 	if (tid < 0)
 		return tid;
-	r.r[0] = (uint32_t)(uintptr_t)fn;
-	r.r[1] = arg;
-	r.utcb = (uint32_t)(uintptr_t)&utcbs[slot];
-	utcbs[slot] = (struct utcb){0};
-	int err = sys_exchange_registers((uint32_t)tid,
-					 EXREGS_SET_REGS | EXREGS_SET_UTCB, &r);
-	if (err) {
-		sys_thread_destroy((uint32_t)tid, 0);
-		sys_thread_wait((uint32_t)tid, NULL);
-		return err;
-	}
 	slot_tid[slot] = tid;
 	return tid;
 }

@@ -5,6 +5,7 @@
  */
 #ifndef CONFIG_BENCH_BOOT_ONLY
 #include <tessera/sys.h>
+#include <tessera/thread.h>
 #include "bench.h"
 
 #define STACK_SIZE 4096
@@ -16,24 +17,9 @@ static uint32_t idle_count;
 int bench_thread(int slot, uint32_t flags, uint32_t pc, uint32_t a0,
 		 uint32_t a1)
 {
-	struct exregs r = {0};
-	int tid =
-	    sys_thread_create(0, flags | TC_AS_PAGER, 0, pc,
-			      (uint32_t)(uintptr_t)stacks[slot] + STACK_SIZE);
-
-	if (tid < 0)
-		return tid;
-	r.r[0] = a0;
-	r.r[1] = a1;
-	r.utcb = (uint32_t)(uintptr_t)&utcbs[slot];
-	int err = sys_exchange_registers((uint32_t)tid,
-					 EXREGS_SET_REGS | EXREGS_SET_UTCB, &r);
-	if (err) {
-		sys_thread_destroy((uint32_t)tid, 0);
-		sys_thread_wait((uint32_t)tid, NULL);
-		return err;
-	}
-	return tid;
+	return thread_prepare(flags | TC_AS_PAGER, 0, pc,
+			      (uint32_t)(uintptr_t)stacks[slot] + STACK_SIZE,
+			      a0, a1, &utcbs[slot]);
 }
 
 int bench_spawn(int slot, uint32_t flags, uint32_t pc, uint32_t a0, uint32_t a1)

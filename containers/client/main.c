@@ -62,18 +62,6 @@ static uint32_t crc32_table(const uint8_t *p, uint32_t len)
 	return ~crc;
 }
 
-static void pause_ticks(uint32_t n)
-{
-	uint64_t start, now;
-	uint32_t hz;
-
-	sys_time(&start, &hz);
-	do {
-		sys_yield();
-		sys_time(&now, &hz);
-	} while (now - start < n);
-}
-
 /* The one thread outside this container a send may go to; 0 if none. */
 static uint32_t find_service(void)
 {
@@ -168,7 +156,7 @@ int main(void)
 			       "of %u %s = 0x%08x)\n", correct, i, i, what,
 			       (unsigned)size, unit, (unsigned)answer);
 		if (i % PAUSE_EVERY == 0)
-			pause_ticks(PAUSE_TICKS);
+			sys_pause_ticks(PAUSE_TICKS);
 	}
 
 	struct ipc_msg quit = {IPC_TAG(REQ_QUIT, 0, IPC_TYPE_SHORT, 0), {0}, 0};

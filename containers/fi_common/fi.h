@@ -28,6 +28,23 @@
 
 #define FI_KILLER_TID 1u
 
+/* void fi_store(addr): *addr = addr, at fi_store_insn (test_faults finds
+ * that symbol in the ELF to check the reported pc). For the programs that
+ * fault with a store. */
+#define FI_DEFINE_STORE()                                                      \
+	__asm__(".pushsection .text\n"                                         \
+		".arm\n"                                                       \
+		".p2align 2\n"                                                 \
+		".global fi_store\n"                                           \
+		".type fi_store, %function\n"                                  \
+		"fi_store:\n"                                                  \
+		".global fi_store_insn\n"                                      \
+		"fi_store_insn:\n"                                             \
+		"	str r0, [r0]\n"                                        \
+		"	bx lr\n"                                               \
+		".popsection\n");                                              \
+	void fi_store(uint32_t addr)
+
 /* Message labels. */
 #define FI_CHECKIN 0x100u  /* MR0 scenario, MR1 an argument, MR2 container,
 			    * MR3 restarts (as the kernel told the pager) */

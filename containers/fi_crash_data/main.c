@@ -6,19 +6,7 @@
 #include <stddef.h>
 #include "../fi_common/fi.h"
 
-/* void fi_store(addr): *addr = addr, at fi_store_insn */
-__asm__(".pushsection .text\n"
-	".arm\n"
-	".p2align 2\n"
-	".global fi_store\n"
-	".type fi_store, %function\n"
-	"fi_store:\n"
-	".global fi_store_insn\n"
-	"fi_store_insn:\n"
-	"	str r0, [r0]\n"
-	"	bx lr\n"
-	".popsection\n");
-void fi_store(uint32_t addr);
+FI_DEFINE_STORE();
 
 int main(void)
 {

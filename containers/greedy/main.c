@@ -137,18 +137,6 @@ static bool visible_id(uint32_t id)
 	return false;
 }
 
-static void pause_ticks(uint32_t n)
-{
-	uint64_t start, now;
-	uint32_t hz;
-
-	sys_time(&start, &hz);
-	do {
-		sys_yield();
-		sys_time(&now, &hz);
-	} while (now - start < n);
-}
-
 /* ---- 1. reaching the others ------------------------------------------- */
 
 static uint32_t foreign[MAX_FOREIGN];
@@ -264,7 +252,7 @@ static void reach_the_others(void)
 		on_foreign(try_copy_space, -E_PERM), -E_PERM, true);
 	refused("grant", "grant one of its capabilities to each of them",
 		on_foreign(try_grant, -E_PERM), -E_PERM, true);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	snprintf(what, sizeof(what), "map the service's memory (0x%08x)",
 		 SERVICE_PHYS);
@@ -336,7 +324,7 @@ static void reach_the_others(void)
 		 "destroy the %u capability ids 1..256 that are not its own",
 		 forged);
 	refused("cap_forge", what, other, -E_NOENT, noent == forged);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 }
 
 /* ---- 2. exhausting its budgets ----------------------------------------- */
@@ -412,7 +400,7 @@ static void raw_budgets(const struct budgets *start)
 		 "created %u threads (its budget), then one more", n);
 	refused("threads", what, err, -E_BUDGET, n == start->size[0]);
 	sys_thread_destroy_children(0);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	err = create_until_refused(TC_NEW_SPACE, &n);
 	snprintf(what, sizeof(what),
@@ -420,7 +408,7 @@ static void raw_budgets(const struct budgets *start)
 		 n);
 	refused("spaces", what, err, -E_BUDGET, n == start->size[1]);
 	sys_thread_destroy_children(0);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	/* page tables: one page in each 4 MiB of a new space */
 	int t = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0x1000, 0);
@@ -438,7 +426,7 @@ static void raw_budgets(const struct budgets *start)
 	refused("pt_pages", what, t > 0 ? err : t, -E_BUDGET,
 		n == start->size[3]);
 	sys_thread_destroy_children(0);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	/* capabilities: replicas of an operation capability */
 	static int ids[LOOP_MAX];
@@ -454,7 +442,7 @@ static void raw_budgets(const struct budgets *start)
 	refused("caps", what, err, -E_BUDGET, n == start->size[4]);
 	while (n)
 		cap_destroy((uint32_t)ids[--n]);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	/* mutex waits: two threads block in the kernel, then greedy tries */
 	int w[2];
@@ -467,7 +455,7 @@ static void raw_budgets(const struct budgets *start)
 			sys_thread_run((uint32_t)w[i]);
 	}
 	for (int tries = 0; tries < 100 && m.used < 2; tries++) {
-		pause_ticks(1); /* until both wait: their units are in use */
+		sys_pause_ticks(1); /* until both wait: their units are in use */
 		find_cap(CAP_RES_MUTEXES, &m);
 	}
 	err = sys_mutex_control(&contended, MUTEX_WAIT);
@@ -476,7 +464,7 @@ static void raw_budgets(const struct budgets *start)
 		 "it waits too", (unsigned)m.used);
 	refused("mutexes", what, err, -E_BUDGET, m.used == start->size[2]);
 	release_waiters(w);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 }
 
 static void domain_budgets(const struct budgets *start)
@@ -500,7 +488,7 @@ static void domain_budgets(const struct budgets *start)
 		"third waiter", err, -E_BUDGET,
 		w[0] > 0 && w[1] > 0 &&
 			domain_units_out(&d, CAP_RES_MUTEXES) == 2);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 	contended = 0;
 	for (int tries = 0; woken < 2 && tries < 4; tries++)
 		woken += (unsigned)sys_mutex_control(&contended, MUTEX_WAKE);
@@ -511,7 +499,7 @@ static void domain_budgets(const struct budgets *start)
 	printf("greedy: domain: %u waiters woken and reaped, their units "
 	       "taken back (%u out)\n", woken,
 	       (unsigned)domain_units_out(&d, CAP_RES_MUTEXES));
-	pause_ticks(1);
+	sys_pause_ticks(1);
 
 	/* a worker given every thread left creates as many, and no more */
 	const uint32_t left = start->size[0] - 1; /* the worker is one */
@@ -525,7 +513,7 @@ static void domain_budgets(const struct budgets *start)
 		 "created %d, then one more", (unsigned)left, worker_created);
 	refused("domain_threads", what, worker_err, -E_BUDGET,
 		code == 0 && (uint32_t)worker_created == left);
-	pause_ticks(1);
+	sys_pause_ticks(1);
 }
 
 int main(void)

@@ -1,11 +1,12 @@
 /*
  * Each child gets a slot: a stack and a UTCB from static arrays in the
- * container's region. The child starts in child_entry with r0 = function,
+ * container's region. The child starts in thread_call_entry with r0 = function,
  * r1 = argument (set with exchange_registers) and exits with the function's
  * return value.
  */
 #include <stddef.h>
 #include <tessera/sys.h>
+#include <tessera/thread.h>
 #include "spawn.h"
 
 #define STACK_SIZE 2048
@@ -13,11 +14,6 @@
 static uint8_t stacks[SPAWN_MAX][STACK_SIZE] __attribute__((aligned(8)));
 static struct utcb utcbs[SPAWN_MAX] __attribute__((aligned(UTCB_SIZE)));
 static int slot_tid[SPAWN_MAX];
-
-static void __attribute__((noreturn)) child_entry(uint32_t fn, uint32_t arg)
-{
-	sys_exit(((child_fn)(uintptr_t)fn)(arg));
-}
 
 static int slot_alloc(void)
 {
@@ -44,25 +40,15 @@ int spawn_create_group(child_fn fn, uint32_t arg, uint32_t flags,
 		       uint32_t tgid)
 {
 	int slot = slot_alloc();
-	struct exregs r = {0};
 
 	if (slot < 0)
 		return -E_BUDGET;
-	int tid = sys_thread_create(0, flags, tgid,
-				    (uint32_t)(uintptr_t)child_entry,
-				    (uint32_t)(uintptr_t)&stacks[slot + 1][0]);
+	int tid = thread_prepare(flags, tgid,
+				 (uint32_t)(uintptr_t)thread_call_entry,
+				 (uint32_t)(uintptr_t)&stacks[slot + 1][0],
+				 (uint32_t)(uintptr_t)fn, arg, &utcbs[slot]);
 	if (tid < 0)
 		return tid;
-	r.r[0] = (uint32_t)(uintptr_t)fn;
-	r.r[1] = arg;
-	r.utcb = (uint32_t)(uintptr_t)&utcbs[slot];
-	int err = sys_exchange_registers((uint32_t)tid,
-					 EXREGS_SET_REGS | EXREGS_SET_UTCB, &r);
-	if (err) {
-		sys_thread_destroy((uint32_t)tid, 0);
-		sys_thread_wait((uint32_t)tid, NULL);
-		return err;
-	}
 	slot_tid[slot] = tid;
 	return tid;
 }

@@ -30,8 +30,6 @@ static struct container containers[BOOTINFO_MAX_CONTAINERS];
 static uint32_t nr_containers;
 static const struct bootinfo_header *boot_info;
 static const struct image_header *boot_image;
-/* the size of each container's budgets (kept when it dies) */
-static uint32_t budget_size[BOOTINFO_MAX_CONTAINERS][NR_BUDGETS];
 
 static unsigned region_attrs(uint32_t flags)
 {
@@ -140,7 +138,7 @@ static const char *const budget_names[NR_BUDGETS] = {
 
 /* Keep the size of its budgets (the report outlives the capabilities);
  * splits and merges move units between capabilities, the sum stays. */
-static void budget_totals(const struct container *c)
+static void budget_totals(struct container *c)
 {
 	uint32_t size[NR_BUDGETS] = {0};
 
@@ -150,7 +148,7 @@ static void budget_totals(const struct container *c)
 			size[r] += cap->size;
 	}
 	for (unsigned r = 0; r < NR_BUDGETS; r++)
-		budget_size[c->id][r] = size[r];
+		c->budget_size[r] = size[r];
 }
 
 /* Every thread is gone, so every capability is on the container's list. */
@@ -301,7 +299,7 @@ void containers_report(void)
 {
 	printk("kernel: summary (budget peak/size):\n");
 	for (uint32_t i = 0; i < nr_containers; i++) {
-		const struct container *c = &containers[i];
+		struct container *c = &containers[i];
 
 		if (c->state == CONTAINER_RUNNING)
 			budget_totals(c);
@@ -310,7 +308,7 @@ void containers_report(void)
 		for (unsigned r = 0; r < NR_BUDGETS; r++)
 			printk("  %s %u/%u", budget_names[r],
 			       (unsigned)c->budget_peak[r],
-			       (unsigned)budget_size[i][r]);
+			       (unsigned)c->budget_size[r]);
 		printk("\n");
 	}
 }

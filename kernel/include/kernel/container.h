@@ -43,6 +43,7 @@ struct container {
 	const struct bootinfo_container *desc;
 	uint32_t budget_used[CONTAINER_BUDGETS]; /* units charged now */
 	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
+	uint32_t budget_size[CONTAINER_BUDGETS]; /* total, kept when it dies */
 };
 
 void containers_create(const struct bootinfo_header *bi,

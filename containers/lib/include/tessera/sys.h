@@ -98,6 +98,19 @@ static inline int sys_yield(void)
 	return sys_thread_op(TC_YIELD, 0, 0);
 }
 
+/* Give the CPU away until n timer ticks have passed. */
+static inline void sys_pause_ticks(uint32_t n)
+{
+	uint64_t start, now;
+	uint32_t hz;
+
+	sys_time(&start, &hz);
+	do {
+		sys_yield();
+		sys_time(&now, &hz);
+	} while (now - start < n);
+}
+
 static inline int sys_thread_run(uint32_t tid)
 {
 	return sys_thread_op(TC_RUN, tid, 0);
