@@ -28,6 +28,7 @@ MAX_MEMORY = 6                    # [[container.memory]] entries
 MAX_IRQ = 1019                    # GIC interrupt ids 0..1019
 DEFAULT_MAX_THREADS = 256         # Kconfig's default for CONFIG_MAX_THREADS
 NAME_RE = re.compile(r'^[a-z][a-z0-9_-]{0,15}$')
+PROGRAM_PART_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
 # Kernel memory one budget unit may cost, an upper estimate (docs/manifest.md,
 # "Fitting the board"): a thread 1 KiB (its struct thread from kmalloc;
@@ -134,6 +135,11 @@ class Container:
     devices: list = field(default_factory=list)
     capabilities: list = field(default_factory=list)
     path: str = ''
+
+    @property
+    def program_name(self):
+        """The program's ELF name: the last part of its folder's path."""
+        return self.program.rsplit('/', 1)[-1]
 
     @property
     def utcb(self):
@@ -601,10 +607,7 @@ def _check_container(ck, i, raw, board, programs_dir):
     if not NAME_RE.match(c.name):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
                        '[a-z0-9_-], starting with a letter')
-    if programs_dir and not os.path.isdir(os.path.join(programs_dir,
-                                                       c.program)):
-        raise ck.error(f'{path}.program', f'no program "{c.program}" in '
-                       'containers/')
+    _check_program_path(ck, path, c.program, programs_dir)
     if not 1 <= c.priority <= 255:
         raise ck.error(f'{path}.priority', 'expected a priority in 1..255')
     c.restart, c.restart_limit = _restart(ck, path, t)
@@ -625,6 +628,28 @@ def _check_container(ck, i, raw, board, programs_dir):
     _check_program(ck, c)
     _check_regions(ck, c, board)
     return c
+
+
+def _check_program_path(ck, path, program, programs_dir):
+    """program names a folder under containers/ that holds a program's
+    sources (examples/hello, tests/suite, bench), not the user library."""
+    parts = program.split('/')
+    if not all(PROGRAM_PART_RE.match(p) for p in parts):
+        raise ck.error(f'{path}.program', f'"{program}": expected a path '
+                       'under containers/ like "examples/hello" (parts of '
+                       '[a-z0-9_-], no "..", no leading "/")')
+    if parts[0] == 'lib':
+        raise ck.error(f'{path}.program', f'"{program}": containers/lib is '
+                       'the user library, not a program')
+    if not programs_dir:
+        return
+    where = os.path.join(programs_dir, program)
+    if not os.path.isdir(where):
+        raise ck.error(f'{path}.program', f'no program "{program}" in '
+                       'containers/')
+    if not any(f.endswith(('.c', '.S')) for f in os.listdir(where)):
+        raise ck.error(f'{path}.program', f'containers/{program} holds no '
+                       '.c or .S source')
 
 
 def _check_program(ck, c):

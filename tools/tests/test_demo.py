@@ -21,7 +21,7 @@ from conftest import TEST_BUILD, TOP
 MAN = manifest.load(os.path.join(TOP, 'configs', 'demo.toml'),
                     board.load('qemu_virt'), os.path.join(TOP, 'containers'))
 BY_NAME = {c.name: c for c in MAN.containers}
-REQUESTS = 64  # containers/client/main.c
+REQUESTS = 64  # containers/examples/client/main.c
 
 # Every refusal greedy prints ("greedy: <key>: <what>: refused: <E_NAME>")
 # and the error it must name.
@@ -74,8 +74,8 @@ def test_ends_by_itself_with_status_zero(demo):
 
 def test_four_containers_with_their_own_programs():
     assert [(c.name, c.program) for c in MAN.containers] == [
-        ('service', 'service'), ('client', 'client'), ('greedy', 'greedy'),
-        ('flaky', 'flaky')]
+        ('service', 'examples/service'), ('client', 'examples/client'),
+        ('greedy', 'examples/greedy'), ('flaky', 'examples/flaky')]
     assert BY_NAME['client'].channels == ['service']
     assert not BY_NAME['service'].own_caps  # replies need no capability
 

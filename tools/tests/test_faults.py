@@ -2,7 +2,7 @@
 booted in QEMU: containers crash in every way the kernel reports, a server is
 killed while clients are blocked calling it and comes back, a runaway is
 stopped, one container restarts 200 times, and a victim keeps doing checked
-work throughout (docs/lifecycle.md; the programs are containers/fi_*).
+work throughout (docs/lifecycle.md; the programs are containers/tests/faults/*).
 
 One boot, collected in a module fixture, checked from several sides:
 every TEST line (SPEC §8) and the run's summary line and exit status; the
@@ -29,7 +29,7 @@ from elf import Elf
 
 BUILD = os.path.join(TEST_BUILD, 'faults')
 MANIFEST = os.path.join(TOP, 'configs', 'faults.toml')
-FI_H = os.path.join(TOP, 'containers', 'fi_common', 'fi.h')
+FI_H = os.path.join(TOP, 'containers', 'tests', 'faults', 'common', 'fi.h')
 
 # Every TEST line of the run, by the container that prints it.
 EXPECTED_CASES = [
@@ -178,7 +178,7 @@ def summary(run):
 def symbol(container, name):
     c = CONTAINERS[container]
     path = os.path.join(BUILD, 'containers', container,
-                        c['program'] + '.elf')
+                        c['program'].rsplit('/', 1)[-1] + '.elf')
     return Elf(path).symbol(name) & ~1  # a Thumb symbol has bit 0 set
 
 

@@ -1,6 +1,6 @@
 """The isolation configuration (qemu_virt_isolation_defconfig) booted in
-QEMU: containers/adversary makes its escape attempts against
-containers/victim, one TEST line each; the victim then checks its memory,
+QEMU: containers/tests/isolation/adversary makes its escape attempts against
+containers/tests/isolation/victim, one TEST line each; the victim then checks its memory,
 its threads and its capabilities and prints the summary line of both.
 
 Every case of both containers must pass; besides, the manifest must give
@@ -24,7 +24,7 @@ MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
                     os.path.join(TOP, 'containers'))
 BOOT_LIMIT = 20  # seconds a run may take
 
-# The adversary's cases in the order it runs them (containers/adversary):
+# The adversary's cases in the order it runs them (containers/tests/isolation/adversary):
 # the first and the last are its own set-up and budget check, everything
 # between is an escape attempt.
 ADVERSARY_CASES = [
@@ -104,7 +104,7 @@ ADVERSARY_CASES = [
     'fault.disable_mmu',
     'adversary.budgets_back_where_they_started',
 ]
-# The victim's checks, after the adversary's answer (containers/victim).
+# The victim's checks, after the adversary's answer (containers/tests/isolation/victim).
 VICTIM_CASES = [
     'victim.set_up_and_published_its_threads',
     'victim.adversary_answered_when_done',

@@ -2,7 +2,7 @@
 
 The fault-injection system (test_faults) cannot show this, since it would
 end that system; so a small one is built here: `flaky` (which crashes on
-its first start, see containers/flaky) declared core, beside `hello`.
+its first start, see containers/examples/flaky) declared core, beside `hello`.
 """
 import os
 import re
@@ -14,14 +14,14 @@ MANIFEST = '''format = 2
 
 [[container]]
 name = "hello"
-program = "hello"
+program = "examples/hello"
 phys = 0x41000000
 virt = 0x10000000
 size = 0x100000
 
 [[container]]
 name = "flaky"
-program = "flaky"
+program = "examples/flaky"
 phys = 0x41100000
 virt = 0x10000000
 size = 0x100000

@@ -23,7 +23,7 @@ format = 2
 
 [[container]]
 name = "hello"
-program = "hello"
+program = "examples/hello"
 phys = 0x41000000
 virt = 0x10000000
 size = 0x100000
@@ -32,7 +32,7 @@ size = 0x100000
 SECOND = """
 [[container]]
 name = "second"
-program = "hello"
+program = "examples/hello"
 phys = 0x41100000
 virt = 0x10000000
 size = 0x100000
@@ -365,7 +365,7 @@ def test_no_containers(tmp_path):
 
 def test_too_many_containers(tmp_path):
     text = 'format = 2\n' + ''.join(
-        f'[[container]]\nname = "c{i}"\nprogram = "hello"\n'
+        f'[[container]]\nname = "c{i}"\nprogram = "examples/hello"\n'
         f'phys = 0x{0x41000000 + i * 0x8000:x}\nvirt = 0x10000000\n'
         f'size = 0x8000\nstack = 0x1000\n' for i in range(65))
     check(tmp_path, text, '[[container]]', 'container[64]',
@@ -660,9 +660,22 @@ def test_bad_container_name(tmp_path):
 
 
 def test_unknown_program(tmp_path):
-    text = GOOD.replace('program = "hello"', 'program = "nope"')
+    text = GOOD.replace('program = "examples/hello"', 'program = "nope"')
     check(tmp_path, text, 'program', 'container[0].program',
           'no program "nope"')
+
+
+@pytest.mark.parametrize('program,needle', [
+    ('../kernel', 'expected a path under containers/'),
+    ('/examples/hello', 'expected a path under containers/'),
+    ('examples//hello', 'expected a path under containers/'),
+    ('lib', 'the user library, not a program'),
+    ('tests/faults/common', 'holds no .c or .S source'),
+    ('examples', 'holds no .c or .S source'),
+])
+def test_bad_program_path(tmp_path, program, needle):
+    text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
+    check(tmp_path, text, 'program', 'container[0].program', needle)
 
 
 def test_priority_range(tmp_path):

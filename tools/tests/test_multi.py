@@ -1,5 +1,5 @@
 """The multi-container configuration (qemu_virt_multi_test_defconfig) booted
-in QEMU: ten containers run containers/member, each prints its TEST lines
+in QEMU: ten containers run containers/tests/multi/member, each prints its TEST lines
 (TEST member<K>.<case>), member0 prints the one summary line.
 
 Every case of every container must pass; besides, the output must agree
@@ -22,7 +22,7 @@ MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
                     os.path.join(TOP, 'containers'))
 NAMES = [c.name for c in MAN.containers]
 
-# The cases every member runs, in order (containers/member/main.c).
+# The cases every member runs, in order (containers/tests/multi/member/main.c).
 CASES = [
     'starts_alone',
     'caps_are_its_own',
@@ -52,7 +52,7 @@ def test_manifest_is_a_ring_of_members():
     distinct memory, different priorities and link addresses."""
     cs = MAN.containers
     assert len(cs) >= 8
-    assert all(c.program == 'member' for c in cs)
+    assert all(c.program == 'tests/multi/member' for c in cs)
     assert NAMES == [f'member{i}' for i in range(len(cs))]
     assert [c.channels for c in cs] == [[NAMES[(i + 1) % len(cs)]]
                                         for i in range(len(cs))]

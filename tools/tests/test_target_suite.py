@@ -1,4 +1,4 @@
-"""The in-target test suite (containers/testsuite) booted in QEMU.
+"""The in-target test suite (containers/tests/suite) booted in QEMU.
 
 One pytest case per in-target case: the TEST lines of one boot are collected
 in a module fixture and checked against EXPECTED_CASES, so a case that
@@ -14,7 +14,7 @@ import harness
 from conftest import TEST_BUILD
 
 # Every case the testsuite container runs, in the order it runs them. Add a
-# case here when adding one to containers/testsuite/.
+# case here when adding one to containers/tests/suite/.
 EXPECTED_CASES = [
     'selftest.expectations_pass',
     'selftest.prove_failure',
@@ -184,7 +184,7 @@ def test_failing_case_reaches_harness(failing_suite):
     assert run.problems == [], f'{run.problems}\n{b.output}'
     passed, why = run.results[PROVE_FAILURE_CASE]
     assert not passed
-    assert why.startswith('containers/testsuite/selftest.c:'), why
+    assert why.startswith('containers/tests/suite/selftest.c:'), why
     assert why.endswith(': two: expected 3 got 2'), why
     failed = [k for k, (ok, _) in run.results.items() if not ok]
     assert failed == [PROVE_FAILURE_CASE], b.output
