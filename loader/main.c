@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <arch/poweroff.h>
 #include <generated/board.h>
+#include <generated/version.h>
 #include <loader/image_format.h>
 #include <loader/image_table.h>
 #include <loader/lz4frame.h>
@@ -83,7 +84,7 @@ void loader_main(void)
 #endif
 
 	pl011_init((void *)BOARD_UART_PL011);
-	print("loader: image at 0x%08x, table at 0x%08x\n",
+	print("loader: Tessera " TESSERA_VERSION " image at 0x%08x, table at 0x%08x\n",
 	      (unsigned)BOARD_IMAGE_BASE, (unsigned)(uintptr_t)__image_table);
 	if (image_check(image, avail, BOARD_RAM_BASE, BOARD_RAM_SIZE, &fault))
 		refuse(image, &fault);

@@ -3,6 +3,7 @@
 
 Usage: asm_offsets.py <asm_offsets.s> <asm_offsets.h>
 """
+import argparse
 import re
 import sys
 
@@ -26,4 +27,9 @@ def main(src, dst):
 
 
 if __name__ == '__main__':
-    sys.exit(main(*sys.argv[1:]))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] +
+                                 ' (run by the build).')
+    ap.add_argument('src', help='asm_offsets.s, compiled with -S')
+    ap.add_argument('dst', help='the header to write')
+    args = ap.parse_args()
+    sys.exit(main(args.src, args.dst))

@@ -43,7 +43,7 @@ TINY_STACK = 0x4000
 # name: (what it measures, unit, target as (text, bound) or None,
 #        Codezero at -O2, Codezero as shipped (-O0))
 # Codezero: measured with the same method on QEMU versatilepb (ARM926),
-# 100k iterations (issue 5).
+# 100k iterations.
 PER_OP = 'instructions/op'
 FIGURES = {
     'null_syscall': ('getid in a loop (svc, subs, bne)',

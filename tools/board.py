@@ -13,6 +13,13 @@ class BoardError(Exception):
     pass
 
 
+def names():
+    """Every board: the folders of kernel/platform that hold a board.toml."""
+    base = os.path.join(TOP, 'kernel', 'platform')
+    return sorted(d for d in os.listdir(base)
+                  if os.path.isfile(os.path.join(base, d, 'board.toml')))
+
+
 def board_path(name):
     return os.path.join(TOP, 'kernel', 'platform', name, 'board.toml')
 

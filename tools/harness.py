@@ -1,7 +1,7 @@
 """Boot harness: build a configuration, boot it in QEMU, read its output.
 
 Used by the pytest suites in tools/tests. A run is a failure when the
-system panics, hangs (timeout) or prints a failing TEST line (SPEC §8:
+system panics, hangs (timeout) or prints a failing TEST line (docs/testing.md:
 "TEST <suite>.<name> PASS" / "TEST <suite>.<name> FAIL <why>", then
 "N passed, N failed").
 """

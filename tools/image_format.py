@@ -5,7 +5,7 @@ import struct
 
 IMAGE_MAGIC = 0x41525354
 IMAGE_END_MAGIC = 0x444e4554
-IMAGE_VERSION = 1
+IMAGE_VERSION = 2
 IMAGE_MAX_PARTS = 64
 IMAGE_NAME_LEN = 24
 
@@ -16,8 +16,8 @@ PART_KIND_NAMES = {PART_KERNEL: 'kernel', PART_BOOTINFO: 'bootinfo',
                    PART_CONTAINER: 'container'}
 
 # magic, version, header_size, part_size, nr_parts, image_base, table_offset,
-# image_size, kernel_part, bootinfo_part, header_checksum
-HEADER = struct.Struct('<IHHHHIIIIII')
+# image_size, kernel_part, bootinfo_part, product_version, header_checksum
+HEADER = struct.Struct('<IHHHHIIIIIII')
 # kind, name, load_addr, entry, mem_size, raw_size, frame_offset, frame_size,
 # checksum
 PART = struct.Struct(f'<I{IMAGE_NAME_LEN}s7I')
@@ -45,6 +45,6 @@ BI_CONTAINER_SIZE = (BI_CONTAINER.size + BOOTINFO_MAX_REGIONS * BI_REGION.size
 # resource, ops, flags, target_kind, target, base, size, irq, list
 BI_CAP = struct.Struct('<9I')
 
-assert HEADER.size == 36 and PART.size == 56 and END.size == 8
+assert HEADER.size == 40 and PART.size == 56 and END.size == 8
 assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 216
 assert BI_CAP.size == 36

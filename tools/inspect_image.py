@@ -18,6 +18,7 @@ import lz4.frame
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import captab  # noqa: E402
 import image_format as fmt  # noqa: E402
+import version as versionmod  # noqa: E402
 from xxh32 import xxh32  # noqa: E402
 
 
@@ -37,9 +38,12 @@ class Image:
         (self.magic, self.version, self.header_size, self.part_size,
          self.nr_parts, self.image_base, self.hdr_table_offset,
          self.image_size, self.kernel_part, self.bootinfo_part,
-         self.header_checksum) = h
+         self.product_version, self.header_checksum) = h
         if self.magic != fmt.IMAGE_MAGIC:
             raise ImageError('image table: bad magic')
+        if self.version != fmt.IMAGE_VERSION:
+            raise ImageError(f'image table: format version {self.version}, '
+                             f'this inspector reads {fmt.IMAGE_VERSION}')
         self.parts = []
         for i in range(self.nr_parts):
             off = table_offset + fmt.HEADER.size + i * fmt.PART.size
@@ -216,7 +220,9 @@ def main(argv=None):
     except (ImageError, OSError) as e:
         print(f'inspect: {args.image}: {e}', file=sys.stderr)
         return 1
-    print(f'image {args.image}: version {img.version}, base '
+    print(f'image {args.image}: Tessera '
+          f'{versionmod.from_code(img.product_version)}, table format '
+          f'{img.version}, base '
           f'0x{img.image_base:08x}, table at +0x{img.table_offset:x}, '
           f'{img.image_size} bytes, {img.nr_parts} parts')
     print(f'  {"#":>2} {"kind":<9} {"name":<16} {"load":>10} {"entry":>10} '

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Container manifests: load, validate, resolve into boot-info capabilities.
 
 A manifest (TOML, read with the standard library's tomllib) declares the
@@ -9,9 +10,14 @@ collide); nothing is built from a bad manifest.
 
 capabilities(manifest, container) turns one container's entries into the
 struct bootinfo_cap tuples the packer writes into the boot info.
+
+As a script: manifest.py check FILE [--board NAME] [--max-threads N]
+validates one manifest as the build would and prints "ok" or its errors.
 """
+import argparse
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 
@@ -909,3 +915,44 @@ def capabilities(manifest, c):
                   k.CAP_TGT_CONTAINER, manifest.index_of(e.target, c),
                   lst=k.SCOPES[e.scope]) for e in c.capabilities]
     return caps
+
+
+# ------------------------------------------------------------ command line
+def main(argv=None):
+    import board as boardmod
+    ap = argparse.ArgumentParser(
+        prog='manifest.py',
+        description='Validate a container manifest (docs/manifest.md) as the '
+        'build does: prints "ok" and its containers, or every error as '
+        'file:line: key: message. Exit status 0 when valid, 1 when not, '
+        '2 on a usage error.')
+    sub = ap.add_subparsers(dest='command', required=True, metavar='check')
+    chk = sub.add_parser('check', help='validate one manifest file',
+                         description='Validate one manifest file.')
+    chk.add_argument('file', help='the manifest, e.g. configs/demo.toml')
+    chk.add_argument('--board', default='qemu_virt',
+                     help='board the image is for (default: qemu_virt; '
+                     f'have: {", ".join(boardmod.names())})')
+    chk.add_argument('--max-threads', type=int, default=DEFAULT_MAX_THREADS,
+                     help='the configuration\'s CONFIG_MAX_THREADS '
+                     f'(default {DEFAULT_MAX_THREADS})')
+    args = ap.parse_args(argv)
+    try:
+        board = boardmod.load(args.board)
+    except boardmod.BoardError as e:
+        print(f'board: error: {e}', file=sys.stderr)
+        return 2
+    programs = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), 'containers')
+    try:
+        man = load(args.file, board, programs, args.max_threads)
+    except ManifestError as e:
+        print(f'manifest: error: {e}', file=sys.stderr)
+        return 1
+    print(f'{args.file}: ok, {len(man.containers)} container(s): ' +
+          ', '.join(f'{c.name} ({c.program})' for c in man.containers))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -18,6 +18,7 @@ import board as boardmod  # noqa: E402
 import elf  # noqa: E402
 import image_format as fmt  # noqa: E402
 import manifest as manifestmod  # noqa: E402
+import version as versionmod  # noqa: E402
 from xxh32 import xxh32  # noqa: E402
 
 
@@ -124,7 +125,8 @@ def layout(loader, parts, board):
     kinds = [p.kind for p in parts]
     header = [fmt.IMAGE_MAGIC, fmt.IMAGE_VERSION, fmt.HEADER.size,
               fmt.PART.size, len(parts), image_base, table_offset, image_size,
-              kinds.index(fmt.PART_KERNEL), kinds.index(fmt.PART_BOOTINFO), 0]
+              kinds.index(fmt.PART_KERNEL), kinds.index(fmt.PART_BOOTINFO),
+              versionmod.code(versionmod.read()), 0]
     table = fmt.HEADER.pack(*header) + b''.join(fmt.PART.pack(*e)
                                                 for e in entries)
     header[-1] = xxh32(table)

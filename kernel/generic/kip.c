@@ -6,9 +6,8 @@
 #include <kernel/panic.h>
 #include <kernel/space.h>
 #include <tessera/syscall.h>
+#include <generated/version.h>
 
-#define KERNEL_VERSION_MAJOR 0
-#define KERNEL_VERSION_MINOR 1
 
 static paddr_t kip_page;
 
@@ -19,7 +18,7 @@ void kip_init(unsigned nr_containers)
 	struct kip *k = phys_to_virt(kip_page);
 	k->magic = KIP_MAGIC;
 	k->abi_version = ABI_VERSION;
-	k->kernel_version = KERNEL_VERSION_MAJOR << 16 | KERNEL_VERSION_MINOR;
+	k->kernel_version = TESSERA_VERSION_CODE;
 	k->syscall_count = SYS_COUNT;
 	k->tick_hz = platform_timer_hz();
 	k->page_size = PAGE_SIZE;
@@ -28,7 +27,7 @@ void kip_init(unsigned nr_containers)
 	k->utcb_mrs = UTCB_MRS;
 	k->ext_max = IPC_EXT_MAX;
 	k->nr_containers = nr_containers;
-	strlcpy(k->build, "tessera " BOARD_NAME, sizeof(k->build));
+	strlcpy(k->build, "tessera " TESSERA_VERSION " " BOARD_NAME, sizeof(k->build));
 }
 
 int kip_map(struct space *s)

@@ -14,6 +14,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <loader/image_format.h>
+#include <generated/version.h>
 
 extern uint8_t exception_vectors[];
 
@@ -60,7 +61,8 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	percpu_init();
 	arch_mmu_init();
 	platform_init();
-	printk("kernel: Tessera on %s, %u MiB RAM at 0x%08x\n", BOARD_NAME,
+	printk("kernel: Tessera " TESSERA_VERSION " on %s, %u MiB RAM at 0x%08x\n",
+	       BOARD_NAME,
 	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);

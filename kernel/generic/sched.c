@@ -3,7 +3,7 @@
  * described in <kernel/runq.h>).
  *
  * A round is one second of ticks, shared out by priority level with the
- * seed's fixed-total formula; a thread runs at most SCHED_GRANULARITY ticks
+ * fixed-total formula of runq.h; a thread runs at most SCHED_GRANULARITY ticks
  * before its level's next thread gets a turn. The current thread stays in
  * the runnable queue while it runs: the timer only charges it and sets
  * need_resched; sched_choose() then moves it (back of its level, or expired
@@ -23,14 +23,14 @@
 #include <kernel/runq.h>
 #include <kernel/sched.h>
 
-/* The seed: "one second interval is distributed among processes". */
+/* One round: one second of ticks is shared out among the runnable threads. */
 #define SCHED_TOTAL_TICKS CONFIG_TICK_HZ
 /* 50 ms, but at least one tick at slow tick rates. */
 #define SCHED_GRANULARITY (CONFIG_TICK_HZ >= 20 ? CONFIG_TICK_HZ / 20 : 1)
 
 /*
- * Per-CPU scheduler state, indexed by cpu_id (one CPU today; the SPEC keeps
- * run queues per CPU from the start).
+ * Per-CPU scheduler state, indexed by cpu_id (one CPU today; run queues are
+ * per CPU from the start, for SMP).
  */
 struct sched_cpu {
 	struct runq rq;

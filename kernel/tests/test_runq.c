@@ -165,7 +165,7 @@ static void test_init_clamps(void **state)
 
 /* ------------------------------------------------------------- split */
 
-/* The seed's bug: a parent with one tick left gave both zero. */
+/* The old bug: a parent with one tick left gave both zero. */
 static void test_split_parent_one_tick(void **state)
 {
 	struct sched_entity parent, child;

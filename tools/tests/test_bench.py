@@ -4,7 +4,7 @@ Runs tools/bench.py on the bench configuration with few iterations and one
 small boot-cost variant, into build/test/bench: every figure must be
 reported (a number, or n/a with a reason), the calibration must be valid,
 results.json and the plot must be written. The figures themselves are never
-asserted (SPEC §9): this is not a timed test. A profile run checks that the
+asserted: this is not a timed test. A profile run checks that the
 per-function attribution adds up to what the counter measured.
 """
 import json

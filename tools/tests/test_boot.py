@@ -4,7 +4,10 @@ import os
 import pytest
 
 import harness
+import version
 from conftest import TEST_BUILD
+
+VERSION = version.string(version.read())
 
 
 @pytest.fixture(scope='module')
@@ -16,13 +19,15 @@ def hello_image():
 def test_default_configuration_boots_and_exits_zero(hello_image):
     b = harness.boot(hello_image, timeout=30)
     expected = [
+        f'loader: Tessera {VERSION} image at 0x48000000',
         'loader: part 0 \'kernel\'',
         'loader: part 2 \'hello\'',
         'loader: starting kernel at 0x40100000',
-        'kernel: Tessera on qemu_virt',
+        f'kernel: Tessera {VERSION} on qemu_virt',
         "kernel: container 'hello' started: pager tid 1",
         'kernel: 1 containers started',
         'hello: hello from container 0, thread 1',
+        f'hello: kernel {VERSION} (tessera {VERSION} qemu_virt)',
         'hello: timer ticking: 3 ticks at 100 Hz',
         'hello: goodbye',
         "kernel: container 'hello' finished, exit code 0",

@@ -205,3 +205,150 @@ def test_parallel_clean_build_is_safe(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert os.path.exists(os.path.join(out, 'image.bin'))
+
+
+# ------------------------------------------------- strict configuration
+@pytest.fixture
+def defconfig():
+    """Write configs/zz_test_<n>_defconfig with the given bytes; removed
+    after the test. Returns a function text -> defconfig name."""
+    made = []
+
+    def write(data):
+        name = f'zz_test_{len(made)}_defconfig'
+        path = os.path.join(TOP, 'configs', name)
+        with open(path, 'wb') as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        made.append(path)
+        return name
+    yield write
+    for p in made:
+        os.remove(p)
+
+
+GOOD_HEAD = 'CONFIG_BOARD_QEMU_VIRT=y\nCONFIG_MANIFEST="configs/hello.toml"\n'
+
+
+def error_lines(text):
+    return [line for line in text.splitlines() if 'error' in line]
+
+
+@pytest.mark.parametrize('line,words', [
+    ('CONFIG_MAX_THREADS=99999', ('CONFIG_MAX_THREADS', '99999',
+                                  'outside its range 16..4096')),
+    ('CONFIG_TICK_HZ=-5', ('CONFIG_TICK_HZ', '-5', 'outside its range')),
+    ('CONFIG_TICK_HZ=fast', ('CONFIG_TICK_HZ', "the value 'fast' is invalid",
+                             'has type int')),
+    ('CONFIG_DEBUG_ASSERTS=maybe', ("'maybe' is not a valid value",
+                                    'DEBUG_ASSERTS')),
+])
+def test_bad_value_is_an_error_naming_file_line_symbol(tmp_path, defconfig,
+                                                       line, words):
+    name = defconfig(GOOD_HEAD + '# a comment\n' + line + '\n')
+    rc, text = scons(f'O={tmp_path}', name)
+    assert rc == 2, text
+    errors = error_lines(text)
+    assert len(errors) == 1, text
+    assert errors[0].startswith(f'config: error: configs/{name}:4: '), text
+    for w in words:
+        assert w in errors[0], text
+    assert 'warning' not in text and 'Traceback' not in text
+    assert not os.path.exists(os.path.join(tmp_path, '.config'))
+
+
+def test_every_bad_value_is_reported_in_line_order(tmp_path, defconfig):
+    name = defconfig(GOOD_HEAD + 'CONFIG_MAX_THREADS=99999\n'
+                     'CONFIG_TICK_HZ=-5\nCONFIG_DEBUG_ASSERTS=maybe\n')
+    rc, text = scons(f'O={tmp_path}', name)
+    assert rc == 2
+    errors = error_lines(text)
+    assert [e.split(':')[3] for e in errors] == ['3', '4', '5'], text
+    # labelled once: no "error: ...: warning:" or a second "error:"
+    assert all(e.count('error:') == 1 for e in errors), text
+
+
+def test_bad_value_in_an_edited_config_names_it(tmp_path):
+    rc, text = scons(f'O={tmp_path}', 'qemu_virt_hello_defconfig')
+    assert rc == 0, text
+    cfg = os.path.join(tmp_path, '.config')
+    n = len(open(cfg).read().splitlines())
+    with open(cfg, 'a') as f:
+        f.write('CONFIG_MAX_THREADS=8\n')
+    rc, text = scons(f'O={tmp_path}')
+    assert rc == 2
+    assert f'config: error: {cfg}:{n + 1}: CONFIG_MAX_THREADS: 8 is outside' \
+        in text, text
+    assert not os.path.exists(os.path.join(tmp_path, 'image.bin'))
+
+
+def test_non_utf8_defconfig_is_a_one_line_error(tmp_path, defconfig):
+    name = defconfig(GOOD_HEAD.encode() + b'# caf\xe9\n')
+    rc, text = scons(f'O={tmp_path}', name)
+    assert rc == 2
+    errors = error_lines(text)
+    assert errors == [f'config: error: configs/{name}:3: not UTF-8 text '
+                      '(byte 0xe9)'], text
+    assert 'Traceback' not in text
+
+
+def test_failed_defconfig_leaves_no_configuration(tmp_path, defconfig):
+    """After a failed <name>_defconfig a plain build does not quietly build
+    the configuration from before."""
+    assert scons(f'O={tmp_path}', 'qemu_virt_hello_defconfig')[0] == 0
+    rc, text = scons(f'O={tmp_path}', defconfig(GOOD_HEAD +
+                                                'CONFIG_TICK_HZ=1\n'))
+    assert rc == 2, text
+    rc, text = scons(f'O={tmp_path}')
+    assert rc == 2
+    assert f'{tmp_path}/.config: no configuration; choose one with ' \
+        '"scons <name>_defconfig"' in text, text
+    assert 'qemu_virt_hello_defconfig' in text  # lists what exists
+    assert not os.path.exists(os.path.join(tmp_path, 'image.bin'))
+
+
+def test_no_configuration_is_not_quietly_the_default(tmp_path):
+    rc, text = scons(f'O={tmp_path}')
+    assert rc == 2 and 'no configuration' in text, text
+    assert not os.path.exists(os.path.join(tmp_path, '.config'))
+
+
+# ------------------------------------------------------ no stale images
+def built_image(out):
+    harness.build('qemu_virt_hello_defconfig', out)
+    images = [os.path.join(out, n) for n in ('image.bin', 'image.elf')]
+    assert all(os.path.exists(p) for p in images)
+    return images
+
+
+def test_manifest_error_removes_the_old_image(tmp_path):
+    out = str(tmp_path / 'b')
+    images = built_image(out)
+    bad = tmp_path / 'bad.toml'
+    bad.write_text(open(os.path.join(TOP, 'configs', 'hello.toml')).read()
+                   .replace('priority = 10', 'priority = 999'))
+    with open(os.path.join(out, '.config'), 'a') as f:
+        f.write(f'CONFIG_MANIFEST="{bad}"\n')
+    rc, text = scons(f'O={out}')
+    assert rc == 2 and 'manifest: error:' in text, text
+    assert not any(os.path.exists(p) for p in images), text
+
+
+def test_compile_error_removes_the_old_image(tmp_path):
+    out = str(tmp_path / 'b')
+    images = built_image(out)
+    prog = os.path.join(TOP, 'containers', 'tests', 'zz_broken')
+    manifest = tmp_path / 'broken.toml'
+    manifest.write_text(open(os.path.join(TOP, 'configs', 'hello.toml')).read()
+                        .replace('program = "examples/hello"',
+                                 'program = "tests/zz_broken"'))
+    os.makedirs(prog)
+    try:
+        with open(os.path.join(prog, 'main.c'), 'w') as f:
+            f.write('int main(void) { return undeclared; }\n')
+        with open(os.path.join(out, '.config'), 'a') as f:
+            f.write(f'CONFIG_MANIFEST="{manifest}"\n')
+        rc, text = scons(f'O={out}')
+    finally:
+        shutil.rmtree(prog)
+    assert rc != 0 and 'undeclared' in text, text
+    assert not any(os.path.exists(p) for p in images), text

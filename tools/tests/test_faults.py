@@ -5,7 +5,7 @@ stopped, one container restarts 200 times, and a victim keeps doing checked
 work throughout (docs/lifecycle.md; the programs are containers/tests/faults/*).
 
 One boot, collected in a module fixture, checked from several sides:
-every TEST line (SPEC §8) and the run's summary line and exit status; the
+every TEST line (docs/testing.md) and the run's summary line and exit status; the
 kernel's fault and crash lines (right container, cause, pc, address); the
 restart counts in the kernel's summary against each container's policy; the
 free-page figures printed at each death (no leak across restarts); the

@@ -11,6 +11,7 @@ import elf
 import harness
 import image_format as fmt
 import inspect_image
+import version
 import manifest
 import pack
 from conftest import TEST_BUILD, TOP
@@ -95,10 +96,13 @@ def test_elf_and_bin_hold_the_same_bytes(built):
 
 
 def test_inspector_command(built):
-    r = subprocess.run(['/usr/bin/python3', 'tools/inspect_image.py',
+    # run as the README says, by its own #! line
+    r = subprocess.run(['tools/inspect_image.py',
                         os.path.join(OUT, 'image.bin')], cwd=TOP,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    v = version.string(version.read())
+    assert f': Tessera {v}, table format {fmt.IMAGE_VERSION},' in r.stdout
     assert 'image ok' in r.stdout and ' hello ' in r.stdout
     assert "container 0 'hello': priority 10" in r.stdout
     assert 'cap  0 physmem' in r.stdout

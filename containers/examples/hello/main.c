@@ -1,6 +1,6 @@
 /*
  * hello: the smallest container. Its pager prints through the kernel,
- * watches the timer tick advance (proving interrupts reach a user-mode
+ * reads the kernel's version from the kernel interface page (KIP), watches the timer tick advance (proving interrupts reach a user-mode
  * thread's kernel) and exits with status 0, which ends the system.
  */
 #include <stdint.h>
@@ -18,6 +18,11 @@ int main(void)
 	sys_getid(&ids);
 	printf("hello: hello from container %u, thread %u\n",
 	       (unsigned)ids.container, (unsigned)ids.tid);
+	const struct kip *kip = kip_get();
+	printf("hello: kernel %u.%u.%u (%s)\n",
+	       (unsigned)(kip->kernel_version >> 16 & 0xff),
+	       (unsigned)(kip->kernel_version >> 8 & 0xff),
+	       (unsigned)(kip->kernel_version & 0xff), kip->build);
 	sys_time(&start, &hz);
 	do {
 		sys_time(&now, &hz);

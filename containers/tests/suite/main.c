@@ -1,6 +1,6 @@
 /*
- * testsuite: the in-target test suite (SPEC §8). Runs every case of every
- * system call family, one TEST line each, and exits with 0 only when all
+ * testsuite: the in-target test suite (docs/testing.md). Runs every case of
+ * every system call family, one TEST line each, and exits with 0 only when all
  * passed; the kernel makes that the system's exit status.
  */
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * Boot information: the container descriptors the kernel reads at boot.
- * Written by the host (tools/bootinfo.py mirrors this layout; a pytest
+ * Written by the host (tools/image_format.py mirrors this layout; a pytest
  * checks sizes agree), carried in the image as the BOOTINFO part, handed to
  * the kernel by the loader. No container facts are compiled into the kernel.
  */
@@ -21,7 +21,7 @@ enum bootinfo_region_kind {
 	BI_REGION_MEMORY = 2,  /* further memory, mapped at boot */
 };
 
-/* Restart policies (issue 6 acts on them; the manifest sets them). */
+/* Restart policies (the manifest sets them; container.c acts on them). */
 enum bootinfo_restart {
 	BI_RESTART_NEVER = 0,
 	BI_RESTART_ALWAYS = 1,

@@ -48,8 +48,6 @@ struct container {
 
 void containers_create(const struct bootinfo_header *bi,
 		       const struct image_header *image);
-/* The first pager of c ended: end every other thread of the container. */
-void container_pager_ended(struct container *c);
 /* Start the containers whose back-off ended (timer tick, idle loop). */
 void containers_tick(uint64_t now);
 /* Is any container waiting to be restarted? */

@@ -6,7 +6,7 @@
  * priorities a level (1..16 -> level 0, ..., 241..255 -> level 15). Higher
  * levels always run first; within a level threads take turns in FIFO order.
  *
- * Timeslices come from the seed's fixed-total formula:
+ * Timeslices come from a fixed-total formula:
  *
  *	timeslice = max(1, weight(level) * round_ticks / SCHED_PRIO_TOTAL)
  *

@@ -21,7 +21,7 @@
 
 #define IMAGE_MAGIC 0x41525354u /* "TSRA" */
 #define IMAGE_END_MAGIC 0x444e4554u /* "TEND" */
-#define IMAGE_VERSION 1u
+#define IMAGE_VERSION 2u
 #define IMAGE_MAX_PARTS 64u
 #define IMAGE_NAME_LEN 24u
 
@@ -42,6 +42,7 @@ struct image_header {
 	uint32_t image_size;      /* from image_base to end of end marker */
 	uint32_t kernel_part;     /* index of the kernel part */
 	uint32_t bootinfo_part;   /* index of the boot-info part */
+	uint32_t product_version; /* major << 16 | minor << 8 | patch */
 	uint32_t header_checksum; /* xxh32(seed 0) of header+parts, this = 0 */
 };
 
@@ -62,7 +63,7 @@ struct image_end {
 	uint32_t image_size; /* repeats header.image_size */
 };
 
-_Static_assert(sizeof(struct image_header) == 36, "image header layout");
+_Static_assert(sizeof(struct image_header) == 40, "image header layout");
 _Static_assert(sizeof(struct image_part) == 56, "image part layout");
 _Static_assert(sizeof(struct image_end) == 8, "image end layout");
 

@@ -1,5 +1,5 @@
 /*
- * In-target test framework (SPEC §8): every case prints exactly one line,
+ * In-target test framework (docs/testing.md): every case prints exactly one line,
  * "TEST <suite>.<name> PASS" or "TEST <suite>.<name> FAIL <why>", and the
  * run ends with "N passed, N failed". tools/harness.py parses these lines.
  *

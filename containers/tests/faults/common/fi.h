@@ -169,7 +169,7 @@ static inline int fi_report(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 	return fi_call(FI_KILLER_TID, FI_REPORT, &m);
 }
 
-/* ---- TEST lines (SPEC §8); the killer prints the one summary line ----- */
+/* ---- TEST lines (docs/testing.md); the killer prints the one summary line ----- */
 
 struct fi_tally {
 	uint32_t passed, failed;

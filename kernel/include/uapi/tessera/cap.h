@@ -1,6 +1,6 @@
 /*
  * Capabilities: the ABI shared by kernel, user library and host tools
- * (tools/bootinfo mirrors the numbers; a pytest checks they agree).
+ * (tools/captab.py reads the numbers from here; a pytest checks it).
  *
  * A capability is a kernel object naming a resource and what its holder may
  * do with it. Three kinds:

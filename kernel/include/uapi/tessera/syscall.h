@@ -2,9 +2,9 @@
  * The system call ABI: numbers, argument registers and flags. The single
  * source for the kernel's dispatch table and the user library's stubs.
  *
- * Convention: "svc #0" with the call number in r7 and arguments in r0-r5.
- * The result comes back in r0 (>= 0 success, negative -E_* from errno.h);
- * calls with more results return them in r1-r5.
+ * Convention: "svc #0" with the call number in r7 and arguments in r0-r5
+ * (ipc also r6). The result comes back in r0 (>= 0 success, negative -E_*
+ * from errno.h); calls with more results return them in r1-r5 (ipc: r1-r6).
  */
 #ifndef TESSERA_SYSCALL_H
 #define TESSERA_SYSCALL_H
@@ -172,7 +172,7 @@ struct exregs {
 struct kip {
 	uint32_t magic;
 	uint32_t abi_version;
-	uint32_t kernel_version; /* major << 16 | minor */
+	uint32_t kernel_version; /* major << 16 | minor << 8 | patch */
 	uint32_t syscall_count;
 	uint32_t tick_hz;
 	uint32_t page_size;
