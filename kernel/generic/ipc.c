@@ -30,6 +30,10 @@ static int copy_full(struct thread *from, struct thread *to, uint32_t words)
 {
 	size_t bytes = words * sizeof(uint32_t);
 
+	/* check_tag bounds the length; this keeps any path that got past it
+	 * inside the receiver's message registers */
+	if (words > UTCB_MRS)
+		return -E_INVAL;
 	if (!from->utcb || !to->utcb)
 		return -E_FAULT;
 	if (copy_from_user(from->space, bounce,
@@ -61,12 +65,17 @@ static int copy_extended(struct thread *from, struct thread *to)
 			    &src[1], sizeof(src[1]));
 }
 
-/* Move one message from `from` to `to`; fills to's receive registers. */
-static int transfer(struct thread *from, struct thread *to)
+/*
+ * Move one message from `from` to `to`; fills to's receive registers. `tag`
+ * is the one check_tag passed when the message was sent: the caller's
+ * argument, or send_tag for a queued sender. Never from->ctx.r[2]: a
+ * queued sender's registers can be rewritten by exchange_registers while it
+ * waits, and a length read back from them would size the copy unchecked.
+ */
+static int transfer(struct thread *from, struct thread *to, uint32_t tag)
 {
 	const uint32_t *msg = from->fault_pending ? &from->fault[1]
 						  : &from->ctx.r[3];
-	uint32_t tag = from->fault_pending ? from->fault[0] : from->ctx.r[2];
 	int err = 0;
 
 	if ((tag & IPC_TYPE_MASK) == IPC_TYPE_FULL)
@@ -136,27 +145,40 @@ static int do_receive(struct thread *t, struct thread *from)
 		return 0;
 	}
 	thread_list_remove(&t->sendq, s);
-	int err = transfer(s, t);
+	int err = transfer(s, t, s->send_tag);
 	sender_done(s, t, err);
 	return err;
 }
 
-static int do_send(struct thread *t, struct thread *dest, uint32_t flags,
+/*
+ * A send that has to wait keeps its checked tag in send_tag: the message's
+ * type and length are decided here, once, and transfer uses only that.
+ * exchange_registers may still rewrite the waiting thread's registers;
+ * MR0-MR3 are read when the message goes, so a rewrite changes what the
+ * message says, never how much of it is copied. Refusing
+ * exchange_registers on a thread blocked in ipc instead would be a rule
+ * at a distance: it would have to cover every register the kernel reads
+ * back in every blocked state, now and in whatever state is added later.
+ * A tag kept with the message is right by construction, for one store on
+ * the path that queues (the fast path never queues).
+ */
+static int do_send(struct thread *t, struct thread *dest, uint32_t tag,
 		   struct thread *from)
 {
 	if (dest->fault_pending && dest->state == THREAD_BLOCKED &&
 	    dest->block == BLOCK_RECV && dest->partner == t)
 		return fault_reply(t, dest);
 	if (waits_for(dest, t)) {
-		int err = transfer(t, dest);
+		int err = transfer(t, dest, tag);
 		thread_unblock(dest, err);
 		return err;
 	}
-	if (flags & IPC_NONBLOCK)
+	if (tag & IPC_NONBLOCK)
 		return -E_BUSY;
 	thread_block(t, BLOCK_SEND);
 	t->partner = dest;
-	t->in_call = (flags & IPC_RECV) && from == dest;
+	t->in_call = (tag & IPC_RECV) && from == dest;
+	t->send_tag = tag;
 	thread_list_add(&dest->sendq, t);
 	return 0;
 }
@@ -214,7 +236,7 @@ static bool ipc_fastpath(struct thread *t, struct thread *dest,
 	    dest->fault_pending || dest->suspend_pending ||
 	    t->suspend_pending || t->sendq.head || t->fault_pending)
 		return false;
-	if ((*err = transfer(t, dest)) != 0)
+	if ((*err = transfer(t, dest, tag)) != 0)
 		return false; /* the general path reports it to both sides */
 	thread_handoff(t, BLOCK_RECV, dest, 0);
 	recv_from(t, from);
@@ -258,7 +280,7 @@ void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
 	t->fault[4] = status;
 	t->fault_pending = true;
 	if (waits_for(pager, t)) {
-		transfer(t, pager);
+		transfer(t, pager, t->fault[0]);
 		thread_unblock(pager, 0);
 		thread_block(t, BLOCK_RECV);
 		recv_from(t, pager);
@@ -267,5 +289,6 @@ void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
 	thread_block(t, BLOCK_SEND);
 	t->partner = pager;
 	t->in_call = true;
+	t->send_tag = t->fault[0];
 	thread_list_add(&pager->sendq, t);
 }

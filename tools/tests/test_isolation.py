@@ -7,6 +7,11 @@ Every case of both containers must pass; besides, the manifest must give
 the adversary nothing on the victim, the victim must outlive the
 adversary, and the kernel's own summary must show that the adversary
 really reached every budget it has.
+
+A third container, the intruder (containers/tests/isolation/intruder),
+holds a channel to the victim and nothing else on it: it queues a full
+message on the victim's pager and rewrites the waiting sender's tag; one
+of the victim's cases checks what arrived. It prints no TEST line.
 """
 import os
 import re
@@ -114,6 +119,7 @@ VICTIM_CASES = [
     'victim.worker_never_saw_a_bad_checksum',
     'victim.sleeper_never_woken',
     'victim.receiver_got_nothing_from_the_adversary',
+    'victim.queued_message_keeps_the_length_it_was_sent_with',
     'victim.irq_still_bound_to_it',
     'victim.capabilities_unchanged',
 ]
@@ -155,6 +161,16 @@ def test_manifest_gives_the_adversary_nothing_on_the_victim():
     # mapping that runs from one into the other)
     assert adv.phys + adv.size == pattern.phys
     assert adv.virt == vic.virt  # the victim's addresses name its own
+
+
+def test_manifest_gives_the_intruder_a_channel_only():
+    """The intruder's only right on the victim is the channel any client
+    of a service holds; no other container may send to the intruder."""
+    intruder = container('intruder')
+    assert intruder.channels == ['victim'] and \
+        intruder.capabilities == [] and intruder.devices == [], intruder
+    assert intruder.memory == []
+    assert all('intruder' not in c.channels for c in MAN.containers)
 
 
 def test_at_least_40_distinct_attempts():
@@ -217,6 +233,24 @@ def test_victim_outlives_the_adversary(isolation):
     vic_done = next(i for i, l in enumerate(lines)
                     if l.startswith("kernel: container 'victim' finished"))
     assert last_adversary < adv_done < first_victim < vic_done, b.output
+
+
+def test_intruder_ends_when_the_victim_took_its_message(isolation):
+    """Its queued send ends when the victim's case receives it; then it
+    exits with 0 (it would exit with the error of a step that failed)."""
+    b, _, _ = isolation
+    lines = b.lines
+    rewritten = next(i for i, l in enumerate(lines)
+                     if l.startswith('intruder: a full message of 4 words '
+                                     'waits'))
+    case = next(i for i, l in enumerate(lines)
+                if l.startswith('TEST victim.queued_message_'))
+    taken = next(i for i, l in enumerate(lines)
+                 if l == 'intruder: the victim took the message: 0')
+    done = next(i for i, l in enumerate(lines)
+                if l.startswith("kernel: container 'intruder' finished, "
+                                "exit code 0"))
+    assert rewritten < case and rewritten < taken < done, b.output
 
 
 def test_victim_kept_working(isolation):

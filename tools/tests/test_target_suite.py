@@ -66,6 +66,7 @@ EXPECTED_CASES = [
     'ipc.extended_message_bad_buffer',
     'ipc.errors',
     'ipc.nonblocking_send_to_busy_thread',
+    'ipc.queued_sender_keeps_the_tag_it_was_sent_with',
     'map.alias_page_reads_and_writes_through',
     'map.errors',
     'pager.faults_served_on_demand',

@@ -189,6 +189,112 @@ TEST_CASE(ipc, nonblocking_send_to_busy_thread)
 	spawn_wait(idle);
 }
 
+/* ---- a queued sender's registers rewritten while it waits --------------- */
+
+#define QUEUED_WORDS 4
+#define FORGED_WORDS 255		/* the most a tag's length field holds */
+#define REWRITTEN_MR0 0x5e7ba600u	/* MR0 written while the sender waits */
+#define GUARD_WORD 0xa5a5f00du
+
+/* The receiver's UTCB and the one after it: a full message longer than its
+ * UTCB_MRS message registers would run on from mr[] into both. */
+static struct utcb guarded_utcb[2] __attribute__((aligned(UTCB_SIZE)));
+/* The sender's: 255 words readable from its mr[], so a forged length could
+ * not be stopped by a fault on the sender's side. */
+static struct utcb sender_utcb[2] __attribute__((aligned(UTCB_SIZE)));
+static volatile uint32_t sender_sending, received_mr0;
+
+/* A full message of QUEUED_WORDS words to `to`, which is not receiving yet,
+ * so the send waits in its queue. */
+static int queued_full_sender(uint32_t to)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(LABEL, QUEUED_WORDS, IPC_TYPE_FULL, 0),
+			    .mr = {1, 2, 3, 4}};
+
+	sender_sending = 1;
+	return ipc_send(to, &m);
+}
+
+/* Receive one message; exit with its length. */
+static int length_receiver(uint32_t unused)
+{
+	struct ipc_msg m = {0};
+	int err = ipc_receive(IPC_ANY, &m);
+
+	(void)unused;
+	received_mr0 = m.mr[0];
+	return err ? err : (int)IPC_TAG_LENGTH(m.tag);
+}
+
+static int set_utcb(int tid, struct utcb *u)
+{
+	struct exregs r = {.utcb = (uint32_t)(uintptr_t)u};
+
+	return sys_exchange_registers((uint32_t)tid, EXREGS_SET_UTCB, &r);
+}
+
+/* Words of the receiver's UTCBs that no longer hold what was put there:
+ * sender_utcb's first QUEUED_WORDS words in mr[], GUARD_WORD elsewhere. */
+static uint32_t guard_words_changed(void)
+{
+	const uint32_t *w = guarded_utcb[0].mr;
+	uint32_t changed = 0;
+
+	for (uint32_t i = 0; i < sizeof(guarded_utcb) / 4; i++)
+		if (w[i] != (i < QUEUED_WORDS ? sender_utcb[0].mr[i] : GUARD_WORD))
+			changed++;
+	return changed;
+}
+
+/*
+ * A full message's length is checked when it is sent; a pager may rewrite
+ * the registers of a thread waiting in its send (exchange_registers), r2
+ * (the tag) included. The receiver must get the message as it was checked:
+ * QUEUED_WORDS words, nothing past them, never 255 words into a UTCB of 64
+ * message registers. The rewritten MR0 shows the rewrite came while the
+ * send was queued (message registers are read when the message goes).
+ */
+TEST_CASE(ipc, queued_sender_keeps_the_tag_it_was_sent_with)
+{
+	uint32_t *u = guarded_utcb[0].mr, *s = sender_utcb[0].mr;
+	struct exregs r;
+
+	for (uint32_t i = 0; i < sizeof(guarded_utcb) / 4; i++)
+		u[i] = GUARD_WORD;
+	for (uint32_t i = 0; i < sizeof(sender_utcb) / 4; i++)
+		s[i] = 0x51000000u + i;
+	sender_sending = 0;
+	received_mr0 = 0;
+	int receiver = spawn_create(length_receiver, 0,
+				    TC_SAME_SPACE | TC_AS_PAGER);
+	EXPECT_GT(receiver, 0);
+	EXPECT_EQ(set_utcb(receiver, guarded_utcb), 0);
+	int sender = spawn_create(queued_full_sender, (uint32_t)receiver,
+				  TC_SAME_SPACE | TC_AS_PAGER);
+	EXPECT_GT(sender, 0);
+	EXPECT_EQ(set_utcb(sender, sender_utcb), 0);
+	EXPECT_EQ(sys_thread_run((uint32_t)sender), 0);
+	for (int i = 0; i < 100 && !sender_sending; i++)
+		sys_yield();
+	sys_yield(); /* into its send: the receiver is not running, it queues */
+	int got = sys_exchange_registers((uint32_t)sender, EXREGS_GET, &r);
+	uint32_t sent_tag = r.r[2];
+	r.r[2] = IPC_TAG(LABEL, FORGED_WORDS, IPC_TYPE_FULL, IPC_SEND);
+	r.r[3] = REWRITTEN_MR0;
+	int set = sys_exchange_registers((uint32_t)sender, EXREGS_SET_REGS, &r);
+	sys_thread_run((uint32_t)receiver);
+	/* both reaped before anything is checked: later cases need the slots */
+	int received = spawn_wait(receiver);
+	int sent = spawn_wait(sender);
+	EXPECT_EQ(got, 0);
+	EXPECT_EQ(set, 0);
+	EXPECT_EQ(IPC_TAG_LENGTH(sent_tag), QUEUED_WORDS);
+	EXPECT_EQ(sent, 0);
+	EXPECT_EQ(received_mr0, REWRITTEN_MR0);
+	EXPECT_EQ(guard_words_changed(), 0);
+	EXPECT_EQ(received, QUEUED_WORDS);
+}
+
 const struct test_case core_ipc_tests[] = {
 	TEST_ENTRY(ipc, short_call_reply_same_space),
 	TEST_ENTRY(ipc, short_call_across_spaces),
@@ -199,5 +305,6 @@ const struct test_case core_ipc_tests[] = {
 	TEST_ENTRY(ipc, extended_message_bad_buffer),
 	TEST_ENTRY(ipc, errors),
 	TEST_ENTRY(ipc, nonblocking_send_to_busy_thread),
+	TEST_ENTRY(ipc, queued_sender_keeps_the_tag_it_was_sent_with),
 	TEST_TABLE_END,
 };

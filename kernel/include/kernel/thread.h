@@ -73,6 +73,8 @@ struct thread {
 	struct thread_list sendq;    /* threads blocked sending to this one */
 	struct thread *queue_next;   /* link in a sendq or mutex queue */
 	struct thread_list *queued_on;
+	uint32_t send_tag;           /* BLOCK_SEND: the tag its queued
+				      * message was checked with (ipc.c) */
 	bool fault_pending;          /* its message is a fault, in fault[] */
 	uint32_t fault[5];           /* tag, MR0-MR3 of a fault message */
 

@@ -12,7 +12,9 @@
  * channel; see protocol.h) and waits for the answer, which the adversary
  * sends when it has made all its attempts. Then it checks that nothing of
  * it was touched and that it kept working all along, one TEST line per
- * check, and prints the summary of both containers' cases.
+ * check, and prints the summary of both containers' cases. One of the
+ * checks receives the message the intruder queued on its pager meanwhile
+ * (protocol.h, message 3).
  */
 #include <stddef.h>
 #include <tessera/boot.h>
@@ -381,6 +383,49 @@ TEST_CASE(victim, receiver_got_nothing_from_the_adversary)
 	PASSED();
 }
 
+/* Its UTCB and the rest of the UTCB page after it (the pager's stack is
+ * below): all a 255-word copy into mr[] would reach. */
+#define GUARDED_WORDS (2 * UTCB_SIZE / 4)
+#define GUARD_WORD    0xa5a5f00du
+
+/* Words of the guarded area that differ from what the intruder's message
+ * should leave: its words in mr[0..ISO_QUEUED_WORDS), the guard after. */
+static uint32_t guarded_words_changed(const uint32_t *w)
+{
+	uint32_t changed = 0;
+
+	for (uint32_t i = 0; i < GUARDED_WORDS; i++)
+		if (w[i] != (i < ISO_QUEUED_WORDS ? ISO_QUEUED_WORD(i)
+						  : GUARD_WORD))
+			changed++;
+	return changed;
+}
+
+/*
+ * The intruder queued a full message of ISO_QUEUED_WORDS words on us while
+ * we were busy with the adversary, then rewrote its waiting sender's tag
+ * to 255 words (protocol.h, message 3). We get the message as the kernel
+ * checked it when it was sent: ISO_QUEUED_WORDS words in mr[], nothing of
+ * our UTCB past them touched. MR0 as rewritten shows that the rewrite came
+ * while the message waited.
+ */
+TEST_CASE(victim, queued_message_keeps_the_length_it_was_sent_with)
+{
+	uint32_t *w = utcb_self()->mr;
+	struct ipc_msg m = {0};
+
+	for (uint32_t i = 0; i < GUARDED_WORDS; i++)
+		w[i] = GUARD_WORD;
+	EXPECT_EQ(ipc_receive(IPC_ANY, &m), 0);
+	EXPECT_FALSE(is_mine(m.from));
+	EXPECT_NE(m.from, adversary);
+	EXPECT_EQ(IPC_TAG_LABEL(m.tag), ISO_LABEL_QUEUED);
+	EXPECT_EQ(m.mr[0], ISO_QUEUED_REWRITTEN_MR0);
+	EXPECT_EQ(guarded_words_changed(w), 0);
+	EXPECT_EQ(IPC_TAG_LENGTH(m.tag), ISO_QUEUED_WORDS);
+	PASSED();
+}
+
 TEST_CASE(victim, irq_still_bound_to_it)
 {
 	EXPECT_EQ(used_of(CAP_RES_IRQS), 1);
@@ -426,6 +471,7 @@ static const struct test_case victim_tests[] = {
 	TEST_ENTRY(victim, worker_never_saw_a_bad_checksum),
 	TEST_ENTRY(victim, sleeper_never_woken),
 	TEST_ENTRY(victim, receiver_got_nothing_from_the_adversary),
+	TEST_ENTRY(victim, queued_message_keeps_the_length_it_was_sent_with),
 	TEST_ENTRY(victim, irq_still_bound_to_it),
 	TEST_ENTRY(victim, capabilities_unchanged),
 	TEST_TABLE_END,

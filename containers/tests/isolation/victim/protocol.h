@@ -1,6 +1,7 @@
 /*
- * The two messages between the victim and the adversary of the isolation
- * test system (configs/isolation.toml). The adversary includes this file.
+ * The messages of the isolation test system (configs/isolation.toml): two
+ * between the victim and the adversary, one from the intruder to the
+ * victim. The adversary and the intruder include this file.
  *
  * 1. The victim's pager calls the adversary's pager once (its channel is
  *    the only ipc capability between the two containers) with a full
@@ -20,6 +21,7 @@
 #define ISO_LABEL_HELLO 0x150
 #define ISO_LABEL_DONE	0x151
 #define ISO_LABEL_QUIT	0x152 /* the victim's pager to its receiver */
+#define ISO_LABEL_QUEUED 0x153 /* the intruder's queued message */
 #define ISO_HELLO_MAGIC 0x1501a7edu
 #define ISO_DONE_MAGIC	0xd0e1507eu
 
@@ -39,5 +41,24 @@ enum iso_hello_word {
 	ISO_RTC_IRQ,	  /* the IRQ the victim has bound */
 	ISO_HELLO_WORDS
 };
+
+/*
+ * 3. The intruder, which holds an ipc channel to the victim and nothing
+ *    else on it, sends the victim's pager a full message of
+ *    ISO_QUEUED_WORDS words (UTCB mr[i] = ISO_QUEUED_WORD(i)) while the
+ *    pager is busy with the adversary, so the send waits in its queue.
+ *    Meanwhile the intruder's pager rewrites the waiting thread's
+ *    registers: r2 (the tag) to a full message of ISO_FORGED_WORDS words,
+ *    r3 (MR0) to ISO_QUEUED_REWRITTEN_MR0. When the adversary is done the
+ *    victim's pager receives it: the length it was sent with, MR0 as
+ *    rewritten, and nothing of its UTCB past ISO_QUEUED_WORDS touched.
+ *    The victim is container 0, so its pager is the first thread the
+ *    kernel makes: ISO_VICTIM_PAGER_TID.
+ */
+#define ISO_VICTIM_PAGER_TID	 1
+#define ISO_QUEUED_WORDS	 4
+#define ISO_FORGED_WORDS	 255 /* the most a tag's length field holds */
+#define ISO_QUEUED_WORD(i)	 (0x1a7e0000u + (i))
+#define ISO_QUEUED_REWRITTEN_MR0 0x5e7ba600u
 
 #endif
