@@ -9,6 +9,7 @@
 #include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/kmem.h>
+#include <kernel/panic.h>
 #include <kernel/thread.h>
 #include <tessera/syscall.h>
 
@@ -207,15 +208,34 @@ bool cap_holds_irq(const struct thread *t, uint32_t irq)
 
 /* ---- budgets ----------------------------------------------------------- */
 
+/*
+ * Every charge checks the room first and every split takes only free
+ * units, so used never exceeds size and this never wraps; the assert
+ * keeps it that way.
+ */
+uint32_t cap_room(const struct cap *budget)
+{
+	BUG_ON(budget->used > budget->size, "a budget charged beyond its size");
+	return budget->size - budget->used;
+}
+
 struct quantity_query {
 	uint32_t res, n;
+	const struct cap *shrinking; /* a budget about to give up ... */
+	uint32_t by;		     /* ... this many free units */
 };
 
 static bool match_room(const struct cap *c, const void *arg)
 {
 	const struct quantity_query *q = arg;
+	uint32_t room;
 
-	return c->resource == q->res && c->size - c->used >= q->n;
+	if (c->resource != q->res)
+		return false;
+	room = cap_room(c);
+	if (c == q->shrinking)
+		room = room >= q->by ? room - q->by : 0;
+	return room >= q->n;
 }
 
 /* Keep the container's totals: the summary's peak counts every budget of
@@ -234,10 +254,17 @@ static void account(struct cap *budget, uint32_t n, bool charge)
 	}
 }
 
+struct cap *cap_find_room(const struct thread *t, uint32_t res, uint32_t n,
+			  const struct cap *shrinking, uint32_t by)
+{
+	struct quantity_query q = {res, n, shrinking, by};
+
+	return cap_search(t, match_room, &q);
+}
+
 struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)
 {
-	struct quantity_query q = {res, n};
-	struct cap *c = cap_search(t, match_room, &q);
+	struct cap *c = cap_find_room(t, res, n, NULL, 0);
 
 	if (c) {
 		c->used += n;
@@ -248,7 +275,7 @@ struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)
 
 bool cap_charge_to(struct cap *budget, uint32_t n)
 {
-	if (budget->size - budget->used < n)
+	if (cap_room(budget) < n)
 		return false;
 	budget->used += n;
 	account(budget, n, true);
@@ -258,6 +285,7 @@ bool cap_charge_to(struct cap *budget, uint32_t n)
 void cap_refund(struct cap *budget, uint32_t n)
 {
 	if (budget) {
+		BUG_ON(budget->used < n, "a budget refunded more than it lent");
 		budget->used -= n;
 		account(budget, n, false);
 	}

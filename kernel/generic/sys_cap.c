@@ -9,6 +9,7 @@
 #include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/kmem.h>
+#include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/space.h>
 #include <kernel/syscall.h>
@@ -128,20 +129,22 @@ static void cap_move(struct cap *c, struct cap_list *to)
 	cap_list_add(to, c);
 }
 
-/* A new capability like c on t's own list, paid from t's CAPS budget. */
-static struct cap *cap_clone(struct thread *t, const struct cap *c, int *err)
+/*
+ * A new capability like c on t's own list, paid with one unit of `payer`,
+ * a CAPS budget t can use that the caller found with room (so the charge
+ * cannot fail). NULL when out of kernel memory, with nothing charged.
+ */
+static struct cap *cap_clone(struct thread *t, const struct cap *c,
+			     struct cap *payer)
 {
-	struct cap *budget = cap_charge(t, CAP_RES_CAPS, 1);
-	struct cap *n;
+	struct cap *n = cap_alloc(c->container);
+	bool charged;
 
-	*err = -E_BUDGET;
-	if (!budget)
+	if (!n)
 		return NULL;
-	if (!(n = cap_alloc(c->container))) {
-		cap_refund(budget, 1);
-		return NULL;
-	}
-	n->charged_to = budget;
+	charged = cap_charge_to(payer, 1);
+	BUG_ON(!charged, "a capability's payer had no room after all");
+	n->charged_to = payer;
 	n->resource = c->resource;
 	n->ops = c->ops;
 	n->flags = c->flags;
@@ -155,16 +158,24 @@ static struct cap *cap_clone(struct thread *t, const struct cap *c, int *err)
 	return n;
 }
 
-/* Check the amount first, then split: the new part goes to t's list. */
+/*
+ * Check the amount and find the CAPS budget that pays for the new part,
+ * then split: the new part goes to t's list. The payer is found as the
+ * budgets will be after the split: when c is itself a CAPS budget t can
+ * use, the units split off are not there to pay with, so splitting off
+ * every free unit of the only CAPS budget is -E_BUDGET. (Charging c after
+ * taking its free units would leave it with used > size, and its room,
+ * size - used, would wrap round to almost 2^32.) Each unit then has one
+ * owner: the new part's units are its own, the part is paid by the payer.
+ */
 static int cap_split(struct thread *t, struct cap *c, uint32_t amount)
 {
 	uint32_t kind = cap_kind(c);
-	struct cap *n;
-	int err;
+	struct cap *n, *payer;
 
 	if (amount == 0)
 		return -E_INVAL;
-	if (kind == CAP_KIND_QUANTITY && amount > c->size - c->used)
+	if (kind == CAP_KIND_QUANTITY && amount > cap_room(c))
 		return -E_INVAL; /* only units not in use can go */
 	if (kind == CAP_KIND_MEMORY &&
 	    (!IS_ALIGNED(amount, PAGE_SIZE) || amount >= c->size))
@@ -172,8 +183,11 @@ static int cap_split(struct thread *t, struct cap *c, uint32_t amount)
 	if (kind == CAP_KIND_OPERATION &&
 	    ((amount & ~c->ops) || amount == c->ops))
 		return -E_INVAL; /* both parts keep at least one operation */
-	if (!(n = cap_clone(t, c, &err)))
-		return err;
+	if (!(payer = cap_find_room(t, CAP_RES_CAPS, 1, c,
+				    kind == CAP_KIND_QUANTITY ? amount : 0)))
+		return -E_BUDGET;
+	if (!(n = cap_clone(t, c, payer)))
+		return -E_BUDGET;
 	n->origin = c;
 	c->nr_split++;
 	if (kind == CAP_KIND_OPERATION) {
@@ -185,6 +199,8 @@ static int cap_split(struct thread *t, struct cap *c, uint32_t amount)
 		if (kind == CAP_KIND_MEMORY)
 			n->base = c->base + c->size;
 	}
+	BUG_ON(kind == CAP_KIND_QUANTITY && c->used > c->size,
+	       "a split took units in use");
 	return (int)n->id;
 }
 
@@ -291,10 +307,12 @@ static int cap_on(struct thread *t, uint32_t op, struct cap *c,
 	case CAP_CTRL_SPLIT:
 		return cap_split(t, c, ctx_arg(ctx, 2));
 	case CAP_CTRL_REPLICATE: {
-		struct cap *n;
+		struct cap *n, *payer;
 		if (cap_kind(c) != CAP_KIND_OPERATION)
 			return -E_INVAL; /* budgets and memory cannot double */
-		return (n = cap_clone(t, c, &err)) ? (int)n->id : err;
+		if (!(payer = cap_find_room(t, CAP_RES_CAPS, 1, NULL, 0)))
+			return -E_BUDGET;
+		return (n = cap_clone(t, c, payer)) ? (int)n->id : -E_BUDGET;
 	}
 	case CAP_CTRL_DEDUCE:
 		return cap_deduce(c, ctx);

@@ -115,6 +115,7 @@ EXPECTED_CASES = [
     'budget.threads_exhausted_and_refunded',
     'budget.spaces_and_page_tables_refunded',
     'budget.caps_exhausted_and_refunded',
+    'budget.split_of_caps_budget_pays_for_the_new_capability',
     'domain.thousand_children_leave_budgets_unchanged',
     'asid.more_spaces_than_asids',
     'irq.device_mapping_needs_the_device_capability',

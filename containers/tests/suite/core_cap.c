@@ -443,6 +443,43 @@ TEST_CASE(budget, caps_exhausted_and_refunded)
 	EXPECT_EQ(used_of(CAP_RES_CAPS), b.used);
 }
 
+/*
+ * The capability a split makes costs a CAPS unit like any other, also when
+ * the budget split is the CAPS budget that pays for it. Splitting every
+ * free unit off the only CAPS budget would leave that unit unpaid (the
+ * budget at `used` = `size` + 1, its room wrapping round to 2^32 - 1):
+ * refused with -E_BUDGET, nothing changed. One unit fewer works and leaves
+ * the budget full, never above, and destroying the part puts it back.
+ */
+TEST_CASE(budget, split_of_caps_budget_pays_for_the_new_capability)
+{
+	struct cap_info b, whole_after, after, part;
+
+	EXPECT_TRUE(find(CAP_RES_CAPS, &b));
+	uint32_t room = b.size - b.used;
+	EXPECT_GE(room, 2);
+	int whole = cap_split(b.id, room);
+	EXPECT_TRUE(lookup(b.id, &whole_after));
+	if (whole > 0) /* a kernel that let it through: undo for later cases */
+		cap_destroy((uint32_t)whole);
+	EXPECT_ERR(whole, -E_BUDGET);
+	EXPECT_LE(whole_after.used, whole_after.size);
+	EXPECT_EQ(whole_after.size, b.size);
+	EXPECT_EQ(whole_after.used, b.used);
+	int id = cap_split(b.id, room - 1);
+	EXPECT_GT(id, 0);
+	EXPECT_TRUE(lookup(b.id, &after));
+	EXPECT_EQ(after.used, b.used + 1); /* the part is paid from it */
+	EXPECT_EQ(after.size, after.used); /* full, not over */
+	EXPECT_TRUE(lookup((uint32_t)id, &part));
+	EXPECT_EQ(part.size, room - 1);
+	EXPECT_EQ(part.used, 0);
+	EXPECT_EQ(cap_destroy((uint32_t)id), 0);
+	EXPECT_TRUE(lookup(b.id, &after));
+	EXPECT_EQ(after.size, b.size);
+	EXPECT_EQ(after.used, b.used);
+}
+
 /* A child that needs no stack: thread_control(TC_EXIT, 7). */
 static void __attribute__((naked, noreturn)) exit_at_once(void)
 {
@@ -570,6 +607,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(budget, threads_exhausted_and_refunded),
 	TEST_ENTRY(budget, spaces_and_page_tables_refunded),
 	TEST_ENTRY(budget, caps_exhausted_and_refunded),
+	TEST_ENTRY(budget, split_of_caps_budget_pays_for_the_new_capability),
 	TEST_ENTRY(domain, thousand_children_leave_budgets_unchanged),
 	TEST_ENTRY(asid, more_spaces_than_asids),
 	TEST_TABLE_END,

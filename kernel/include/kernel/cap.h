@@ -63,9 +63,17 @@ bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
  * with units in use cannot be destroyed, so the pointer stays valid.
  */
 struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n);
+/* The budget cap_charge would take, without charging it; `shrinking` (or
+ * NULL) counts as if it had already given up `by` free units (a split
+ * that the budget found may itself pay for). Lets a caller check all
+ * before it changes anything. */
+struct cap *cap_find_room(const struct thread *t, uint32_t res, uint32_t n,
+			  const struct cap *shrinking, uint32_t by);
 /* Charge a given budget (an object that already draws on one). */
 bool cap_charge_to(struct cap *budget, uint32_t n);
 void cap_refund(struct cap *budget, uint32_t n);
+/* Free units of a budget: size - used, which never wraps (asserted). */
+uint32_t cap_room(const struct cap *budget);
 
 /* t ends: what it held passes to its pager, or to its container. */
 void cap_thread_ended(struct thread *t);
