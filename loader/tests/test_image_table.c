@@ -338,7 +338,7 @@ static void test_version_and_layout(void **state)
 {
 	(void)state;
 	build(NR_PARTS);
-	hdr->version = 2;
+	hdr->version = IMAGE_VERSION + 1;
 	assert_fault(check(), IMAGE_ERR_VERSION, -1);
 	reseal();
 	assert_fault(check(), IMAGE_ERR_VERSION, -1);

@@ -12,6 +12,9 @@ HOST_BUILD = os.path.join(TOP, 'build', 'test', 'host')
 
 
 def build_host_tests():
+    # every build needs a configuration, host tests too
+    r = harness.scons(f'O={HOST_BUILD}', 'qemu_virt_hello_defconfig')
+    assert r.returncode == 0, r.stdout
     r = harness.scons(f'O={HOST_BUILD}', 'host-tests')
     assert r.returncode == 0, r.stdout
     return sorted(glob.glob(os.path.join(HOST_BUILD, 'host', 'tests', '*')))
