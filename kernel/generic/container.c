@@ -151,12 +151,26 @@ static void budget_totals(struct container *c)
 		c->budget_size[r] = size[r];
 }
 
-/* Every thread is gone, so every capability is on the container's list. */
+/*
+ * Every thread is gone, so every capability is on the container's list,
+ * including those no holder could destroy (no CAP_F_DESTROY, or a budget
+ * part others were split from). Each one made by split or replicate is
+ * first refunded to the CAPS budget that paid for it, whatever its flags;
+ * only then is any freed, since the payer may be anywhere on the list (a
+ * split-off part paying for others). After that no budget has units in
+ * use: threads, spaces, page tables, mutex waits and IRQ bindings were
+ * refunded as the threads ended, so the check below is the kernel's own
+ * consistency, out of reach of anything a container does.
+ */
 static void free_caps(struct container *c)
 {
 	struct cap *cap;
 
 	budget_totals(c);
+	for (cap = c->caps.head; cap; cap = cap->next) {
+		cap_refund(cap->charged_to, 1);
+		cap->charged_to = NULL;
+	}
 	while ((cap = c->caps.head)) {
 		BUG_ON(cap_kind(cap) == CAP_KIND_QUANTITY && cap->used,
 		       "a dead container's budget still in use");

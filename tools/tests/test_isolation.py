@@ -30,8 +30,8 @@ MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
 BOOT_LIMIT = 20  # seconds a run may take
 
 # The adversary's cases in the order it runs them (containers/tests/isolation/adversary):
-# the first and the last are its own set-up and budget check, everything
-# between is an escape attempt.
+# the first and the last two are its own set-up, its budget check and what
+# it leaves for its teardown; everything between is an escape attempt.
 ADVERSARY_CASES = [
     'adversary.victim_published_its_threads',
     'map.victim_pattern_memory',
@@ -108,6 +108,7 @@ ADVERSARY_CASES = [
     'fault.jump_into_kernel',
     'fault.disable_mmu',
     'adversary.budgets_back_where_they_started',
+    'adversary.leaves_what_it_cannot_destroy',
 ]
 # The victim's checks, after the adversary's answer (containers/tests/isolation/victim).
 VICTIM_CASES = [
@@ -251,6 +252,23 @@ def test_intruder_ends_when_the_victim_took_its_message(isolation):
                 if l.startswith("kernel: container 'intruder' finished, "
                                 "exit code 0"))
     assert rewritten < case and rewritten < taken < done, b.output
+
+
+def test_adversary_torn_down_with_what_it_could_not_destroy(isolation):
+    """adversary.leaves_what_it_cannot_destroy ends it holding
+    capabilities without CAP_F_DESTROY, budget parts in use and a child
+    still waiting: its teardown refunds and frees all of it (no BUG) and
+    the victim carries on."""
+    b, _, _ = isolation
+    assert 'BUG at' not in b.output, b.output
+    lines = b.lines
+    left = next(i for i, l in enumerate(lines)
+                if l == 'TEST adversary.leaves_what_it_cannot_destroy PASS')
+    done = next(i for i, l in enumerate(lines)
+                if l.startswith("kernel: container 'adversary' finished, "
+                                "exit code 0"))
+    assert left < done < len(lines) - 1, b.output
+    assert lines[-1] == 'kernel: all containers finished, exit status 0'
 
 
 def test_victim_kept_working(isolation):

@@ -118,6 +118,7 @@ EXPECTED_CASES = [
     'budget.split_of_caps_budget_pays_for_the_new_capability',
     'domain.thousand_children_leave_budgets_unchanged',
     'asid.more_spaces_than_asids',
+    'cap.undestroyable_capabilities_left_for_the_teardown',
     'irq.device_mapping_needs_the_device_capability',
     'irq.alarm_delivered_masked_and_acknowledged',
     'irq.errors',
@@ -164,6 +165,17 @@ def test_no_unexpected_cases(suite):
 def test_cases_run_in_order(suite):
     _, run = suite
     assert list(run.results) == EXPECTED_CASES
+
+
+def test_teardown_refunds_what_the_suite_left(suite):
+    """cap.undestroyable_capabilities_left_for_the_teardown leaves
+    capabilities no one can destroy, paid from the CAPS budget and from a
+    part of it: the container's teardown refunds and frees them."""
+    b, _ = suite
+    assert 'BUG at' not in b.output, b.output
+    assert "kernel: container 'testsuite' finished, exit code 0 " \
+        in b.output, b.output
+    assert b.status == 0, b.output
 
 
 def test_console_write_output_arrives(suite):

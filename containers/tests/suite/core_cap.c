@@ -593,6 +593,75 @@ TEST_CASE(asid, more_spaces_than_asids)
 	EXPECT_EQ(bad, 0);
 }
 
+/* ---- left for the container's teardown ------------------------------------ */
+
+static volatile uint32_t left_rep, left_part, left_ops;
+
+/* Replicate the capability it was given (paid from the CAPS part it was
+ * given: its own list comes first), then give up every flag of all three,
+ * destroy included. Exits with the new id. */
+static int leave_undestroyable(uint32_t unused)
+{
+	int made = cap_replicate(left_rep);
+
+	(void)unused;
+	if (made < 0)
+		return made;
+	if (cap_deduce((uint32_t)made, left_ops, 0, 0, 0) ||
+	    cap_deduce(left_rep, left_ops, 0, 0, 0) ||
+	    cap_deduce(left_part, 0, 0, 0, 0))
+		return -1;
+	return made;
+}
+
+/*
+ * What a thread held passes to its pager when it ends, and a capability
+ * without CAP_F_DESTROY stays until its container ends: the teardown must
+ * refund and free it whatever its flags. A child is given a replicated
+ * operation capability and a one-unit part of the CAPS budget, replicates
+ * the one (paid from the other) and gives up every flag of all three; when
+ * it has exited they are ours, and none can be destroyed. They stay to the
+ * end of the run (so this case comes after every case that counts CAPS
+ * units): the suite's container ends holding capabilities paid from its
+ * CAPS budget and from a part of it, and test_target_suite checks that the
+ * teardown refunded them (no BUG, exit status 0).
+ */
+TEST_CASE(cap, undestroyable_capabilities_left_for_the_teardown)
+{
+	struct cap_info b, map, c;
+	uint32_t me = my_tid();
+
+	EXPECT_TRUE(find(CAP_RES_CAPS, &b));
+	EXPECT_TRUE(find(CAP_RES_MAP, &map));
+	int rep = cap_replicate(map.id);
+	EXPECT_GT(rep, 0);
+	int part = cap_split(b.id, 1);
+	EXPECT_GT(part, 0);
+	int child = spawn_create(leave_undestroyable, 0,
+				 TC_SAME_SPACE | TC_AS_PAGER);
+	EXPECT_GT(child, 0);
+	left_rep = (uint32_t)rep;
+	left_part = (uint32_t)part;
+	left_ops = map.ops;
+	EXPECT_EQ(cap_grant((uint32_t)rep, (uint32_t)child), 0);
+	EXPECT_EQ(cap_grant((uint32_t)part, (uint32_t)child), 0);
+	EXPECT_EQ(sys_thread_run((uint32_t)child), 0);
+	int made = spawn_wait(child);
+	EXPECT_GT(made, 0);
+	const int left[] = {rep, part, made};
+	for (int i = 0; i < 3; i++) {
+		EXPECT_TRUE(lookup((uint32_t)left[i], &c));
+		EXPECT_EQ(c.list, CAP_LIST_PRIVATE); /* passed on to us */
+		EXPECT_EQ(c.holder, me);
+		EXPECT_EQ(c.flags, 0);
+		EXPECT_ERR(cap_destroy((uint32_t)left[i]), -E_PERM);
+	}
+	EXPECT_TRUE(lookup((uint32_t)part, &c));
+	EXPECT_EQ(c.used, 1); /* it paid for `made` */
+	EXPECT_TRUE(lookup(b.id, &c));
+	EXPECT_EQ(c.used, b.used + 2); /* it paid for rep and part */
+}
+
 const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(cap, count_and_read),
 	TEST_ENTRY(cap, read_bad_pointers),
@@ -610,5 +679,6 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(budget, split_of_caps_budget_pays_for_the_new_capability),
 	TEST_ENTRY(domain, thousand_children_leave_budgets_unchanged),
 	TEST_ENTRY(asid, more_spaces_than_asids),
+	TEST_ENTRY(cap, undestroyable_capabilities_left_for_the_teardown),
 	TEST_TABLE_END,
 };

@@ -11,8 +11,10 @@
  * case each: every case shows first, where it makes sense, that the same
  * operation on its own resources works, then that the attempt is refused
  * with the error the kernel defines for it (each case says why that one).
- * Last it checks that its own budgets are back where they started, and
- * answers the victim's call, which is the victim's signal to check itself.
+ * Last it checks that its own budgets are back where they started, leaves
+ * behind capabilities nobody can destroy (for the kernel's teardown of it)
+ * and answers the victim's call, which is the victim's signal to check
+ * itself.
  *
  * Files: mem.c (map, unmap, devices, IRQs), ipc_thread.c (ipc,
  * thread_control, exchange_registers, mutexes), budget.c, cap.c, and
@@ -106,6 +108,58 @@ TEST_CASE(adversary, budgets_back_where_they_started)
 	PASSED();
 }
 
+/* A child that waits for a message from its pager, which sends none: it
+ * is still waiting when the container ends. */
+static int park_until_the_end(uint32_t unused)
+{
+	struct ipc_msg m = {0};
+
+	(void)unused;
+	return ipc_receive(self.tid, &m);
+}
+
+/*
+ * Its last act before it answers the victim: leave behind what nobody can
+ * take back, for the kernel's teardown when it exits. Two replicas of an
+ * operation capability and two budget parts, all without any flag (so no
+ * CAP_F_DESTROY): one replica paid from its CAPS budget, the other from
+ * the CAPS part, which also pays for the THREADS part, which pays for a
+ * child still waiting when the container ends. The teardown must end the
+ * child and refund and free all of it whatever the flags;
+ * test_isolation checks that the adversary finishes with exit code 0,
+ * without a BUG, and that the victim carries on.
+ */
+TEST_CASE(adversary, leaves_what_it_cannot_destroy)
+{
+	struct cap_info caps_budget, threads_budget, map, c;
+
+	EXPECT_TRUE(find_cap(CAP_RES_CAPS, &caps_budget));
+	EXPECT_TRUE(find_cap(CAP_RES_THREADS, &threads_budget));
+	EXPECT_TRUE(find_cap(CAP_RES_MAP, &map));
+	int rep = cap_replicate(map.id);
+	EXPECT_GT(rep, 0);
+	int caps_part = cap_split(caps_budget.id, 2); /* on its own list: */
+	EXPECT_GT(caps_part, 0);		       /* it pays from now on */
+	int threads_part = cap_split(threads_budget.id, 1);
+	EXPECT_GT(threads_part, 0);
+	int rep2 = cap_replicate(map.id);
+	EXPECT_GT(rep2, 0);
+	int child = child_spawn(park_until_the_end, 0);
+	EXPECT_GT(child, 0);
+	EXPECT_TRUE(lookup_cap((uint32_t)caps_part, &c));
+	EXPECT_EQ(c.used, 2);
+	EXPECT_TRUE(lookup_cap((uint32_t)threads_part, &c));
+	EXPECT_EQ(c.used, 1);
+	const int left[] = {rep, rep2, caps_part, threads_part};
+	for (int i = 0; i < 4; i++) {
+		EXPECT_TRUE(lookup_cap((uint32_t)left[i], &c));
+		EXPECT_EQ(cap_deduce((uint32_t)left[i], c.ops, 0, 0, 0), 0);
+		EXPECT_ERR(cap_destroy((uint32_t)left[i]), -E_PERM);
+	}
+	EXPECT_EQ(used_of(CAP_RES_CAPS), 2);
+	PASSED();
+}
+
 static const struct test_case first_tests[] = {
 	TEST_ENTRY(adversary, victim_published_its_threads),
 	TEST_TABLE_END,
@@ -113,6 +167,7 @@ static const struct test_case first_tests[] = {
 
 static const struct test_case last_tests[] = {
 	TEST_ENTRY(adversary, budgets_back_where_they_started),
+	TEST_ENTRY(adversary, leaves_what_it_cannot_destroy),
 	TEST_TABLE_END,
 };
 
