@@ -1,6 +1,8 @@
 /*
  * Thread lifecycle: create, block/unblock, suspend/resume, recycle, end,
- * zombies and reaping. Thread ids index a fixed table; a new thread leads
+ * zombies and reaping. A thread id is a slot of a fixed table plus the
+ * slot's generation (TID_INDEX/TID_GENERATION, <tessera/syscall.h>), so an
+ * id outlives its thread without ever naming another; a new thread leads
  * its own thread group (tgid = tid) unless thread_control says otherwise.
  */
 #include <string.h>
@@ -16,10 +18,16 @@
 #include <kernel/space.h>
 #include <kernel/thread.h>
 #include <tessera/errno.h>
+#include <tessera/syscall.h>
+
+_Static_assert(CONFIG_MAX_THREADS <= TID_INDEX_MASK + 1,
+	       "thread table slots must fit TID_INDEX_BITS");
 
 static struct thread *threads[CONFIG_MAX_THREADS];
-/* The container (id + 1; 0: never used) whose thread last had each tid. */
+/* The container (id + 1; 0: never used) whose thread last had each slot. */
 static uint8_t tid_owner[CONFIG_MAX_THREADS];
+/* The generation of the last id issued from each slot (valid once used). */
+static uint32_t tid_last_generation[CONFIG_MAX_THREADS];
 static uint32_t live_threads; /* not yet ended */
 
 void thread_list_add(struct thread_list *l, struct thread *t)
@@ -61,23 +69,58 @@ struct thread *thread_list_pop(struct thread_list *l)
 	return t;
 }
 
+/* The generation slot i's next id gets; TID_GENERATION_LIMIT: retired. */
+static uint32_t tid_next_generation(uint32_t i)
+{
+	return tid_owner[i] ? tid_last_generation[i] + 1 : 0;
+}
+
+/* The lowest free slot that still has a generation left, as a new id. */
 static int tid_alloc(struct thread *t, const struct container *c)
 {
 	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
-		if (!threads[i]) {
-			threads[i] = t;
-			tid_owner[i] = (uint8_t)(c->id + 1);
-			return (int)i;
-		}
+		uint32_t gen = tid_next_generation(i);
+
+		if (threads[i] || gen >= TID_GENERATION_LIMIT)
+			continue;
+		threads[i] = t;
+		tid_owner[i] = (uint8_t)(c->id + 1);
+		tid_last_generation[i] = gen;
+		return (int)(gen << TID_INDEX_BITS | i);
 	}
 	return -E_BUDGET;
 }
 
 struct thread *thread_by_tid(uint32_t tid)
 {
-	if (tid == 0 || tid >= CONFIG_MAX_THREADS)
+	uint32_t i = TID_INDEX(tid);
+	struct thread *t;
+
+	if (i == 0 || i >= CONFIG_MAX_THREADS)
 		return NULL;
-	return threads[tid];
+	t = threads[i];
+	return t && t->tid == tid ? t : NULL; /* an older generation: gone */
+}
+
+/*
+ * The error for an id that names no live thread. An id no thread can ever
+ * have (slot 0 or outside the table, bit 31 set) is -E_NOENT, and so is one
+ * given to a thread of the caller's own container; any other is -E_PERM,
+ * as a live foreign thread without a capability would be, so that probing
+ * ids tells nothing about other containers. Only a slot's last owner is
+ * known: an older generation counts as the caller's when its container
+ * holds the slot now.
+ */
+static int tid_gone_error(uint32_t tid, const struct container *caller)
+{
+	uint32_t i = TID_INDEX(tid);
+
+	if (tid >= 1u << 31 || i == 0 || i >= CONFIG_MAX_THREADS)
+		return -E_NOENT;
+	return tid_owner[i] == caller->id + 1 &&
+			       TID_GENERATION(tid) <= tid_last_generation[i]
+		       ? -E_NOENT
+		       : -E_PERM;
 }
 
 struct thread *thread_target(struct thread *caller, uint32_t tid, uint32_t res,
@@ -86,15 +129,9 @@ struct thread *thread_target(struct thread *caller, uint32_t tid, uint32_t res,
 	struct thread *x = tid ? thread_by_tid(tid) : caller;
 
 	if (!x || x->state == THREAD_ZOMBIE) {
-		/*
-		 * Whether another container's thread exists is none of the
-		 * caller's business: a tid it never had is -E_PERM, as a live
-		 * foreign thread without a capability would be.
-		 */
-		*err = tid >= CONFIG_MAX_THREADS ||
-			       tid_owner[tid] == caller->container->id + 1
-			       ? -E_NOENT
-			       : -E_PERM;
+		/* whether another container's thread exists is none of
+		 * the caller's business */
+		*err = tid_gone_error(tid, caller->container);
 		return NULL;
 	}
 	if (res && !cap_allows(caller, res, ops, x)) {
@@ -272,7 +309,7 @@ static void thread_free(struct thread *t)
 	if (t->pager)
 		t->pager->nr_paged--;
 	cap_refund(t->thread_budget, 1);
-	threads[t->tid] = NULL;
+	threads[TID_INDEX(t->tid)] = NULL;
 	kmem_free(t);
 }
 

@@ -264,6 +264,50 @@ static int share_given(uint32_t arg)
 	return lookup(id, &c) ? (int)c.list : -E_NOENT;
 }
 
+/*
+ * A capability narrowed to a thread names that thread, not its slot: once
+ * the thread is gone, a new thread in the same slot of the kernel's table
+ * gets another id, and the capability does not reach it.
+ */
+static int stay_idle(uint32_t unused)
+{
+	(void)unused;
+	return 0;
+}
+
+TEST_CASE(cap, thread_capability_stops_matching_when_its_thread_dies)
+{
+	struct cap_info ipc;
+	uint32_t me = my_tid();
+
+	EXPECT_TRUE(find(CAP_RES_IPC, &ipc));
+	EXPECT_EQ(cap_grant(ipc.id, me), 0); /* children lose the container's */
+	int old = spawn_create(stay_idle, 0, TC_SAME_SPACE | TC_AS_PAGER);
+	int rep = cap_replicate(ipc.id);
+	EXPECT_GT(old, 0);
+	EXPECT_GT(rep, 0);
+	EXPECT_EQ(cap_deduce((uint32_t)rep, CAP_OP_IPC_SEND, ipc.flags,
+			     CAP_TGT_THREAD, (uint32_t)old),
+		  0);
+	EXPECT_EQ(cap_share((uint32_t)rep, CAP_SHARE_PAGED), 0);
+	/* it reaches its thread: the send passes the check, finds it idle */
+	EXPECT_EQ(spawn_wait(spawn(try_send, (uint32_t)old)), -E_BUSY);
+	EXPECT_EQ(sys_thread_destroy((uint32_t)old, 0), 0);
+	EXPECT_EQ(spawn_wait(old), 0);
+	int now = spawn_create(stay_idle, 0, TC_SAME_SPACE | TC_AS_PAGER);
+	EXPECT_EQ(TID_INDEX((uint32_t)now), TID_INDEX((uint32_t)old));
+	EXPECT_NE(now, old);
+	/* the new thread in that slot is not the one the capability names */
+	EXPECT_EQ(spawn_wait(spawn(try_send, (uint32_t)now)), -E_PERM);
+	/* and the dead thread's id names nobody */
+	EXPECT_EQ(spawn_wait(spawn(try_send, (uint32_t)old)), -E_NOENT);
+	EXPECT_EQ(sys_thread_destroy((uint32_t)now, 0), 0);
+	EXPECT_EQ(spawn_wait(now), 0);
+	EXPECT_EQ(cap_grant((uint32_t)rep, me), 0);
+	EXPECT_EQ(cap_destroy((uint32_t)rep), 0);
+	EXPECT_EQ(cap_share(ipc.id, CAP_SHARE_CONTAINER), 0);
+}
+
 TEST_CASE(cap, share_with_siblings_and_group)
 {
 	struct cap_info b, c;
@@ -671,6 +715,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(cap, replicate_split_and_deduce_operations),
 	TEST_ENTRY(cap, deduce_target),
 	TEST_ENTRY(cap, missing_ipc_capability_refuses_send_then_share_allows_it),
+	TEST_ENTRY(cap, thread_capability_stops_matching_when_its_thread_dies),
 	TEST_ENTRY(cap, share_with_siblings_and_group),
 	TEST_ENTRY(cap, grant_errors_and_busy_budget),
 	TEST_ENTRY(budget, threads_exhausted_and_refunded),

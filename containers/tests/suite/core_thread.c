@@ -230,6 +230,46 @@ TEST_CASE(thread, sender_to_destroyed_thread_gets_dead)
 	EXPECT_EQ(spawn_wait(caller), -E_DEAD);
 }
 
+/*
+ * Thousands of threads through the same slot of the kernel's thread table:
+ * each gets an id no earlier thread had (the slot's generation grows), and
+ * the id of the one before names nobody.
+ */
+#define REUSE_CYCLES 3000
+
+TEST_CASE(thread, ids_are_never_reused)
+{
+	int first = spawn_create(return_arg, 0, TC_SAME_SPACE | TC_AS_PAGER);
+	int prev = first, fresh = 0, same_slot = 0, stale_ok = 0;
+
+	EXPECT_GT(first, 0);
+	EXPECT_EQ(sys_thread_destroy((uint32_t)first, 0), 0);
+	EXPECT_EQ(spawn_wait(first), 0);
+	for (int i = 0; i < REUSE_CYCLES; i++) {
+		int tid = spawn_create(return_arg, 0,
+				       TC_SAME_SPACE | TC_AS_PAGER);
+		struct exregs r = {0};
+
+		if (tid <= 0)
+			break;
+		same_slot += TID_INDEX((uint32_t)tid) ==
+			     TID_INDEX((uint32_t)first);
+		fresh += TID_GENERATION((uint32_t)tid) >
+			 TID_GENERATION((uint32_t)prev);
+		stale_ok += sys_thread_run((uint32_t)prev) == -E_NOENT &&
+			    sys_exchange_registers((uint32_t)prev, EXREGS_GET,
+						   &r) == -E_NOENT;
+		sys_thread_destroy((uint32_t)tid, 0);
+		spawn_wait(tid);
+		prev = tid;
+	}
+	EXPECT_EQ(same_slot, REUSE_CYCLES);
+	EXPECT_EQ(fresh, REUSE_CYCLES);
+	EXPECT_EQ(stale_ok, REUSE_CYCLES);
+	EXPECT_EQ(TID_GENERATION((uint32_t)prev),
+		  TID_GENERATION((uint32_t)first) + REUSE_CYCLES);
+}
+
 TEST_CASE(thread, recycle_resets_inactive_thread)
 {
 	int tid = spawn_create(return_arg, 9, TC_SAME_SPACE | TC_AS_PAGER);
@@ -301,6 +341,7 @@ const struct test_case core_thread_tests[] = {
 	TEST_ENTRY(thread, destroy_blocked_thread),
 	TEST_ENTRY(thread, sender_to_destroyed_thread_gets_dead),
 	TEST_ENTRY(thread, recycle_resets_inactive_thread),
+	TEST_ENTRY(thread, ids_are_never_reused),
 	TEST_ENTRY(exregs, set_then_get),
 	TEST_ENTRY(exregs, errors),
 	TEST_TABLE_END,

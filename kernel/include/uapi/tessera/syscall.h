@@ -205,6 +205,21 @@ struct kip {
 /* getid results: r0 = thread id, r1 = thread-group id, r2 = container,
  * r3 = pager tid (0: none). */
 
+/*
+ * Thread ids name one thread for ever: the low TID_INDEX_BITS bits are a
+ * slot of the kernel's thread table, the bits above it the slot's
+ * generation, which grows each time the slot is reused. An id of a dead
+ * thread therefore never names a live one (a slot whose generation would
+ * wrap is retired, never reused). Ids stay below 2^31, so a call can
+ * return one in r0 as a non-negative result. The first thread of each
+ * slot has generation 0: its id is the slot number.
+ */
+#define TID_INDEX_BITS 12
+#define TID_INDEX_MASK ((1u << TID_INDEX_BITS) - 1)
+#define TID_GENERATION_LIMIT (1u << (31 - TID_INDEX_BITS))
+#define TID_INDEX(tid) ((tid) & TID_INDEX_MASK)
+#define TID_GENERATION(tid) ((tid) >> TID_INDEX_BITS)
+
 /* time results: r1/r2 = low/high 32 bits of the tick count, r3 = ticks/s. */
 
 #endif
