@@ -79,10 +79,11 @@ static uint32_t tid_next_generation(uint32_t i)
 static int tid_alloc(struct thread *t, const struct container *c)
 {
 	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
-		uint32_t gen = tid_next_generation(i);
-
-		if (threads[i] || gen >= TID_GENERATION_LIMIT)
+		if (threads[i])
 			continue;
+		uint32_t gen = tid_next_generation(i);
+		if (gen >= TID_GENERATION_LIMIT)
+			continue; /* retired */
 		threads[i] = t;
 		tid_owner[i] = (uint8_t)(c->id + 1);
 		tid_last_generation[i] = gen;
