@@ -8,6 +8,7 @@
  */
 #include <kernel/cap.h>
 #include <kernel/container.h>
+#include <kernel/invariants.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -267,6 +268,9 @@ static int cap_destroy(struct cap *c)
 		     c->origin->base + c->origin->size == c->base))
 			c->origin->size += c->size;
 	}
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	invariants_budget_dropped(c); /* a whole budget leaves its total */
+#endif
 	cap_list_remove(c);
 	cap_refund(c->charged_to, 1);
 	kmem_free(c);

@@ -4,6 +4,7 @@
  * through copy_from_user only.
  */
 #include <kernel/container.h>
+#include <kernel/invariants.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
@@ -31,6 +32,9 @@ struct user_context *syscall_entry(struct user_context *ctx)
 	uint32_t nr = ctx_syscall_number(ctx);
 	int ret = nr < SYS_COUNT ? syscall_table[nr](ctx) : -E_NOSYS;
 
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	invariants_after_syscall(nr);
+#endif
 	if (current_thread() != t)
 		return NULL; /* it ended */
 	/* a thread that blocked gets its result when it wakes */

@@ -1,11 +1,14 @@
-"""QEMU boot tests: the default configuration and the panic report."""
+"""QEMU boot tests: the default configuration, the panic report, and the
+kernel's invariant checks (CONFIG_DEBUG_INVARIANTS_EVERY)."""
 import os
+import re
+import subprocess
 
 import pytest
 
 import harness
 import version
-from conftest import TEST_BUILD
+from conftest import TEST_BUILD, TOP
 
 VERSION = version.string(version.read())
 
@@ -59,3 +62,70 @@ def test_kernel_panic_reports_and_exits_nonzero(panic_boot):
         assert f'  {reg}' in b.output, reg
     assert 'KERNEL PANIC: data abort in kernel mode' in b.output
     assert 'hello: hello from' not in b.output  # it never reached user mode
+
+
+# ---------------------------------------------------------------- invariants
+@pytest.fixture(scope='module')
+def invariant_boot():
+    """CONFIG_SELFTEST_INVARIANTS: the first check after a system call
+    finds a budget charged beyond its size, as a bug would leave it."""
+    image = harness.build('qemu_virt_hello_defconfig',
+                          os.path.join(TEST_BUILD, 'invariants'),
+                          extra_config=['CONFIG_SELFTEST_INVARIANTS=y'])
+    return harness.boot(image, timeout=30)
+
+
+def test_invariant_check_panics_naming_container_budget_and_invariant(
+        invariant_boot):
+    b = invariant_boot
+    print(b.output)
+    assert b.status == 3, b.output
+    corrupt = re.search(r"kernel: self-test: container 'hello' budget (\d+): "
+                        r"used (\d+) -> (\d+), beyond its size (\d+)",
+                        b.output)
+    assert corrupt, b.output
+    cap, _, used, size = corrupt.groups()
+    assert int(used) == int(size) + 1
+    # the check runs when the pager's first system call (getid) returns
+    assert (f"KERNEL PANIC: invariant violated after getid: container "
+            f"'hello': budget {cap} (caps): used {used} exceeds its size "
+            f"{size}") in b.output
+    assert 'hello: hello from' not in b.output  # stopped at that call
+
+
+def kernel_symbols(image):
+    elf = os.path.join(os.path.dirname(image), 'kernel', 'kernel.elf')
+    out = subprocess.run(['arm-none-eabi-nm', elf], capture_output=True,
+                         text=True, check=True).stdout
+    return {line.split()[-1] for line in out.splitlines()}
+
+
+def test_invariant_checks_run_by_default_in_debug_builds(hello_image):
+    assert 'invariants_after_syscall' in kernel_symbols(hello_image)
+
+
+def test_invariant_checks_off_compile_nothing(tmp_path):
+    image = harness.build('qemu_virt_hello_defconfig',
+                          os.path.join(TEST_BUILD, 'invariants_off'),
+                          extra_config=['CONFIG_DEBUG_INVARIANTS_EVERY=0'])
+    assert not {s for s in kernel_symbols(image) if 'invariants' in s}
+    b = harness.boot(image, timeout=30)
+    assert b.status == 0 and not b.panicked, b.output
+
+
+def test_benchmark_configuration_has_no_invariant_checks():
+    """scripts/bench figures are those of the kernel without the checks:
+    the bench defconfig keeps debug assertions (the shipped options) and
+    the checks default to 0 there (BENCH_COUNTERS)."""
+    import kconfiglib
+    old = os.getcwd()
+    os.chdir(TOP)
+    try:
+        kconf = kconfiglib.Kconfig('Kconfig', warn=False)
+        kconf.load_config('configs/qemu_virt_bench_defconfig')
+        assert kconf.syms['DEBUG_ASSERTS'].str_value == 'y'
+        assert kconf.syms['DEBUG_INVARIANTS_EVERY'].str_value == '0'
+        kconf.load_config('configs/qemu_virt_test_defconfig')
+        assert kconf.syms['DEBUG_INVARIANTS_EVERY'].str_value == '1'
+    finally:
+        os.chdir(old)
