@@ -16,6 +16,8 @@ import board as boardmod  # noqa: E402
 import qemu  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Deterministic time: one guest instruction a nanosecond (QEMU -icount).
+ICOUNT = ('-icount', 'shift=0')
 TEST_RE = re.compile(r'^TEST (\S+)\.(\S+) (PASS|FAIL)(?: (.*))?$')
 SUMMARY_RE = re.compile(r'^(\d+) passed, (\d+) failed$')
 
@@ -54,9 +56,10 @@ def build(defconfig, outdir, extra_config=()):
     return os.path.join(outdir, 'image.elf')
 
 
-def boot(image, board='qemu_virt', timeout=60):
+def boot(image, board='qemu_virt', timeout=60, extra=()):
+    """Boot image in QEMU (extra: more QEMU arguments, e.g. ICOUNT)."""
     b = boardmod.load(board)
-    cmd = qemu.command(b, image)
+    cmd = qemu.command(b, image, extra=extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -123,8 +123,9 @@ class Image:
                             for r in range(min(c['nr_regions'],
                                                fmt.BOOTINFO_MAX_REGIONS))]
             off += fmt.BOOTINFO_MAX_REGIONS * fmt.BI_REGION.size
-            (c['restart'], c['restart_limit'], first,
-             count) = fmt.BI_CONTAINER_TAIL.unpack_from(data, off)
+            (c['restart'], c['restart_limit'], first, count,
+             c['cpu_budget_us'], c['cpu_period_us']) = \
+                fmt.BI_CONTAINER_TAIL.unpack_from(data, off)
             c['caps'] = caps[first:first + count]
             out.append(c)
         return out
@@ -181,8 +182,10 @@ def print_containers(img):
         restart = RESTART_NAMES.get(c['restart'], str(c['restart']))
         if c['restart'] == fmt.BI_RESTART_ON_FAILURE:
             restart += f" (limit {c['restart_limit']})"
+        cpu = (f"cpu {c['cpu_budget_us']}/{c['cpu_period_us']} us, "
+               if c['cpu_period_us'] else '')
         print(f"container {i} '{c['name']}': priority {c['priority']}, "
-              f"entry 0x{c['entry']:08x}, restart {restart}, "
+              f"{cpu}entry 0x{c['entry']:08x}, restart {restart}, "
               f"{len(c['regions'])} region(s), {len(c['caps'])} "
               'capabilities')
         for r in c['regions']:

@@ -58,11 +58,17 @@ CONTAINER_KEYS = {
     'name': 'str', 'program': 'str', 'phys': 'int', 'virt': 'int',
     'size': 'int', 'stack': 'int', 'priority': 'int', 'restart': 'str',
     'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
-    'budget': 'table', 'memory': 'tables', 'virtual': 'tables',
-    'device': 'tables', 'capability': 'tables',
+    'budget': 'table', 'cpu': 'table', 'memory': 'tables',
+    'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
 }
 REQUIRED = ('name', 'program', 'phys', 'virt', 'size')
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
+CPU_KEYS = {'budget_us': 'int', 'period_us': 'int'}
+# A CPU budget's period: long enough that enforcing it (a timer interrupt
+# per period at least) costs little, short enough for the counter
+# arithmetic (microseconds in 32 bits) and for a useful bound.
+CPU_PERIOD_US = (100, 1000000)
+CPU_BUDGET_MIN_US = 10
 MEMORY_KEYS = {'phys': 'int', 'size': 'int', 'virt': 'int', 'access': 'str'}
 VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
 DEVICE_KEYS = {'name': 'str', 'phys': 'int', 'size': 'int', 'irq': 'int'}
@@ -136,6 +142,7 @@ class Container:
     channels: list = field(default_factory=list)
     own_caps: bool = True
     budget: dict = field(default_factory=dict)
+    cpu: object = None  # (budget_us, period_us), or None: no CPU budget
     memory: list = field(default_factory=list)
     virtual: list = field(default_factory=list)  # [(virt, size)]; [] = default
     devices: list = field(default_factory=list)
@@ -631,9 +638,40 @@ def _check_container(ck, i, raw, board, programs_dir):
     c.budget = dict(BUDGET_DEFAULTS, irqs=sum(d.irq is not None
                                               for d in c.devices))
     c.budget.update(budget)
+    c.cpu = _cpu(ck, f'{path}.cpu', t['cpu']) if 'cpu' in t else None
     _check_program(ck, c)
     _check_regions(ck, c, board)
     return c
+
+
+def _cpu(ck, path, raw):
+    """[container.cpu]: budget_us of CPU time in every period_us."""
+    t = _table(ck, path, raw, CPU_KEYS, ('budget_us', 'period_us'))
+    budget, period = t['budget_us'], t['period_us']
+    lo, hi = CPU_PERIOD_US
+    if not lo <= period <= hi:
+        raise ck.error(f'{path}.period_us', f'{period} is outside '
+                       f'{lo}..{hi} microseconds')
+    if not CPU_BUDGET_MIN_US <= budget <= period:
+        raise ck.error(f'{path}.budget_us', f'{budget} is outside '
+                       f'{CPU_BUDGET_MIN_US}..period_us ({period}) '
+                       'microseconds')
+    return budget, period
+
+
+def _check_cpu_share(ck, containers):
+    """CPU budgets are guarantees: together they fit one CPU."""
+    shares, total = [], 0
+    for c in containers:
+        if c.cpu:
+            budget, period = c.cpu
+            total += budget / period
+            shares.append(f'"{c.name}" {budget}/{period} us = '
+                          f'{100 * budget / period:.1f} %')
+            if total > 1 + 1e-9:
+                raise ck.error(f'{c.path}.cpu', 'CPU budgets add up to more '
+                               f'than one CPU: {" + ".join(shares)} = '
+                               f'{100 * total:.1f} % (at most 100 %)')
 
 
 def _check_program_path(ck, path, program, programs_dir):
@@ -865,6 +903,7 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
     _check_shared(ck, containers)
     _check_targets(ck, containers, board)
     _check_fit(ck, containers, board, max_threads)
+    _check_cpu_share(ck, containers)
     man = Manifest(path=path, containers=containers)
     for c in containers:
         n = len(capabilities(man, c))

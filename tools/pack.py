@@ -70,7 +70,8 @@ def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
                                                   len(packed))
         descs += b''.join(packed)
         descs += fmt.BI_CONTAINER_TAIL.pack(c.restart_code, c.restart_limit,
-                                            len(caps), len(mine))
+                                            len(caps), len(mine),
+                                            *(c.cpu or (0, 0)))
         caps += mine
     blob = b''.join(fmt.BI_CAP.pack(*cap) for cap in caps)
     header = fmt.BI_HEADER.pack(

@@ -123,6 +123,7 @@ void containers_create(const struct bootinfo_header *bi,
 		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);
 		c->id = i;
 		c->desc = &desc[i];
+		cpu_budget_init(c, desc[i].cpu_budget_us, desc[i].cpu_period_us);
 		nr_containers++;
 		container_create(c, bi, &desc[i]);
 	}
@@ -221,6 +222,7 @@ static bool wants_restart(const struct container *c)
 static void container_dead(struct container *c)
 {
 	free_caps(c);
+	cpu_budget_container_died(c);
 	printk("kernel: container '%s' %s, exit code %d (%s), %u pages free\n",
 	       c->name, c->exit_code ? "crashed" : "finished", c->exit_code,
 	       death_cause(c->exit_code), (unsigned)kmem_free_page_count());
@@ -309,6 +311,22 @@ bool containers_restart_pending(void)
 	return false;
 }
 
+/* A CPU budget's line: what it used, of how long, against its share. */
+static void cpu_report(const struct container *c)
+{
+	uint64_t used = cpu_counter_to_us(c->cpu.used_total);
+	uint64_t up = cpu_counter_to_us(cpu_budget_lifetime(c));
+	uint32_t permille = up ? (uint32_t)(used * 1000 / up) : 0;
+
+	printk("kernel:   %-16s cpu used %u us of its %u us (%u.%u %%), budget "
+	       "%u us every %u us, throttled %u times\n",
+	       c->name, (unsigned)used, (unsigned)up, (unsigned)permille / 10,
+	       (unsigned)permille % 10,
+	       (unsigned)cpu_counter_to_us(c->cpu.budget),
+	       (unsigned)cpu_counter_to_us(c->cpu.period),
+	       (unsigned)c->cpu.throttles);
+}
+
 void containers_report(void)
 {
 	printk("kernel: summary (budget peak/size):\n");
@@ -324,6 +342,8 @@ void containers_report(void)
 			       (unsigned)c->budget_peak[r],
 			       (unsigned)c->budget_size[r]);
 		printk("\n");
+		if (c->cpu.period)
+			cpu_report(c);
 	}
 }
 

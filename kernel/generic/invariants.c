@@ -237,12 +237,16 @@ static void check_runq_array(struct runq_array *a)
 			 (unsigned)total, (unsigned)a->nr);
 }
 
-/* A send queue (owner: its thread) or a mutex queue (owner NULL). */
-static void check_wait_list(struct thread_list *l, struct thread *owner)
+/* A send queue (owner: its thread), a mutex queue (owner NULL) or a
+ * throttled container's parked list (parked). */
+static void check_thread_list(struct thread_list *l, struct thread *owner,
+			      bool parked)
 {
 	struct thread *w, *prev = NULL;
 	uint32_t n = 0;
-	const char *what = owner ? "a send queue" : "a mutex queue";
+	const char *what = parked  ? "a parked list"
+			   : owner ? "a send queue"
+				   : "a mutex queue";
 
 	for (w = l->head; w; prev = w, w = w->queue_next) {
 		uint32_t i;
@@ -255,8 +259,12 @@ static void check_wait_list(struct thread_list *l, struct thread *owner)
 			    "thread %u of container '%s': in %s it does not "
 			    "name",
 			    (unsigned)w->tid, w->container->name, what);
-		if (w->state != THREAD_BLOCKED ||
-		    w->block != (owner ? BLOCK_SEND : BLOCK_MUTEX))
+		if (parked ? w->state != THREAD_RUNNABLE ||
+				     l != &w->container->cpu.parked ||
+				     !w->container->cpu.throttled
+			   : w->state != THREAD_BLOCKED ||
+				     w->block != (owner ? BLOCK_SEND
+							: BLOCK_MUTEX))
 			VIOLATED(
 			    "thread %u of container '%s': in %s, %s (block "
 			    "%u)",
@@ -272,6 +280,11 @@ static void check_wait_list(struct thread_list *l, struct thread *owner)
 	}
 	if (l->tail != prev)
 		VIOLATED("%s: its tail is not its last thread", what);
+}
+
+static void check_wait_list(struct thread_list *l, struct thread *owner)
+{
+	check_thread_list(l, owner, false);
 }
 
 static void check_threads(bool complete)
@@ -313,6 +326,9 @@ static void check_threads(bool complete)
 			check_runq_array(a);
 		}
 	}
+	/* runnable threads of throttled containers wait for a refill */
+	for (uint32_t id = 0; container_by_id(id); id++)
+		check_thread_list(&container_by_id(id)->cpu.parked, NULL, true);
 	/* the lists no send queue walk reached: mutex queues */
 	for (uint32_t i = 1; i < MAX_THREADS; i++) {
 		struct thread *t = found[i];
@@ -349,7 +365,8 @@ static void check_threads(bool complete)
 			    (unsigned)rq, (unsigned)wq);
 		switch (t->state) {
 		case THREAD_RUNNABLE:
-			if (!rq)
+			/* parked: off the run queue until its refill */
+			if (!rq && t->queued_on != &t->container->cpu.parked)
 				VIOLATED(
 				    "thread %u of container '%s': runnable, "
 				    "on no run queue",

@@ -13,9 +13,19 @@
  * An empty queue idles in WFI with IRQs masked (WFI still wakes on a
  * pending IRQ, which is handled here, so the kernel never takes an IRQ
  * exception in SVC mode).
+ *
+ * Time: the generic timer's compare value is programmed for the next event
+ * (one-shot), not reloaded by a fixed interval. Events are the next tick
+ * while a thread runs, the running container's CPU budget running out and
+ * a throttled container's refill (cpu_budget.c). While idle only budget
+ * refills and a pending restart wake the CPU: no ticks (tickless idle).
+ * The tick count is read off the counter, so it is right after an idle
+ * stretch too.
  */
 #include <arch/cpu.h>
+#include <arch/timer.h>
 #include <kernel/container.h>
+#include <kernel/cpu_budget.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
@@ -47,7 +57,9 @@ struct sched_cpu {
 	}
 
 static struct sched_cpu sched_cpus[1] = {SCHED_CPU_INIT(sched_cpus[0])};
-static uint64_t ticks;
+static uint64_t boot_count;   /* counter at sched_timer_init */
+static uint64_t tick_period;  /* counter ticks per kernel tick */
+static uint64_t next_tick_at; /* counter time of the next tick */
 
 static struct sched_cpu *this_sched(void)
 {
@@ -81,6 +93,8 @@ static void preempt_if_outranked(struct thread *t)
 
 void sched_enqueue(struct thread *t)
 {
+	if (cpu_budget_park(t))
+		return; /* its container waits for a refill */
 	int err = runq_enqueue(this_rq(), &t->sched);
 
 	BUG_ON(err, "enqueue of a thread already on a run queue");
@@ -89,9 +103,10 @@ void sched_enqueue(struct thread *t)
 
 void sched_dequeue(struct thread *t)
 {
-	int err = runq_dequeue(this_rq(), &t->sched);
-
-	BUG_ON(err, "dequeue of a thread not on the run queue");
+	if (!cpu_budget_unpark(t)) {
+		int err = runq_dequeue(this_rq(), &t->sched);
+		BUG_ON(err, "dequeue of a thread not on the run queue");
+	}
 	if (t == current_thread())
 		sched_request_resched();
 }
@@ -129,21 +144,60 @@ void sched_child_created(struct thread *parent, struct thread *child)
 	runq_split_timeslice(&parent->sched, &child->sched);
 }
 
-void timer_tick(void)
+uint64_t sched_uptime(void)
 {
-	struct thread *cur = current_thread();
-
-	ticks++;
-	containers_tick(ticks);
-	/* Only a thread that was running in user mode is charged. */
-	if (cur && cur->state == THREAD_RUNNABLE &&
-	    runq_tick(this_rq(), &cur->sched))
-		sched_request_resched();
+	return arch_timer_count() - boot_count;
 }
 
 uint64_t sched_ticks(void)
 {
-	return ticks;
+	return sched_uptime() / tick_period;
+}
+
+/* The first tick boundary after now. */
+static uint64_t tick_after(uint64_t now)
+{
+	return boot_count + ((now - boot_count) / tick_period + 1) * tick_period;
+}
+
+/* Program the timer for the next event; idle: no ticks, only budget
+ * refills and (as ticks) a pending restart. */
+static void timer_program(bool idle)
+{
+	uint64_t next = cpu_budget_next_event();
+
+	if (!idle || containers_restart_pending())
+		next = next < next_tick_at ? next : next_tick_at;
+	if (next == UINT64_MAX)
+		arch_timer_stop();
+	else
+		arch_timer_set_deadline(next);
+}
+
+void sched_timer_init(uint32_t tick_hz)
+{
+	cpu_time_init(arch_timer_freq());
+	tick_period = arch_timer_freq() / tick_hz;
+	boot_count = arch_timer_count();
+	next_tick_at = boot_count + tick_period;
+	timer_program(false);
+}
+
+void timer_interrupt(void)
+{
+	struct thread *cur = current_thread();
+	uint64_t now = arch_timer_count();
+
+	if (now >= next_tick_at) {
+		next_tick_at = tick_after(now);
+		containers_tick(sched_ticks());
+		/* Only a thread that was running in user mode is charged. */
+		if (cur && cur->state == THREAD_RUNNABLE &&
+		    runq_tick(this_rq(), &cur->sched))
+			sched_request_resched();
+	}
+	cpu_budget_timer(now);
+	timer_program(false);
 }
 
 static _Noreturn void system_finished(void)
@@ -160,13 +214,19 @@ static struct sched_entity *pick_or_idle(struct runq *rq)
 {
 	struct sched_entity *se;
 
+	if ((se = runq_pick(rq)))
+		return se;
+	cpu_budget_switch(NULL); /* idle time is nobody's */
 	while (!(se = runq_pick(rq))) {
 		if (thread_live_count() == 0 && !containers_restart_pending())
 			system_finished();
+		timer_program(true);
 		wfi();
 		while (platform_handle_irq())
 			;
 	}
+	next_tick_at = tick_after(arch_timer_count());
+	timer_program(false);
 	return se;
 }
 
@@ -187,7 +247,16 @@ struct thread *sched_choose(void)
 	}
 	/*
 	 * Always pick: O(1), and the head of the highest level is the
-	 * current thread itself whenever nothing should replace it.
+	 * current thread itself whenever nothing should replace it. A thread
+	 * of a throttled container leaves for its parked list on the way.
 	 */
-	return thread_of(pick_or_idle(&sc->rq));
+	struct thread *next = thread_of(pick_or_idle(&sc->rq));
+	while (next->container->cpu.throttled) {
+		runq_dequeue(&sc->rq, &next->sched);
+		cpu_budget_park(next);
+		next = thread_of(pick_or_idle(&sc->rq));
+	}
+	if (cpu_budget_switch(next->container))
+		timer_program(false);
+	return next;
 }

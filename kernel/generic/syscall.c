@@ -62,11 +62,19 @@ int sys_console_write(struct user_context *ctx)
 
 int sys_time(struct user_context *ctx)
 {
-	uint64_t t = sched_ticks();
+	uint32_t unit = ctx_arg(ctx, 0);
+	uint64_t t;
 
+	if (unit == TIME_TICKS)
+		t = sched_ticks();
+	else if (unit == TIME_MICROSECONDS)
+		t = cpu_counter_to_us(sched_uptime());
+	else
+		return -E_INVAL;
 	ctx_set_result(ctx, 1, (uint32_t)t);
 	ctx_set_result(ctx, 2, (uint32_t)(t >> 32));
-	ctx_set_result(ctx, 3, platform_timer_hz());
+	ctx_set_result(ctx, 3, unit == TIME_TICKS ? platform_timer_hz()
+						  : 1000000u);
 	return 0;
 }
 

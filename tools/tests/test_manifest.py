@@ -945,3 +945,54 @@ def test_build_checks_budgets_against_configured_max_threads(tmp_path):
     assert f'manifest: error: {bad}:10: container[1].budget.threads: ' \
         'threads budgets do not fit' in err
     assert 'CONFIG_MAX_THREADS=100' in err
+
+
+# ------------------------------------------------------------ CPU budgets
+def test_cpu_budget_is_read(tmp_path):
+    m = load(tmp_path, GOOD.replace(
+        'size = 0x100000\n',
+        'size = 0x100000\ncpu = { budget_us = 500, period_us = 10000 }\n', 1))
+    assert m.containers[0].cpu == (500, 10000)
+    assert load(tmp_path, GOOD).containers[0].cpu is None
+
+
+@pytest.mark.parametrize('cpu,key,words', [
+    ('{ budget_us = 500 }', 'cpu.period_us', ('missing required key',)),
+    ('{ budget_us = 500, period_us = 50 }', 'cpu.period_us',
+     ('50 is outside 100..1000000 microseconds',)),
+    ('{ budget_us = 500, period_us = 2000000 }', 'cpu.period_us',
+     ('outside 100..1000000',)),
+    ('{ budget_us = 5, period_us = 1000 }', 'cpu.budget_us',
+     ('5 is outside 10..period_us (1000)',)),
+    ('{ budget_us = 2000, period_us = 1000 }', 'cpu.budget_us',
+     ('2000 is outside',)),
+    ('{ budget_us = 500, period_us = 1000, share = 1 }', 'cpu.share',
+     ('unknown key',)),
+    ('{ budget_us = "half", period_us = 1000 }', 'cpu.budget_us', ()),
+])
+def test_bad_cpu_budget(tmp_path, cpu, key, words):
+    text = GOOD.replace('size = 0x100000\n', f'size = 0x100000\ncpu = {cpu}\n',
+                        1)
+    check(tmp_path, text, 'cpu =', f'container[0].{key}', *words)
+
+
+def test_cpu_budgets_over_one_cpu_name_every_container_and_the_sum(tmp_path):
+    text = (GOOD.replace('size = 0x100000\n', 'size = 0x100000\n'
+                         'cpu = { budget_us = 6000, period_us = 10000 }\n', 1)
+            + SECOND.replace('size = 0x100000\n', 'size = 0x100000\n'
+                             'cpu = { budget_us = 500, period_us = 1000 }\n'))
+    msg = check(tmp_path, text, 'cpu =', 'container[1].cpu',
+                'CPU budgets add up to more than one CPU',
+                '"hello" 6000/10000 us = 60.0 %',
+                '"second" 500/1000 us = 50.0 %', '= 110.0 % (at most 100 %)',
+                nth=2)
+    assert 'second' in msg
+
+
+def test_cpu_budgets_of_exactly_one_cpu_are_accepted(tmp_path):
+    text = (GOOD.replace('size = 0x100000\n', 'size = 0x100000\n'
+                         'cpu = { budget_us = 5000, period_us = 10000 }\n', 1)
+            + SECOND.replace('size = 0x100000\n', 'size = 0x100000\n'
+                             'cpu = { budget_us = 500, period_us = 1000 }\n'))
+    assert [c.cpu for c in load(tmp_path, text).containers] == [
+        (5000, 10000), (500, 1000)]

@@ -83,7 +83,7 @@ def test_bootinfo_matches_manifest(built):
         data, fmt.BI_HEADER.size + fmt.BI_CONTAINER_SIZE -
         fmt.BI_CONTAINER_TAIL.size)
     caps = manifest.capabilities(m, c)
-    assert tail == (fmt.BI_RESTART_NEVER, 0, 0, len(caps)) and caps
+    assert tail == (fmt.BI_RESTART_NEVER, 0, 0, len(caps), 0, 0) and caps
     assert [fmt.BI_CAP.unpack_from(data, caps_offset + i * fmt.BI_CAP.size)
             for i in range(nr_caps)] == caps
 

@@ -1,8 +1,12 @@
-/* The generic timer's virtual timer, reprogrammed once per tick. */
+/*
+ * The generic timer's virtual timer, one-shot: the kernel programs the
+ * compare value (CNTV_CVAL) for its next event, so nothing depends on a
+ * fixed tick interval (sched.c decides what the next event is).
+ */
 #include <arch/cpu.h>
 #include <arch/timer.h>
 
-static uint32_t ticks_per_interrupt;
+#define CNTV_CTL_ENABLE 0x1u
 
 uint32_t arch_timer_freq(void)
 {
@@ -19,15 +23,16 @@ uint64_t arch_timer_count(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-void arch_timer_rearm(void)
+void arch_timer_set_deadline(uint64_t count)
 {
-	__asm__ volatile("mcr p15, 0, %0, c14, c3, 0" ::"r"(ticks_per_interrupt));
-	__asm__ volatile("mcr p15, 0, %0, c14, c3, 1" ::"r"(1u)); /* enable */
+	__asm__ volatile("mcrr p15, 3, %0, %1, c14" ::"r"((uint32_t)count),
+			 "r"((uint32_t)(count >> 32)));
+	__asm__ volatile("mcr p15, 0, %0, c14, c3, 1" ::"r"(CNTV_CTL_ENABLE));
 	isb();
 }
 
-void arch_timer_init(uint32_t tick_hz)
+void arch_timer_stop(void)
 {
-	ticks_per_interrupt = arch_timer_freq() / tick_hz;
-	arch_timer_rearm();
+	__asm__ volatile("mcr p15, 0, %0, c14, c3, 1" ::"r"(0u));
+	isb();
 }

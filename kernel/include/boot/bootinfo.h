@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BOOTINFO_MAGIC 0x464e4942u /* "BINF" */
-#define BOOTINFO_VERSION 2u
+#define BOOTINFO_VERSION 3u
 #define BOOTINFO_NAME_LEN 16u
 #define BOOTINFO_MAX_REGIONS 8u
 #define BOOTINFO_MAX_CONTAINERS 64u
@@ -73,6 +73,8 @@ struct bootinfo_container {
 	uint32_t restart_limit;       /* on-failure: restarts allowed */
 	uint32_t first_cap;           /* index in the capability array */
 	uint32_t nr_caps;
+	uint32_t cpu_budget_us;       /* CPU time in every period; 0: none */
+	uint32_t cpu_period_us;
 };
 
 struct bootinfo_header {
@@ -89,7 +91,7 @@ struct bootinfo_header {
 };
 
 _Static_assert(sizeof(struct bootinfo_region) == 20, "bootinfo region");
-_Static_assert(sizeof(struct bootinfo_container) == 216, "bootinfo container");
+_Static_assert(sizeof(struct bootinfo_container) == 224, "bootinfo container");
 _Static_assert(sizeof(struct bootinfo_cap) == 36, "bootinfo cap");
 _Static_assert(sizeof(struct bootinfo_header) == 32, "bootinfo header");
 

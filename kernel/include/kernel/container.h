@@ -4,6 +4,7 @@
 
 #include <boot/bootinfo.h>
 #include <kernel/cap.h>
+#include <kernel/cpu_budget.h>
 #include <kernel/types.h>
 
 struct thread;
@@ -44,6 +45,7 @@ struct container {
 	uint32_t budget_used[CONTAINER_BUDGETS]; /* units charged now */
 	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
 	uint32_t budget_size[CONTAINER_BUDGETS]; /* total, kept when it dies */
+	struct cpu_budget cpu; /* period 0: no CPU budget (cpu_budget.c) */
 };
 
 void containers_create(const struct bootinfo_header *bi,

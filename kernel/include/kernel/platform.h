@@ -24,8 +24,11 @@ void platform_irq_mask(unsigned irq);
 /* The kernel's own (timer) or out of range: never bound to a thread. */
 bool platform_irq_reserved(unsigned irq);
 
+/* Called by platform_init once the interrupt controller is up: the
+ * kernel's time starts (sched.c). */
+void sched_timer_init(uint32_t tick_hz);
 /* Called by the platform's timer interrupt. */
-void timer_tick(void);
+void timer_interrupt(void);
 /* Called by the platform for a device interrupt (masked already). */
 void irq_raised(unsigned irq);
 

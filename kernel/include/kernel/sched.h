@@ -32,6 +32,10 @@ void sched_request_resched(void);
  * the system when no thread is left.
  */
 struct thread *sched_choose(void);
+/* Kernel ticks since boot (the configured tick rate), read off the counter. */
 uint64_t sched_ticks(void);
+/* Counter ticks since boot. */
+uint64_t sched_uptime(void);
+
 
 #endif

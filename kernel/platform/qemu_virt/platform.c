@@ -13,7 +13,7 @@ void platform_init(void)
 	gicv2_init(arch_map_device(pa(BOARD_GIC_DIST), PAGE_SIZE),
 		   arch_map_device(pa(BOARD_GIC_CPU), PAGE_SIZE));
 	gicv2_enable(BOARD_TIMER_IRQ);
-	arch_timer_init(CONFIG_TICK_HZ);
+	sched_timer_init(CONFIG_TICK_HZ);
 }
 
 void platform_putc(char c)
@@ -33,8 +33,7 @@ int platform_handle_irq(void)
 	if (iar < 0)
 		return 0;
 	if ((iar & 0x3ff) == BOARD_TIMER_IRQ) {
-		arch_timer_rearm();
-		timer_tick();
+		timer_interrupt();
 	} else {
 		/* a device's: masked until its thread acknowledges it */
 		gicv2_disable((unsigned)iar & 0x3ff);

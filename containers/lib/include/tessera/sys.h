@@ -53,6 +53,15 @@ static inline int sys_time(uint64_t *ticks, uint32_t *hz)
 	return ret;
 }
 
+/* Microseconds since boot, from the counter (not the tick). */
+static inline uint64_t sys_time_us(void)
+{
+	struct sys_regs io = {{TIME_MICROSECONDS}};
+
+	sys_invoke(SYS_time, &io);
+	return ((uint64_t)io.r[2] << 32) | io.r[1];
+}
+
 struct sys_ids {
 	uint32_t tid, tgid, container, pager;
 };

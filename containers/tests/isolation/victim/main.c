@@ -477,6 +477,25 @@ static const struct test_case victim_tests[] = {
 	TEST_TABLE_END,
 };
 
+/*
+ * The adversary's answer is its last act; it exits right after. Our checks
+ * come once it is gone (whether a timer tick lands between its answer and
+ * its exit or not): a send to it finds it busy until then, and a thread of
+ * another container that is gone answers -E_PERM.
+ */
+static void wait_until_adversary_gone(void)
+{
+	for (int i = 0; i < 100000 && adversary && !call_err; i++) {
+		struct ipc_msg m = {
+		    IPC_TAG(ISO_LABEL_HELLO, 0, IPC_TYPE_SHORT, IPC_NONBLOCK),
+		    {0},
+		    0};
+		if (sys_ipc(adversary, 0, &m) != -E_BUSY)
+			return;
+		sys_yield();
+	}
+}
+
 int main(void)
 {
 	static const struct test_case *const tables[] = {victim_tests, NULL};
@@ -484,6 +503,7 @@ int main(void)
 
 	setup();
 	call_adversary(); /* even after a failed setup: the adversary waits */
+	wait_until_adversary_gone();
 	test_run(tables);
 	/* the whole run's summary: the adversary's cases and ours */
 	unsigned failed = total - cases_passed;

@@ -220,6 +220,9 @@ struct kip {
 #define TID_INDEX(tid) ((tid) & TID_INDEX_MASK)
 #define TID_GENERATION(tid) ((tid) >> TID_INDEX_BITS)
 
-/* time results: r1/r2 = low/high 32 bits of the tick count, r3 = ticks/s. */
+/* time: r0 = TIME_TICKS (0) or TIME_MICROSECONDS. Results: r1/r2 = low/
+ * high 32 bits of the count since boot, r3 = counts a second. */
+#define TIME_TICKS 0        /* kernel ticks (the KIP gives the rate) */
+#define TIME_MICROSECONDS 1 /* read off the counter */
 
 #endif

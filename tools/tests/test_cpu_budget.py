@@ -1,0 +1,101 @@
+"""Temporal isolation: CPU budgets enforced by the kernel (docs/scheduling.md).
+
+configs/cpu.toml boots a hog (eight threads spinning at the highest
+priority, a budget of 5 ms every 10 ms) beside a periodic task (1 ms of work
+every 10 ms, low priority, no budget) under -icount shift=0, so time is the
+same on every machine. The periodic task must meet every deadline and the
+hog must get its budget within 1 % over about 100 periods. Then the hog
+alone with budgets of 10, 50 and 90 %: its share follows its budget.
+"""
+import os
+import re
+
+import pytest
+
+import harness
+from conftest import TEST_BUILD, TOP
+
+CPU_RE = re.compile(r'^kernel:\s+(\S+)\s+cpu used (\d+) us of its (\d+) us '
+                    r'\((\d+)\.(\d) %\), budget (\d+) us every (\d+) us, '
+                    r'throttled (\d+) times$', re.M)
+PERIODIC_RE = re.compile(r'^periodic: (\d+) periods of (\d+) us, (\d+) '
+                         r'deadline misses, latency worst (\d+) us mean '
+                         r'(\d+) us', re.M)
+
+
+def cpu_lines(output):
+    return {m.group(1): dict(used=int(m.group(2)), up=int(m.group(3)),
+                             budget=int(m.group(6)), period=int(m.group(7)),
+                             throttled=int(m.group(8)))
+            for m in CPU_RE.finditer(output)}
+
+
+@pytest.fixture(scope='module')
+def hog_and_periodic():
+    image = harness.build('qemu_virt_cpu_defconfig',
+                          os.path.join(TEST_BUILD, 'cpu'))
+    return harness.boot(image, timeout=120, extra=harness.ICOUNT)
+
+
+def test_every_test_line_passes(hog_and_periodic):
+    b = hog_and_periodic
+    run = harness.parse_tests(b)
+    assert not run.problems, (run.problems, b.output)
+    assert set(run.results) == {'periodic.ran_every_period',
+                                'periodic.met_every_deadline'}
+    assert all(ok for ok, _ in run.results.values()), run.results
+    assert b.status == 0, b.output
+
+
+def test_periodic_task_meets_every_deadline(hog_and_periodic):
+    m = PERIODIC_RE.search(hog_and_periodic.output)
+    assert m, hog_and_periodic.output
+    periods, period, misses, worst, mean = (int(x) for x in m.groups())
+    assert (periods, period, misses) == (100, 10000, 0)
+    # the hog runs first in each period (5 ms), then the 1 ms of work
+    assert worst < period, m.group(0)
+    print(f'periodic: worst latency {worst} us, mean {mean} us')
+
+
+def test_hog_gets_its_budget_within_one_percent(hog_and_periodic):
+    hog = cpu_lines(hog_and_periodic.output)['hog']
+    assert (hog['budget'], hog['period']) == (5000, 10000)
+    share = hog['used'] / hog['up']
+    print(f'hog: {100 * share:.2f} % of {hog["up"]} us, throttled '
+          f'{hog["throttled"]} times')
+    assert abs(share - 0.5) <= 0.01, hog
+    # it ran out once a period: it always wanted more
+    assert hog['throttled'] >= 100, hog
+
+
+def test_hog_is_held_within_microseconds(hog_and_periodic):
+    """Each time it runs out, it has run at most a few microseconds past
+    its budget (the timer interrupt is programmed for the exhaustion, not
+    the next tick)."""
+    hog = cpu_lines(hog_and_periodic.output)['hog']
+    periods = hog['up'] / hog['period']
+    overrun = (hog['used'] - periods * hog['budget']) / hog['throttled']
+    print(f'hog: {overrun:.1f} us past its budget per period')
+    assert overrun < 20, hog
+
+
+def scaled_manifest(tmp_path, budget_us):
+    text = open(os.path.join(TOP, 'configs', 'cpu.toml')).read()
+    text = text.replace('budget_us = 5000', f'budget_us = {budget_us}')
+    text = text[:text.index('[[container]]\nname = "periodic"')]
+    path = tmp_path / f'cpu_{budget_us}.toml'
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize('budget_us', [1000, 5000, 9000])
+def test_hog_share_follows_its_budget(tmp_path, budget_us):
+    out = os.path.join(TEST_BUILD, f'cpu_{budget_us}')
+    image = harness.build('qemu_virt_cpu_defconfig', out, extra_config=[
+        f'CONFIG_MANIFEST="{scaled_manifest(tmp_path, budget_us)}"'])
+    b = harness.boot(image, timeout=120, extra=harness.ICOUNT)
+    assert b.status == 0, b.output
+    hog = cpu_lines(b.output)['hog']
+    share = hog['used'] / hog['up']
+    print(f'hog with {budget_us // 100} %: {100 * share:.2f} %')
+    assert abs(share - budget_us / 10000) <= 0.01, hog
