@@ -13,6 +13,7 @@ static uint32_t counter_hz;
 /* Containers with a budget: the only ones the timer has to look at. */
 static struct container *budgeted[BOOTINFO_MAX_CONTAINERS];
 static uint32_t nr_budgeted;
+bool cpu_budgets_in_use;
 /* The container whose thread the CPU runs (NULL: idle or unbudgeted), and
  * since when it has not been charged. */
 static struct container *running;
@@ -54,6 +55,7 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 	b->budget = b->available = cpu_us_to_counter(budget_us);
 	BUG_ON(nr_budgeted >= BOOTINFO_MAX_CONTAINERS, "budget table full");
 	budgeted[nr_budgeted++] = c;
+	cpu_budgets_in_use = true;
 }
 
 void cpu_budget_container_died(struct container *c)
@@ -140,7 +142,7 @@ static void unthrottle(struct container *c)
 
 bool cpu_budget_switch(struct container *next)
 {
-	if (!nr_budgeted)
+	if (!cpu_budgets_in_use)
 		return false;
 	if (next && !next->cpu.period)
 		next = NULL; /* unbudgeted time is nobody's to account */

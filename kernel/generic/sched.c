@@ -93,7 +93,7 @@ static void preempt_if_outranked(struct thread *t)
 
 void sched_enqueue(struct thread *t)
 {
-	if (cpu_budget_park(t))
+	if (cpu_budgets_in_use && cpu_budget_park(t))
 		return; /* its container waits for a refill */
 	int err = runq_enqueue(this_rq(), &t->sched);
 
@@ -103,7 +103,7 @@ void sched_enqueue(struct thread *t)
 
 void sched_dequeue(struct thread *t)
 {
-	if (!cpu_budget_unpark(t)) {
+	if (!cpu_budgets_in_use || !cpu_budget_unpark(t)) {
 		int err = runq_dequeue(this_rq(), &t->sched);
 		BUG_ON(err, "dequeue of a thread not on the run queue");
 	}
@@ -251,6 +251,8 @@ struct thread *sched_choose(void)
 	 * of a throttled container leaves for its parked list on the way.
 	 */
 	struct thread *next = thread_of(pick_or_idle(&sc->rq));
+	if (!cpu_budgets_in_use)
+		return next;
 	while (next->container->cpu.throttled) {
 		runq_dequeue(&sc->rq, &next->sched);
 		cpu_budget_park(next);

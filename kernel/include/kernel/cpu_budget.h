@@ -45,6 +45,10 @@ struct cpu_budget {
 
 struct container;
 
+/* Does any container have a CPU budget? Without one the scheduler's fast
+ * paths skip everything here (one load). */
+extern bool cpu_budgets_in_use;
+
 /* Set c's budget from its boot descriptor (0/0: none). */
 void cpu_budget_init(struct container *c, uint32_t budget_us,
 		     uint32_t period_us);
