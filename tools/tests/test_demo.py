@@ -139,6 +139,23 @@ def test_greedy_budgets_back_where_they_started(demo):
     assert start == {k: (0, budget[v]) for k, v in BUDGET_NAMES.items()}
 
 
+def test_greedy_held_to_its_cpu_budget(demo):
+    """greedy spins for 300 ms with a budget of 2 ms in every 10 ms: the
+    kernel throttles it (its clock jumps while it waits) and reports its
+    use. Shares are checked under -icount in test_cpu_budget; here QEMU
+    runs in host time, so only that it was held back."""
+    assert BY_NAME['greedy'].cpu == (2000, 10000)
+    m = re.search(r'^greedy: spun for (\d+) us and ran (\d+) us of them '
+                  r'\((\d+) %\), held back (\d+) times$', demo.output, re.M)
+    assert m, demo.output
+    spun, ran, _, waits = (int(x) for x in m.groups())
+    assert spun >= 300000 and waits > 0 and ran < spun / 2, m.group(0)
+    m = re.search(r'^kernel:\s+greedy\s+cpu used \d+ us of its \d+ us '
+                  r'\([\d.]+ %\), budget 2000 us every 10000 us, throttled '
+                  r'(\d+) times$', demo.output, re.M)
+    assert m and int(m.group(1)) > 0, demo.output
+
+
 def test_kernel_summary_per_container(demo):
     rows = dict(re.findall(r'^kernel:   (\w+) +exit +(-?\d+) .*$',
                            demo.output, re.M))

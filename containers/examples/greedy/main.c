@@ -516,6 +516,33 @@ static void domain_budgets(const struct budgets *start)
 	sys_pause_ticks(1);
 }
 
+/*
+ * Take all the CPU it can for HOG_US of wall time. Its manifest gives it a
+ * CPU budget, so the kernel lets it run only that share: the clock jumps
+ * while it waits for its refill. It counts the time it saw itself run
+ * (clock steps under GAP_US) against the time that passed.
+ */
+#define HOG_US 300000u
+#define GAP_US 100u
+
+static void hog_the_cpu(void)
+{
+	uint64_t start = sys_time_us(), last = start, now, ran = 0;
+	uint32_t waits = 0;
+
+	while ((now = sys_time_us()) < start + HOG_US) {
+		if (now - last < GAP_US)
+			ran += now - last;
+		else
+			waits++;
+		last = now;
+	}
+	printf("greedy: spun for %u us and ran %u us of them (%u %%), "
+	       "held back %u times\n",
+	       (unsigned)(now - start), (unsigned)ran,
+	       (unsigned)(ran * 100 / (now - start)), (unsigned)waits);
+}
+
 int main(void)
 {
 	struct sys_ids ids;
@@ -533,6 +560,7 @@ int main(void)
 	reach_the_others();
 	raw_budgets(&start);
 	domain_budgets(&start);
+	hog_the_cpu();
 
 	read_budgets(&end);
 	print_budgets("at end", &end);
