@@ -123,7 +123,10 @@ extern int nmade;
  * area for what its call points at. 512-aligned (the UTCB must be). */
 #define SLOT_SIZE 2048u
 #define SLOT_AREA 1024u /* offset of its area */
-#define GUARD_WORD 0x6a7d6a7du
+/* Guard words differ per slot and per position, so that a copy from
+ * another slot's guard (an overflow reads past the sender's UTCB too)
+ * still shows. */
+#define GUARD_WORD(slot, i) (0x6a7d0000u | (uint32_t)(slot) << 8 | (i))
 struct slot {
 	struct utcb utcb;
 	uint32_t guard[128];

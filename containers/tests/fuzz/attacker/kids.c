@@ -88,7 +88,7 @@ void slot_init(int s)
 	for (int i = 0; i < 58; i++)
 		sl->utcb.user[i] = 0;
 	for (int i = 0; i < 128; i++)
-		sl->guard[i] = GUARD_WORD;
+		sl->guard[i] = GUARD_WORD(s, i);
 }
 
 bool slot_guard_ok(int s, uint32_t *changed)
@@ -96,7 +96,7 @@ bool slot_guard_ok(int s, uint32_t *changed)
 	uint32_t n = 0;
 
 	for (int i = 0; i < 128; i++)
-		n += slots[s].guard[i] != GUARD_WORD;
+		n += slots[s].guard[i] != GUARD_WORD(s, i);
 	*changed = n;
 	return n == 0;
 }

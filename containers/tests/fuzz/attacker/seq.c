@@ -109,25 +109,30 @@ static struct utcb *my_utcb(void)
 	return (struct utcb *)(uintptr_t)W.utcb;
 }
 
-/* The rest of the controller's UTCB page: the kernel never writes it. */
-#define CTL_GUARD_WORDS ((PAGE - UTCB_SIZE) / 4)
-static uint32_t *ctl_guard(void)
+/* The controller's UTCB page past its message registers: the rest of
+ * the UTCB (its extended-buffer fields are set to 0 for a receive) and
+ * the rest of the page. A message never writes there. */
+#define CTL_GUARD_FIRST (UTCB_MRS + 6)	/* the UTCB's user words on */
+#define CTL_GUARD_END (PAGE / 4)
+#define CTL_GUARD(i) (0xc7a10000u | (i))
+
+static uint32_t *ctl_words(void)
 {
-	return (uint32_t *)(uintptr_t)(W.utcb + UTCB_SIZE);
+	return (uint32_t *)(uintptr_t)W.utcb;
 }
 
 void ctl_guard_fill(void)
 {
-	for (uint32_t i = 0; i < CTL_GUARD_WORDS; i++)
-		ctl_guard()[i] = GUARD_WORD;
+	for (uint32_t i = CTL_GUARD_FIRST; i < CTL_GUARD_END; i++)
+		ctl_words()[i] = CTL_GUARD(i);
 }
 
 uint32_t ctl_guard_changed(void)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < CTL_GUARD_WORDS; i++)
-		n += ctl_guard()[i] != GUARD_WORD;
+	for (uint32_t i = CTL_GUARD_FIRST; i < CTL_GUARD_END; i++)
+		n += ctl_words()[i] != CTL_GUARD(i);
 	return n;
 }
 
@@ -188,24 +193,23 @@ static void seq_tag_rewrite(void)
 		if (u->mr[i] != want)
 			*(i < len ? &wrong : &past) += 1;
 	}
-	CHECK(guard == 0,
-	      "a full message of %u words, its tag rewritten to 0x%08x while "
-	      "it waited: %u words of the receiver's UTCB page past its "
-	      "64 message registers changed (length received %u)",
-	      (unsigned)len, (unsigned)er.r[2], (unsigned)guard,
-	      (unsigned)IPC_TAG_LENGTH(m.tag));
+	CHECK(guard == 0 && past == 0,
+	      "full message of %u words, tag rewritten to 0x%08x while "
+	      "queued, received as 0x%08x: %u words past it in the UTCB page "
+	      "changed",
+	      (unsigned)len, (unsigned)er.r[2], (unsigned)m.tag,
+	      (unsigned)(guard + past));
 	CHECK_EQ(r, 0, "receive from the waiting sender");
 	CHECK_EQ(m.from, tid, "sender");
 	CHECK(IPC_TAG_LENGTH(m.tag) == len &&
 		      (m.tag & IPC_TYPE_MASK) == IPC_TYPE_FULL &&
 		      IPC_TAG_LABEL(m.tag) == SEQ_LABEL,
-	      "a full message of %u words (label 0x%x) arrived as tag 0x%08x "
-	      "after its sender's tag was rewritten to 0x%08x",
-	      (unsigned)len, (unsigned)SEQ_LABEL, (unsigned)m.tag,
-	      (unsigned)er.r[2]);
-	CHECK(wrong == 0 && past == 0,
-	      "%u of %u message words wrong, %u words past them changed",
-	      (unsigned)wrong, (unsigned)len, (unsigned)past);
+	      "full message of %u words (label 0x%x), tag rewritten to "
+	      "0x%08x while queued, received as 0x%08x",
+	      (unsigned)len, (unsigned)SEQ_LABEL, (unsigned)er.r[2],
+	      (unsigned)m.tag);
+	CHECK(wrong == 0, "%u of %u message words wrong", (unsigned)wrong,
+	      (unsigned)len);
 	CHECK(m.mr[0] == n[0] && m.mr[1] == n[1] && m.mr[2] == n[2] &&
 		      m.mr[3] == n[3],
 	      "MR0-MR3 are not the rewritten r3-r6: 0x%x 0x%x (want 0x%x 0x%x)",
