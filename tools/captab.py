@@ -80,6 +80,12 @@ OPERATIONS = {
            _need(f'CAP_OP_{group or res}_ALL'))
     for name, res, group, ops in _OPS}
 
+# The scheduler's capability: made only by the manifest's `scheduler` key
+# (never declared, never part of own_caps), so not in OPERATIONS.
+SCHED = ('sched_control', _need('CAP_RES_SCHED'),
+         {'control': _need('CAP_OP_SCHED_CONTROL')},
+         _need('CAP_OP_SCHED_ALL'))
+
 FLAGS = {name: _need(f'CAP_F_{name.upper()}') for name in (
     'share', 'grant', 'split', 'replicate', 'deduce', 'destroy')}
 FLAGS_ALL = _need('CAP_F_ALL')
@@ -96,6 +102,7 @@ ACCESS = {'r': _need('MAP_ATTR_READ'), 'w': _need('MAP_ATTR_WRITE'),
 # ------------------------------------------------------------ for display
 RESOURCE_NAMES = {v: k for k, v in BUDGETS.items()}
 RESOURCE_NAMES.update({v[0]: k for k, v in OPERATIONS.items()})
+RESOURCE_NAMES[SCHED[1]] = SCHED[0]
 RESOURCE_NAMES.update({_need('CAP_RES_PHYSMEM'): 'physmem',
                        _need('CAP_RES_VIRTMEM'): 'virtmem',
                        _need('CAP_RES_DEVMEM'): 'devmem'})
@@ -133,7 +140,7 @@ def bits_text(bits, names, all_bits=None):
 def ops_text(resource, ops):
     """An operation capability's ops by name ('all' when it has every one
     of several)."""
-    for _, (res, names, all_ops) in OPERATIONS.items():
+    for res, names, all_ops in list(OPERATIONS.values()) + [SCHED[1:]]:
         if res == resource:
             return bits_text(ops, names, all_ops if len(names) > 1 else None)
     return f'0x{ops:x}'

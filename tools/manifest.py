@@ -60,6 +60,7 @@ CONTAINER_KEYS = {
     'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
+    'scheduler': 'str',
 }
 REQUIRED = ('name', 'program', 'phys', 'virt', 'size')
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
@@ -143,6 +144,7 @@ class Container:
     own_caps: bool = True
     budget: dict = field(default_factory=dict)
     cpu: object = None  # (budget_us, period_us), or None: no CPU budget
+    scheduler: object = None  # the container scheduling its threads
     memory: list = field(default_factory=list)
     virtual: list = field(default_factory=list)  # [(virt, size)]; [] = default
     devices: list = field(default_factory=list)
@@ -615,7 +617,8 @@ def _check_container(ck, i, raw, board, programs_dir):
     t = _table(ck, path, raw, CONTAINER_KEYS, REQUIRED)
     c = Container(index=i, path=path, **{
         k: t[k] for k in ('name', 'program', 'phys', 'virt', 'size',
-                          'stack', 'priority', 'channels', 'own_caps')
+                          'stack', 'priority', 'channels', 'own_caps',
+                          'scheduler')
         if k in t})
     if not NAME_RE.match(c.name):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
@@ -810,6 +813,14 @@ def _check_targets(ck, containers, board):
             if name in c.channels[:k]:
                 raise ck.error(p, f'container "{c.name}": channel to '
                                f'"{name}" is listed twice')
+        if c.scheduler is not None:
+            p = f'{c.path}.scheduler'
+            if c.scheduler in (c.name, 'self'):
+                raise ck.error(p, f'container "{c.name}": its own scheduler '
+                               '(scheduler names another container)')
+            if c.scheduler not in names:
+                raise ck.error(p, f'container "{c.name}": scheduler '
+                               f'"{c.scheduler}" is not a container')
         for e in c.capabilities:
             if e.target != 'self' and e.target not in names:
                 raise ck.error(f'{e.path}.target', f'container "{c.name}": '
@@ -930,7 +941,8 @@ def capabilities(manifest, c):
     """Container c's boot capabilities: BI_CAP tuples (resource, ops, flags,
     target_kind, target, base, size, irq, list), in this order: program
     region, memory, virtual ranges, devices, budgets, own operation caps,
-    channels, declared capabilities."""
+    channels, declared capabilities, sched_control on the containers it
+    is the scheduler of."""
     k = captab
     rwx = k.MAP_ATTR_READ | k.MAP_ATTR_WRITE | k.MAP_ATTR_EXEC
     caps = [_cap(k.CAP_RES_PHYSMEM, rwx, base=c.phys, size=c.size)]
@@ -953,6 +965,11 @@ def capabilities(manifest, c):
     caps += [_cap(k.OPERATIONS[e.resource][0], e.ops, e.flags,
                   k.CAP_TGT_CONTAINER, manifest.index_of(e.target, c),
                   lst=k.SCOPES[e.scope]) for e in c.capabilities]
+    # the scheduler of other containers: sched_control on each (no flags:
+    # it can be neither passed on nor destroyed)
+    caps += [_cap(k.CAP_RES_SCHED, k.CAP_OP_SCHED_CONTROL, 0,
+                  k.CAP_TGT_CONTAINER, d.index)
+             for d in manifest.containers if d.scheduler == c.name]
     return caps
 
 

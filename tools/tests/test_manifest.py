@@ -996,3 +996,47 @@ def test_cpu_budgets_of_exactly_one_cpu_are_accepted(tmp_path):
                              'cpu = { budget_us = 500, period_us = 1000 }\n'))
     assert [c.cpu for c in load(tmp_path, text).containers] == [
         (5000, 10000), (500, 1000)]
+
+
+# ------------------------------------------------- user-level scheduling
+def test_scheduler_gives_sched_control_on_the_scheduled(tmp_path):
+    m = load(tmp_path, GOOD + SECOND + 'scheduler = "hello"\n')
+    hello, second = m.containers
+    assert second.scheduler == 'hello' and hello.scheduler is None
+    sched = [c for c in manifest.capabilities(m, hello)
+             if c[0] == k.CAP_RES_SCHED]
+    # no flags: the scheduler can neither pass it on nor destroy it
+    assert sched == [(k.CAP_RES_SCHED, k.CAP_OP_SCHED_CONTROL, 0,
+                      k.CAP_TGT_CONTAINER, 1, 0, 0, k.CAP_NO_IRQ,
+                      k.CAP_LIST_CONTAINER)]
+    # the scheduled container holds none, and own_caps never makes one
+    assert not [c for c in manifest.capabilities(m, second)
+                if c[0] == k.CAP_RES_SCHED]
+    assert k.RESOURCE_NAMES[k.CAP_RES_SCHED] == 'sched_control'
+    assert k.ops_text(k.CAP_RES_SCHED, k.CAP_OP_SCHED_CONTROL) == 'control'
+
+
+def test_scheduler_unknown_container(tmp_path):
+    text = GOOD + SECOND + 'scheduler = "nobody"\n'
+    check(tmp_path, text, 'scheduler', 'container[1].scheduler',
+          'container "second": scheduler "nobody" is not a container')
+
+
+def test_scheduler_itself(tmp_path):
+    for name in ('second', 'self'):
+        text = GOOD + SECOND + f'scheduler = "{name}"\n'
+        check(tmp_path, text, 'scheduler', 'container[1].scheduler',
+              'container "second": its own scheduler')
+
+
+def test_scheduler_must_be_a_string(tmp_path):
+    text = GOOD + SECOND + 'scheduler = 1\n'
+    check(tmp_path, text, 'scheduler', 'container[1].scheduler',
+          'expected str, got int')
+
+
+def test_sched_control_cannot_be_declared(tmp_path):
+    text = GOOD + SECOND + ('[[container.capability]]\n'
+                            'resource = "sched_control"\ntarget = "hello"\n')
+    check(tmp_path, text, 'resource', 'container[1].capability[0].resource',
+          'unknown resource "sched_control"')

@@ -42,6 +42,9 @@
 #define CAP_RES_MUTEX 0x44u    /* mutex_control */
 #define CAP_RES_MAP 0x45u      /* map / unmap into the target's space */
 #define CAP_RES_IRQCTRL 0x46u  /* irq_control */
+#define CAP_RES_SCHED 0x47u    /* sched_control: answer for the target's
+				* threads (only the manifest's scheduler
+				* key makes one; docs/scheduling.md) */
 
 /* Operation bits (cap_info.ops) per operation resource. */
 #define CAP_OP_TC_CREATE 0x01u /* create a thread from the target's space */
@@ -72,6 +75,8 @@
 #define CAP_OP_MAP_ALL 0x3u
 #define CAP_OP_IRQ_BIND 0x1u
 #define CAP_OP_IRQ_ALL 0x1u
+#define CAP_OP_SCHED_CONTROL 0x1u
+#define CAP_OP_SCHED_ALL 0x1u
 
 /* Targets of operation capabilities (cap_info.target_kind). */
 #define CAP_TGT_NONE 0u      /* quantity and memory capabilities */
