@@ -20,7 +20,7 @@ from conftest import TEST_BUILD, TOP
 
 SEEDS = [1, 2, 3]
 CALLS = 100_000
-OUT = os.path.join(TEST_BUILD, 'fuzz')
+OUT = os.path.join(TEST_BUILD, 'syscall-fuzz')
 LIMIT = 60  # seconds a boot of CALLS calls may take at most
 
 with open(os.path.join(TOP, 'configs', 'fuzz.toml'), 'rb') as f:
@@ -200,7 +200,7 @@ def test_a_kernel_that_breaks_an_invariant_fails_the_run():
 # ---- scripts/fuzz --------------------------------------------------------------
 
 def test_scripts_fuzz_runs_a_campaign():
-    out = os.path.join(TEST_BUILD, 'fuzz-script')
+    out = os.path.join(TEST_BUILD, 'syscall-fuzz-script')
     p = subprocess.run([os.path.join(TOP, 'scripts', 'fuzz'), '--calls',
                         '40000', '--seeds', '2', '--seed', '7', '--out', out],
                        cwd=TOP, capture_output=True, text=True, timeout=300)
