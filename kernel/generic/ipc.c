@@ -17,6 +17,7 @@
 #include <kernel/space.h>
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
+#include <kernel/usched.h>
 #include <tessera/errno.h>
 
 static uint8_t bounce[IPC_EXT_MAX];
@@ -138,6 +139,9 @@ static int do_receive(struct thread *t, struct thread *from)
 {
 	struct thread *s = t->sendq.head;
 
+	/* a scheduler's pager takes the kernel's messages first */
+	if (!from && t->container->inbox && usched_receive(t))
+		return 0;
 	while (s && from && s != from)
 		s = s->queue_next;
 	if (!s) {

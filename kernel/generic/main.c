@@ -13,6 +13,7 @@
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/usched.h>
 #include <loader/image_format.h>
 #include <generated/version.h>
 
@@ -67,6 +68,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);
 	containers_create(bi, image);
+	usched_init();
 #ifdef CONFIG_BENCH_COUNTERS
 	uint32_t bench_started = (uint32_t)arch_timer_count();
 #endif

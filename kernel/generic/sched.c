@@ -32,6 +32,7 @@
 #include <kernel/printk.h>
 #include <kernel/runq.h>
 #include <kernel/sched.h>
+#include <kernel/usched.h>
 
 /* One round: one second of ticks is shared out among the runnable threads. */
 #define SCHED_TOTAL_TICKS CONFIG_TICK_HZ
@@ -135,8 +136,22 @@ void sched_yield(void)
 
 	BUG_ON(!cur || cur->state != THREAD_RUNNABLE,
 	       "yield without a runnable current thread");
+	int32_t left = cur->sched.ticks_left;
+
 	runq_expire(this_rq(), &cur->sched);
+	if (cur->usched) /* a user quantum is its scheduler's to refill */
+		cur->sched.ticks_left = left;
 	sched_request_resched();
+}
+
+void sched_enqueue_expired(struct thread *t)
+{
+	int32_t left = t->sched.ticks_left;
+
+	sched_enqueue(t);
+	if (t->sched.array && runq_expire(this_rq(), &t->sched) == 0 &&
+	    left > 0)
+		t->sched.ticks_left = left; /* the quantum it was given */
 }
 
 void sched_child_created(struct thread *parent, struct thread *child)
@@ -193,8 +208,14 @@ void timer_interrupt(void)
 		containers_tick(sched_ticks());
 		/* Only a thread that was running in user mode is charged. */
 		if (cur && cur->state == THREAD_RUNNABLE &&
-		    runq_tick(this_rq(), &cur->sched))
+		    runq_tick(this_rq(), &cur->sched)) {
+			/* a user-scheduled quantum is not refilled: its
+			 * scheduler is told and the thread waits */
+			if (cur->usched == USCHED_ADMITTED &&
+			    cur->sched.ticks_left < 1)
+				usched_quantum_expired(cur);
 			sched_request_resched();
+		}
 	}
 	cpu_budget_timer(now);
 	timer_program(false);

@@ -10,6 +10,7 @@
 #include <kernel/space.h>
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
+#include <kernel/usched.h>
 #include <tessera/errno.h>
 
 /* New and copied spaces are paid from t's SPACES budget. */
@@ -102,8 +103,10 @@ static int tc_on_target(struct thread *t, uint32_t op, struct thread *x,
 {
 	switch (op) {
 	case TC_RUN:
-		if (x->state != THREAD_INACTIVE)
+		if (x->state != THREAD_INACTIVE || x->usched)
 			return -E_BUSY;
+		if (x->container->scheduler)
+			return usched_start(t, x, (int32_t)ctx_arg(ctx, 2));
 		thread_start(x);
 		return 0;
 	case TC_SUSPEND:

@@ -17,6 +17,7 @@
 #include <kernel/sched.h>
 #include <kernel/space.h>
 #include <kernel/thread.h>
+#include <kernel/usched.h>
 #include <tessera/errno.h>
 #include <tessera/syscall.h>
 
@@ -90,6 +91,11 @@ static int tid_alloc(struct thread *t, const struct container *c)
 		return (int)(gen << TID_INDEX_BITS | i);
 	}
 	return -E_BUDGET;
+}
+
+struct thread *thread_at(uint32_t i)
+{
+	return i < CONFIG_MAX_THREADS ? threads[i] : NULL;
 }
 
 struct thread *thread_by_tid(uint32_t tid)
@@ -173,6 +179,7 @@ struct thread *thread_create(const struct thread *creator,
 	}
 	t->thread_budget = budget;
 	t->tid = t->tgid = (uint32_t)tid;
+	t->creator_tid = creator ? creator->tid : 0;
 	thread_cap_lists_init(t);
 	t->container = c;
 	t->space = s;
@@ -263,9 +270,11 @@ void thread_suspend(struct thread *t)
 		return;
 	}
 	if (t->state == THREAD_BLOCKED) {
-		bool fault = t->fault_pending;
+		/* a fault is retried; a quantum wait resumes where the
+		 * thread was preempted (usched_resume_waits) */
+		bool keep = t->fault_pending || t->block == BLOCK_SCHED;
 		cancel_block(t);
-		if (!fault) /* its wait ends with an error; a fault is retried */
+		if (!keep) /* its wait ends with an error */
 			t->ctx.r[0] = (uint32_t)-E_INTR;
 	} else if (t->state == THREAD_RUNNABLE) {
 		sched_dequeue(t);
@@ -291,6 +300,8 @@ int thread_resume(struct thread *t)
 	t->suspend_pending = false;
 	if (t->state != THREAD_SUSPENDED)
 		return -E_INVAL;
+	if (t->usched && usched_resume_waits(t))
+		return 0; /* still without a quantum */
 	thread_start(t);
 	return 0;
 }
@@ -299,6 +310,10 @@ int thread_recycle(struct thread *t)
 {
 	if (t->state != THREAD_INACTIVE && t->state != THREAD_SUSPENDED)
 		return -E_BUSY;
+	if (t->usched == USCHED_STARTING)
+		return -E_BUSY; /* its scheduler has not answered yet */
+	if (t->usched) /* its scheduler sees it end; TC_RUN starts anew */
+		usched_thread_ended(t, 0);
 	arch_context_init_user(&t->ctx, 0, 0);
 	t->suspend_pending = false;
 	t->state = THREAD_INACTIVE;
@@ -371,6 +386,8 @@ void thread_end(struct thread *t, int code)
 {
 	if (t->state == THREAD_ZOMBIE)
 		return;
+	if (t->usched)
+		usched_thread_ended(t, code);
 	if (t->state == THREAD_BLOCKED)
 		cancel_block(t);
 	else if (t->state == THREAD_RUNNABLE)
@@ -389,6 +406,8 @@ void thread_end(struct thread *t, int code)
 	t->space = NULL;
 	struct container *c = t->container;
 	bool first_pager = t == c->pager;
+	if (first_pager && c->inbox) /* a scheduler: its threads go back */
+		usched_scheduler_died(c);
 	if (!t->pager || t->pager->state == THREAD_ZOMBIE)
 		thread_free(t); /* nobody will reap it */
 	else

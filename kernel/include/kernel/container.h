@@ -9,6 +9,7 @@
 
 struct thread;
 struct image_header;
+struct usched_inbox;
 
 /*
  * Lifecycle: RUNNING while any of its threads lives. When its first pager
@@ -46,6 +47,11 @@ struct container {
 	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
 	uint32_t budget_size[CONTAINER_BUDGETS]; /* total, kept when it dies */
 	struct cpu_budget cpu; /* period 0: no CPU budget (cpu_budget.c) */
+	/* user-level scheduling (usched.c): the container whose boot
+	 * capability schedules this one's threads, and the kernel messages
+	 * waiting for this one's pager if it is a scheduler */
+	struct container *scheduler;
+	struct usched_inbox *inbox;
 };
 
 void containers_create(const struct bootinfo_header *bi,

@@ -18,6 +18,11 @@ void sched_enqueue(struct thread *t);
 void sched_dequeue(struct thread *t);
 /* Woken t (made RUNNABLE by the caller) is queued; preempts if it outranks. */
 void sched_wakeup(struct thread *t);
+/* t (made RUNNABLE) joins the expired queue with the ticks it has (none:
+ * a full slice): a
+ * user-scheduled thread given a new quantum runs again next round, as a
+ * kernel-scheduled one whose slice ran out (usched.c). */
+void sched_enqueue_expired(struct thread *t);
 /* The current thread gives up the rest of its slice until the next round. */
 void sched_yield(void);
 /* The current thread `from` just blocked and `to` just woke: `to` takes

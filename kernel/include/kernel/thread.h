@@ -45,6 +45,18 @@ enum block_reason {
 	BLOCK_MUTEX, /* in a kernel mutex wait queue */
 	BLOCK_WAIT,  /* waiting for a paged child to exit */
 	BLOCK_IRQ,   /* waiting for a bound interrupt */
+	BLOCK_SCHED, /* user-scheduled: its quantum ran out, waiting for
+		      * its scheduler's sched_control (usched.c) */
+	BLOCK_SCHED_START, /* in TC_RUN, for the scheduler's answer on the
+			    * thread it starts (partner) */
+};
+
+/* A thread's part in user-level scheduling (usched.c). */
+enum usched_state {
+	USCHED_NONE = 0, /* scheduled by the kernel alone */
+	USCHED_STARTING, /* start message sent, not yet admitted */
+	USCHED_ADMITTED, /* runs on the quanta its scheduler gives */
+	USCHED_WAITING,  /* quantum used up, waiting for SCHED_SET */
 };
 
 struct thread_list {
@@ -93,6 +105,14 @@ struct thread {
 	uint32_t cap_hit_epoch;
 
 	int exit_code;
+
+	/* user-level scheduling (usched.c) */
+	enum usched_state usched;
+	uint32_t creator_tid;     /* the thread that created it */
+	uint32_t usched_starter;  /* STARTING: tid waiting in TC_RUN, 0: none */
+	uint32_t usched_quantum;  /* ticks of its current quantum */
+	uint32_t usched_given_at; /* tick its quantum was given */
+	uint32_t usched_used;     /* ticks used in quanta before this one */
 };
 
 /* A new inactive thread, paid from creator's THREADS budget (creator NULL:
@@ -102,6 +122,8 @@ struct thread *thread_create(const struct thread *creator,
 			     struct thread *pager, uint32_t entry, uint32_t sp,
 			     uint32_t priority, int *err);
 struct thread *thread_by_tid(uint32_t tid);
+/* Slot i of the thread table (NULL: free); for walks over every thread. */
+struct thread *thread_at(uint32_t i);
 /* The live thread a call names (tid 0: the caller), if the caller holds an
  * operation capability for `ops` of `res` on it (res 0: no check); NULL
  * with *err = -E_NOENT (no such thread) or -E_PERM (no capability). */

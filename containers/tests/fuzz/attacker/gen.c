@@ -298,8 +298,8 @@ static uint32_t gen_utcb(const struct kid *k)
 
 /* ---- the calls ---------------------------------------------------------- */
 
-/* The calls with a generator of their own: SYS_ipc .. SYS_console_write. */
-#define GEN_CALLS (SYS_console_write + 1)
+/* The calls with a generator of their own: SYS_ipc .. SYS_sched_control. */
+#define GEN_CALLS (SYS_sched_control + 1)
 
 struct ctx {
 	struct call *c;
@@ -956,13 +956,40 @@ static void gen_console(struct ctx *x)
 		expect(x, (int)c->a[1], "the bytes written");
 }
 
+/*
+ * sched_control: no fuzzing container is scheduled by another (fuzz.toml
+ * names no scheduler), so no call can succeed: bad arguments are -E_INVAL
+ * whatever the target, the rest -E_PERM or -E_NOENT (calls.c).
+ */
+static void gen_sched(struct ctx *x)
+{
+	static const uint32_t ops[] = {SCHED_ADMIT, SCHED_REFUSE, SCHED_SET,
+				       SCHED_SET,   0,		  4,
+				       0xffffffffu};
+	static const uint32_t prios[] = {0, 1, 100, 255, 256, 0xffffffffu};
+	static const uint32_t quanta[] = {0, 1, 2, SCHED_QUANTUM_MAX,
+					  SCHED_QUANTUM_MAX + 1, 0xffffffffu};
+	struct call *c = x->c;
+	enum tid_kind k;
+
+	c->a[0] = PICK(ops);
+	c->a[1] = tid_k(x->self, &k);
+	c->a[2] = chance(1, 4) ? gen_value() : PICK(prios);
+	c->a[3] = chance(1, 4) ? gen_value() : PICK(quanta);
+	if (c->a[0] < SCHED_ADMIT || c->a[0] > SCHED_SET ||
+	    (c->a[0] != SCHED_REFUSE &&
+	     (c->a[2] < 1 || c->a[2] > 255 || c->a[3] < 1 ||
+	      c->a[3] > SCHED_QUANTUM_MAX)))
+		expect(x, -E_INVAL, "no such operation, priority or quantum");
+}
+
 static void gen_call_ctx(struct ctx *x, struct utcb *u)
 {
 	static const uint8_t weights[] = {
-		/* ipc tc exregs map unmap mutex cap irq getid time console,
-		 * then calls of the ABI added since (any number below
+		/* ipc tc exregs map unmap mutex cap irq getid time console
+		 * sched, then calls of the ABI added since (any number below
 		 * SYS_COUNT without a generator of its own), none */
-		17, 14, 10, 10, 6, 6, 16, 7, 3, 3, 3, 2, 3,
+		17, 14, 10, 10, 6, 6, 16, 7, 3, 3, 3, 2, 0, 3,
 	};
 	uint32_t r = fz_below(&rng, 100), nr = 0;
 
@@ -1006,6 +1033,9 @@ static void gen_call_ctx(struct ctx *x, struct utcb *u)
 		break;
 	case SYS_console_write:
 		gen_console(x);
+		break;
+	case SYS_sched_control:
+		gen_sched(x);
 		break;
 	default: {
 		static const uint32_t bad[] = {SYS_COUNT, SYS_COUNT + 1, 64, 255,

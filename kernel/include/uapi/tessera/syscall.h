@@ -22,7 +22,8 @@
 #define SYS_getid 8
 #define SYS_time 9
 #define SYS_console_write 10
-#define SYS_COUNT 11
+#define SYS_sched_control 11
+#define SYS_COUNT 12
 
 /* X(name) for every call above: the kernel builds its dispatch table from
  * this list (indexed by SYS_<name>, so order does not matter). */
@@ -37,7 +38,8 @@
 	X(irq_control)                                                         \
 	X(getid)                                                               \
 	X(time)                                                                \
-	X(console_write)
+	X(console_write)                                                       \
+	X(sched_control)
 
 /*
  * thread_control: r0 = operation, r1 = target thread id (0: the caller),
@@ -46,7 +48,10 @@
 #define TC_CREATE 1  /* r1 = space source tid (0: caller), r2 = TC_* flags,
 		      * r3 = suggested tgid (same-space clone), r4 = pc,
 		      * r5 = sp; the thread is created inactive: TC_RUN it */
-#define TC_RUN 2     /* start an inactive thread */
+#define TC_RUN 2     /* start an inactive thread; in a container with a
+		      * user-level scheduler r2 = its nice value
+		      * (SCHED_NICE_MIN..MAX) and the call waits for the
+		      * scheduler's answer (docs/scheduling.md) */
 #define TC_SUSPEND 3 /* stop at its next safe point; a blocking wait ends
 		      * with -E_INTR */
 #define TC_RESUME 4
@@ -100,6 +105,17 @@
  */
 #define IPC_LABEL_FAULT 0xfff0u
 #define FAULT_UNDEF 1
+/* The kernel's messages to a user-level scheduler (docs/scheduling.md),
+ * sent on the named thread's behalf (r1 = its tid): */
+#define IPC_LABEL_SCHED_START 0xfff1u   /* MR0 = creator tid, MR1 = the
+					 * creator's priority now (0: gone),
+					 * MR2 = nice, MR3 = starting tid */
+#define IPC_LABEL_SCHED_STOP 0xfff2u    /* MR0 = exit code, MR1 = CPU
+					 * ticks used, MR2 = messages lost */
+#define IPC_LABEL_SCHED_QUANTUM 0xfff3u /* MR0 = ticks used (its quantum),
+					 * MR1 = ticks since it was given,
+					 * MR2 = CPU ticks used in all,
+					 * MR3 = its priority */
 #define FAULT_PREFETCH 3
 #define FAULT_DATA 4
 
@@ -224,5 +240,18 @@ struct kip {
  * high 32 bits of the count since boot, r3 = counts a second. */
 #define TIME_TICKS 0        /* kernel ticks (the KIP gives the rate) */
 #define TIME_MICROSECONDS 1 /* read off the counter */
+
+/*
+ * sched_control: r0 = operation, r1 = thread id, r2 = priority
+ * (1..the container's manifest priority), r3 = quantum in ticks
+ * (1..SCHED_QUANTUM_MAX). Needs a CAP_RES_SCHED capability on the thread.
+ */
+#define SCHED_ADMIT 1  /* start a thread whose start message it got */
+#define SCHED_REFUSE 2 /* end it (exit code -E_PERM); TC_RUN fails */
+#define SCHED_SET 3    /* new priority and quantum for an admitted thread
+			* (resumes one waiting after its quantum ran out) */
+#define SCHED_QUANTUM_MAX 1000
+#define SCHED_NICE_MIN (-20)
+#define SCHED_NICE_MAX 19
 
 #endif
