@@ -5,6 +5,7 @@
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <boot/bootinfo.h>
+#include <kernel/bootinfo_check.h>
 #include <kernel/container.h>
 #include <kernel/exception.h>
 #include <kernel/kip.h>
@@ -65,6 +66,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	printk("kernel: Tessera " TESSERA_VERSION " on %s, %u MiB RAM at 0x%08x\n",
 	       BOARD_NAME,
 	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
+	bootinfo_check(image, bi); /* before anything reads it */
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);
 	containers_create(bi, image);

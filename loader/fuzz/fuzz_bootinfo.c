@@ -1,14 +1,15 @@
 /*
  * libFuzzer target: the kernel's reading of the boot info
- * (kernel/include/boot/bootinfo.h), built for the host. The kernel has no
- * separate boot-info checker: its checks are the BUG_ONs of
- * containers_create() (kernel/generic/container.c) and what kmem_init()
- * (kernel/generic/kmem.c) reads first. So this target links those two
- * files unchanged, with libmem's allocators, the loader's lz4 decoder and
- * the small shim below for everything else they call, and runs the
- * kernel's own boot order over the input:
+ * (kernel/include/boot/bootinfo.h), built for the host. The kernel checks
+ * the boot info's shape first (kernel/generic/bootinfo_check.c), then
+ * kmem_init() (kernel/generic/kmem.c) and containers_create()
+ * (kernel/generic/container.c) read it. This target links those files
+ * unchanged, with libmem's allocators, the loader's lz4 decoder and the
+ * small shim below for everything else they call, and runs the kernel's
+ * own boot order over the input:
  *
- *     kmem_init(image, bi);  containers_create(bi, image);
+ *     bootinfo_check(image, bi);  kmem_init(image, bi);
+ *     containers_create(bi, image);
  *
  * The input is the boot-info part as the loader leaves it (raw_size bytes;
  * a heap block of exactly that length, so AddressSanitizer reports any
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include <boot/bootinfo.h>
+#include <kernel/bootinfo_check.h>
 #include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
@@ -63,6 +65,9 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(console, sizeof(console), fmt, ap);
 	va_end(ap);
+	/* a regression input shows which check refused it */
+	if (getenv("FUZZ_BOOTINFO_SHOW_PANIC"))
+		fprintf(stderr, "panic: %s\n", console);
 	longjmp(panic_jmp, 1);
 }
 
@@ -197,98 +202,55 @@ void arch_zero_pages(void *addr, uint32_t bytes)
 
 /* ---- the boot ------------------------------------------------------- */
 
-/* A valid table: the image at the board's image_base, one boot-info part
- * (the only kind kmem_init reads) of the input's size. */
+/* A valid table laid out as the packer lays it out: the image at the
+ * board's image_base, the kernel (part 0), the boot info of the input's
+ * size (part 1, the only kind kmem_init reads), then container programs
+ * in every other part, so any program_part from 2 up is one. */
 static struct {
 	struct image_header h;
-	struct image_part bootinfo;
+	struct image_part parts[IMAGE_MAX_PARTS];
 } table = {
     .h = {.magic = IMAGE_MAGIC,
 	  .version = IMAGE_VERSION,
 	  .header_size = sizeof(struct image_header),
 	  .part_size = sizeof(struct image_part),
-	  .nr_parts = 1,
+	  .nr_parts = IMAGE_MAX_PARTS,
 	  .image_base = BOARD_IMAGE_BASE,
-	  .image_size = 0x10000},
-    .bootinfo = {.kind = IMAGE_PART_BOOTINFO,
-		 .name = "bootinfo",
-		 .load_addr =
-		     BOARD_KERNEL_PHYS + BOARD_KERNEL_RESERVE - 0x1000},
+	  .image_size = 0x10000,
+	  .kernel_part = 0,
+	  .bootinfo_part = 1},
+    .parts = {{.kind = IMAGE_PART_KERNEL, .name = "kernel"},
+	      {.kind = IMAGE_PART_BOOTINFO,
+	       .name = "bootinfo",
+	       .load_addr =
+		   BOARD_KERNEL_PHYS + BOARD_KERNEL_RESERVE - 0x1000}},
 };
 
-/*
- * Known gaps: what the kernel reads without checking it first, found by
- * this target and reported (loader/fuzz/known/fuzz_bootinfo/ holds one
- * input for each; tools/tests/test_host_fuzz.py keeps them as expected
- * failures). Inputs that fall into one are skipped, so that a campaign
- * looks for anything else; FUZZ_BOOTINFO_ALL=1 in the environment runs
- * them too. Each test is on the input, as the kernel would need to make
- * it: sizes against the part's length (size), in 64 bits.
- */
-static const char *known_gap(const uint8_t *data, size_t size)
+static void table_init(void)
 {
-	const struct bootinfo_header *bi = (const void *)data;
-	const struct bootinfo_container *desc;
-	uint64_t descs_end;
-
-	/* kmem.c reads the header without knowing the part's length */
-	if (size < sizeof(*bi))
-		return "header-past-end";
-	/* kmem.c reads nr_caps capabilities at caps_offset before any check
-	 * of the boot info, and nothing checks them against its length */
-	if ((uint64_t)bi->caps_offset +
-		(uint64_t)bi->nr_caps * sizeof(struct bootinfo_cap) >
-	    size)
-		return "caps-past-end";
-	if (bi->caps_offset % 4)
-		return "caps-misaligned";
-	/* past the BUG_ONs, containers_create reads nr_containers
-	 * descriptors, which nothing checks against the length */
-	if (bi->magic != BOOTINFO_MAGIC || bi->version != BOOTINFO_VERSION ||
-	    bi->nr_containers > BOOTINFO_MAX_CONTAINERS ||
-	    bi->container_size != sizeof(*desc) ||
-	    bi->cap_size != sizeof(struct bootinfo_cap))
-		return NULL;
-	descs_end = sizeof(*bi) + (uint64_t)bi->nr_containers * sizeof(*desc);
-	if (descs_end > size)
-		return "descriptors-past-end";
-	desc = (const void *)(bi + 1);
-	for (uint32_t i = 0; i < bi->nr_containers; i++) {
-		/* container_create maps nr_regions regions from an array of
-		 * BOOTINFO_MAX_REGIONS */
-		if (desc[i].nr_regions > BOOTINFO_MAX_REGIONS)
-			return "regions-past-array";
-		/* container_caps: first_cap + nr_caps <= nr_caps in 32 bits,
-		 * which wraps */
-		if ((uint32_t)(desc[i].first_cap + desc[i].nr_caps) <=
-			bi->nr_caps &&
-		    (uint64_t)desc[i].first_cap + desc[i].nr_caps > bi->nr_caps)
-			return "cap-range-wraps";
-	}
-	return NULL;
+	for (uint32_t i = 2; i < IMAGE_MAX_PARTS; i++)
+		table.parts[i].kind = IMAGE_PART_CONTAINER;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int all = -1;
 	struct bootinfo_header *bi;
 
 	if (size > 0x100000)
-		return 0;
-	if (all < 0)
-		all = getenv("FUZZ_BOOTINFO_ALL") != NULL;
-	if (!all && known_gap(data, size))
 		return 0;
 	/* exactly the part's bytes, nothing after them */
 	bi = malloc(size ? size : 1);
 	if (!bi)
 		abort();
 	memcpy(bi, data, size);
-	table.bootinfo.raw_size = table.bootinfo.mem_size = (uint32_t)size;
+	if (!table.parts[2].kind)
+		table_init();
+	table.parts[1].raw_size = table.parts[1].mem_size = (uint32_t)size;
 	memset(threads, 0, sizeof(threads));
 	nr_threads = 0;
 
 	if (!setjmp(panic_jmp)) {
+		bootinfo_check(&table.h, bi);
 		kmem_init(&table.h, bi);
 		containers_create(bi, &table.h);
 	}

@@ -242,9 +242,8 @@ def bootinfo_corpus():
 
 
 def known_gaps():
-    """One input per known gap of the kernel's boot-info reading (see
-    known_gap() in fuzz_bootinfo.c): each runs into it, and nothing
-    else."""
+    """One input per way the kernel once read past the boot info (before
+    kernel/generic/bootinfo_check.c): each must now be refused by it."""
     d = os.path.join(HERE, 'known', 'fuzz_bootinfo')
     os.makedirs(d, exist_ok=True)
     mem = (1, 0x41000000, 0x10000000, 0x100000, 7)

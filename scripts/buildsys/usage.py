@@ -13,6 +13,7 @@ TARGETS = [
     ('run', "build, boot in QEMU, exit with the system's own status"),
     ('debug', "build, boot halted under QEMU's GDB stub, print the gdb line"),
     ('host-tests', 'build the host unit tests (cmocka)'),
+    ('fuzz-host', 'build the libFuzzer targets of loader/fuzz/ (clang)'),
     ('help', 'this text'),
 ]
 VARIABLES = [
