@@ -979,8 +979,27 @@ static void gen_sched(struct ctx *x)
 	if (c->a[0] < SCHED_ADMIT || c->a[0] > SCHED_SET ||
 	    (c->a[0] != SCHED_REFUSE &&
 	     (c->a[2] < 1 || c->a[2] > 255 || c->a[3] < 1 ||
-	      c->a[3] > SCHED_QUANTUM_MAX)))
+	      c->a[3] > SCHED_QUANTUM_MAX))) {
 		expect(x, -E_INVAL, "no such operation, priority or quantum");
+		return;
+	}
+	/* then the capability on the thread, which no attacker holds */
+	expect_target(x, k, c->a[1]);
+	if (k == T_SELF0 || k == T_OWN || k == T_CTL)
+		expect(x, -E_PERM, "no scheduling capability at all");
+}
+
+/* time: its unit (ticks or microseconds), or none of them. */
+static void gen_time(struct ctx *x)
+{
+	static const uint32_t units[] = {TIME_TICKS,  TIME_TICKS,
+					 TIME_MICROSECONDS, 2,
+					 0x80000000u, 0xffffffffu};
+	uint32_t unit = chance(1, 8) ? rnd() : PICK(units);
+
+	x->c->a[0] = unit;
+	expect(x, unit == TIME_TICKS || unit == TIME_MICROSECONDS ? 0 : -E_INVAL,
+	       "time's unit");
 }
 
 static void gen_call_ctx(struct ctx *x, struct utcb *u)
@@ -1029,7 +1048,9 @@ static void gen_call_ctx(struct ctx *x, struct utcb *u)
 		gen_irq(x);
 		break;
 	case SYS_getid:
+		break;
 	case SYS_time:
+		gen_time(x);
 		break;
 	case SYS_console_write:
 		gen_console(x);
