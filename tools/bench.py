@@ -71,6 +71,11 @@ FIGURES = {
     'map_unmap': ('map + unmap of one page', PER_OP, None, None, None),
     'mutex_handoff': ('contended user mutex passed to the other thread',
                       PER_OP, None, None, None),
+    'usched_quantum_round_trip': ('a user-scheduled thread\'s quantum runs '
+                                  'out: the kernel\'s message, the '
+                                  'scheduler\'s receive and sched_control '
+                                  'SET, the thread runs again',
+                                  PER_OP, None, None, None),
     'loader_unpack_per_byte': ('loader: lz4 decode + xxh32 check + bss fill,'
                                ' per output byte', 'instructions/byte', None,
                                None, None),

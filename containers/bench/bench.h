@@ -90,6 +90,8 @@ void fig_thread_create_run_exit(const struct bench_figure *f, uint32_t warm,
 void fig_page_fault(const struct bench_figure *f, uint32_t warm, uint32_t n);
 void fig_map_unmap(const struct bench_figure *f, uint32_t warm, uint32_t n);
 void fig_mutex_handoff(const struct bench_figure *f, uint32_t warm, uint32_t n);
+void fig_usched_round_trip(const struct bench_figure *f, uint32_t warm,
+			   uint32_t n);
 
 /* fig_ipc's arg: message type, space and the threads alive (0: no idle
  * threads added) in bits 16 and up. */
@@ -100,6 +102,9 @@ void fig_mutex_handoff(const struct bench_figure *f, uint32_t warm, uint32_t n);
 /* The peer container's side of the cross-container figures, and the end
  * of it: ask it to quit (if it can be reached), so the system ends. */
 int bench_peer(void);
+/* The peer starts the spinner of usched_quantum_round_trip (figs_usched.c):
+ * waits until the bench pager admits it. */
+int bench_peer_spinner(void);
 void bench_peer_end(void);
 
 #endif /* __ASSEMBLER__ */

@@ -159,6 +159,7 @@ void bench_peer_end(void)
 /* The peer container: serve echo calls until told to quit. */
 int bench_peer(void)
 {
+	bench_peer_spinner();
 	bench_server(); /* exits the thread itself */
 	return 0;
 }

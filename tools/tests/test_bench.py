@@ -26,7 +26,8 @@ GUEST_FIGURES = [
     'ipc_short_other_space', 'ipc_full_other_space',
     'ipc_short_other_container', 'ipc_full_other_container',
     'thread_create_destroy', 'thread_create_run_exit', 'page_fault',
-    'map_unmap', 'mutex_handoff', 'ipc_threads_2', 'ipc_threads_16',
+    'map_unmap', 'mutex_handoff', 'usched_quantum_round_trip',
+    'ipc_threads_2', 'ipc_threads_16',
     'ipc_threads_128', 'ipc_threads_1024',
 ]
 HOST_FIGURES = ['loader_unpack_per_byte', 'boot_reset_to_started',
