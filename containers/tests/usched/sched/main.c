@@ -16,7 +16,9 @@
  *
  * It runs the negative cases of sched_control on the way (TEST lines at
  * the end) and prints, per thread, the queues it went through. A thread
- * started with nice DIE_NICE makes it stop answering; once a thread waits
+ * started with nice HOLD_NICE gets its answer only at the next start (so
+ * that work can try its waiting state); one started with nice DIE_NICE
+ * makes it stop answering; once a thread waits
  * for a quantum unanswered it exits, so that "work" can check that the
  * scheduler's death leaves no thread stuck.
  */
@@ -33,6 +35,7 @@
 #define WORK_MAX_PRIO 250 /* work's manifest priority */
 #define REFUSE_NICE 19	  /* work's signals (work/main.c) */
 #define DIE_NICE 18
+#define HOLD_NICE 17	  /* answered at the next start */
 #define BYSTANDER_TID 3   /* the third container's pager */
 #define MAX_THREADS 16
 #define PATH 40
@@ -50,7 +53,7 @@ struct ent {
 static struct ent ents[MAX_THREADS];
 static uint32_t last_age;
 static bool dying;
-static uint32_t sleeper;
+static uint32_t sleeper, held;
 static uint64_t wake_at;
 
 /* recorded results, checked by the TEST cases at the end */
@@ -131,10 +134,18 @@ static void check_on_starting(uint32_t tid)
 static void on_start(uint32_t tid, uint32_t creator, uint32_t cprio,
 		     int nice)
 {
-	starts++;
 	if (nice == DIE_NICE) {
 		dying = true; /* left unanswered: its TC_RUN waits */
 		return;
+	}
+	if (nice == HOLD_NICE && !held) {
+		held = tid; /* its starter waits meanwhile */
+		return;
+	}
+	if (held) {
+		uint32_t h = held;
+		held = 0;
+		on_start(h, 0, 0, 0);
 	}
 	if (nice == REFUSE_NICE) {
 		refused += sys_sched_control(SCHED_REFUSE, tid, 0, 0) == 0;
@@ -348,6 +359,7 @@ int main(void)
 			continue;
 		switch (IPC_TAG_LABEL(m.tag)) {
 		case IPC_LABEL_SCHED_START:
+			starts++;
 			on_start(m.from, m.mr[0], m.mr[1], (int)m.mr[2]);
 			break;
 		case IPC_LABEL_SCHED_QUANTUM:

@@ -4,7 +4,10 @@
  *
  *  1. negative cases: sched_control without the capability, TC_RUN with
  *     a nice value out of range, a refused thread (TC_RUN -E_PERM, the
- *     thread ended with -E_PERM);
+ *     thread ended with -E_PERM); a thread waiting for its answer (sched
+ *     holds it) cannot be run or recycled again (-E_BUSY), and its
+ *     starter, suspended and resumed, gets -E_INTR while the answer
+ *     still starts the thread later;
  *  2. three CPU-bound threads (nice 0) spin for HOG_US beside an
  *     interactive thread (nice -10) that does a little work every
  *     PERIOD_US and measures how late it starts (it sleeps in a call to
@@ -33,7 +36,8 @@
 #define SLEEP_LABEL 1
 #define REFUSE_NICE 19
 #define DIE_NICE 18
-#define SLOTS 8
+#define HOLD_NICE 17 /* sched holds its answer until the next start */
+#define SLOTS 12
 
 static uint8_t stacks[SLOTS][1024] __attribute__((aligned(8)));
 static struct utcb utcbs[SLOTS] __attribute__((aligned(UTCB_SIZE)));
@@ -46,6 +50,9 @@ static int no_cap, nice_high, nice_low, refused_run = 1, refused_code,
 					 orphan_run = 1, orphan_code = 1,
 					 late_code = 1, after_run = 1,
 					 after_code = 1, runs_ok = 1;
+
+static int held_busy_run = 1, held_busy_recycle = 1, held_starter = 1,
+	   held_code = 1;
 
 static int start(int (*fn)(uint32_t), uint32_t arg, uint32_t flags,
 		 int *tid)
@@ -121,6 +128,12 @@ static int interactive(uint32_t i)
 	return 0;
 }
 
+/* starts thread tid with a nice value sched holds the answer to */
+static int run_held(uint32_t tid)
+{
+	return sys_thread_run_nice(tid, HOLD_NICE);
+}
+
 /* spins through several quanta: it waits for one when sched dies */
 static int late_hog(uint32_t i)
 {
@@ -146,6 +159,14 @@ TEST_CASE(work, refused_thread_is_torn_down)
 {
 	EXPECT_ERR(refused_run, -E_PERM);
 	EXPECT_ERR(refused_code, -E_PERM);
+}
+
+TEST_CASE(work, a_thread_waiting_for_its_answer_is_busy)
+{
+	EXPECT_ERR(held_busy_run, -E_BUSY);
+	EXPECT_ERR(held_busy_recycle, -E_BUSY);
+	EXPECT_ERR(held_starter, -E_INTR); /* suspended while it waited */
+	EXPECT_EQ(held_code, 7);	    /* admitted later all the same */
 }
 
 TEST_CASE(work, admitted_threads_ran)
@@ -174,6 +195,7 @@ static const struct test_case work_tests[] = {
 	TEST_ENTRY(work, sched_control_needs_the_capability),
 	TEST_ENTRY(work, nice_out_of_range_is_einval),
 	TEST_ENTRY(work, refused_thread_is_torn_down),
+	TEST_ENTRY(work, a_thread_waiting_for_its_answer_is_busy),
 	TEST_ENTRY(work, admitted_threads_ran),
 	TEST_ENTRY(work, interactive_kept_its_latency),
 	TEST_ENTRY(work, scheduler_death_releases_every_thread),
@@ -193,7 +215,21 @@ int main(void)
 		refused_run = sys_thread_run_nice((uint32_t)tid, REFUSE_NICE);
 		refused_code = wait_for(tid);
 	}
-	/* 2. the interactive thread and the hogs */
+	/* 1b. a thread whose answer sched holds */
+	int held, starter;
+	if (start(child, 0, TC_SAME_SPACE | TC_AS_PAGER, &held) > 0 &&
+	    start(run_held, (uint32_t)held, TC_SAME_SPACE | TC_AS_PAGER,
+		  &starter) > 0 &&
+	    sys_thread_run_nice((uint32_t)starter, 0) == 0) {
+		sys_pause_ticks(3); /* it runs and waits in TC_RUN */
+		held_busy_run = sys_thread_run_nice((uint32_t)held, 0);
+		held_busy_recycle = sys_thread_op(TC_RECYCLE, (uint32_t)held, 0);
+		sys_thread_suspend((uint32_t)starter);
+		sys_thread_resume((uint32_t)starter);
+		held_starter = wait_for(starter);
+	}
+	/* 2. the interactive thread and the hogs (sched admits the held
+	 * thread at the first of these starts) */
 	runs_ok = 0;
 	if (start(interactive, 0, TC_SAME_SPACE | TC_AS_PAGER, &tids[0]) <= 0 ||
 	    sys_thread_run_nice((uint32_t)tids[0], -10) != 0)
@@ -204,6 +240,7 @@ int main(void)
 			runs_ok = 1;
 	for (uint32_t i = 0; i <= HOGS; i++)
 		wait_for(tids[i]);
+	held_code = wait_for(held);
 	printf("work: interactive: %u periods of %u us, %u late, latency "
 	       "worst %u us mean %u us\n",
 	       (unsigned)periods_run, (unsigned)PERIOD_US, (unsigned)late,
@@ -219,7 +256,6 @@ int main(void)
 		}
 		late_code = wait_for(lt);
 	}
-	next_slot = 5; /* slot 5 is free again */
 	if (start(child, 5, TC_SAME_SPACE | TC_AS_PAGER, &tid) > 0) {
 		after_run = sys_thread_run_nice((uint32_t)tid, 0);
 		after_code = wait_for(tid);
