@@ -16,8 +16,9 @@
  *
  * It runs the negative cases of sched_control on the way (TEST lines at
  * the end) and prints, per thread, the queues it went through. A thread
- * started with nice HOLD_NICE gets its answer only at the next start (so
- * that work can try its waiting state); one started with nice DIE_NICE
+ * started with nice HOLD_NICE gets its answer only at the next start, and
+ * so does the first used-up quantum of one started with nice SLOW_NICE
+ * (so that work can try these waiting states); one started with nice DIE_NICE
  * makes it stop answering; once a thread waits
  * for a quantum unanswered it exits, so that "work" can check that the
  * scheduler's death leaves no thread stuck.
@@ -36,6 +37,7 @@
 #define REFUSE_NICE 19	  /* work's signals (work/main.c) */
 #define DIE_NICE 18
 #define HOLD_NICE 17	  /* answered at the next start */
+#define SLOW_NICE 16	  /* its first used-up quantum: the same */
 #define BYSTANDER_TID 3   /* the third container's pager */
 #define MAX_THREADS 16
 #define PATH 40
@@ -53,7 +55,8 @@ struct ent {
 static struct ent ents[MAX_THREADS];
 static uint32_t last_age;
 static bool dying;
-static uint32_t sleeper, held;
+static uint32_t sleeper, held, held_quantum;
+static bool slow_held_once;
 static uint64_t wake_at;
 
 /* recorded results, checked by the TEST cases at the end */
@@ -147,6 +150,12 @@ static void on_start(uint32_t tid, uint32_t creator, uint32_t cprio,
 		held = 0;
 		on_start(h, 0, 0, 0);
 	}
+	if (held_quantum) {
+		struct ent *q = find(held_quantum);
+		if (q)
+			sys_sched_control(SCHED_SET, q->tid, q->prio, QUANTUM);
+		held_quantum = 0;
+	}
 	if (nice == REFUSE_NICE) {
 		refused += sys_sched_control(SCHED_REFUSE, tid, 0, 0) == 0;
 		refuse_twice = sys_sched_control(SCHED_REFUSE, tid, 0, 0);
@@ -195,6 +204,11 @@ static void on_quantum(uint32_t tid)
 	quanta++;
 	if (dying || !e)
 		return; /* unanswered: it waits until this scheduler dies */
+	if (e->nice == SLOW_NICE && !slow_held_once) {
+		slow_held_once = true; /* answered at the next start */
+		held_quantum = tid;
+		return;
+	}
 	e->used_up++;
 	if (e->prio > 16)
 		e->prio -= 16; /* used it all: one queue down */

@@ -7,7 +7,9 @@
  *     thread ended with -E_PERM); a thread waiting for its answer (sched
  *     holds it) cannot be run or recycled again (-E_BUSY), and its
  *     starter, suspended and resumed, gets -E_INTR while the answer
- *     still starts the thread later;
+ *     still starts the thread later; a thread waiting for a quantum
+ *     (sched holds that answer too) stays waiting through a suspend and
+ *     resume and goes on with its registers intact once answered;
  *  2. three CPU-bound threads (nice 0) spin for HOG_US beside an
  *     interactive thread (nice -10) that does a little work every
  *     PERIOD_US and measures how late it starts (it sleeps in a call to
@@ -30,19 +32,22 @@
 #define HOG_US 1200000u
 #define CHILD_AT_US 700000u
 #define PERIOD_US 20000u
-#define FIRST_PERIOD_US 100000u
+#define FIRST_PERIOD_US 20000u /* after phase 2 begins */
 #define PERIODS 50
 #define SCHED_TID 1 /* sched's pager: the first container's */
 #define SLEEP_LABEL 1
 #define REFUSE_NICE 19
 #define DIE_NICE 18
 #define HOLD_NICE 17 /* sched holds its answer until the next start */
+#define SLOW_NICE 16 /* and its answer to the first used-up quantum */
+#define MIX_TURNS 8000000u
 #define SLOTS 12
 
 static uint8_t stacks[SLOTS][1024] __attribute__((aligned(8)));
 static struct utcb utcbs[SLOTS] __attribute__((aligned(UTCB_SIZE)));
 static unsigned next_slot;
 static volatile uint32_t spins[SLOTS];
+static uint64_t phase2_us; /* the times below count from here */
 static uint32_t periods_run, late;
 static uint64_t worst_latency, total_latency;
 static int child_run = 1, child_code = 1;
@@ -52,7 +57,9 @@ static int no_cap, nice_high, nice_low, refused_run = 1, refused_code,
 					 after_code = 1, runs_ok = 1;
 
 static int held_busy_run = 1, held_busy_recycle = 1, held_starter = 1,
-	   held_code = 1;
+	   held_code = 1, slow_code = -1, slow_expected = -2;
+static bool slow_stopped, slow_stayed;
+static volatile uint32_t slow_progress;
 
 static int start(int (*fn)(uint32_t), uint32_t arg, uint32_t flags,
 		 int *tid)
@@ -81,10 +88,10 @@ static int hog(uint32_t i)
 {
 	bool spawned = i != 0;
 
-	while (sys_time_us() < HOG_US) {
+	while (sys_time_us() < phase2_us + HOG_US) {
 		for (int k = 0; k < 256; k++)
 			spins[i]++;
-		if (!spawned && sys_time_us() >= CHILD_AT_US) {
+		if (!spawned && sys_time_us() >= phase2_us + CHILD_AT_US) {
 			int tid;
 			spawned = true;
 			if (start(child, SLOTS - 1,
@@ -107,7 +114,8 @@ static int interactive(uint32_t i)
 {
 	(void)i;
 	for (uint32_t k = 0; k < PERIODS; k++) {
-		uint64_t start_at = FIRST_PERIOD_US + (uint64_t)k * PERIOD_US;
+		uint64_t start_at =
+		    phase2_us + FIRST_PERIOD_US + (uint64_t)k * PERIOD_US;
 		uint64_t t;
 
 		struct ipc_msg m = {IPC_TAG(SLEEP_LABEL, 0, IPC_TYPE_SHORT, 0),
@@ -126,6 +134,26 @@ static int interactive(uint32_t i)
 			worst_latency = latency;
 	}
 	return 0;
+}
+
+/* a computation held in registers: preempted and resumed, it must give
+ * the same result */
+static uint32_t mix(uint32_t n)
+{
+	uint32_t a = 1, b = 2;
+
+	for (uint32_t i = 1; i <= n; i++) {
+		a = a * 1664525u + 1013904223u + b;
+		b ^= a >> 7;
+		if (!(i & 4095))
+			slow_progress = i;
+	}
+	return a ^ b;
+}
+
+static int slow(uint32_t n)
+{
+	return (int)(mix(n) & 0x7fffffffu);
 }
 
 /* starts thread tid with a nice value sched holds the answer to */
@@ -169,6 +197,13 @@ TEST_CASE(work, a_thread_waiting_for_its_answer_is_busy)
 	EXPECT_EQ(held_code, 7);	    /* admitted later all the same */
 }
 
+TEST_CASE(work, a_thread_waiting_for_a_quantum_stays_waiting)
+{
+	EXPECT_TRUE(slow_stopped); /* its quantum ran out, no answer yet */
+	EXPECT_TRUE(slow_stayed);  /* suspend + resume did not start it */
+	EXPECT_EQ(slow_code, slow_expected); /* registers intact */
+}
+
 TEST_CASE(work, admitted_threads_ran)
 {
 	EXPECT_EQ(runs_ok, 0);
@@ -196,6 +231,7 @@ static const struct test_case work_tests[] = {
 	TEST_ENTRY(work, nice_out_of_range_is_einval),
 	TEST_ENTRY(work, refused_thread_is_torn_down),
 	TEST_ENTRY(work, a_thread_waiting_for_its_answer_is_busy),
+	TEST_ENTRY(work, a_thread_waiting_for_a_quantum_stays_waiting),
 	TEST_ENTRY(work, admitted_threads_ran),
 	TEST_ENTRY(work, interactive_kept_its_latency),
 	TEST_ENTRY(work, scheduler_death_releases_every_thread),
@@ -228,9 +264,38 @@ int main(void)
 		sys_thread_resume((uint32_t)starter);
 		held_starter = wait_for(starter);
 	}
-	/* 2. the interactive thread and the hogs (sched admits the held
-	 * thread at the first of these starts) */
+	/* 1c. a thread whose first used-up quantum sched leaves unanswered */
+	int slow_tid;
+	slow_expected = (int)(mix(MIX_TURNS) & 0x7fffffffu);
+	slow_progress = 0;
+	if (start(slow, MIX_TURNS, TC_SAME_SPACE | TC_AS_PAGER, &slow_tid) > 0 &&
+	    sys_thread_run_nice((uint32_t)slow_tid, SLOW_NICE) == 0) {
+		uint32_t p0;
+		for (int k = 0; k < 100; k++) { /* until it stops moving */
+			p0 = slow_progress;
+			sys_pause_ticks(3);
+			if (p0 && slow_progress == p0) {
+				slow_stopped = true;
+				break;
+			}
+		}
+		sys_thread_suspend((uint32_t)slow_tid);
+		sys_thread_resume((uint32_t)slow_tid);
+		p0 = slow_progress;
+		sys_pause_ticks(3);
+		slow_stayed = slow_progress == p0;
+	}
+	/* sched answers the held thread and quantum at this start */
+	int dummy;
+	if (start(child, 0, TC_SAME_SPACE | TC_AS_PAGER, &dummy) > 0 &&
+	    sys_thread_run_nice((uint32_t)dummy, 0) == 0)
+		wait_for(dummy);
+	held_code = wait_for(held);
+	slow_code = wait_for(slow_tid);
+	/* 2. the interactive thread and the hogs */
 	runs_ok = 0;
+	/* on a tick: the interactive thread's periods start on ticks */
+	phase2_us = (sys_time_us() / 10000u + 1) * 10000u;
 	if (start(interactive, 0, TC_SAME_SPACE | TC_AS_PAGER, &tids[0]) <= 0 ||
 	    sys_thread_run_nice((uint32_t)tids[0], -10) != 0)
 		runs_ok = 1;
@@ -240,7 +305,6 @@ int main(void)
 			runs_ok = 1;
 	for (uint32_t i = 0; i <= HOGS; i++)
 		wait_for(tids[i]);
-	held_code = wait_for(held);
 	printf("work: interactive: %u periods of %u us, %u late, latency "
 	       "worst %u us mean %u us\n",
 	       (unsigned)periods_run, (unsigned)PERIOD_US, (unsigned)late,
