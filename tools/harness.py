@@ -16,8 +16,10 @@ import board as boardmod  # noqa: E402
 import qemu  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Deterministic time: one guest instruction a nanosecond (QEMU -icount).
-ICOUNT = ('-icount', 'shift=0')
+# Deterministic time: one guest instruction a nanosecond (QEMU -icount);
+# sleep=off: an idle CPU jumps to its next timer deadline instead of
+# waiting for it in host time, so idle stretches are exact too.
+ICOUNT = ('-icount', 'shift=0,align=off,sleep=off')
 TEST_RE = re.compile(r'^TEST (\S+)\.(\S+) (PASS|FAIL)(?: (.*))?$')
 SUMMARY_RE = re.compile(r'^(\d+) passed, (\d+) failed$')
 
