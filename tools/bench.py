@@ -76,6 +76,11 @@ FIGURES = {
                                   'scheduler\'s receive and sched_control '
                                   'SET, the thread runs again',
                                   PER_OP, None, None, None),
+    'cpu_budget_refill': ('a throttled container\'s CPU budget comes back '
+                          'while the CPU idles: from the refill\'s due time '
+                          'through the timer interrupt, the unthrottle and '
+                          'the pick to its thread running again',
+                          PER_OP, None, None, None),
     'loader_unpack_per_byte': ('loader: lz4 decode + xxh32 check + bss fill,'
                                ' per output byte', 'instructions/byte', None,
                                None, None),
@@ -426,6 +431,53 @@ def variant_figures(outdir, counts, template, cntfrq, rev, timeout, log):
     return recs
 
 
+REFILL_RE = re.compile(r'^kernel: bench cpu refills (\d+) counter (\d+)$')
+# The CPU-budget test's hog (eight spinning threads), alone, with a budget
+# of 500 us every 1000 us: about a thousand refills while the CPU idles.
+REFILL_PROGRAM = 'tests/cpu/hog'
+REFILL_BUDGET = (500, 1000)
+
+
+def refill_manifest(template):
+    with open(template, 'rb') as f:
+        first = tomllib.load(f)['container'][0]
+    budget, period = REFILL_BUDGET
+    return '\n'.join([
+        '# CPU budget refills for cpu_budget_refill (tools/bench.py)',
+        'format = 2', '', '[[container]]', 'name = "hog"',
+        f'program = "{REFILL_PROGRAM}"', f'phys = {first["phys"]:#x}',
+        f'virt = {first["virt"]:#x}', 'size = 0x100000', 'priority = 255',
+        f'cpu = {{ budget_us = {budget}, period_us = {period} }}', '',
+        '[container.budget]', 'threads = 7', ''])
+
+
+def refill_figure(outdir, template, cntfrq, rev, timeout, log):
+    """cpu_budget_refill: the kernel adds up, over every refill that ends a
+    throttle, the counter ticks from the refill's due time to the
+    container's thread running again (CONFIG_BENCH_COUNTERS)."""
+    vdir = os.path.join(outdir, 'refill')
+    os.makedirs(vdir, exist_ok=True)
+    man = os.path.join(vdir, 'refill.toml')
+    text = refill_manifest(template)
+    if not os.path.exists(man) or open(man).read() != text:
+        with open(man, 'w') as f:
+            f.write(text)
+    log('bench: CPU budget refill variant')
+    image = build(vdir, [f'CONFIG_MANIFEST="{os.path.relpath(man, TOP)}"'])
+    status, lines = boot(image, timeout, 'kernel: all containers finished')
+    found = [REFILL_RE.match(line) for line in lines]
+    found = [m for m in found if m]
+    if status != 0 or not found:
+        raise BenchError(f'refill variant in {vdir}: status {status}, no '
+                         '"bench cpu refills" line\n' + '\n'.join(lines[-20:]))
+    refills, ticks = int(found[-1].group(1)), int(found[-1].group(2))
+    return [record('cpu_budget_refill',
+                   ticks * ns_per_count(cntfrq) / refills, refills,
+                   config_summary(vdir), rev,
+                   extra={'budget_us': REFILL_BUDGET[0],
+                          'period_us': REFILL_BUDGET[1]})]
+
+
 def config_summary(outdir):
     cfg = read_config(outdir)
     opt = ('-Os' if cfg.get('OPTIMIZE_OS') == 'y' else
@@ -593,6 +645,8 @@ def run_bench(args, log):
     template = os.path.join(TOP, read_config(outdir)['MANIFEST'])
     recs += variant_figures(outdir, args.containers, template, run.cntfrq,
                             rev, args.timeout, log)
+    recs += refill_figure(outdir, template, run.cntfrq, rev, args.timeout,
+                          log)
     return run, cal, cfg, rev, recs
 
 

@@ -329,6 +329,13 @@ static void cpu_report(const struct container *c)
 
 void containers_report(void)
 {
+	uint32_t refills;
+	uint64_t refill_ticks;
+
+	cpu_budget_refill_cost(&refills, &refill_ticks);
+	if (refills)
+		printk("kernel: bench cpu refills %u counter %u\n",
+		       (unsigned)refills, (unsigned)refill_ticks);
 	printk("kernel: summary (budget peak/size):\n");
 	for (uint32_t i = 0; i < nr_containers; i++) {
 		struct container *c = &containers[i];

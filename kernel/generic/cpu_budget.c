@@ -18,6 +18,21 @@ bool cpu_budgets_in_use;
  * since when it has not been charged. */
 static struct container *running;
 static uint64_t charged_since;
+#ifdef CONFIG_BENCH_COUNTERS
+static uint32_t refills_measured;
+static uint64_t refill_ticks;
+#endif
+
+void cpu_budget_refill_cost(uint32_t *refills, uint64_t *ticks)
+{
+#ifdef CONFIG_BENCH_COUNTERS
+	*refills = refills_measured;
+	*ticks = refill_ticks;
+#else
+	*refills = 0;
+	*ticks = 0;
+#endif
+}
 
 void cpu_time_init(uint32_t hz)
 {
@@ -161,6 +176,13 @@ bool cpu_budget_switch(struct container *next)
 		return false;
 	apply_refills(&next->cpu, now);
 	next->cpu.activation_start = now;
+#ifdef CONFIG_BENCH_COUNTERS
+	if (next->cpu.refilled_at) { /* the refill's whole path, due to run */
+		refill_ticks += now - next->cpu.refilled_at;
+		refills_measured++;
+		next->cpu.refilled_at = 0;
+	}
+#endif
 	return true;
 }
 
@@ -181,9 +203,18 @@ void cpu_budget_timer(uint64_t now)
 
 		if (!c->cpu.throttled)
 			continue;
+#ifdef CONFIG_BENCH_COUNTERS
+		uint64_t due = c->cpu.nr_refills
+				   ? c->cpu.refill[c->cpu.first_refill].at
+				   : now;
+#endif
 		apply_refills(&c->cpu, now);
-		if (c->cpu.available)
+		if (c->cpu.available) {
+#ifdef CONFIG_BENCH_COUNTERS
+			c->cpu.refilled_at = due;
+#endif
 			unthrottle(c);
+		}
 	}
 }
 

@@ -176,6 +176,12 @@ uint64_t cpu_budget_lifetime(const struct container *c)
 	abort();
 }
 
+void cpu_budget_refill_cost(uint32_t *refills, uint64_t *ticks)
+{
+	(void)refills, (void)ticks;
+	abort();
+}
+
 uint64_t cpu_counter_to_us(uint64_t counter)
 {
 	(void)counter;

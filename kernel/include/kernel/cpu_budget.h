@@ -40,6 +40,9 @@ struct cpu_budget {
 	struct thread_list parked; /* its runnable threads while throttled */
 	uint64_t used_total;       /* all its lives, for the summary */
 	uint64_t born, died;       /* counter at its first start, last end */
+#ifdef CONFIG_BENCH_COUNTERS
+	uint64_t refilled_at; /* the refill that ended its throttle; 0: none */
+#endif
 	uint32_t throttles;        /* times it ran out */
 };
 
@@ -71,6 +74,11 @@ bool cpu_budget_park(struct thread *t);
 /* t leaves its container's parked list (it blocks or ends); false if it
  * was not parked. */
 bool cpu_budget_unpark(struct thread *t);
+
+/* Benchmarks: refills that ended a throttle, and the counter ticks from
+ * each refill's due time to its container running again (all 0 without
+ * CONFIG_BENCH_COUNTERS). */
+void cpu_budget_refill_cost(uint32_t *refills, uint64_t *ticks);
 
 /* Counter ticks <-> microseconds (set up by cpu_time_init). */
 void cpu_time_init(uint32_t counter_hz);
