@@ -80,10 +80,12 @@ OPERATIONS = {
            _need(f'CAP_OP_{group or res}_ALL'))
     for name, res, group, ops in _OPS}
 
-# The scheduler's capability: made only by the manifest's `scheduler` key
+# The scheduler's capability: made only by the manifest's `scheduler` and
+# `forward_schedulers` keys
 # (never declared, never part of own_caps), so not in OPERATIONS.
 SCHED = ('sched_control', _need('CAP_RES_SCHED'),
-         {'control': _need('CAP_OP_SCHED_CONTROL')},
+         {'control': _need('CAP_OP_SCHED_CONTROL'),
+          'forwarded': _need('CAP_OP_SCHED_FORWARDED')},
          _need('CAP_OP_SCHED_ALL'))
 
 FLAGS = {name: _need(f'CAP_F_{name.upper()}') for name in (

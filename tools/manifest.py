@@ -60,7 +60,7 @@ CONTAINER_KEYS = {
     'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
-    'scheduler': 'str',
+    'scheduler': 'str', 'forward_schedulers': 'names',
 }
 REQUIRED = ('name', 'program', 'phys', 'virt', 'size')
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
@@ -145,6 +145,8 @@ class Container:
     budget: dict = field(default_factory=dict)
     cpu: object = None  # (budget_us, period_us), or None: no CPU budget
     scheduler: object = None  # the container scheduling its threads
+    # containers its scheduler may forward a thread's start to
+    forward_schedulers: list = field(default_factory=list)
     memory: list = field(default_factory=list)
     virtual: list = field(default_factory=list)  # [(virt, size)]; [] = default
     devices: list = field(default_factory=list)
@@ -618,7 +620,7 @@ def _check_container(ck, i, raw, board, programs_dir):
     c = Container(index=i, path=path, **{
         k: t[k] for k in ('name', 'program', 'phys', 'virt', 'size',
                           'stack', 'priority', 'channels', 'own_caps',
-                          'scheduler')
+                          'scheduler', 'forward_schedulers')
         if k in t})
     if not NAME_RE.match(c.name):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
@@ -821,6 +823,24 @@ def _check_targets(ck, containers, board):
             if c.scheduler not in names:
                 raise ck.error(p, f'container "{c.name}": scheduler '
                                f'"{c.scheduler}" is not a container')
+        for k, name in enumerate(c.forward_schedulers):
+            p = f'{c.path}.forward_schedulers[{k}]'
+            if c.scheduler is None:
+                raise ck.error(p, f'container "{c.name}": forward_schedulers '
+                               'without a scheduler to forward from')
+            if name in (c.name, 'self'):
+                raise ck.error(p, f'container "{c.name}": forwarding to '
+                               'itself (forward_schedulers name other '
+                               'containers)')
+            if name not in names:
+                raise ck.error(p, f'container "{c.name}": forward scheduler '
+                               f'"{name}" is not a container')
+            if name == c.scheduler:
+                raise ck.error(p, f'container "{c.name}": forward scheduler '
+                               f'"{name}" is its scheduler already')
+            if name in c.forward_schedulers[:k]:
+                raise ck.error(p, f'container "{c.name}": forward scheduler '
+                               f'"{name}" is listed twice')
         for e in c.capabilities:
             if e.target != 'self' and e.target not in names:
                 raise ck.error(f'{e.path}.target', f'container "{c.name}": '
@@ -942,7 +962,7 @@ def capabilities(manifest, c):
     target_kind, target, base, size, irq, list), in this order: program
     region, memory, virtual ranges, devices, budgets, own operation caps,
     channels, declared capabilities, sched_control on the containers it
-    is the scheduler of."""
+    is the scheduler of, then on those it is a forward scheduler of."""
     k = captab
     rwx = k.MAP_ATTR_READ | k.MAP_ATTR_WRITE | k.MAP_ATTR_EXEC
     caps = [_cap(k.CAP_RES_PHYSMEM, rwx, base=c.phys, size=c.size)]
@@ -970,6 +990,12 @@ def capabilities(manifest, c):
     caps += [_cap(k.CAP_RES_SCHED, k.CAP_OP_SCHED_CONTROL, 0,
                   k.CAP_TGT_CONTAINER, d.index)
              for d in manifest.containers if d.scheduler == c.name]
+    # a scheduler starts may be forwarded to: the same, marked so that the
+    # kernel never sends it a first start
+    caps += [_cap(k.CAP_RES_SCHED,
+                  k.CAP_OP_SCHED_CONTROL | k.CAP_OP_SCHED_FORWARDED, 0,
+                  k.CAP_TGT_CONTAINER, d.index)
+             for d in manifest.containers if c.name in d.forward_schedulers]
     return caps
 
 

@@ -13,7 +13,13 @@
  *  - quantum: when its quantum runs out the kernel does not refill it but
  *    sends IPC_LABEL_SCHED_QUANTUM; the thread waits (BLOCK_SCHED) until
  *    sched_control SET;
- *  - stop: its end sends IPC_LABEL_SCHED_STOP, without waiting.
+ *  - stop: its end sends IPC_LABEL_SCHED_STOP, without waiting;
+ *  - forward: sched_control FORWARD passes a thread waiting for its start
+ *    answer on to another scheduler of its container (one the manifest's
+ *    forward_schedulers names, or its scheduler): the start message goes
+ *    there again and that scheduler is the thread's from then on (its
+ *    usched_by); at most SCHED_FORWARDS_MAX forwards a start. TC_RUN's r1
+ *    names the container that admitted it.
  *
  * Messages wait in a small inbox of the scheduler container and reach its
  * first pager when it receives from any sender (or at once if it waits).
@@ -42,7 +48,11 @@ void usched_init(void)
 			    cap->target_kind != CAP_TGT_CONTAINER || !s ||
 			    s == c)
 				continue;
-			s->scheduler = c;
+			if (c->id < 64)
+				s->schedulers |= 1ull << c->id;
+			/* a forward target gets only forwarded starts */
+			if (!(cap->ops & CAP_OP_SCHED_FORWARDED))
+				s->scheduler = c;
 			if (!c->inbox && !(c->inbox = kmem_alloc(sizeof(*c->inbox))))
 				panic("container '%s': no memory for its "
 				      "scheduler inbox", c->name);
@@ -50,15 +60,42 @@ void usched_init(void)
 	}
 }
 
-/* The scheduler's pager, if the scheduler container is alive. */
-static struct thread *scheduler_of(const struct container *c)
+/* The container scheduling x: the one its start was forwarded to, else
+ * its container's scheduler. */
+static struct container *sched_ctr(const struct thread *x)
 {
-	struct container *s = c->scheduler;
+	return x->usched_by ? x->usched_by : x->container->scheduler;
+}
 
+/* The pager of scheduler container s, if s is alive. */
+static struct thread *pager_of(struct container *s)
+{
 	if (!s || s->state != CONTAINER_RUNNING || !s->pager ||
 	    s->pager->state == THREAD_ZOMBIE)
 		return NULL;
 	return s->pager;
+}
+
+/* x's scheduler's pager, if its scheduler container is alive. */
+static struct thread *scheduler_of(const struct thread *x)
+{
+	return pager_of(sched_ctr(x));
+}
+
+/* Back to the kernel's scheduling. */
+static void to_kernel(struct thread *x)
+{
+	x->usched = USCHED_NONE;
+	x->usched_by = NULL;
+	x->usched_forwards = 0;
+}
+
+/* Whether the manifest gave container s a CAP_RES_SCHED capability on
+ * container c (boot capabilities: without flags, never revoked while s
+ * lives, given back when it restarts). */
+static bool schedules(const struct container *s, const struct container *c)
+{
+	return s->id < 64 && (c->schedulers >> s->id) & 1;
 }
 
 static void put_msg(struct thread *p, const struct usched_msg *m)
@@ -114,36 +151,59 @@ static struct thread *starter_of(struct thread *x)
 	return s;
 }
 
-static void answer_starter(struct thread *x, int result)
+/* Its starter's TC_RUN returns result; on 0 r1 names the container that
+ * admitted x (by), or SCHED_BY_KERNEL. */
+static void answer_starter(struct thread *x, int result,
+			   const struct container *by)
 {
 	struct thread *s = starter_of(x);
 
-	if (s)
-		thread_unblock(s, result);
+	if (!s)
+		return;
+	if (result == 0)
+		s->ctx.r[1] = by ? by->id : SCHED_BY_KERNEL;
+	thread_unblock(s, result);
+}
+
+/* The start message of x to scheduler pager p. */
+static int post_start(struct thread *p, struct thread *x, int32_t nice,
+		      uint32_t run_by)
+{
+	struct thread *creator = thread_by_tid(x->creator_tid);
+	uint32_t prio = creator && creator->state != THREAD_ZOMBIE
+				? creator->sched.priority
+				: 0;
+
+	return post(p, IPC_LABEL_SCHED_START, x->tid, x->creator_tid, prio,
+		    (uint32_t)nice, run_by);
 }
 
 int usched_start(struct thread *t, struct thread *x, int32_t nice)
 {
-	struct thread *p = scheduler_of(x->container);
-	struct thread *creator = thread_by_tid(x->creator_tid);
+	struct thread *p;
 
 	if (nice < SCHED_NICE_MIN || nice > SCHED_NICE_MAX)
 		return -E_INVAL;
+	x->usched_by = NULL; /* a fresh start: its container's scheduler */
+	p = scheduler_of(x);
 	if (!p || x == x->container->pager) {
 		thread_start(x); /* no scheduler alive: the kernel's */
+		t->ctx.r[1] = SCHED_BY_KERNEL;
 		return 0;
 	}
-	uint32_t prio = creator && creator->state != THREAD_ZOMBIE
-				? creator->sched.priority
-				: 0;
-	int err = post(p, IPC_LABEL_SCHED_START, x->tid, x->creator_tid, prio,
-		       (uint32_t)nice, t->tid);
+	int err = post_start(p, x, nice, t->tid);
 	if (err)
 		return err;
 	x->usched = USCHED_STARTING;
-	/* a scheduler that starts a thread itself is not kept waiting */
-	if (t->container == x->container->scheduler)
+	x->usched_forwards = 0;
+	x->usched_nice = nice;
+	x->usched_run_by = t->tid;
+	/* a scheduler that starts a thread itself is not kept waiting (r1:
+	 * the scheduler its start message went to) */
+	if (t->container == x->container->scheduler) {
+		t->ctx.r[1] = t->container->id;
 		return 0;
+	}
 	x->usched_starter = t->tid;
 	thread_block(t, BLOCK_SCHED_START);
 	t->partner = x;
@@ -160,11 +220,11 @@ static uint32_t used_now(const struct thread *t)
 
 bool usched_quantum_expired(struct thread *t)
 {
-	struct thread *p = scheduler_of(t->container);
+	struct thread *p = scheduler_of(t);
 	uint32_t now = (uint32_t)sched_ticks();
 
 	if (!p) {
-		t->usched = USCHED_NONE; /* its scheduler is gone */
+		to_kernel(t); /* its scheduler is gone */
 		return false;
 	}
 	t->usched_used += t->usched_quantum;
@@ -185,11 +245,11 @@ bool usched_quantum_expired(struct thread *t)
 void usched_thread_ended(struct thread *t, int code)
 {
 	enum usched_state was = t->usched;
-	struct thread *p = scheduler_of(t->container);
+	struct thread *p = scheduler_of(t);
 
-	t->usched = USCHED_NONE;
+	to_kernel(t);
 	if (was == USCHED_STARTING) {
-		answer_starter(t, -E_DEAD);
+		answer_starter(t, -E_DEAD, NULL);
 		return;
 	}
 	if (!p)
@@ -229,12 +289,12 @@ void usched_scheduler_died(struct container *c)
 {
 	for (uint32_t i = 1; i < CONFIG_MAX_THREADS; i++) {
 		struct thread *x = thread_at(i);
-		if (!x || x->container->scheduler != c || !x->usched)
+		if (!x || !x->usched || sched_ctr(x) != c)
 			continue;
 		enum usched_state was = x->usched;
-		x->usched = USCHED_NONE;
+		to_kernel(x);
 		if (was == USCHED_STARTING) {
-			answer_starter(x, 0);
+			answer_starter(x, 0, NULL);
 			thread_start(x);
 		} else if (was == USCHED_WAITING &&
 			   x->state == THREAD_BLOCKED &&
@@ -262,6 +322,35 @@ static void apply(struct thread *x, uint32_t prio, uint32_t quantum)
 		sched_enqueue(x);
 }
 
+/*
+ * FORWARD of x (waiting for its start answer) by its scheduler t to the
+ * scheduler container of index to: checked in full first, then the start
+ * message is posted (the one act that can fail, -E_BUSY on a full inbox,
+ * with nothing changed) and x is to's from then on.
+ */
+static int forward(struct thread *t, struct thread *x, uint32_t to)
+{
+	struct container *s = container_by_id(to);
+	struct thread *p;
+	int err;
+
+	if (!s || s == t->container)
+		return -E_INVAL; /* no such container, or the caller's own */
+	if (s == x->container || !s->inbox || !schedules(s, x->container))
+		return -E_PERM; /* not a scheduler of the thread's container */
+	if (!(p = pager_of(s)))
+		return -E_DEAD; /* not running (or restarting) */
+	if (x->usched != USCHED_STARTING)
+		return -E_BUSY; /* answered already, or never asked */
+	if (x->usched_forwards >= SCHED_FORWARDS_MAX)
+		return -E_BUDGET;
+	if ((err = post_start(p, x, x->usched_nice, x->usched_run_by)))
+		return err;
+	x->usched_by = s;
+	x->usched_forwards++;
+	return 0;
+}
+
 int sys_sched_control(struct user_context *ctx)
 {
 	struct thread *t = current_thread(), *x;
@@ -269,17 +358,22 @@ int sys_sched_control(struct user_context *ctx)
 		 quantum = ctx_arg(ctx, 3);
 	int err;
 
-	if (op != SCHED_ADMIT && op != SCHED_REFUSE && op != SCHED_SET)
+	if (op < SCHED_ADMIT || op > SCHED_GET)
 		return -E_INVAL;
-	if (op != SCHED_REFUSE &&
+	if ((op == SCHED_ADMIT || op == SCHED_SET) &&
 	    (prio < SCHED_PRIO_MIN || prio > SCHED_PRIO_MAX || quantum < 1 ||
 	     quantum > SCHED_QUANTUM_MAX))
 		return -E_INVAL;
 	if (!(x = thread_target(t, ctx_arg(ctx, 1), CAP_RES_SCHED,
 				CAP_OP_SCHED_CONTROL, &err)))
 		return err;
-	if (x->container->scheduler != t->container)
+	if (op == SCHED_GET) /* any scheduler of its container may ask */
+		return x->usched && sched_ctr(x) ? (int)sched_ctr(x)->id
+						 : -E_INVAL;
+	if (sched_ctr(x) != t->container)
 		return -E_PERM; /* only its own scheduler answers */
+	if (op == SCHED_FORWARD)
+		return forward(t, x, prio);
 	if (op != SCHED_REFUSE && prio > x->container->desc->priority)
 		return -E_INVAL; /* never above its manifest priority */
 	switch (op) {
@@ -289,14 +383,14 @@ int sys_sched_control(struct user_context *ctx)
 		x->usched = USCHED_ADMITTED;
 		x->usched_used = 0;
 		apply(x, prio, quantum);
-		answer_starter(x, 0);
+		answer_starter(x, 0, t->container);
 		thread_start(x);
 		return 0;
 	case SCHED_REFUSE:
 		if (x->usched != USCHED_STARTING)
 			return -E_BUSY;
-		x->usched = USCHED_NONE; /* no stop message for it */
-		answer_starter(x, -E_PERM);
+		to_kernel(x); /* no stop message for it */
+		answer_starter(x, -E_PERM, NULL);
 		thread_end(x, -E_PERM);
 		return 0;
 	default: /* SCHED_SET */

@@ -1035,6 +1035,78 @@ def test_scheduler_must_be_a_string(tmp_path):
           'expected str, got int')
 
 
+THIRD = SECOND.replace('"second"', '"third"').replace('0x41100000',
+                                                       '0x41200000')
+
+
+def test_forward_schedulers_give_a_marked_sched_control(tmp_path):
+    m = load(tmp_path, GOOD + THIRD + SECOND + 'scheduler = "hello"\n'
+             'forward_schedulers = ["third"]\n')
+    hello, third, second = m.containers
+    assert second.forward_schedulers == ['third']
+    assert hello.forward_schedulers == [] == third.forward_schedulers
+    sched = [c for c in manifest.capabilities(m, third)
+             if c[0] == k.CAP_RES_SCHED]
+    # marked: the kernel sends it only starts forwarded to it; no flags
+    assert sched == [(k.CAP_RES_SCHED,
+                      k.CAP_OP_SCHED_CONTROL | k.CAP_OP_SCHED_FORWARDED, 0,
+                      k.CAP_TGT_CONTAINER, 2, 0, 0, k.CAP_NO_IRQ,
+                      k.CAP_LIST_CONTAINER)]
+    # the scheduler's own stays unmarked
+    assert [c[1] for c in manifest.capabilities(m, hello)
+            if c[0] == k.CAP_RES_SCHED] == [k.CAP_OP_SCHED_CONTROL]
+    assert not [c for c in manifest.capabilities(m, second)
+                if c[0] == k.CAP_RES_SCHED]
+
+
+def test_forward_schedulers_need_a_scheduler(tmp_path):
+    text = GOOD + SECOND + 'forward_schedulers = ["hello"]\n'
+    check(tmp_path, text, 'forward_schedulers',
+          'container[1].forward_schedulers[0]',
+          'container "second": forward_schedulers without a scheduler')
+
+
+def test_forward_schedulers_itself(tmp_path):
+    for name in ('second', 'self'):
+        text = GOOD + SECOND + ('scheduler = "hello"\n'
+                                f'forward_schedulers = ["{name}"]\n')
+        check(tmp_path, text, 'forward_schedulers',
+              'container[1].forward_schedulers[0]',
+              'container "second": forwarding to itself')
+
+
+def test_forward_schedulers_unknown_container(tmp_path):
+    text = GOOD + SECOND + ('scheduler = "hello"\n'
+                            'forward_schedulers = ["nobody"]\n')
+    check(tmp_path, text, 'forward_schedulers',
+          'container[1].forward_schedulers[0]',
+          'forward scheduler "nobody" is not a container')
+
+
+def test_forward_schedulers_its_scheduler(tmp_path):
+    text = GOOD + SECOND + ('scheduler = "hello"\n'
+                            'forward_schedulers = ["hello"]\n')
+    check(tmp_path, text, 'forward_schedulers',
+          'container[1].forward_schedulers[0]',
+          'forward scheduler "hello" is its scheduler already')
+
+
+def test_forward_schedulers_twice(tmp_path):
+    text = GOOD + THIRD + SECOND + ('scheduler = "hello"\n'
+                                    'forward_schedulers = ["third", '
+                                    '"third"]\n')
+    check(tmp_path, text, 'forward_schedulers',
+          'container[2].forward_schedulers[1]',
+          'forward scheduler "third" is listed twice')
+
+
+def test_forward_schedulers_must_be_names(tmp_path):
+    text = GOOD + SECOND + ('scheduler = "hello"\n'
+                            'forward_schedulers = "hello"\n')
+    check(tmp_path, text, 'forward_schedulers',
+          'container[1].forward_schedulers', 'expected an array of strings')
+
+
 def test_sched_control_cannot_be_declared(tmp_path):
     text = GOOD + SECOND + ('[[container.capability]]\n'
                             'resource = "sched_control"\ntarget = "hello"\n')

@@ -31,13 +31,19 @@ SCHED_TESTS = {'nice_round_trips', 'bad_arguments_are_einval',
                'answering_twice_is_ebusy', 'refused_once',
                'other_containers_threads_are_eperm',
                'unscheduled_thread_is_einval', 'cpu_bound_threads_drift_down',
-               'child_starts_where_its_parent_runs'}
+               'child_starts_where_its_parent_runs', 'forward_checks',
+               'forwarding_is_bounded', 'forward_to_a_dead_scheduler'}
 WORK_TESTS = {'sched_control_needs_the_capability',
               'a_thread_waiting_for_its_answer_is_busy',
               'a_thread_waiting_for_a_quantum_stays_waiting',
               'nice_out_of_range_is_einval', 'refused_thread_is_torn_down',
               'admitted_threads_ran', 'interactive_kept_its_latency',
-              'scheduler_death_releases_every_thread'}
+              'scheduler_death_releases_every_thread',
+              'a_forwarded_start_names_its_scheduler',
+              'forward_targets_death_releases_the_start'}
+SCHED2_TESTS = {'a_forwarded_start_arrives_here',
+                'forward_checks_on_the_receiving_side', 'forwarded_back',
+                'the_forwarded_threads_messages_come_here'}
 
 
 @pytest.fixture(scope='module')
@@ -51,13 +57,16 @@ def test_every_test_line_passes(usched):
     b = usched
     assert not b.panicked and not b.timed_out, b.output
     run = harness.parse_tests(b)
-    # two containers report: each prints its own summary line
+    # three containers report: each prints its own summary line
     assert set(run.results) == ({f'sched.{t}' for t in SCHED_TESTS} |
-                                {f'work.{t}' for t in WORK_TESTS}), b.output
+                                {f'work.{t}' for t in WORK_TESTS} |
+                                {f'sched2.{t}' for t in SCHED2_TESTS}), \
+        b.output
     failed = {k: why for k, (ok, why) in run.results.items() if not ok}
     assert not failed, (failed, b.output)
-    assert '8 passed, 0 failed' in b.output and \
-        '8 passed, 0 failed' in b.output
+    assert '11 passed, 0 failed' in b.output and \
+        '10 passed, 0 failed' in b.output and \
+        '4 passed, 0 failed' in b.output
     assert b.status == 0, b.output
 
 
@@ -95,6 +104,21 @@ def test_child_starts_where_its_parent_runs(usched):
     assert m, usched.output
     queue, allowed = int(m.group(1)), int(m.group(2))
     assert queue < allowed == 8
+
+
+def test_forwarding(usched):
+    out = usched.output
+    # sched2 exits holding a forwarded start; the start goes on under the
+    # kernel and work finishes after it
+    assert 'sched2: exits holding the start of thread' in out
+    assert "kernel: container 'sched2' finished, exit code 0" in out
+    assert out.index("container 'sched2' finished") < \
+        out.index("container 'work' finished")
+    for t in ('work.a_forwarded_start_names_its_scheduler',
+              'work.forward_targets_death_releases_the_start',
+              'sched.forward_checks', 'sched.forwarding_is_bounded',
+              'sched.forward_to_a_dead_scheduler'):
+        assert f'TEST {t} PASS' in out, out
 
 
 def test_scheduler_death_leaves_no_thread_stuck(usched):

@@ -51,6 +51,9 @@ struct container {
 	 * capability schedules this one's threads, and the kernel messages
 	 * waiting for this one's pager if it is a scheduler */
 	struct container *scheduler;
+	/* bit i: container i holds a CAP_RES_SCHED boot capability on this
+	 * one (its scheduler and its forward schedulers; usched_init) */
+	uint64_t schedulers;
 	struct usched_inbox *inbox;
 };
 

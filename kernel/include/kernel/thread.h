@@ -113,6 +113,13 @@ struct thread {
 	uint32_t usched_quantum;  /* ticks of its current quantum */
 	uint32_t usched_given_at; /* tick its quantum was given */
 	uint32_t usched_used;     /* ticks used in quanta before this one */
+	/* the scheduler a start was forwarded to (its effective scheduler
+	 * from then on; NULL: its container's), the forwards of this start,
+	 * and what the start message carries again when forwarded */
+	struct container *usched_by;
+	uint32_t usched_forwards;
+	int32_t usched_nice;
+	uint32_t usched_run_by; /* the tid that called TC_RUN */
 };
 
 /* A new inactive thread, paid from creator's THREADS budget (creator NULL:

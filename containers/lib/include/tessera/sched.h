@@ -62,7 +62,9 @@ static inline uint32_t sched_queue_of(uint32_t priority)
 }
 
 /* sched_control (system call 11): SCHED_ADMIT / SCHED_REFUSE / SCHED_SET
- * thread tid with priority and a quantum in ticks. */
+ * thread tid with priority and a quantum in ticks; SCHED_FORWARD with the
+ * index of the container to forward to in place of the priority, SCHED_GET
+ * (returns the index of the container scheduling tid now). */
 static inline int sys_sched_control(uint32_t op, uint32_t tid,
 				    uint32_t priority, uint32_t quantum)
 {
@@ -75,6 +77,18 @@ static inline int sys_sched_control(uint32_t op, uint32_t tid,
 static inline int sys_thread_run_nice(uint32_t tid, int nice)
 {
 	return sys_thread_op(TC_RUN, tid, (uint32_t)nice);
+}
+
+/* The same, and *by = the index of the container that admitted it
+ * (SCHED_BY_KERNEL: the kernel started it) when it returns 0. */
+static inline int sys_thread_run_by(uint32_t tid, int nice, uint32_t *by)
+{
+	struct sys_regs io = {{TC_RUN, tid, (uint32_t)nice}};
+	int ret = sys_invoke(SYS_thread_control, &io);
+
+	if (by)
+		*by = io.r[1];
+	return ret;
 }
 
 #endif

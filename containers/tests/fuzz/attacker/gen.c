@@ -959,13 +959,16 @@ static void gen_console(struct ctx *x)
 /*
  * sched_control: no fuzzing container is scheduled by another (fuzz.toml
  * names no scheduler), so no call can succeed: bad arguments are -E_INVAL
- * whatever the target, the rest -E_PERM or -E_NOENT (calls.c).
+ * whatever the target (an unknown op; a priority or quantum out of range
+ * for ADMIT and SET only), the rest -E_PERM or -E_NOENT (calls.c):
+ * FORWARD's container index and GET are looked at only after the
+ * capability on the thread.
  */
 static void gen_sched(struct ctx *x)
 {
-	static const uint32_t ops[] = {SCHED_ADMIT, SCHED_REFUSE, SCHED_SET,
-				       SCHED_SET,   0,		  4,
-				       0xffffffffu};
+	static const uint32_t ops[] = {SCHED_ADMIT,   SCHED_REFUSE, SCHED_SET,
+				       SCHED_FORWARD, SCHED_GET,    0,
+				       SCHED_GET + 1, 0xffffffffu};
 	static const uint32_t prios[] = {0, 1, 100, 255, 256, 0xffffffffu};
 	static const uint32_t quanta[] = {0, 1, 2, SCHED_QUANTUM_MAX,
 					  SCHED_QUANTUM_MAX + 1, 0xffffffffu};
@@ -976,8 +979,8 @@ static void gen_sched(struct ctx *x)
 	c->a[1] = tid_k(x->self, &k);
 	c->a[2] = chance(1, 4) ? gen_value() : PICK(prios);
 	c->a[3] = chance(1, 4) ? gen_value() : PICK(quanta);
-	if (c->a[0] < SCHED_ADMIT || c->a[0] > SCHED_SET ||
-	    (c->a[0] != SCHED_REFUSE &&
+	if (c->a[0] < SCHED_ADMIT || c->a[0] > SCHED_GET ||
+	    ((c->a[0] == SCHED_ADMIT || c->a[0] == SCHED_SET) &&
 	     (c->a[2] < 1 || c->a[2] > 255 || c->a[3] < 1 ||
 	      c->a[3] > SCHED_QUANTUM_MAX))) {
 		expect(x, -E_INVAL, "no such operation, priority or quantum");

@@ -19,7 +19,9 @@
  * started with nice HOLD_NICE gets its answer only at the next start, and
  * so does the first used-up quantum of one started with nice SLOW_NICE
  * (so that work can try these waiting states); one started with nice DIE_NICE
- * makes it stop answering; once a thread waits
+ * makes it stop answering; starts with nice FWD_NICE, BOUNCE_NICE,
+ * FWD_DIE_NICE and DEAD_FWD_NICE go through sched_control FORWARD to
+ * sched2 (forwarding()); once a thread waits
  * for a quantum unanswered it exits, so that "work" can check that the
  * scheduler's death leaves no thread stuck.
  */
@@ -38,7 +40,14 @@
 #define DIE_NICE 18
 #define HOLD_NICE 17	  /* answered at the next start */
 #define SLOW_NICE 16	  /* its first used-up quantum: the same */
+#define FWD_NICE 15	  /* forwarded to sched2, which admits it */
+#define BOUNCE_NICE 14	  /* forwarded back and forth to the bound */
+#define FWD_DIE_NICE 13	  /* forwarded to sched2, which dies with it */
+#define DEAD_FWD_NICE 12  /* forwarded to sched2 once it is dead */
 #define BYSTANDER_TID 3   /* the third container's pager */
+#define WORK_INDEX 1	  /* containers of configs/usched.toml */
+#define BYSTANDER_INDEX 2
+#define SCHED2_INDEX 3
 #define MAX_THREADS 16
 #define PATH 40
 
@@ -66,6 +75,48 @@ static int bad_args[8], admit_twice = 1, set_starting = 1, refuse_twice = 1,
 static bool saw_child, child_where_parent;
 static uint32_t child_queue, child_parent_queue, child_max_queue;
 static uint32_t starts, stops, quanta, refused;
+/* forwarding (FORWARD's results, checked at the end) */
+static uint32_t fwd_tid, fwd_msgs_here;
+static int fwd_bystander = 1, fwd_self = 1, fwd_none = 1, fwd_work = 1,
+	   fwd_ok = 1, fwd_twice = 1, fwd_admit_after = 1, fwd_get = -1,
+	   fwd_die = 1, fwd_dead = 1;
+static int bounce[3] = {1, 1, 1};
+static unsigned bounce_seen;
+
+/* Forwarding's cases; true when the start was passed on (not ours now). */
+static bool forwarding(uint32_t tid, int nice)
+{
+	if (nice == FWD_NICE && !fwd_tid) {
+		fwd_tid = tid;
+		fwd_bystander = sys_sched_control(SCHED_FORWARD, tid,
+						  BYSTANDER_INDEX, 0);
+		fwd_self = sys_sched_control(SCHED_FORWARD, tid, 0, 0);
+		fwd_none = sys_sched_control(SCHED_FORWARD, tid, 99, 0);
+		fwd_work = sys_sched_control(SCHED_FORWARD, tid, WORK_INDEX, 0);
+		fwd_ok = sys_sched_control(SCHED_FORWARD, tid, SCHED2_INDEX, 0);
+		fwd_twice = sys_sched_control(SCHED_FORWARD, tid, SCHED2_INDEX,
+					      0);
+		fwd_admit_after = sys_sched_control(SCHED_ADMIT, tid, 100,
+						    QUANTUM);
+		fwd_get = sys_sched_control(SCHED_GET, tid, 0, 0);
+		return fwd_ok == 0;
+	}
+	if (nice == BOUNCE_NICE && bounce_seen < 3) {
+		int r = sys_sched_control(SCHED_FORWARD, tid, SCHED2_INDEX, 0);
+		bounce[bounce_seen++] = r;
+		return r == 0; /* beyond the bound: admitted here */
+	}
+	if (nice == FWD_DIE_NICE) {
+		fwd_die = sys_sched_control(SCHED_FORWARD, tid, SCHED2_INDEX, 0);
+		return fwd_die == 0;
+	}
+	if (nice == DEAD_FWD_NICE) {
+		fwd_dead = sys_sched_control(SCHED_FORWARD, tid, SCHED2_INDEX,
+					     0);
+		return fwd_dead == 0;
+	}
+	return false;
+}
 
 static uint32_t now_ticks(void)
 {
@@ -137,6 +188,8 @@ static void check_on_starting(uint32_t tid)
 static void on_start(uint32_t tid, uint32_t creator, uint32_t cprio,
 		     int nice)
 {
+	if (forwarding(tid, nice))
+		return;
 	if (nice == DIE_NICE) {
 		dying = true; /* left unanswered: its TC_RUN waits */
 		return;
@@ -202,6 +255,8 @@ static void on_quantum(uint32_t tid)
 	struct ent *e = find(tid);
 
 	quanta++;
+	if (tid == fwd_tid)
+		fwd_msgs_here++; /* sched2's, not ours */
 	if (dying || !e)
 		return; /* unanswered: it waits until this scheduler dies */
 	if (e->nice == SLOW_NICE && !slow_held_once) {
@@ -221,6 +276,8 @@ static void on_stop(uint32_t tid)
 	struct ent *e = find(tid);
 
 	stops++;
+	if (tid == fwd_tid)
+		fwd_msgs_here++;
 	if (!e)
 		return;
 	e->live = false;
@@ -350,6 +407,33 @@ TEST_CASE(sched, child_starts_where_its_parent_runs)
 	EXPECT_TRUE(child_where_parent);
 }
 
+TEST_CASE(sched, forward_checks)
+{
+	EXPECT_ERR(fwd_bystander, -E_PERM); /* not a scheduler of work */
+	EXPECT_ERR(fwd_work, -E_PERM);	    /* work itself */
+	EXPECT_ERR(fwd_self, -E_INVAL);	    /* to itself */
+	EXPECT_ERR(fwd_none, -E_INVAL);	    /* no such container */
+	EXPECT_EQ(fwd_ok, 0);
+	EXPECT_ERR(fwd_twice, -E_PERM);	    /* sched2's now */
+	EXPECT_ERR(fwd_admit_after, -E_PERM);
+	EXPECT_EQ(fwd_get, SCHED2_INDEX);
+	EXPECT_EQ(fwd_msgs_here, 0); /* its quanta and stop go to sched2 */
+}
+
+TEST_CASE(sched, forwarding_is_bounded)
+{
+	EXPECT_EQ(bounce_seen, 3);
+	EXPECT_EQ(bounce[0], 0);
+	EXPECT_EQ(bounce[1], 0);
+	EXPECT_ERR(bounce[2], -E_BUDGET); /* the fifth forward */
+}
+
+TEST_CASE(sched, forward_to_a_dead_scheduler)
+{
+	EXPECT_EQ(fwd_die, 0);
+	EXPECT_ERR(fwd_dead, -E_DEAD);
+}
+
 static const struct test_case sched_tests[] = {
 	TEST_ENTRY(sched, nice_round_trips),
 	TEST_ENTRY(sched, bad_arguments_are_einval),
@@ -359,6 +443,9 @@ static const struct test_case sched_tests[] = {
 	TEST_ENTRY(sched, unscheduled_thread_is_einval),
 	TEST_ENTRY(sched, cpu_bound_threads_drift_down),
 	TEST_ENTRY(sched, child_starts_where_its_parent_runs),
+	TEST_ENTRY(sched, forward_checks),
+	TEST_ENTRY(sched, forwarding_is_bounded),
+	TEST_ENTRY(sched, forward_to_a_dead_scheduler),
 	TEST_TABLE_END,
 };
 

@@ -15,6 +15,11 @@
  *     PERIOD_US and measures how late it starts (it sleeps in a call to
  *     sched, which answers at its next event); the first hog starts a
  *     child once it has drifted down (sched checks it starts there);
+ *  2b. forwarding (after 2, whose timing it would change): sched
+ *     forwards a start to sched2, which admits it (TC_RUN's r1 names
+ *     sched2); one is forwarded back and forth until the kernel's bound,
+ *     then sched admits it; sched2 dies holding one (it starts under the
+ *     kernel); forwarding to dead sched2 fails;
  *  3. the scheduler's death: a thread is started with nice DIE_NICE
  *     (sched never answers it) while another spins through its quanta;
  *     sched exits once that one waits for a quantum. Both must go on
@@ -40,8 +45,14 @@
 #define DIE_NICE 18
 #define HOLD_NICE 17 /* sched holds its answer until the next start */
 #define SLOW_NICE 16 /* and its answer to the first used-up quantum */
+#define FWD_NICE 15 /* sched forwards it to sched2, which admits it */
+#define BOUNCE_NICE 14 /* forwarded back and forth until the bound */
+#define FWD_DIE_NICE 13 /* forwarded to sched2, which dies holding it */
+#define DEAD_FWD_NICE 12 /* forwarding it to dead sched2 fails */
+#define SCHED_INDEX 0	/* containers of configs/usched.toml */
+#define SCHED2_INDEX 3
 #define MIX_TURNS 8000000u
-#define SLOTS 12
+#define SLOTS 20
 
 static uint8_t stacks[SLOTS][1024] __attribute__((aligned(8)));
 static struct utcb utcbs[SLOTS] __attribute__((aligned(UTCB_SIZE)));
@@ -59,6 +70,10 @@ static int no_cap, nice_high, nice_low, refused_run = 1, refused_code,
 static int held_busy_run = 1, held_busy_recycle = 1, held_starter = 1,
 	   held_code = 1, slow_code = -1, slow_expected = -2;
 static bool slow_stopped, slow_stayed;
+/* forwarding: TC_RUN's results, the admitting container, exit codes */
+static int fwd_no_cap = 1, fwd_run[4] = {1, 1, 1, 1},
+	   fwd_code[4] = {1, 1, 1, 1};
+static uint32_t fwd_by[4] = {99, 99, 99, 99};
 static volatile uint32_t slow_progress;
 
 static int start(int (*fn)(uint32_t), uint32_t arg, uint32_t flags,
@@ -162,6 +177,16 @@ static int run_held(uint32_t tid)
 	return sys_thread_run_nice(tid, HOLD_NICE);
 }
 
+/* spins through a few quanta (sched2 answers them) */
+static int fwd_hog(uint32_t i)
+{
+	uint64_t until = sys_time_us() + 40000u;
+
+	while (sys_time_us() < until)
+		spins[i]++;
+	return 7;
+}
+
 /* spins through several quanta: it waits for one when sched dies */
 static int late_hog(uint32_t i)
 {
@@ -175,6 +200,27 @@ static int late_hog(uint32_t i)
 TEST_CASE(work, sched_control_needs_the_capability)
 {
 	EXPECT_ERR(no_cap, -E_PERM);
+	EXPECT_ERR(fwd_no_cap, -E_PERM);
+}
+
+TEST_CASE(work, a_forwarded_start_names_its_scheduler)
+{
+	EXPECT_EQ(fwd_run[0], 0);
+	EXPECT_EQ(fwd_by[0], SCHED2_INDEX); /* forwarded, admitted there */
+	EXPECT_EQ(fwd_code[0], 7);
+	EXPECT_EQ(fwd_run[1], 0);
+	EXPECT_EQ(fwd_by[1], SCHED_INDEX); /* back and forth, then sched */
+	EXPECT_EQ(fwd_code[1], 7);
+}
+
+TEST_CASE(work, forward_targets_death_releases_the_start)
+{
+	EXPECT_EQ(fwd_run[2], 0);
+	EXPECT_EQ(fwd_by[2], SCHED_BY_KERNEL); /* sched2 died holding it */
+	EXPECT_EQ(fwd_code[2], 7);
+	EXPECT_EQ(fwd_run[3], 0);
+	EXPECT_EQ(fwd_by[3], SCHED_INDEX); /* sched2 dead: sched keeps it */
+	EXPECT_EQ(fwd_code[3], 7);
 }
 
 TEST_CASE(work, nice_out_of_range_is_einval)
@@ -228,6 +274,8 @@ TEST_CASE(work, scheduler_death_releases_every_thread)
 
 static const struct test_case work_tests[] = {
 	TEST_ENTRY(work, sched_control_needs_the_capability),
+	TEST_ENTRY(work, a_forwarded_start_names_its_scheduler),
+	TEST_ENTRY(work, forward_targets_death_releases_the_start),
 	TEST_ENTRY(work, nice_out_of_range_is_einval),
 	TEST_ENTRY(work, refused_thread_is_torn_down),
 	TEST_ENTRY(work, a_thread_waiting_for_its_answer_is_busy),
@@ -244,6 +292,7 @@ int main(void)
 	int tids[HOGS + 1], tid;
 
 	no_cap = sys_sched_control(SCHED_SET, 0, 100, 2);
+	fwd_no_cap = sys_sched_control(SCHED_FORWARD, 0, SCHED2_INDEX, 0);
 	/* 1. refused, and nice values out of range */
 	if (start(child, 0, TC_SAME_SPACE | TC_AS_PAGER, &tid) > 0) {
 		nice_high = sys_thread_run_nice((uint32_t)tid, 20);
@@ -310,6 +359,18 @@ int main(void)
 	       (unsigned)periods_run, (unsigned)PERIOD_US, (unsigned)late,
 	       (unsigned)worst_latency,
 	       (unsigned)(periods_run ? total_latency / periods_run : 0));
+	/* 2b. forwarded starts (sched to sched2 and back; sched2's death) */
+	static const int fwd_nice[4] = {FWD_NICE, BOUNCE_NICE, FWD_DIE_NICE,
+					DEAD_FWD_NICE};
+	for (unsigned i = 0; i < 4; i++) {
+		int ft;
+		if (start(i ? child : fwd_hog, 6 + i,
+			  TC_SAME_SPACE | TC_AS_PAGER, &ft) <= 0)
+			continue;
+		fwd_run[i] = sys_thread_run_by((uint32_t)ft, fwd_nice[i],
+					       &fwd_by[i]);
+		fwd_code[i] = wait_for(ft);
+	}
 	/* 3. the scheduler's death */
 	int lt;
 	if (start(late_hog, 4, TC_SAME_SPACE | TC_AS_PAGER, &lt) > 0 &&

@@ -76,7 +76,10 @@
 #define CAP_OP_IRQ_BIND 0x1u
 #define CAP_OP_IRQ_ALL 0x1u
 #define CAP_OP_SCHED_CONTROL 0x1u
-#define CAP_OP_SCHED_ALL 0x1u
+#define CAP_OP_SCHED_FORWARDED 0x2u /* held by a container the manifest's
+				     * forward_schedulers names: it gets
+				     * only the starts forwarded to it */
+#define CAP_OP_SCHED_ALL 0x3u
 
 /* Targets of operation capabilities (cap_info.target_kind). */
 #define CAP_TGT_NONE 0u      /* quantity and memory capabilities */

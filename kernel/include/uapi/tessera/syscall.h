@@ -51,7 +51,9 @@
 #define TC_RUN 2     /* start an inactive thread; in a container with a
 		      * user-level scheduler r2 = its nice value
 		      * (SCHED_NICE_MIN..MAX) and the call waits for the
-		      * scheduler's answer (docs/scheduling.md) */
+		      * scheduler's answer (docs/scheduling.md); r1 then
+		      * = the index of the container that admitted it
+		      * (SCHED_BY_KERNEL: the kernel started it) */
 #define TC_SUSPEND 3 /* stop at its next safe point; a blocking wait ends
 		      * with -E_INTR */
 #define TC_RESUME 4
@@ -250,6 +252,14 @@ struct kip {
 #define SCHED_REFUSE 2 /* end it (exit code -E_PERM); TC_RUN fails */
 #define SCHED_SET 3    /* new priority and quantum for an admitted thread
 			* (resumes one waiting after its quantum ran out) */
+#define SCHED_FORWARD 4 /* pass a thread waiting for its start answer on
+			 * to the scheduler of container r2 (one the
+			 * manifest lets schedule the thread's container);
+			 * r3 ignored */
+#define SCHED_GET 5     /* r0 = the index of the container scheduling the
+			 * thread now (-E_INVAL: the kernel does) */
+#define SCHED_FORWARDS_MAX 4 /* forwards of one start */
+#define SCHED_BY_KERNEL 0xffffffffu /* TC_RUN's r1: the kernel started it */
 #define SCHED_QUANTUM_MAX 1000
 #define SCHED_NICE_MIN (-20)
 #define SCHED_NICE_MAX 19
