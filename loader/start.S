@@ -13,6 +13,7 @@
 #define PSR_MODE_HYP 0x1a
 #define PSR_AIF (0x100 | 0x80 | 0x40)
 
+	.arch_extension virt	/* HYP registers and eret: only run when entered in HYP */
 	.section .text.start, "ax"
 	.arm
 	.global	_start

@@ -42,7 +42,28 @@ def load(name):
         for key in keys:
             if key not in data.get(section, {}):
                 raise BoardError(f'{path}: missing key {section}.{key}')
+    drivers = data['board'].get('drivers', [])
+    if not isinstance(drivers, list) or not drivers:
+        raise BoardError(f'{path}: board.drivers: expected a list of the '
+                         'shared drivers (kernel/platform/common/<name>.c) '
+                         'the board uses')
+    for d in drivers:
+        if not os.path.isfile(driver_path(d)):
+            raise BoardError(f'{path}: board.drivers: no driver "{d}" '
+                             f'({os.path.relpath(driver_path(d), TOP)} '
+                             'does not exist)')
     return data
+
+
+def driver_path(name):
+    return os.path.join(TOP, 'kernel', 'platform', 'common', f'{name}.c')
+
+
+def driver_sources(board):
+    """The shared driver sources a board's kernel is built with, relative
+    to the top directory."""
+    return [os.path.relpath(driver_path(d), TOP)
+            for d in board['board']['drivers']]
 
 
 def c_header(board):
@@ -50,7 +71,7 @@ def c_header(board):
     lines = ['/* Generated from board.toml by tools/board.py: do not edit. */',
              '#ifndef GENERATED_BOARD_H', '#define GENERATED_BOARD_H',
              f'#define BOARD_NAME "{board["board"]["name"]}"']
-    for section in ('memory', 'devices'):
+    for section in ('memory', 'devices', 'clock'):
         for key, value in board.get(section, {}).items():
             lines.append(f'#define BOARD_{key.upper()} 0x{value:08x}'
                          if isinstance(value, int) and value > 255 else

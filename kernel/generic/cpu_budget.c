@@ -3,7 +3,7 @@
  * (the rule and its bound are in <kernel/cpu_budget.h>; the scheduler's
  * side is in sched.c, the manifest's in docs/scheduling.md).
  */
-#include <arch/timer.h>
+#include <kernel/timer.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
 #include <kernel/panic.h>
@@ -65,7 +65,7 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 
 	if (!period_us || b->period)
 		return; /* none, or kept across a restart */
-	b->born = arch_timer_count();
+	b->born = timer_count();
 	b->period = cpu_us_to_counter(period_us);
 	b->budget = b->available = cpu_us_to_counter(budget_us);
 	BUG_ON(nr_budgeted >= BOOTINFO_MAX_CONTAINERS, "budget table full");
@@ -76,12 +76,12 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 void cpu_budget_container_died(struct container *c)
 {
 	if (c->cpu.period)
-		c->cpu.died = arch_timer_count();
+		c->cpu.died = timer_count();
 }
 
 uint64_t cpu_budget_lifetime(const struct container *c)
 {
-	uint64_t end = c->cpu.died ? c->cpu.died : arch_timer_count();
+	uint64_t end = c->cpu.died ? c->cpu.died : timer_count();
 
 	return end - c->cpu.born;
 }
@@ -163,7 +163,7 @@ bool cpu_budget_switch(struct container *next)
 		next = NULL; /* unbudgeted time is nobody's to account */
 	if (next == running)
 		return false;
-	uint64_t now = arch_timer_count();
+	uint64_t now = timer_count();
 	if (running) {
 		charge(now);
 		end_activation(&running->cpu);

@@ -21,11 +21,10 @@
 extern uint8_t exception_vectors[];
 
 #ifdef CONFIG_BENCH_COUNTERS
-#include <arch/timer.h>
+#include <kernel/timer.h>
 /* Benchmarks (scripts/bench): the loader leaves its last counter reading in
- * TPIDRURW; CNTKCTL.PL0VCTEN lets user mode read the virtual counter. */
+ * TPIDRURW; the timer driver lets user mode read the counter if it can. */
 CP15_RW(tpidrurw, 0, c13, c0, 2)
-CP15_WRITE(cntkctl, 0, c14, c1, 0)
 
 static void bench_report(uint32_t jump, uint32_t entry, uint32_t started)
 {
@@ -33,7 +32,9 @@ static void bench_report(uint32_t jump, uint32_t entry, uint32_t started)
 	       "all containers started %u\n",
 	       (unsigned)jump, (unsigned)entry, (unsigned)started);
 	write_tpidrurw(0);
-	write_cntkctl(0x2);
+	if (!timer_open_to_user())
+		printk("kernel: bench counters: no counter user mode can "
+		       "read on this board\n");
 }
 #endif
 
@@ -56,7 +57,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	const struct image_header *image = phys_to_virt(pa(image_table_phys));
 #ifdef CONFIG_BENCH_COUNTERS
 	uint32_t bench_jump = read_tpidrurw();
-	uint32_t bench_entry = (uint32_t)arch_timer_count();
+	uint32_t bench_entry = (uint32_t)timer_count();
 #endif
 
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
@@ -72,7 +73,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	containers_create(bi, image);
 	usched_init();
 #ifdef CONFIG_BENCH_COUNTERS
-	uint32_t bench_started = (uint32_t)arch_timer_count();
+	uint32_t bench_started = (uint32_t)timer_count();
 #endif
 	printk("kernel: %u containers started, %u pages free\n",
 	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());

@@ -23,7 +23,7 @@
  * stretch too.
  */
 #include <arch/cpu.h>
-#include <arch/timer.h>
+#include <kernel/timer.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
 #include <kernel/panic.h>
@@ -161,7 +161,7 @@ void sched_child_created(struct thread *parent, struct thread *child)
 
 uint64_t sched_uptime(void)
 {
-	return arch_timer_count() - boot_count;
+	return timer_count() - boot_count;
 }
 
 uint64_t sched_ticks(void)
@@ -184,16 +184,16 @@ static void timer_program(bool idle)
 	if (!idle || containers_restart_pending())
 		next = next < next_tick_at ? next : next_tick_at;
 	if (next == UINT64_MAX)
-		arch_timer_stop();
+		timer_stop();
 	else
-		arch_timer_set_deadline(next);
+		timer_set_deadline(next);
 }
 
 void sched_timer_init(uint32_t tick_hz)
 {
-	cpu_time_init(arch_timer_freq());
-	tick_period = arch_timer_freq() / tick_hz;
-	boot_count = arch_timer_count();
+	cpu_time_init(timer_freq());
+	tick_period = timer_freq() / tick_hz;
+	boot_count = timer_count();
 	next_tick_at = boot_count + tick_period;
 	timer_program(false);
 }
@@ -201,7 +201,7 @@ void sched_timer_init(uint32_t tick_hz)
 void timer_interrupt(void)
 {
 	struct thread *cur = current_thread();
-	uint64_t now = arch_timer_count();
+	uint64_t now = timer_count();
 
 	if (now >= next_tick_at) {
 		next_tick_at = tick_after(now);
@@ -246,7 +246,7 @@ static struct sched_entity *pick_or_idle(struct runq *rq)
 		while (platform_handle_irq())
 			;
 	}
-	next_tick_at = tick_after(arch_timer_count());
+	next_tick_at = tick_after(timer_count());
 	timer_program(false);
 	return se;
 }

@@ -1,6 +1,13 @@
-/* ARM GICv2: distributor and CPU interface, for one CPU. */
+/*
+ * ARM GICv2: distributor and CPU interface, for one CPU. On a board with a
+ * GIC this driver is the platform's interrupt interface (kernel/platform.h):
+ * interrupt ids are GIC ids, the kernel's timer is BOARD_TIMER_IRQ and ids
+ * from BOARD_IRQ_COUNT up are the GIC's special ones.
+ */
 #include <stdint.h>
+#include <kernel/platform.h>
 #include <platform/gicv2.h>
+#include <generated/board.h>
 
 #define GICD_CTLR 0x000
 #define GICD_ISENABLER 0x100
@@ -12,6 +19,7 @@
 #define GICC_IAR 0x0c
 #define GICC_EOIR 0x10
 #define GIC_SPURIOUS 1023u
+#define GIC_ID_MASK 0x3ffu
 
 static volatile uint32_t *gicd;
 static volatile uint32_t *gicc;
@@ -43,16 +51,50 @@ void gicv2_disable(unsigned irq)
 }
 
 /* Returns the acknowledged IRQ number or -1 when none is pending. */
-int gicv2_ack(void)
+static int gicv2_ack(void)
 {
 	uint32_t iar = gicc[GICC_IAR / 4];
 
-	if ((iar & 0x3ff) == GIC_SPURIOUS)
+	if ((iar & GIC_ID_MASK) == GIC_SPURIOUS)
 		return -1;
 	return (int)iar;
 }
 
-void gicv2_eoi(int iar)
+static void gicv2_eoi(int iar)
 {
 	gicc[GICC_EOIR / 4] = (uint32_t)iar;
+}
+
+int platform_handle_irq(void)
+{
+	int iar = gicv2_ack();
+	unsigned id;
+
+	if (iar < 0)
+		return 0;
+	id = (unsigned)iar & GIC_ID_MASK;
+	if (id == BOARD_TIMER_IRQ) {
+		timer_interrupt();
+	} else {
+		/* a device's: masked until its thread acknowledges it */
+		gicv2_disable(id);
+		irq_raised(id);
+	}
+	gicv2_eoi(iar);
+	return 1;
+}
+
+void platform_irq_unmask(unsigned irq)
+{
+	gicv2_enable(irq);
+}
+
+void platform_irq_mask(unsigned irq)
+{
+	gicv2_disable(irq);
+}
+
+bool platform_irq_reserved(unsigned irq)
+{
+	return irq == BOARD_TIMER_IRQ || irq >= BOARD_IRQ_COUNT;
 }
