@@ -19,6 +19,16 @@
 	.global	_start
 _start:
 	cpsid	aif
+	/* One core boots. QEMU's raspi2b starts every core at the entry of
+	 * an image that is not Linux; the others wait here for good (an SMP
+	 * kernel would give them an entry point). MPIDR's Aff0 is the core
+	 * within the cluster; cores without the MP extensions read 0. */
+	mrc	p15, 0, r0, c0, c0, 5	/* MPIDR */
+	tst	r0, #0x80000000		/* the MP format: Aff0 is valid */
+	andne	r0, r0, #0xff
+	moveq	r0, #0
+	cmp	r0, #0
+	bne	park
 	mrs	r0, cpsr
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
@@ -46,4 +56,6 @@ in_svc:
 	bl	loader_main
 2:	wfi
 	b	2b
+park:	wfi
+	b	park
 	.ltorg
