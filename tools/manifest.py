@@ -55,14 +55,15 @@ BUDGET_DEFAULTS = {'threads': 64, 'spaces': 8, 'mutexes': 64, 'pt_pages': 64,
 
 # Keys of each table and their kinds (see _typed).
 CONTAINER_KEYS = {
-    'name': 'str', 'program': 'str', 'phys': 'int', 'virt': 'int',
+    'name': 'str', 'program': 'str', 'phys': 'int', 'ram_offset': 'int',
+    'virt': 'int',
     'size': 'int', 'stack': 'int', 'priority': 'int', 'restart': 'str',
     'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
     'scheduler': 'str', 'forward_schedulers': 'names',
 }
-REQUIRED = ('name', 'program', 'phys', 'virt', 'size')
+REQUIRED = ('name', 'program', 'virt', 'size')  # and phys or ram_offset
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
 CPU_KEYS = {'budget_us': 'int', 'period_us': 'int'}
 # A CPU budget's period: long enough that enforcing it (a timer interrupt
@@ -70,7 +71,8 @@ CPU_KEYS = {'budget_us': 'int', 'period_us': 'int'}
 # arithmetic (microseconds in 32 bits) and for a useful bound.
 CPU_PERIOD_US = (100, 1000000)
 CPU_BUDGET_MIN_US = 10
-MEMORY_KEYS = {'phys': 'int', 'size': 'int', 'virt': 'int', 'access': 'str'}
+MEMORY_KEYS = {'phys': 'int', 'ram_offset': 'int', 'size': 'int',
+               'virt': 'int', 'access': 'str'}
 VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
 DEVICE_KEYS = {'name': 'str', 'phys': 'int', 'size': 'int', 'irq': 'int'}
 CAPABILITY_KEYS = {'resource': 'str', 'target': 'str', 'ops': 'all_or_names',
@@ -88,13 +90,18 @@ class Range:
     path: str   # key path of its start address
     start: int
     size: int
+    offset: object = None  # the ram_offset it was declared with, or None
 
     @property
     def end(self):
         return self.start + self.size
 
     def text(self):
-        return f'0x{self.start:08x}..0x{self.end:08x}'
+        """The physical range, with the declared ram_offset if any."""
+        if self.offset is None:
+            return f'0x{self.start:08x}..0x{self.end:08x}'
+        return (f'0x{self.start:08x}..0x{self.end:08x} (ram_offset '
+                f'0x{self.offset:08x})')
 
     def overlaps(self, other):
         return self.start < other.end and other.start < self.end
@@ -102,11 +109,16 @@ class Range:
 
 @dataclass
 class Memory:
-    phys: int
+    phys: int     # resolved: ram_base + ram_offset when given so
     size: int
     virt: object  # int, or None when not mapped at boot
     access: str
     path: str
+    ram_offset: object = None  # as declared, or None (phys given)
+
+    @property
+    def phys_key(self):
+        return 'phys' if self.ram_offset is None else 'ram_offset'
 
 
 @dataclass
@@ -133,9 +145,10 @@ class Container:
     index: int
     name: str
     program: str
-    phys: int
+    phys: int   # resolved: ram_base + ram_offset when given so
     virt: int
     size: int
+    ram_offset: object = None  # as declared, or None (phys given)
     stack: int = 0x4000
     priority: int = 10
     restart: str = 'never'
@@ -152,6 +165,11 @@ class Container:
     devices: list = field(default_factory=list)
     capabilities: list = field(default_factory=list)
     path: str = ''
+
+    @property
+    def phys_key(self):
+        """The key its program region's start was declared with."""
+        return 'phys' if self.ram_offset is None else 'ram_offset'
 
     @property
     def program_name(self):
@@ -435,9 +453,12 @@ def _table(ck, path, raw, keys, required=(), defaults=None):
     return dict(defaults or {}, **raw)
 
 
-def _range(ck, what, path, start_key, start, size, size_key='size'):
-    """A page-aligned, non-empty range that does not wrap."""
-    for key, value in ((start_key, start), (size_key, size)):
+def _range(ck, what, path, start_key, start, size, size_key='size',
+           offset=None):
+    """A page-aligned, non-empty range that does not wrap (offset: the
+    ram_offset start was resolved from, checked and shown instead)."""
+    shown = start if offset is None else offset
+    for key, value in ((start_key, shown), (size_key, size)):
         if value % PAGE:
             raise ck.error(f'{path}.{key}', f'0x{value:x} is not a multiple '
                            f'of the page size (0x{PAGE:x})')
@@ -446,7 +467,7 @@ def _range(ck, what, path, start_key, start, size, size_key='size'):
     if start + size > U32:
         raise ck.error(f'{path}.{start_key}', f'0x{start:x} + 0x{size:x} '
                        'wraps past 4 GiB')
-    return Range(what, f'{path}.{start_key}', start, size)
+    return Range(what, f'{path}.{start_key}', start, size, offset)
 
 
 def _ram(board):
@@ -476,9 +497,11 @@ def _check_memory_range(ck, c, r, board):
     """Normal memory: inside RAM, clear of the kernel and the boot image."""
     ram = _ram(board)
     if r.start < ram.start or r.end > ram.end:
+        size = (f', ram_offset 0x0..0x{ram.size:x}'
+                if r.offset is not None else '')
         raise ck.error(r.path, f'container "{c.name}": {r.what} physical '
                        f'region {r.text()} is outside the board\'s RAM '
-                       f'({ram.text()})')
+                       f'({ram.text()}{size})')
     for res in _reserved_ranges(board):
         if r.overlaps(res):
             raise ck.error(r.path, f'container "{c.name}": {r.what} physical '
@@ -524,13 +547,31 @@ def _no_overlaps(ck, c, ranges, space):
                                'memory')
 
 
-def _memory(ck, path, raw):
-    t = _table(ck, path, raw, MEMORY_KEYS, ('phys', 'size'),
-               {'access': 'rw'})
+def _placement(ck, path, t, board):
+    """(phys, ram_offset) of a table that gives its physical start as
+    exactly one of phys (absolute) and ram_offset (from the board's
+    ram_base); ram_offset is None when phys was given."""
+    base = board['memory']['ram_base']
+    if 'phys' in t and 'ram_offset' in t:
+        raise ck.error(f'{path}.ram_offset', 'give either phys (absolute) or '
+                       'ram_offset (from the board\'s ram_base '
+                       f'0x{base:08x}), not both')
+    if 'ram_offset' in t:
+        return base + t['ram_offset'], t['ram_offset']
+    if 'phys' in t:
+        return t['phys'], None
+    raise ck.error(f'{path}.ram_offset', 'missing required key "ram_offset" '
+                   '(the offset from the board\'s RAM base) or "phys" (an '
+                   'absolute address): exactly one of them')
+
+
+def _memory(ck, path, raw, board):
+    t = _table(ck, path, raw, MEMORY_KEYS, ('size',), {'access': 'rw'})
+    phys, offset = _placement(ck, path, t, board)
     if t['access'] not in ACCESS:
         raise ck.error(f'{path}.access', f'expected one of: '
                        f'{", ".join(ACCESS)} (got "{t["access"]}")')
-    return Memory(t['phys'], t['size'], t.get('virt'), t['access'], path)
+    return Memory(phys, t['size'], t.get('virt'), t['access'], path, offset)
 
 
 def _device(ck, path, raw):
@@ -617,8 +658,9 @@ def _tables(ck, path, t, key, fn):
 def _check_container(ck, i, raw, board, programs_dir):
     path = f'container[{i}]'
     t = _table(ck, path, raw, CONTAINER_KEYS, REQUIRED)
-    c = Container(index=i, path=path, **{
-        k: t[k] for k in ('name', 'program', 'phys', 'virt', 'size',
+    phys, offset = _placement(ck, path, t, board)
+    c = Container(index=i, path=path, phys=phys, ram_offset=offset, **{
+        k: t[k] for k in ('name', 'program', 'virt', 'size',
                           'stack', 'priority', 'channels', 'own_caps',
                           'scheduler', 'forward_schedulers')
         if k in t})
@@ -629,7 +671,8 @@ def _check_container(ck, i, raw, board, programs_dir):
     if not 1 <= c.priority <= 255:
         raise ck.error(f'{path}.priority', 'expected a priority in 1..255')
     c.restart, c.restart_limit = _restart(ck, path, t)
-    c.memory = _tables(ck, path, t, 'memory', lambda p, r: _memory(ck, p, r))
+    c.memory = _tables(ck, path, t, 'memory',
+                       lambda p, r: _memory(ck, p, r, board))
     if len(c.memory) > MAX_MEMORY:
         raise ck.error(c.memory[MAX_MEMORY].path, f'at most {MAX_MEMORY} '
                        '[[container.memory]] entries per container')
@@ -703,7 +746,7 @@ def _check_program_path(ck, path, program, programs_dir):
 
 def _check_program(ck, c):
     p = c.path
-    for key in ('phys', 'virt', 'size', 'stack'):
+    for key in (c.phys_key, 'virt', 'size', 'stack'):
         if getattr(c, key) % PAGE:
             raise ck.error(f'{p}.{key}', f'0x{getattr(c, key):x} is not a '
                            f'multiple of the page size (0x{PAGE:x})')
@@ -716,8 +759,10 @@ def _check_program(ck, c):
 
 def _phys_ranges(ck, c):
     """Program region, memory entries and devices, as physical Ranges."""
-    out = [_range(ck, 'program region', c.path, 'phys', c.phys, c.size)]
-    out += [_range(ck, f'memory[{k}]', m.path, 'phys', m.phys, m.size)
+    out = [_range(ck, 'program region', c.path, c.phys_key, c.phys, c.size,
+                  offset=c.ram_offset)]
+    out += [_range(ck, f'memory[{k}]', m.path, m.phys_key, m.phys, m.size,
+                   offset=m.ram_offset)
             for k, m in enumerate(c.memory)]
     out += [_range(ck, f'device "{d.name}"', d.path, 'phys', d.phys, d.size)
             for d in c.devices]

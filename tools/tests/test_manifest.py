@@ -349,7 +349,8 @@ def test_missing_key(tmp_path):
 def test_missing_key_in_memory(tmp_path):
     text = GOOD + '[[container.memory]]\nsize = 0x1000\n'
     check(tmp_path, text, '[[container.memory]]',
-          'container[0].memory[0].phys', 'missing required key')
+          'container[0].memory[0].ram_offset', 'missing required key',
+          '"ram_offset"', '"phys"')
 
 
 def test_missing_key_in_capability(tmp_path):
@@ -1112,3 +1113,95 @@ def test_sched_control_cannot_be_declared(tmp_path):
                             'resource = "sched_control"\ntarget = "hello"\n')
     check(tmp_path, text, 'resource', 'container[1].capability[0].resource',
           'unknown resource "sched_control"')
+
+
+# ------------------------------------------------------------ ram_offset
+OFFSET = GOOD.replace('phys = 0x41000000', 'ram_offset = 0x01000000')
+
+
+def test_ram_offset_resolves_from_the_boards_ram_base(tmp_path):
+    text = OFFSET + ('[[container.memory]]\nram_offset = 0x01200000\n'
+                     'size = 0x1000\nvirt = 0x20000000\n')
+    m = load(tmp_path, text)
+    c = m.containers[0]
+    assert (c.phys, c.ram_offset, c.phys_key) == (0x41000000, 0x01000000,
+                                                   'ram_offset')
+    assert (c.memory[0].phys, c.memory[0].ram_offset) == (0x41200000,
+                                                          0x01200000)
+    # the same capabilities and regions as the absolute form
+    p = tmp_path / 'abs'
+    p.mkdir()
+    a = load(p, GOOD + '[[container.memory]]\nphys = 0x41200000\n'
+             'size = 0x1000\nvirt = 0x20000000\n')
+    assert manifest.capabilities(m, c) == \
+        manifest.capabilities(a, a.containers[0])
+    assert c.regions() == a.containers[0].regions()
+
+
+@pytest.mark.parametrize('name', ['vexpress_a9', 'raspi2b'])
+def test_ram_offset_on_other_boards(tmp_path, name):
+    b = board.load(name)
+    p = tmp_path / 'm.toml'
+    p.write_text(OFFSET)
+    c = manifest.load(str(p), b, PROGRAMS).containers[0]
+    assert c.phys == b['memory']['ram_base'] + 0x01000000
+
+
+def test_program_phys_and_ram_offset_both(tmp_path):
+    text = OFFSET.replace('virt =', 'phys = 0x41000000\nvirt =')
+    check(tmp_path, text, 'ram_offset', 'container[0].ram_offset',
+          'either phys (absolute) or ram_offset', 'not both',
+          '0x40000000')
+
+
+def test_program_neither_phys_nor_ram_offset(tmp_path):
+    text = GOOD.replace('phys = 0x41000000\n', '')
+    check(tmp_path, text, '[[container]]', 'container[0].ram_offset',
+          'missing required key "ram_offset"', '"phys"', 'exactly one')
+
+
+def test_memory_phys_and_ram_offset_both(tmp_path):
+    text = OFFSET + ('[[container.memory]]\nphys = 0x41200000\n'
+                     'ram_offset = 0x01200000\nsize = 0x1000\n')
+    check(tmp_path, text, 'ram_offset = 0x012',
+          'container[0].memory[0].ram_offset', 'not both')
+
+
+def test_program_ram_offset_past_end_of_ram(tmp_path):
+    text = OFFSET.replace('ram_offset = 0x01000000',
+                          'ram_offset = 0x0ff80000')
+    check(tmp_path, text, 'ram_offset', 'container[0].ram_offset',
+          'physical region 0x4ff80000..0x50080000 (ram_offset 0x0ff80000) '
+          'is outside the board\'s RAM (0x40000000..0x50000000, '
+          'ram_offset 0x0..0x10000000)')
+
+
+def test_memory_ram_offset_outside_ram(tmp_path):
+    text = OFFSET + '[[container.memory]]\nram_offset = 0x10000000\n' \
+        'size = 0x1000\n'
+    check(tmp_path, text, 'ram_offset = 0x1000',
+          'container[0].memory[0].ram_offset', 'memory[0]',
+          '0x50000000..0x50001000 (ram_offset 0x10000000)', 'outside')
+
+
+def test_ram_offset_over_kernel_shows_both(tmp_path):
+    text = OFFSET.replace('ram_offset = 0x01000000',
+                          'ram_offset = 0x00200000')
+    check(tmp_path, text, 'ram_offset', 'container[0].ram_offset',
+          '0x40200000..0x40300000 (ram_offset 0x00200000) overlaps the '
+          'kernel')
+
+
+def test_ram_offset_unaligned(tmp_path):
+    text = OFFSET.replace('ram_offset = 0x01000000',
+                          'ram_offset = 0x01000800')
+    check(tmp_path, text, 'ram_offset', 'container[0].ram_offset',
+          '0x1000800 is not a multiple of the page size')
+
+
+def test_ram_offset_overlap_names_both(tmp_path):
+    text = OFFSET + SECOND.replace('phys = 0x41100000', 'phys = 0x41080000')
+    check(tmp_path, text, 'phys = 0x41080000', 'container[1].phys',
+          '"second" program region 0x41080000..0x41180000 and "hello" '
+          'program region 0x41000000..0x41100000 (ram_offset 0x01000000) '
+          '(container[0].ram_offset, line')
