@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PLATFORM_IRQ_COUNT 1020u /* GIC interrupt ids below the special ones */
 
 void platform_init(void);
 void platform_putc(char c);
