@@ -4,6 +4,7 @@ One source for a board's memory map and QEMU command line; the build turns
 it into generated/board.h for C and assembly.
 """
 import os
+import re
 import tomllib
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +53,100 @@ def load(name):
             raise BoardError(f'{path}: board.drivers: no driver "{d}" '
                              f'({os.path.relpath(driver_path(d), TOP)} '
                              'does not exist)')
+    _check_peripherals(path, data)
     return data
+
+
+PAGE = 4096
+PERIPHERAL_NAME_RE = re.compile(r'^[a-z][a-z0-9_]{0,31}$')
+PERIPHERAL_KEYS = {'compatible': str, 'phys': int, 'size': int, 'irqs': list}
+
+
+def kernel_device_pages(data):
+    """[(name, start, end)]: the page at each [devices] address (values
+    that are not addresses, such as timer_irq, are left out)."""
+    return [(k, v & ~(PAGE - 1), (v & ~(PAGE - 1)) + PAGE)
+            for k, v in data.get('devices', {}).items()
+            if isinstance(v, int) and not isinstance(v, bool) and v >= PAGE]
+
+
+def _check_peripherals(path, data):
+    """[peripherals.<name>]: the devices a manifest may give a container.
+    Each: compatible, phys and size (page aligned, non-empty, below 4 GiB),
+    irqs (ids below devices.irq_count, not the kernel's timer, each used by
+    one peripheral); none in RAM, on a kernel device or on another."""
+    periph = data.get('peripherals', {})
+    if not isinstance(periph, dict):
+        raise BoardError(f'{path}: peripherals: expected tables '
+                         '[peripherals.<name>]')
+    devices = data.get('devices', {})
+    irq_count = devices.get('irq_count')
+    timer = devices.get('timer_irq')
+    mem = data['memory']
+    ram = (mem['ram_base'], mem['ram_base'] + mem['ram_size'])
+    seen, irqs = [], {}
+    for name, p in periph.items():
+        where = f'{path}: peripherals.{name}'
+        if not PERIPHERAL_NAME_RE.match(name):
+            raise BoardError(f'{where}: expected a name of 1-32 characters '
+                             '[a-z0-9_] starting with a letter (it becomes '
+                             'BOARD_PERIPHERAL_<NAME>)')
+        if not isinstance(p, dict):
+            raise BoardError(f'{where}: expected a table')
+        for key in p:
+            if key not in PERIPHERAL_KEYS:
+                raise BoardError(f'{where}.{key}: unknown key (expected one '
+                                 f'of: {", ".join(PERIPHERAL_KEYS)})')
+        for key, kind in PERIPHERAL_KEYS.items():
+            if key not in p:
+                raise BoardError(f'{where}: missing key {key}')
+            if not isinstance(p[key], kind) or isinstance(p[key], bool):
+                raise BoardError(f'{where}.{key}: expected '
+                                 f'{"a list of irq ids" if kind is list else kind.__name__}')
+        phys, size = p['phys'], p['size']
+        for key, value in (('phys', phys), ('size', size)):
+            if value % PAGE:
+                raise BoardError(f'{where}.{key}: 0x{value:x} is not a '
+                                 f'multiple of the page size (0x{PAGE:x})')
+        if size == 0:
+            raise BoardError(f'{where}.size: must not be 0')
+        if phys < 0 or phys + size > 1 << 32:
+            raise BoardError(f'{where}: 0x{phys:x} + 0x{size:x} is not '
+                             'below 4 GiB')
+        end = phys + size
+        if phys < ram[1] and ram[0] < end:
+            raise BoardError(f'{where}: 0x{phys:08x}..0x{end:08x} lies in '
+                             f'RAM (0x{ram[0]:08x}..0x{ram[1]:08x})')
+        for dev, start, dend in kernel_device_pages(data):
+            if phys < dend and start < end:
+                raise BoardError(f'{where}: 0x{phys:08x}..0x{end:08x} '
+                                 f'covers the kernel\'s device {dev} '
+                                 f'(0x{start:08x})')
+        for other, start, oend in seen:
+            if phys < oend and start < end:
+                raise BoardError(f'{where}: 0x{phys:08x}..0x{end:08x} '
+                                 f'overlaps peripherals.{other} '
+                                 f'(0x{start:08x}..0x{oend:08x})')
+        seen.append((name, phys, end))
+        for irq in p['irqs']:
+            if not isinstance(irq, int) or isinstance(irq, bool) or irq < 0:
+                raise BoardError(f'{where}.irqs: expected interrupt ids, '
+                                 f'got {irq!r}')
+            if irq_count is None or irq >= irq_count:
+                raise BoardError(f'{where}.irqs: irq {irq} is not below '
+                                 f'devices.irq_count ({irq_count})')
+            if irq == timer:
+                raise BoardError(f'{where}.irqs: irq {irq} is the kernel\'s '
+                                 'timer (devices.timer_irq)')
+            if irq in irqs:
+                raise BoardError(f'{where}.irqs: irq {irq} is also '
+                                 f'peripherals.{irqs[irq]}\'s')
+            irqs[irq] = name
+
+
+def peripherals(board):
+    """{name: table} of a loaded board's peripherals (maybe empty)."""
+    return board.get('peripherals', {})
 
 
 def driver_path(name):
@@ -76,5 +170,14 @@ def c_header(board):
             lines.append(f'#define BOARD_{key.upper()} 0x{value:08x}'
                          if isinstance(value, int) and value > 255 else
                          f'#define BOARD_{key.upper()} {value}')
+    for name, p in peripherals(board).items():
+        n = name.upper()
+        lines += [f'#define BOARD_HAS_PERIPHERAL_{n} 1',
+                  f'#define BOARD_PERIPHERAL_{n}_PHYS 0x{p["phys"]:08x}',
+                  f'#define BOARD_PERIPHERAL_{n}_SIZE 0x{p["size"]:x}']
+        if p['irqs']:
+            lines.append(f'#define BOARD_PERIPHERAL_{n}_IRQ {p["irqs"][0]}')
+        lines.append(f'#define BOARD_PERIPHERAL_{n}_IRQ_COUNT '
+                     f'{len(p["irqs"])}')
     lines.append('#endif')
     return '\n'.join(lines) + '\n'

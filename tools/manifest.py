@@ -74,7 +74,8 @@ CPU_BUDGET_MIN_US = 10
 MEMORY_KEYS = {'phys': 'int', 'ram_offset': 'int', 'size': 'int',
                'virt': 'int', 'access': 'str'}
 VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
-DEVICE_KEYS = {'name': 'str', 'phys': 'int', 'size': 'int', 'irq': 'int'}
+DEVICE_KEYS = {'name': 'str', 'peripheral': 'str', 'optional': 'bool',
+               'phys': 'int', 'size': 'int', 'irq': 'int'}
 CAPABILITY_KEYS = {'resource': 'str', 'target': 'str', 'ops': 'all_or_names',
                    'flags': 'all_or_names', 'scope': 'str'}
 
@@ -128,6 +129,7 @@ class Device:
     size: int
     irq: object  # int, or None
     path: str
+    peripheral: object = None  # the board peripheral it names, or None
 
 
 @dataclass
@@ -217,6 +219,9 @@ class Container:
 class Manifest:
     path: str
     containers: list = field(default_factory=list)
+    # 'file:line: key.path: text' of what the build leaves out (an
+    # optional device the board lacks); printed, never an error
+    notes: list = field(default_factory=list)
 
     def index_of(self, name, me=None):
         """The index of container `name` ('self' is `me`'s own)."""
@@ -392,6 +397,7 @@ class _Checker:
     def __init__(self, path, text):
         self.path = path
         self.lines = _Lines(text)
+        self.notes = []
 
     def line(self, keypath):
         return self.lines.line_of(keypath)
@@ -399,6 +405,10 @@ class _Checker:
     def error(self, keypath, msg):
         return ManifestError(f'{self.path}:{self.line(keypath)}: {keypath}: '
                              f'{msg}')
+
+    def note(self, keypath, msg):
+        self.notes.append(f'{self.path}:{self.line(keypath)}: {keypath}: '
+                          f'{msg}')
 
     def where(self, r):
         """How a message names another declaration: its path and line."""
@@ -509,7 +519,15 @@ def _check_memory_range(ck, c, r, board):
                            f'({res.text()})')
 
 
-def _check_device_range(ck, c, r, board):
+def _peripherals(board):
+    return board.get('peripherals', {})
+
+
+def _board_name(board):
+    return board.get('board', {}).get('name', '?')
+
+
+def _check_device_range(ck, c, r, d, board):
     if r.overlaps(_ram(board)):
         raise ck.error(r.path, f'container "{c.name}": {r.what} '
                        f'{r.text()} lies in the board\'s RAM '
@@ -519,6 +537,23 @@ def _check_device_range(ck, c, r, board):
             raise ck.error(r.path, f'container "{c.name}": {r.what} '
                            f'{r.text()} overlaps the kernel\'s {dev.what} '
                            f'({dev.text()})')
+    if d.peripheral is not None:
+        return  # phys, size and irq are the board's (checked in _device)
+    periph = _peripherals(board)
+    inside = [(n, p) for n, p in periph.items()
+              if p['phys'] <= r.start and r.end <= p['phys'] + p['size']]
+    if not inside:
+        have = ', '.join(f'{n} 0x{p["phys"]:08x}..0x{p["phys"] + p["size"]:08x}'
+                         for n, p in sorted(periph.items())) or 'none'
+        raise ck.error(r.path, f'container "{c.name}": {r.what} '
+                       f'{r.text()} is not inside any peripheral of board '
+                       f'{_board_name(board)} (it has: {have})')
+    name, p = inside[0]
+    if d.irq is not None and d.irq not in p['irqs']:
+        raise ck.error(f'{d.path}.irq', f'container "{c.name}": {r.what}: '
+                       f'irq {d.irq} is not an interrupt of peripheral '
+                       f'"{name}" of board {_board_name(board)} (its irqs: '
+                       f'{", ".join(map(str, p["irqs"])) or "none"})')
 
 
 def _check_user_va(ck, c, r):
@@ -574,15 +609,55 @@ def _memory(ck, path, raw, board):
     return Memory(phys, t['size'], t.get('virt'), t['access'], path, offset)
 
 
-def _device(ck, path, raw):
-    t = _table(ck, path, raw, DEVICE_KEYS, ('name', 'phys', 'size'))
+def _device(ck, path, raw, board, cname):
+    """A Device, or None: an optional peripheral the board lacks."""
+    t = _table(ck, path, raw, DEVICE_KEYS, ('name',))
     if not NAME_RE.match(t['name']):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
                        '[a-z0-9_-], starting with a letter')
     if 'irq' in t and t['irq'] > MAX_IRQ:
         raise ck.error(f'{path}.irq', f'expected an interrupt id in '
                        f'0..{MAX_IRQ} (got {t["irq"]})')
-    return Device(t['name'], t['phys'], t['size'], t.get('irq'), path)
+    name, bname = t['name'], _board_name(board)
+    who = f'container "{cname}": device "{name}"'
+    if 'peripheral' not in t:
+        if 'optional' in t:
+            raise ck.error(f'{path}.optional', f'{who}: optional applies '
+                           'only to a device that names a peripheral '
+                           '(peripheral = "<name>")')
+        for key in ('phys', 'size'):
+            if key not in t:
+                raise ck.error(f'{path}.{key}', f'missing required key '
+                               f'"{key}" (or name a board peripheral: '
+                               'peripheral = "<name>")')
+        return Device(name, t['phys'], t['size'], t.get('irq'), path)
+    pname = t['peripheral']
+    periph = _peripherals(board)
+    p = periph.get(pname)
+    if p is None:
+        have = ', '.join(sorted(periph)) or 'none'
+        if t.get('optional', False):
+            ck.note(f'{path}.peripheral', f'{who} left out: no peripheral '
+                    f'"{pname}" on board {bname} (optional; it has: {have})')
+            return None
+        raise ck.error(f'{path}.peripheral', f'{who}: no peripheral '
+                       f'"{pname}" on board {bname} (it has: {have})')
+    for key in ('phys', 'size'):
+        if key in t and t[key] != p[key]:
+            raise ck.error(f'{path}.{key}', f'{who}: {key} 0x{t[key]:08x} '
+                           f'does not match peripheral "{pname}" of board '
+                           f'{bname} ({key} 0x{p[key]:08x}); leave it out '
+                           'to take the board\'s')
+    if 'irq' in t:
+        if t['irq'] not in p['irqs']:
+            raise ck.error(f'{path}.irq', f'{who}: irq {t["irq"]} is not an '
+                           f'interrupt of peripheral "{pname}" of board '
+                           f'{bname} (its irqs: '
+                           f'{", ".join(map(str, p["irqs"])) or "none"})')
+        irq = t['irq']
+    else:
+        irq = p['irqs'][0] if p['irqs'] else None
+    return Device(name, p['phys'], p['size'], irq, path, pname)
 
 
 def _names_to_bits(ck, path, value, names, what, wrong=None):
@@ -679,7 +754,9 @@ def _check_container(ck, i, raw, board, programs_dir):
     c.virtual = [(v['virt'], v['size']) for v in _tables(
         ck, path, t, 'virtual',
         lambda p, r: _table(ck, p, r, VIRTUAL_KEYS, ('virt', 'size')))]
-    c.devices = _tables(ck, path, t, 'device', lambda p, r: _device(ck, p, r))
+    c.devices = [d for d in _tables(
+        ck, path, t, 'device',
+        lambda p, r: _device(ck, p, r, board, c.name)) if d is not None]
     c.capabilities = _tables(ck, path, t, 'capability',
                              lambda p, r: _capability(ck, p, r))
     budget = _table(ck, f'{path}.budget', t.get('budget', {}), BUDGET_KEYS)
@@ -781,9 +858,10 @@ def _virt_ranges(ck, c):
 
 def _check_regions(ck, c, board):
     phys = _phys_ranges(ck, c)
+    devices = {f'device "{d.name}"': d for d in c.devices}
     for r in phys:
-        if r.what.startswith('device'):
-            _check_device_range(ck, c, r, board)
+        if r.what in devices:
+            _check_device_range(ck, c, r, devices[r.what], board)
         else:
             _check_memory_range(ck, c, r, board)
     _no_overlaps(ck, c, phys, 'physical')
@@ -980,7 +1058,7 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
     _check_targets(ck, containers, board)
     _check_fit(ck, containers, board, max_threads)
     _check_cpu_share(ck, containers)
-    man = Manifest(path=path, containers=containers)
+    man = Manifest(path=path, containers=containers, notes=ck.notes)
     for c in containers:
         n = len(capabilities(man, c))
         if n > fmt.BOOTINFO_MAX_CAPS:
@@ -1076,6 +1154,8 @@ def main(argv=None):
     except ManifestError as e:
         print(f'manifest: error: {e}', file=sys.stderr)
         return 1
+    for note in man.notes:
+        print(f'manifest: note: {note}')
     print(f'{args.file}: ok, {len(man.containers)} container(s): ' +
           ', '.join(f'{c.name} ({c.program})' for c in man.containers))
     return 0

@@ -147,6 +147,8 @@ def pack(args):
     board = boardmod.load(args.board)
     man = manifestmod.load(args.manifest, board,
                            max_threads=args.max_threads)
+    for note in man.notes:  # optional devices the board lacks: left out
+        print(f'pack: note: {note}')
     programs = dict(args.container)
     missing = [c.name for c in man.containers if c.name not in programs]
     if missing:

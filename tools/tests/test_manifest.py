@@ -1,6 +1,7 @@
 """Manifest format 2: a good manifest loads and resolves into exactly the
 expected boot-info capabilities; every rejection names the file, the line
 and the key path (and both containers where two collide)."""
+import copy
 import os
 import re
 import subprocess
@@ -13,7 +14,15 @@ import image_format as fmt
 import manifest
 from conftest import TOP
 
-BOARD = board.load('qemu_virt')
+REAL_BOARD = board.load('qemu_virt')
+# The real board plus two made-up peripherals for the checks one irq per
+# peripheral cannot reach (an irq of two devices, the kernel's timer).
+BOARD = copy.deepcopy(REAL_BOARD)
+BOARD['peripherals'].update({
+    'test0': {'compatible': 'test', 'phys': 0x09040000, 'size': 0x2000,
+              'irqs': [40, 33, 27]},
+    'test1': {'compatible': 'test', 'phys': 0x09050000, 'size': 0x1000,
+              'irqs': [40]}})
 PROGRAMS = os.path.join(TOP, 'containers')
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         'manifests')
@@ -207,7 +216,7 @@ def test_full_manifest_resolves_exactly():
         (k.CAP_RES_VIRTMEM, RWX, NOREP, 0, 0, 0x30000000, 0x100000, NO_IRQ,
          C),
         (k.CAP_RES_DEVMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE |
-         k.MAP_ATTR_DEVICE, NOREP, 0, 0, 0x09040000, 0x1000, 33, C),
+         k.MAP_ATTR_DEVICE, NOREP, 0, 0, 0x09030000, 0x1000, 39, C),
         (k.CAP_RES_THREADS, 0, NOREP, 0, 0, 0, 16, NO_IRQ, C),
         (k.CAP_RES_SPACES, 0, NOREP, 0, 0, 0, 2, NO_IRQ, C),
         (k.CAP_RES_MUTEXES, 0, NOREP, 0, 0, 0, 64, NO_IRQ, C),

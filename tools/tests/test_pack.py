@@ -154,7 +154,7 @@ def test_inspector_prints_capabilities(full_image):
             'share,grant,split,deduce,destroy; list container',
             'cap  3 virtmem            0x30000000..0x30100000 rwx; flags '
             'share,grant,split,deduce,destroy; list container',
-            'cap  4 devmem             0x09040000..0x09041000 rw-d irq 33; '
+            'cap  4 devmem             0x09030000..0x09031000 rw-d irq 39; '
             'flags share,grant,split,deduce,destroy; list container',
             'cap  5 threads            16 units; flags '
             'share,grant,split,deduce,destroy; list container',
