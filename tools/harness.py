@@ -2,8 +2,9 @@
 
 Used by the pytest suites in tools/tests. A run is a failure when the
 system panics, hangs (timeout) or prints a failing TEST line (docs/testing.md:
-"TEST <suite>.<name> PASS" / "TEST <suite>.<name> FAIL <why>", then
-"N passed, N failed").
+"TEST <suite>.<name> PASS" / "TEST <suite>.<name> FAIL <why>" /
+"TEST <suite>.<name> SKIP <why>", then "N passed, N failed", or
+"N passed, N failed, N skipped" when some case skipped).
 """
 import os
 import re
@@ -20,8 +21,11 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # sleep=off: an idle CPU jumps to its next timer deadline instead of
 # waiting for it in host time, so idle stretches are exact too.
 ICOUNT = ('-icount', 'shift=0,align=off,sleep=off')
-TEST_RE = re.compile(r'^TEST (\S+)\.(\S+) (PASS|FAIL)(?: (.*))?$')
-SUMMARY_RE = re.compile(r'^(\d+) passed, (\d+) failed$')
+TEST_RE = re.compile(r'^TEST (\S+)\.(\S+) (PASS|FAIL|SKIP)(?: (.*))?$')
+SUMMARY_RE = re.compile(r'^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$')
+# The state of a skipped case in TestRun.results (passed is True, failed
+# False): not a failure, so `if not ok` still finds only the failures.
+SKIPPED = 'skipped'
 
 
 @dataclass
@@ -75,9 +79,19 @@ def boot(image, board='qemu_virt', timeout=60, extra=()):
 
 @dataclass
 class TestRun:
-    results: dict  # "suite.name" -> (passed, why)
-    summary: tuple  # (passed, failed) from the final line, or None
+    # "suite.name" -> (state, why): state True (PASS), False (FAIL) or
+    # SKIPPED (SKIP, why says what the board lacks)
+    results: dict
+    # from the final line: (passed, failed), or (passed, failed, skipped)
+    # when it counts skips; None when missing
+    summary: tuple
     problems: list  # harness-level failures (panic, hang, mismatch)
+
+    @property
+    def skipped(self):
+        """The cases that skipped themselves: {"suite.name": why}."""
+        return {k: why for k, (state, why) in self.results.items()
+                if state == SKIPPED}
 
 
 def parse_tests(b):
@@ -89,10 +103,12 @@ def parse_tests(b):
             key = f'{m.group(1)}.{m.group(2)}'
             if key in results:
                 problems.append(f'test {key} reported twice')
-            results[key] = (m.group(3) == 'PASS', m.group(4) or '')
+            state = {'PASS': True, 'FAIL': False,
+                     'SKIP': SKIPPED}[m.group(3)]
+            results[key] = (state, m.group(4) or '')
         m = SUMMARY_RE.match(line.strip())
         if m:
-            summary = (int(m.group(1)), int(m.group(2)))
+            summary = tuple(int(g) for g in m.groups() if g is not None)
     if b.panicked:
         problems.append('kernel panic')
     if b.timed_out:
@@ -100,10 +116,14 @@ def parse_tests(b):
     if summary is None:
         problems.append('no "N passed, N failed" summary line')
     else:
-        passed = sum(1 for ok, _ in results.values() if ok)
-        if summary != (passed, len(results) - passed):
+        states = [state for state, _ in results.values()]
+        passed, skipped = states.count(True), states.count(SKIPPED)
+        lines = (passed, states.count(False))
+        # the summary counts skips exactly when some case skipped
+        lines += (skipped,) if skipped else ()
+        if summary != lines and summary != lines + (0,):
             problems.append(f'summary {summary} does not match the TEST '
-                            f'lines ({passed}, {len(results) - passed})')
+                            f'lines {lines}')
         if (summary[1] == 0) != (b.status == 0):
             problems.append(f'exit status {b.status} does not match '
                             f'{summary[1]} failures')

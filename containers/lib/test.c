@@ -8,9 +8,10 @@
 #include <tessera/errno.h>
 #include <tessera/test.h>
 
-/* The case being run, and whether it already printed its FAIL line. */
+/* The case being run, and whether it already printed its FAIL (or SKIP)
+ * line. */
 static const struct test_case *current;
-static bool current_failed;
+static bool current_failed, current_skipped;
 
 /* Long enough for file:line, two expressions and two values. */
 #define WHY_MAX 200
@@ -21,7 +22,7 @@ static void report_failure(const char *file, int line, const char *fmt,
 	char why[WHY_MAX];
 
 	/* only the first failure: a case prints exactly one line */
-	if (current_failed)
+	if (current_failed || current_skipped)
 		return;
 	current_failed = true;
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -91,30 +92,60 @@ void test_fail_bool(const char *file, int line, const char *expr,
 		  expected ? "true" : "false");
 }
 
-/* Run one case; true when it passed. */
-static bool run_case(const struct test_case *tc)
+void test_skip(const char *fmt, ...)
 {
+	char why[WHY_MAX];
+	va_list ap;
+
+	if (current_failed || current_skipped)
+		return;
+	current_skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("TEST %s.%s SKIP %s\n", current ? current->suite : "none",
+	       current ? current->name : "none", why);
+}
+
+void test_summary(unsigned passed, unsigned failed, unsigned skipped)
+{
+	/* without skips the line old parsers know */
+	if (skipped)
+		printf("%u passed, %u failed, %u skipped\n", passed, failed,
+		       skipped);
+	else
+		printf("%u passed, %u failed\n", passed, failed);
+}
+
+enum outcome { PASSED, FAILED, SKIPPED };
+
+/* Run one case. */
+static enum outcome run_case(const struct test_case *tc)
+{
+	enum outcome o;
+
 	current = tc;
-	current_failed = false;
+	current_failed = current_skipped = false;
 	tc->run();
-	if (!current_failed)
+	if (current_failed)
+		o = FAILED;
+	else if (current_skipped)
+		o = SKIPPED;
+	else {
 		printf("TEST %s.%s PASS\n", tc->suite, tc->name);
+		o = PASSED;
+	}
 	current = NULL;
-	return !current_failed;
+	return o;
 }
 
 int test_run(const struct test_case *const tables[])
 {
-	unsigned passed = 0, failed = 0;
+	unsigned count[3] = { 0, 0, 0 };
 
-	for (; *tables; tables++) {
-		for (const struct test_case *tc = *tables; tc->run; tc++) {
-			if (run_case(tc))
-				passed++;
-			else
-				failed++;
-		}
-	}
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	for (; *tables; tables++)
+		for (const struct test_case *tc = *tables; tc->run; tc++)
+			count[run_case(tc)]++;
+	test_summary(count[PASSED], count[FAILED], count[SKIPPED]);
+	return count[FAILED] ? 1 : 0;
 }

@@ -1,7 +1,9 @@
 /*
  * In-target test framework (docs/testing.md): every case prints exactly one line,
- * "TEST <suite>.<name> PASS" or "TEST <suite>.<name> FAIL <why>", and the
- * run ends with "N passed, N failed". tools/harness.py parses these lines.
+ * "TEST <suite>.<name> PASS", "TEST <suite>.<name> FAIL <why>" or
+ * "TEST <suite>.<name> SKIP <why>" (TEST_SKIP: what it tests is not on this
+ * board), and the run ends with "N passed, N failed" ("N passed, N failed,
+ * N skipped" when some skipped). tools/harness.py parses these lines.
  *
  * A case is a function defined with TEST_CASE and listed in a table:
  *
@@ -61,6 +63,14 @@ void test_fail_bool(const char *file, int line, const char *expr,
 		    bool expected);
 void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Print the current case's SKIP line (TEST_SKIP). */
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Print the summary line: "N passed, N failed", or with skips
+ * "N passed, N failed, N skipped". For programs that count their cases
+ * themselves (the isolation and fuzzing systems); test_run calls it.
+ */
+void test_summary(unsigned passed, unsigned failed, unsigned skipped);
 
 /*
  * Operands are evaluated once each and compared as long long, which holds
@@ -114,6 +124,20 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 			test_fail_bool(__FILE__, __LINE__, #cond, false);      \
 			return;                                                \
 		}                                                              \
+	} while (0)
+
+/*
+ * Skip the case: it prints "TEST <suite>.<name> SKIP <why>" and returns.
+ * For what the board lacks, e.g.
+ *	#ifndef BOARD_HAS_PERIPHERAL_RTC
+ *		TEST_SKIP("no RTC on this board");
+ *	#endif
+ * A skip neither passes nor fails: the run still exits with 0.
+ */
+#define TEST_SKIP(...)                                                         \
+	do {                                                                   \
+		test_skip(__VA_ARGS__);                                        \
+		return;                                                        \
 	} while (0)
 
 /* Fail the case with a free-form reason (file:line is prepended). */
