@@ -1,38 +1,65 @@
 /*
- * Loader entry: MMU off, at the image's link address, in SVC mode or in
- * HYP mode (QEMU with virtualization=on, U-Boot and firmware on cores with
- * the Virtualization Extensions enter there). From HYP, `cps` to SVC is an
- * illegal mode change, so the loader leaves HYP the architected way: with
- * HCR cleared, the virtual counter's offset zeroed and the physical timer
- * and counter open to PL1, an `eret` to SVC with A, I and F masked. Then
- * zero .bss, take the stack from it and run loader_main(), which never
- * returns. The kernel is entered in SVC.
+ * Loader entry, at the image's link address, in SVC mode or in HYP mode
+ * (QEMU with virtualization=on, U-Boot and firmware on cores with the
+ * Virtualization Extensions enter there), with the MMU and caches off
+ * (QEMU -kernel) or still on (U-Boot's `go` and standalone `bootm` jump
+ * with U-Boot's own identity mapping, caches and alignment checking in
+ * place; docs/booting.md).
+ *
+ * First the translation regime we run in (HSCTLR in HYP, SCTLR otherwise)
+ * is brought to the state the loader and the kernel are written for:
+ * caches off, then every dirty data line written back by set/way (the
+ * image U-Boot copied, and U-Boot's own data, may sit in a write-back
+ * cache that the MMU-off accesses below would bypass), then MMU and
+ * alignment checks off (U-Boot sets SCTLR.A; the C code may do unaligned
+ * accesses), then stale TLB, instruction cache and branch predictor
+ * entries dropped. QEMU models none of the caches; real boards do.
+ *
+ * From HYP, `cps` to SVC is an illegal mode change, so the loader leaves
+ * HYP the architected way: with HCR cleared, the virtual counter's offset
+ * zeroed and the physical timer and counter open to PL1, an `eret` to SVC
+ * with A, I and F masked. Then zero .bss, take the stack from it and run
+ * loader_main(), which never returns. The kernel is entered in SVC.
  */
 #define PSR_MODE_MASK 0x1f
 #define PSR_MODE_SVC 0x13
 #define PSR_MODE_HYP 0x1a
 #define PSR_AIF (0x100 | 0x80 | 0x40)
+#define SCTLR_M (1 << 0)	/* same bits in HSCTLR */
+#define SCTLR_A (1 << 1)
+#define SCTLR_C (1 << 2)
+#define SCTLR_I (1 << 12)
 
-	.arch_extension virt	/* HYP registers and eret: only run when entered in HYP */
+/* Caches off, clean, MMU off, invalidate; opc1 0: PL1 (SCTLR), 4: HYP. */
+.macro	to_clean_state opc1
+	mrc	p15, \opc1, r0, c1, c0, 0
+	bic	r0, r0, #SCTLR_C
+	bic	r0, r0, #SCTLR_I
+	mcr	p15, \opc1, r0, c1, c0, 0
+	isb
+	bl	dcache_clean_inv_all
+	mrc	p15, \opc1, r0, c1, c0, 0
+	bic	r0, r0, #(SCTLR_M | SCTLR_A)
+	mcr	p15, \opc1, r0, c1, c0, 0	/* identity-mapped: we go on */
+	isb
+	mov	r0, #0
+	mcr	p15, \opc1, r0, c8, c7, 0	/* TLBIALL, or TLBIALLH in HYP */
+	mcr	p15, 0, r0, c7, c5, 0	/* ICIALLU */
+	mcr	p15, 0, r0, c7, c5, 6	/* BPIALL */
+	dsb
+	isb
+.endm
+
 	.section .text.start, "ax"
 	.arm
 	.global	_start
 _start:
 	cpsid	aif
-	/* One core boots. QEMU's raspi2b starts every core at the entry of
-	 * an image that is not Linux; the others wait here for good (an SMP
-	 * kernel would give them an entry point). MPIDR's Aff0 is the core
-	 * within the cluster; cores without the MP extensions read 0. */
-	mrc	p15, 0, r0, c0, c0, 5	/* MPIDR */
-	tst	r0, #0x80000000		/* the MP format: Aff0 is valid */
-	andne	r0, r0, #0xff
-	moveq	r0, #0
-	cmp	r0, #0
-	bne	park
 	mrs	r0, cpsr
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
-	bne	in_svc
+	bne	not_hyp
+	to_clean_state 4
 	mov	r0, #0
 	mcr	p15, 4, r0, c1, c1, 0	/* HCR: no traps, no virtualization */
 	mcrr	p15, 4, r0, r0, c14	/* CNTVOFF = 0: virtual = physical */
@@ -45,6 +72,8 @@ _start:
 	mov	r0, #(PSR_MODE_SVC | PSR_AIF)
 	msr	spsr_cxsf, r0		/* (SPSR_hyp is UNDEFINED from HYP) */
 	eret
+not_hyp:
+	to_clean_state 0
 in_svc:
 	ldr	r0, =__bss_start
 	ldr	r1, =__bss_end
@@ -56,6 +85,47 @@ in_svc:
 	bl	loader_main
 2:	wfi
 	b	2b
-park:	wfi
-	b	park
+
+/*
+ * Clean and invalidate every data and unified cache up to the Level of
+ * Coherency, by set/way (the ARM ARM's sequence). No stack; uses r0-r5,
+ * r7, r9-r11 and the flags.
+ */
+dcache_clean_inv_all:
+	mrc	p15, 1, r0, c0, c0, 1	/* CLIDR */
+	ands	r3, r0, #0x07000000
+	mov	r3, r3, lsr #23		/* LoC * 2 */
+	beq	5f
+	mov	r10, #0			/* level * 2, as CSSELR wants it */
+1:	add	r2, r10, r10, lsr #1
+	mov	r1, r0, lsr r2
+	and	r1, r1, #7		/* this level's cache type */
+	cmp	r1, #2
+	blt	4f			/* none or instruction only */
+	mcr	p15, 2, r10, c0, c0, 0	/* CSSELR */
+	isb
+	mrc	p15, 1, r1, c0, c0, 0	/* CCSIDR */
+	and	r2, r1, #7
+	add	r2, r2, #4		/* set shift: log2(line bytes) */
+	ldr	r4, =0x3ff
+	ands	r4, r4, r1, lsr #3	/* ways - 1 */
+	clz	r5, r4			/* way shift */
+	ldr	r7, =0x7fff
+	ands	r7, r7, r1, lsr #13	/* sets - 1 */
+2:	mov	r9, r4
+3:	orr	r11, r10, r9, lsl r5
+	orr	r11, r11, r7, lsl r2
+	mcr	p15, 0, r11, c7, c14, 2	/* DCCISW */
+	subs	r9, r9, #1
+	bge	3b
+	subs	r7, r7, #1
+	bge	2b
+4:	add	r10, r10, #2
+	cmp	r3, r10
+	bgt	1b
+5:	mov	r10, #0
+	mcr	p15, 2, r10, c0, c0, 0	/* CSSELR back to level 1 */
+	dsb
+	isb
+	bx	lr
 	.ltorg
