@@ -1,7 +1,8 @@
 /*
- * Loader entry, at the image's link address, in SVC mode or in HYP mode
- * (QEMU with virtualization=on, U-Boot and firmware on cores with the
- * Virtualization Extensions enter there), with the MMU and caches off
+ * Loader entry, at the image's link address, on core 0 (the others
+ * park), in SVC mode or in HYP mode (QEMU with virtualization=on, U-Boot
+ * and firmware on cores with the Virtualization Extensions enter there),
+ * with the MMU and caches off
  * (QEMU -kernel) or still on (U-Boot's `go` and standalone `bootm` jump
  * with U-Boot's own identity mapping, caches and alignment checking in
  * place; docs/booting.md).
@@ -50,11 +51,22 @@
 	isb
 .endm
 
+	.arch_extension virt	/* HYP registers and eret: only run when entered in HYP */
 	.section .text.start, "ax"
 	.arm
 	.global	_start
 _start:
 	cpsid	aif
+	/* One core boots. QEMU's raspi2b starts every core at the entry of
+	 * an image that is not Linux; the others wait here for good (an SMP
+	 * kernel would give them an entry point). MPIDR's Aff0 is the core
+	 * within the cluster; cores without the MP extensions read 0. */
+	mrc	p15, 0, r0, c0, c0, 5	/* MPIDR */
+	tst	r0, #0x80000000		/* the MP format: Aff0 is valid */
+	andne	r0, r0, #0xff
+	moveq	r0, #0
+	cmp	r0, #0
+	bne	park
 	mrs	r0, cpsr
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
@@ -85,6 +97,8 @@ in_svc:
 	bl	loader_main
 2:	wfi
 	b	2b
+park:	wfi
+	b	park
 
 /*
  * Clean and invalidate every data and unified cache up to the Level of
