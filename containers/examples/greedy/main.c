@@ -29,12 +29,21 @@
 #include <tessera/domain.h>
 #include <tessera/sys.h>
 
-/* Where configs/demo.toml puts the service. No capability says so: greedy
- * guesses as an attacker would (test_demo.py checks the guess is right). */
-#define SERVICE_PHYS 0x41000000u
-/* QEMU virt's PL031 real-time clock and its interrupt: nobody's here. */
-#define RTC_PHYS 0x09010000u
-#define RTC_IRQ 34u
+/* Where configs/demo.toml puts the service (container[0] ram_offset
+ * 0x01000000). No capability says so: greedy guesses as an attacker would
+ * (test_demo.py checks the guess is right). */
+#define SERVICE_PHYS (BOARD_RAM_BASE + 0x01000000u)
+/* A device nobody is given here: the board's PL031 real-time clock and its
+ * interrupt (QEMU virt: 0x09010000, 34), else another peripheral. */
+#if defined(BOARD_HAS_PERIPHERAL_RTC)
+#define RTC_NAME "RTC"
+#define RTC_PHYS BOARD_PERIPHERAL_RTC_PHYS
+#define RTC_IRQ ((unsigned)BOARD_PERIPHERAL_RTC_IRQ)
+#elif defined(BOARD_HAS_PERIPHERAL_SYSTEM_TIMER)
+#define RTC_NAME "system timer"
+#define RTC_PHYS BOARD_PERIPHERAL_SYSTEM_TIMER_PHYS
+#define RTC_IRQ ((unsigned)BOARD_PERIPHERAL_SYSTEM_TIMER_IRQ)
+#endif
 #define PAGE 4096u
 #define MIB 0x100000u
 #define SCRATCH_VA 0x20000000u /* a free address of its own to map at */
@@ -291,21 +300,28 @@ static void reach_the_others(void)
 		sys_map(container_region.phys, BOARD_KERNEL_VIRT, 1,
 			MAP_ATTR_READ, 0),
 		-E_INVAL, true);
-	snprintf(what, sizeof(what), "map the RTC it was not given (0x%08x)",
-		 RTC_PHYS);
+#ifdef RTC_PHYS
+	snprintf(what, sizeof(what), "map the " RTC_NAME
+		 " it was not given (0x%08x)", RTC_PHYS);
 	refused("map_device", what,
 		sys_map(RTC_PHYS, SCRATCH_VA, 1,
 			MAP_ATTR_READ | MAP_ATTR_WRITE | MAP_ATTR_DEVICE, 0),
 		-E_PERM, true);
+#endif
 	snprintf(what, sizeof(what), "map the kernel's UART (0x%08x)",
 		 BOARD_UART_PL011);
 	refused("map_uart", what,
 		sys_map(BOARD_UART_PL011, SCRATCH_VA, 1,
 			MAP_ATTR_READ | MAP_ATTR_WRITE | MAP_ATTR_DEVICE, 0),
 		-E_PERM, true);
-	snprintf(what, sizeof(what), "bind the RTC's interrupt (%u)",
+#ifdef RTC_PHYS
+	snprintf(what, sizeof(what), "bind the " RTC_NAME "'s interrupt (%u)",
 		 RTC_IRQ);
 	refused("irq", what, irq_bind(RTC_IRQ, 0), -E_PERM, true);
+#else
+	printf("greedy: map_device, irq: skipped: no peripheral on this "
+	       "board to try\n");
+#endif
 
 	/* capability ids are global numbers: destroy the ones not its own */
 	unsigned forged = 0, noent = 0;

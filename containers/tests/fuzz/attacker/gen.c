@@ -676,9 +676,9 @@ static void gen_map(struct ctx *x)
 		phys = W.dev_phys;
 	else if (r < 60) {
 		static const uint32_t others[] = {
-			VICTIM_PHYS, VICTIM_MEM_PHYS, KERNEL_PHYS, IMAGE_PHYS,
-			UART_PHYS,   RTC_PHYS,	      GIC_PHYS,	   0x0a001000u,
-			0x0a000000u, 0x40000000u,    0x4ffff000u, 0,
+			VICTIM_PHYS, VICTIM_MEM_PHYS, KERNEL_PHYS,    IMAGE_PHYS,
+			UART_PHYS,   RTC_PHYS,	      GIC_PHYS,	      DEV1_PHYS,
+			DEV0_PHYS,   RAM_FIRST_PAGE,  RAM_LAST_PAGE, 0,
 		};
 		phys = PICK(others);
 	} else if (r < 70)
@@ -909,8 +909,9 @@ static void gen_irq(struct ctx *x)
 		irq = W.dev_irq;
 	else if (r < 85) {
 		static const uint32_t others[] = {
-			RTC_IRQ, 48,   56,   TIMER_IRQ, UART_IRQ,
-			1019,	 1020, 1023, 0,		0xffffffffu,
+			RTC_IRQ,       DEV0_IRQ,  DEV1_IRQ, TIMER_IRQ,
+			UART_IRQ,      IRQ_COUNT - 1, IRQ_COUNT, 1023,
+			0,	       0xffffffffu,
 			16,	 31,   32,   100,
 		};
 		irq = PICK(others);
@@ -920,7 +921,7 @@ static void gen_irq(struct ctx *x)
 	c->a[1] = irq;
 	c->a[2] = c->a[0] == IRQ_BIND && chance(2, 3) ? tid_k(x->self, &k) : 0;
 	if (c->a[0] < IRQ_BIND || c->a[0] > IRQ_ACK || irq == TIMER_IRQ ||
-	    irq >= 1020) {
+	    irq >= IRQ_COUNT) {
 		expect(x, -E_INVAL, "no such operation, or a reserved IRQ");
 		return;
 	}

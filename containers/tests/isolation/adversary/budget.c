@@ -159,7 +159,7 @@ TEST_CASE(budget, irqs)
 	EXPECT_FALSE(find_cap(CAP_RES_DEVMEM, &c));
 	for (uint32_t irq = 0; irq < 1024; irq++) {
 		int want =
-		    (irq == TIMER_IRQ || irq >= 1020) ? -E_INVAL : -E_PERM;
+		    (irq == TIMER_IRQ || irq >= IRQ_COUNT) ? -E_INVAL : -E_PERM;
 		if (irq_bind(irq, 0) != want)
 			wrong++;
 	}

@@ -8,7 +8,7 @@
  *    message: label ISO_LABEL_HELLO, UTCB mr[0..ISO_HELLO_WORDS) as below.
  * 2. The adversary holds that call while it attacks and answers it when
  *    it is done: a short reply, label ISO_LABEL_DONE, MR0 = its cases
- *    passed, MR1 = failed, MR2 = ISO_DONE_MAGIC. Answering a thread that
+ *    passed, MR1 = failed, MR2 = ISO_DONE_MAGIC, MR3 = skipped. Answering a thread that
  *    waits for the sender by name needs no capability, so the adversary
  *    holds no capability on the victim at all; it can answer once.
  *
