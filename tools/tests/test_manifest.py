@@ -129,7 +129,7 @@ def test_shipped_manifests_are_valid():
     assert names
     for name in names:
         path = os.path.join(TOP, 'configs', name)
-        manifest.load(path, BOARD, PROGRAMS, facts.get(
+        manifest.load(path, REAL_BOARD, PROGRAMS, facts.get(
             path, manifest.DEFAULT_MAX_THREADS))
 
 
@@ -1214,3 +1214,195 @@ def test_ram_offset_overlap_names_both(tmp_path):
           '"second" program region 0x41080000..0x41180000 and "hello" '
           'program region 0x41000000..0x41100000 (ram_offset 0x01000000) '
           '(container[0].ram_offset, line')
+
+
+# ------------------------------------------------------ board peripherals
+def real_reject(tmp_path, text, board_name='qemu_virt'):
+    p = tmp_path / 'm.toml'
+    p.write_text(text)
+    with pytest.raises(manifest.ManifestError) as e:
+        manifest.load(str(p), board.load(board_name), PROGRAMS)
+    msg = str(e.value)
+    assert msg.startswith(f'{p}:'), msg
+    return msg
+
+
+def real_load(tmp_path, text, board_name='qemu_virt'):
+    p = tmp_path / 'm.toml'
+    p.write_text(text)
+    return manifest.load(str(p), board.load(board_name), PROGRAMS)
+
+
+RTC = '[[container.device]]\nname = "rtc"\nperipheral = "rtc"\n'
+
+
+def test_device_by_peripheral_name(tmp_path):
+    m = real_load(tmp_path, OFFSET + RTC)
+    d = m.containers[0].devices[0]
+    assert (d.name, d.phys, d.size, d.irq, d.peripheral) == (
+        'rtc', 0x09010000, 0x1000, 34, 'rtc')
+    assert caps(m, 'hello')[2] == (
+        k.CAP_RES_DEVMEM, k.MAP_ATTR_READ | k.MAP_ATTR_WRITE |
+        k.MAP_ATTR_DEVICE, NOREP, 0, 0, 0x09010000, 0x1000, 34, C)
+    assert m.containers[0].budget['irqs'] == 1
+
+
+@pytest.mark.parametrize('name, phys, irq', [('vexpress_a9', 0x10017000, 36)])
+def test_device_by_peripheral_name_other_board(tmp_path, name, phys, irq):
+    d = real_load(tmp_path, OFFSET + RTC, name).containers[0].devices[0]
+    assert (d.phys, d.irq) == (phys, irq)
+
+
+def test_peripheral_with_matching_values_and_another_irq(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "v"\n'
+                     'peripheral = "virtio_mmio1"\nphys = 0x0a001000\n'
+                     'size = 0x1000\nirq = 60\n')
+    d = real_load(tmp_path, text).containers[0].devices[0]
+    assert (d.phys, d.size, d.irq) == (0x0a001000, 0x1000, 60)
+
+
+def test_peripheral_with_mismatching_phys(tmp_path):
+    text = OFFSET + RTC + 'phys = 0x09011000\n'
+    msg = real_reject(tmp_path, text)
+    assert at(text, 'phys = 0x09011000', 'container[0].device[0].phys') \
+        in msg, msg
+    assert 'does not match peripheral "rtc" of board qemu_virt' in msg
+
+
+def test_peripheral_with_an_irq_not_its_own(tmp_path):
+    text = OFFSET + RTC + 'irq = 35\n'
+    msg = real_reject(tmp_path, text)
+    assert at(text, 'irq = 35', 'container[0].device[0].irq') in msg, msg
+    assert 'irq 35 is not an interrupt of peripheral "rtc"' in msg
+    assert '(its irqs: 34)' in msg
+
+
+def test_unknown_peripheral(tmp_path):
+    msg = real_reject(tmp_path, OFFSET + RTC, 'raspi2b')
+    assert at(OFFSET + RTC, 'peripheral', 'container[0].device[0].peripheral') \
+        in msg, msg
+    assert ('container "hello": device "rtc": no peripheral "rtc" on board '
+            'raspi2b (it has: aux, gpio, system_timer)') in msg
+
+
+def test_device_outside_any_peripheral(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "u"\nphys = 0x09040000\n'
+                     'size = 0x1000\n')
+    msg = real_reject(tmp_path, text)
+    assert at(text, 'phys = 0x0904', 'container[0].device[0].phys') in msg
+    assert ('device "u" 0x09040000..0x09041000 is not inside any peripheral '
+            'of board qemu_virt (it has: gpio 0x09030000..0x09031000') in msg
+
+
+def test_device_across_two_peripherals(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "v"\nphys = 0x0a000000\n'
+                     'size = 0x2000\n')
+    assert 'is not inside any peripheral' in real_reject(tmp_path, text)
+
+
+def test_device_by_address_inside_a_peripheral(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "v"\nphys = 0x0a001000\n'
+                     'size = 0x1000\nirq = 57\n')
+    d = real_load(tmp_path, text).containers[0].devices[0]
+    assert (d.phys, d.irq, d.peripheral) == (0x0a001000, 57, None)
+
+
+def test_device_irq_not_the_peripherals(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "v"\nphys = 0x0a001000\n'
+                     'size = 0x1000\nirq = 48\n')
+    msg = real_reject(tmp_path, text)
+    assert at(text, 'irq = 48', 'container[0].device[0].irq') in msg, msg
+    assert ('irq 48 is not an interrupt of peripheral "virtio_mmio1" of '
+            'board qemu_virt (its irqs: 56, 57, 58, 59, 60, 61, 62, 63)') \
+        in msg
+
+
+def test_device_needs_peripheral_or_phys(tmp_path):
+    text = OFFSET + '[[container.device]]\nname = "v"\n'
+    msg = real_reject(tmp_path, text)
+    assert 'container[0].device[0].phys: missing required key "phys" (or ' \
+        'name a board peripheral' in msg, msg
+
+
+def test_optional_needs_peripheral(tmp_path):
+    text = OFFSET + ('[[container.device]]\nname = "v"\nphys = 0x0a001000\n'
+                     'size = 0x1000\noptional = true\n')
+    msg = real_reject(tmp_path, text)
+    assert at(text, 'optional', 'container[0].device[0].optional') in msg
+    assert 'optional applies only to a device that names a peripheral' in msg
+
+
+def test_optional_must_be_bool(tmp_path):
+    msg = real_reject(tmp_path, OFFSET + RTC + 'optional = 1\n')
+    assert 'container[0].device[0].optional: expected bool' in msg, msg
+
+
+def test_optional_device_present_is_kept(tmp_path):
+    m = real_load(tmp_path, OFFSET + RTC + 'optional = true\n')
+    assert [d.name for d in m.containers[0].devices] == ['rtc']
+    assert m.notes == []
+
+
+def test_optional_device_dropped_on_raspi2b(tmp_path):
+    """Left out of the image: no capability, no region, no irq budget, and
+    a note naming the file:line, container, device and board."""
+    import pack
+    text = OFFSET + RTC + 'optional = true\n'
+    m = real_load(tmp_path, text, 'raspi2b')
+    c = m.containers[0]
+    assert c.devices == []
+    assert c.budget['irqs'] == 0
+    assert len(m.notes) == 1
+    note = m.notes[0]
+    assert at(text, 'peripheral', 'container[0].device[0].peripheral') \
+        in note, note
+    assert ('container "hello": device "rtc" left out: no peripheral "rtc" '
+            'on board raspi2b') in note
+    resources = [cap[0] for cap in manifest.capabilities(m, c)]
+    assert k.CAP_RES_DEVMEM not in resources
+    assert k.CAP_RES_IRQS not in resources
+
+    # the boot info the packer writes holds no device capability
+    class Prog:
+        entry = 0x10000000
+    blob = pack.bootinfo_blob(m, {'hello': 2}, {'hello': Prog()},
+                              lambda c: manifest.capabilities(m, c))
+    hdr = fmt.BI_HEADER.unpack_from(blob)
+    caps_offset, ncaps = hdr[-2], hdr[-1]
+    got = [fmt.BI_CAP.unpack_from(blob, caps_offset + i * fmt.BI_CAP.size)
+           for i in range(ncaps)]
+    assert got and all(cap[0] != k.CAP_RES_DEVMEM for cap in got)
+    assert all(cap[0] != k.CAP_RES_IRQS for cap in got)
+    # and on qemu_virt the same manifest keeps it
+    p = tmp_path / 'virt'
+    p.mkdir()
+    assert real_load(p, text).containers[0].devices[0].irq == 34
+
+
+def test_optional_device_note_printed_by_check(tmp_path):
+    p = tmp_path / 'm.toml'
+    p.write_text(OFFSET + RTC + 'optional = true\n')
+    r = subprocess.run(['/usr/bin/python3',
+                        os.path.join(TOP, 'tools', 'manifest.py'), 'check',
+                        str(p), '--board', 'raspi2b'],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'manifest: note: ' in r.stdout and 'left out' in r.stdout
+
+
+@pytest.mark.parametrize('board_name', board.names())
+def test_shipped_manifests_check_on_every_board(board_name):
+    """tools/manifest.py check, as a user runs it, on every configs/*.toml
+    for every board (with the defconfig's CONFIG_MAX_THREADS)."""
+    facts = defconfig_facts()
+    names = sorted(n for n in os.listdir(os.path.join(TOP, 'configs'))
+                   if n.endswith('.toml'))
+    for name in names:
+        path = os.path.join(TOP, 'configs', name)
+        r = subprocess.run(
+            ['/usr/bin/python3', os.path.join(TOP, 'tools', 'manifest.py'),
+             'check', path, '--board', board_name, '--max-threads',
+             str(facts.get(path, manifest.DEFAULT_MAX_THREADS))],
+            capture_output=True, text=True)
+        assert r.returncode == 0, (name, r.stderr)
+        assert ': ok, ' in r.stdout, r.stdout
