@@ -37,7 +37,7 @@
 /* the kernel's interrupt controller (two of its pages) */
 #ifdef BOARD_GIC_DIST
 #define INTC_PHYS     BOARD_GIC_DIST
-#define INTC2_PHYS    BOARD_GIC_CPU
+#define INTC2_PHYS    (BOARD_GIC_CPU & ~(PAGE - 1)) /* its page */
 #else
 #define INTC_PHYS     BOARD_BCM2835_INTC
 #define INTC2_PHYS    BOARD_BCM2836_LOCAL
