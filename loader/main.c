@@ -44,15 +44,7 @@ static void print(const char *fmt, ...)
 }
 
 #ifdef CONFIG_BENCH_COUNTERS
-/* The generic timer's virtual counter, low word (scripts/bench). */
-static uint32_t bench_counter(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14"
-			 : "=r"(lo), "=r"(hi));
-	return lo;
-}
+#include <platform/bench_counter.h>
 #endif
 
 static void __attribute__((noreturn))
@@ -80,7 +72,10 @@ void loader_main(void)
 	uint32_t avail = BOARD_RAM_BASE + BOARD_RAM_SIZE - BOARD_IMAGE_BASE;
 	struct image_fault fault;
 #ifdef CONFIG_BENCH_COUNTERS
-	uint32_t bench_main = bench_counter(), bench_unpack;
+	uint32_t bench_main, bench_unpack;
+
+	bench_counter_start();
+	bench_main = bench_counter();
 #endif
 
 	pl011_init((void *)BOARD_UART_PL011);

@@ -62,9 +62,25 @@ def build(defconfig, outdir, extra_config=()):
     return os.path.join(outdir, 'image.elf')
 
 
-def boot(image, board='qemu_virt', timeout=60, extra=()):
-    """Boot image in QEMU (extra: more QEMU arguments, e.g. ICOUNT)."""
-    b = boardmod.load(board)
+def board_of(image):
+    """The board an image was built for: CONFIG_BOARD in the .config of
+    its build directory (harness.build puts the image beside it); the
+    default build directory's .config is the top one."""
+    outdir = os.path.dirname(os.path.abspath(image))
+    config = os.path.join(outdir, '.config')
+    if outdir == os.path.join(TOP, 'build'):
+        config = os.path.join(TOP, '.config')
+    with open(config) as f:
+        for line in f:
+            if line.startswith('CONFIG_BOARD='):
+                return line.split('=', 1)[1].strip().strip('"')
+    raise ValueError(f'{config}: no CONFIG_BOARD line')
+
+
+def boot(image, board=None, timeout=60, extra=()):
+    """Boot image in QEMU on its board (default: the one it was built for;
+    extra: more QEMU arguments, e.g. ICOUNT)."""
+    b = boardmod.load(board or board_of(image))
     cmd = qemu.command(b, image, extra=extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,

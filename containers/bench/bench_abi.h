@@ -9,6 +9,8 @@
 #define BENCH_SYS_ipc		 0
 #define BENCH_SYS_thread_control 1
 #define BENCH_SYS_getid		 8
+#define BENCH_SYS_time		 9
+#define BENCH_TIME_COUNTER	 2
 #define BENCH_IPC_SEND		 1
 #define BENCH_IPC_RECV		 2
 #define BENCH_IPC_REPLY_WAIT	 7 /* send + receive + non-blocking send */

@@ -8,16 +8,38 @@
  * checks them against tessera/syscall.h with static assertions.
  */
 #include "bench_abi.h"
+#include <generated/board.h>
 
 #ifndef CONFIG_BENCH_BOOT_ONLY
 
 	.text
 	.arm
 
+#ifdef BOARD_A9_GLOBAL_TIMER
+	@ The Cortex-A9 has no generic timer and its global timer is memory-
+	@ mapped beside the GIC: the counter is read through the time call
+	@ (TIME_COUNTER, r1/r2). Every other register is kept, so the macro
+	@ stands where the MRRC stands on other boards; its cost (one system
+	@ call) is in each reading and so cancels out of differences except for
+	@ the kernel's own entry and exit paths.
+	.macro	read_counter lo, hi
+	sub	sp, sp, #8
+	push	{r0-r3, r7, r12, lr}
+	mov	r7, #BENCH_SYS_time
+	mov	r0, #BENCH_TIME_COUNTER
+	svc	#0
+	str	r1, [sp, #28]
+	str	r2, [sp, #32]
+	pop	{r0-r3, r7, r12, lr}
+	ldr	\lo, [sp], #4
+	ldr	\hi, [sp], #4
+	.endm
+#else
 	.macro	read_counter lo, hi
 	isb
 	mrrc	p15, 1, \lo, \hi, c14
 	.endm
+#endif
 
 	.global	bench_now
 bench_now:
@@ -26,7 +48,16 @@ bench_now:
 
 	.global	bench_cntfrq
 bench_cntfrq:
+#ifdef BOARD_A9_GLOBAL_TIMER
+	push	{r7, lr}
+	mov	r7, #BENCH_SYS_time
+	mov	r0, #BENCH_TIME_COUNTER
+	svc	#0
+	mov	r0, r3			@ the counter's rate
+	pop	{r7, pc}
+#else
 	mrc	p15, 0, r0, c14, c0, 0
+#endif
 	bx	lr
 
 	.global	bench_mark_begin

@@ -25,6 +25,8 @@ int main(void)
 _Static_assert(BENCH_SYS_ipc == SYS_ipc, "bench_abi.h");
 _Static_assert(BENCH_SYS_thread_control == SYS_thread_control, "bench_abi.h");
 _Static_assert(BENCH_SYS_getid == SYS_getid, "bench_abi.h");
+_Static_assert(BENCH_SYS_time == SYS_time, "bench_abi.h");
+_Static_assert(BENCH_TIME_COUNTER == TIME_COUNTER, "bench_abi.h");
 _Static_assert(BENCH_IPC_SEND == IPC_SEND, "bench_abi.h");
 _Static_assert(BENCH_IPC_RECV == IPC_RECV, "bench_abi.h");
 _Static_assert(BENCH_IPC_REPLY_WAIT == IPC_REPLY_WAIT, "bench_abi.h");

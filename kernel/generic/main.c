@@ -22,6 +22,7 @@ extern uint8_t exception_vectors[];
 
 #ifdef CONFIG_BENCH_COUNTERS
 #include <kernel/timer.h>
+#include <platform/bench_counter.h>
 /* Benchmarks (scripts/bench): the loader leaves its last counter reading in
  * TPIDRURW; the timer driver lets user mode read the counter if it can. */
 CP15_RW(tpidrurw, 0, c13, c0, 2)
@@ -33,8 +34,8 @@ static void bench_report(uint32_t jump, uint32_t entry, uint32_t started)
 	       (unsigned)jump, (unsigned)entry, (unsigned)started);
 	write_tpidrurw(0);
 	if (!timer_open_to_user())
-		printk("kernel: bench counters: no counter user mode can "
-		       "read on this board\n");
+		printk("kernel: bench counters: user mode reads the counter "
+		       "through time(TIME_COUNTER)\n");
 }
 #endif
 
@@ -57,7 +58,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	const struct image_header *image = phys_to_virt(pa(image_table_phys));
 #ifdef CONFIG_BENCH_COUNTERS
 	uint32_t bench_jump = read_tpidrurw();
-	uint32_t bench_entry = (uint32_t)timer_count();
+	uint32_t bench_entry = bench_counter();
 #endif
 
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
@@ -73,7 +74,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	containers_create(bi, image);
 	usched_init();
 #ifdef CONFIG_BENCH_COUNTERS
-	uint32_t bench_started = (uint32_t)timer_count();
+	uint32_t bench_started = bench_counter();
 #endif
 	printk("kernel: %u containers started, %u pages free\n",
 	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());

@@ -7,6 +7,7 @@
 #include <kernel/invariants.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
+#include <kernel/timer.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/space.h>
@@ -64,17 +65,23 @@ int sys_time(struct user_context *ctx)
 {
 	uint32_t unit = ctx_arg(ctx, 0);
 	uint64_t t;
+	uint32_t rate;
 
-	if (unit == TIME_TICKS)
+	if (unit == TIME_TICKS) {
 		t = sched_ticks();
-	else if (unit == TIME_MICROSECONDS)
+		rate = platform_timer_hz();
+	} else if (unit == TIME_MICROSECONDS) {
 		t = cpu_counter_to_us(sched_uptime());
-	else
+		rate = 1000000u;
+	} else if (unit == TIME_COUNTER) {
+		t = sched_uptime();
+		rate = timer_freq();
+	} else {
 		return -E_INVAL;
+	}
 	ctx_set_result(ctx, 1, (uint32_t)t);
 	ctx_set_result(ctx, 2, (uint32_t)(t >> 32));
-	ctx_set_result(ctx, 3, unit == TIME_TICKS ? platform_timer_hz()
-						  : 1000000u);
+	ctx_set_result(ctx, 3, rate);
 	return 0;
 }
 

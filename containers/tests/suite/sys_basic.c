@@ -105,6 +105,60 @@ TEST_CASE(time, ticks_advance)
 	EXPECT_GE(now - start, 2);
 }
 
+/* TIME_COUNTER: the counter itself; over two ticks it advances as much as
+ * the microseconds do, at the rate it reports. Each counter reading is
+ * bracketed by two microsecond readings, so however long the host takes
+ * between calls, the counted time must fall between the bracket's bounds
+ * (give or take the microseconds' rounding). */
+struct bracketed {
+	uint64_t us_before, counter, us_after;
+	uint32_t rate;
+};
+
+static struct bracketed read_bracketed(void)
+{
+	struct bracketed b;
+
+	b.us_before = sys_time_us();
+	b.counter = sys_time_counter(&b.rate);
+	b.us_after = sys_time_us();
+	return b;
+}
+
+TEST_CASE(time, counter_agrees_with_microseconds)
+{
+	uint32_t hz, chunks = 0;
+	uint64_t ticks0, ticks;
+	struct bracketed a = read_bracketed();
+
+	EXPECT_GE(a.rate, 1000000u); /* at least 1 MHz on every board */
+	sys_time(&ticks0, &hz);
+	do {
+		spin();
+		sys_time(&ticks, &hz);
+	} while (ticks - ticks0 < 2 && ++chunks < TICK_WAIT_CHUNKS);
+	struct bracketed b = read_bracketed();
+
+	EXPECT_EQ(b.rate, a.rate);
+	EXPECT_GT(b.counter, a.counter);
+	uint64_t counted_us = (b.counter - a.counter) * 1000000u / a.rate;
+	EXPECT_GE(counted_us + 2, b.us_before - a.us_after);
+	EXPECT_LE(counted_us, b.us_after - a.us_before + 2);
+	EXPECT_GE(counted_us, 1000000u / CONFIG_TICK_HZ);
+}
+
+/* A unit the kernel does not know changes nothing and says so. */
+TEST_CASE(time, unknown_unit)
+{
+	static const uint32_t units[] = {3, 0x80000000u, 0xffffffffu};
+
+	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		struct sys_regs io = {{units[i], 0x11, 0x22, 0x33}};
+
+		EXPECT_ERR(sys_invoke(SYS_time, &io), -E_INVAL);
+	}
+}
+
 static int invoke(uint32_t nr)
 {
 	struct sys_regs io = {{0}};
@@ -143,6 +197,8 @@ const struct test_case sys_basic_tests[] = {
 	TEST_ENTRY(time, hz_is_configured),
 	TEST_ENTRY(time, monotonic),
 	TEST_ENTRY(time, ticks_advance),
+	TEST_ENTRY(time, counter_agrees_with_microseconds),
+	TEST_ENTRY(time, unknown_unit),
 	TEST_ENTRY(syscall, unknown_number_past_table),
 	TEST_ENTRY(syscall, unknown_number_255),
 	TEST_ENTRY(syscall, unknown_number_max),

@@ -40,7 +40,9 @@ static inline void gt_write(unsigned off, uint32_t v)
 void timer_init(void)
 {
 	gt = arch_map_device(pa(BOARD_A9_GLOBAL_TIMER), 0x20);
-	gt_write(GT_CONTROL, GT_CTL_TIMER_ENABLE); /* prescaler 0, no compare */
+	/* prescaler 0, no compare; the count goes on from where the loader
+	 * (benchmarks) may have started it */
+	gt_write(GT_CONTROL, GT_CTL_TIMER_ENABLE);
 	gt_write(GT_INT_STATUS, GT_INT_EVENT);
 }
 
@@ -86,7 +88,10 @@ void timer_stop(void)
 	dsb();
 }
 
+/* The global timer is memory-mapped in the page of the GIC's CPU
+ * interface: user mode cannot be given it. Benchmarks read it through the
+ * time call (TIME_COUNTER) instead. */
 bool timer_open_to_user(void)
 {
-	return false; /* memory-mapped, beside the GIC's CPU interface */
+	return false;
 }

@@ -138,9 +138,15 @@ void platform_irq_mask(unsigned irq)
 		line_set(irq, false);
 }
 
-/* Only the peripherals' lines can be given to threads: the local sources
- * (timers, mailboxes) belong to the kernel or to nothing yet. */
+/* Only the peripherals' lines can be given to threads (ids below
+ * BOARD_IRQ_COUNT): the local sources (timers, mailboxes) belong to the
+ * kernel or to nothing yet. */
+_Static_assert(BOARD_IRQ_COUNT <= ARM_BASIC_FIRST + ARM_BASIC_LINES,
+	       "board.toml irq_count: ids from 72 are the local sources");
+_Static_assert(BOARD_TIMER_IRQ >= BOARD_IRQ_COUNT,
+	       "board.toml timer_irq: a local source, never bound");
+
 bool platform_irq_reserved(unsigned irq)
 {
-	return irq >= ARM_BASIC_FIRST + ARM_BASIC_LINES;
+	return irq >= BOARD_IRQ_COUNT;
 }

@@ -62,6 +62,16 @@ static inline uint64_t sys_time_us(void)
 	return ((uint64_t)io.r[2] << 32) | io.r[1];
 }
 
+/* The board's counter since boot, and its rate (counts a second). */
+static inline uint64_t sys_time_counter(uint32_t *rate)
+{
+	struct sys_regs io = {{TIME_COUNTER}};
+
+	sys_invoke(SYS_time, &io);
+	*rate = io.r[3];
+	return ((uint64_t)io.r[2] << 32) | io.r[1];
+}
+
 struct sys_ids {
 	uint32_t tid, tgid, container, pager;
 };

@@ -67,14 +67,8 @@
 #define UART_IRQ 33u /* the console's on QEMU virt; no device's elsewhere */
 #define TIMER_IRQ ((uint32_t)BOARD_TIMER_IRQ)
 /* Ids from here on are refused with -E_INVAL (as the timer's is): the
- * GIC's count, but on the BCM2836/2835 controllers (no BOARD_GIC_DIST)
- * only the GPU (0-63) and ARM basic (64-71) lines can be bound; the local
- * sources from 96 are the kernel's (bcm2836_intc.c) */
-#ifdef BOARD_GIC_DIST
+ * GIC's count, or on raspi2b the GPU and ARM basic lines (board.toml) */
 #define IRQ_COUNT ((uint32_t)BOARD_IRQ_COUNT)
-#else
-#define IRQ_COUNT 72u
-#endif
 #ifdef BOARD_GIC_DIST
 #define GIC_PHYS BOARD_GIC_DIST /* the kernel's interrupt controller */
 #else

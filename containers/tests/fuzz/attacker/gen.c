@@ -1000,17 +1000,17 @@ static void gen_sched(struct ctx *x)
 		expect(x, -E_PERM, "no scheduling capability at all");
 }
 
-/* time: its unit (ticks or microseconds), or none of them. */
+/* time: its unit (ticks, microseconds, the counter), or none of them. */
 static void gen_time(struct ctx *x)
 {
-	static const uint32_t units[] = {TIME_TICKS,  TIME_TICKS,
-					 TIME_MICROSECONDS, 2,
-					 0x80000000u, 0xffffffffu};
+	static const uint32_t units[] = {TIME_TICKS,   TIME_TICKS,
+					 TIME_MICROSECONDS, TIME_COUNTER,
+					 3,	       0x80000000u,
+					 0xffffffffu};
 	uint32_t unit = chance(1, 8) ? rnd() : PICK(units);
 
 	x->c->a[0] = unit;
-	expect(x, unit == TIME_TICKS || unit == TIME_MICROSECONDS ? 0 : -E_INVAL,
-	       "time's unit");
+	expect(x, unit <= TIME_COUNTER ? 0 : -E_INVAL, "time's unit");
 }
 
 static void gen_call_ctx(struct ctx *x, struct utcb *u)

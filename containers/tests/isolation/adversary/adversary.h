@@ -51,14 +51,8 @@
 #define HIGH_IRQ      (IRQ_COUNT > 100 ? 100u : IRQ_COUNT - 1u)
 #define TIMER_IRQ     ((uint32_t)BOARD_TIMER_IRQ) /* the kernel's tick */
 /* Ids from here on are refused with -E_INVAL (as the timer's is): the
- * GIC's count, but on the BCM2836/2835 controllers (no BOARD_GIC_DIST)
- * only the GPU (0-63) and ARM basic (64-71) lines can be bound; the local
- * sources from 96 are the kernel's (bcm2836_intc.c) */
-#ifdef BOARD_GIC_DIST
+ * GIC's count, or on raspi2b the GPU and ARM basic lines (board.toml) */
 #define IRQ_COUNT ((uint32_t)BOARD_IRQ_COUNT)
-#else
-#define IRQ_COUNT 72u
-#endif
 /* Its own virtual range next to its program: the page-table page there
  * is the kernel's (boot region), so mapping in it costs no budget. */
 #define WINDOW	0x10100000u

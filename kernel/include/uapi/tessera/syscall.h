@@ -238,10 +238,11 @@ struct kip {
 #define TID_INDEX(tid) ((tid) & TID_INDEX_MASK)
 #define TID_GENERATION(tid) ((tid) >> TID_INDEX_BITS)
 
-/* time: r0 = TIME_TICKS (0) or TIME_MICROSECONDS. Results: r1/r2 = low/
- * high 32 bits of the count since boot, r3 = counts a second. */
+/* time: r0 = TIME_TICKS (0), TIME_MICROSECONDS or TIME_COUNTER. Results:
+ * r1/r2 = low/high 32 bits of the count since boot, r3 = counts a second. */
 #define TIME_TICKS 0        /* kernel ticks (the KIP gives the rate) */
 #define TIME_MICROSECONDS 1 /* read off the counter */
+#define TIME_COUNTER 2      /* the board's counter itself, at its rate */
 
 /*
  * sched_control: r0 = operation, r1 = thread id, r2 = priority
