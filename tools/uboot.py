@@ -35,9 +35,11 @@ MKIMAGE = 'mkimage'
 UIMAGE_HEADER = 64  # bytes before the data in a legacy uImage
 AUTOBOOT = 'Hit any key to stop autoboot'
 # U-Boot is back in charge instead of running the image.
-UBOOT_ERRORS = ('resetting ...', 'Resetting CPU', '## Application terminated',
+UBOOT_RESETS = ('resetting ...', 'Resetting CPU', '### ERROR ###')
+UBOOT_ERRORS = UBOOT_RESETS + ('## Application terminated',
                 'Bad Magic Number', 'Wrong Image Format', 'Unknown command',
-                'ERROR: can\'t get kernel image', '### ERROR ###')
+                'ERROR: can\'t get kernel image',
+                '\nU-Boot 20')  # its banner again: it restarted
 # The loader's first line: from here on the output is the system's.
 LOADER_BANNER = 'loader: '
 
@@ -48,8 +50,11 @@ class UbootError(Exception):
 
 def uboot_config(b):
     """The [uboot] section of a loaded board, with defaults filled in."""
-    u = dict(b.get('uboot') or {})
     where = boardmod.board_path(b['board']['name'])
+    if 'uboot' not in b:
+        raise UbootError(f'{where}: no [uboot] section (how U-Boot boots '
+                         'the board, docs/booting.md)')
+    u = dict(b['uboot'])
     for key in ('firmware', 'qemu_args', 'entry'):
         if key not in u:
             raise UbootError(f'{where}: missing key uboot.{key}')
@@ -164,17 +169,20 @@ def command(b, u, image_bin, workdir, load=True):
 
 
 def boot(board_name, image_bin, timeout=60, entry=None, load=True,
-         extra=()):
+         extra=(), autoboot=False):
     """Boot image_bin through U-Boot in QEMU; returns (status, output).
 
     entry: the command line typed at U-Boot's prompt (default: the board's,
     entry_commands()); load=False: no image in RAM; extra: more QEMU
-    arguments."""
+    arguments; autoboot=True: type nothing and let U-Boot's own boot
+    command find a boot.scr (on a disk given in extra)."""
     b = boardmod.load(board_name)
     u = uboot_config(b)
     if load and not os.path.isfile(image_bin):
         raise UbootError(f'{image_bin}: no such image')
-    if entry is None:
+    if autoboot:
+        entry = None
+    elif entry is None:
         entry = entry_commands(u, b['memory']['image_base'])
     prompt = u['prompt'].encode()
     with tempfile.TemporaryDirectory(prefix='tessera-uboot-') as workdir:
@@ -182,7 +190,8 @@ def boot(board_name, image_bin, timeout=60, entry=None, load=True,
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            status, out = _drive(p, prompt, entry.encode(), timeout)
+            status, out = _drive(p, prompt, entry and entry.encode(),
+                                 timeout)
         finally:
             if p.poll() is None:
                 p.kill()
@@ -196,9 +205,10 @@ def boot(board_name, image_bin, timeout=60, entry=None, load=True,
 def _drive(p, prompt, entry, timeout):
     """Stop the countdown, type the entry at the prompt, collect the rest.
     Stages: 0 waiting for countdown or prompt, 1 key sent, waiting for the
-    prompt, 2 entry typed, 3 the loader is running."""
+    prompt, 2 entry typed (or, entry None, U-Boot left to boot by
+    itself), 3 the loader is running."""
     out = b''
-    stage, mark = 0, 0
+    stage, mark = (0, 0) if entry is not None else (2, 0)
     deadline = time.monotonic() + timeout
     fd = p.stdout.fileno()
     while True:
@@ -228,7 +238,10 @@ def _drive(p, prompt, entry, timeout):
                 stage = 3
             else:
                 body = after.split(b'\n', 1)[1] if b'\n' in after else b''
-                failed = [e for e in UBOOT_ERRORS if e.encode() in body]
+                errors = UBOOT_ERRORS
+                if entry is None:  # nothing typed: U-Boot's whole output
+                    body, errors = after, UBOOT_RESETS
+                failed = [e for e in errors if e.encode() in body]
                 if failed or body.rstrip(b' ').endswith(prompt.rstrip()):
                     out += _drain(fd, 0.5)  # the rest of U-Boot's message
                     out += (b'\nuboot: U-Boot did not start the image' +
