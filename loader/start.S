@@ -2,19 +2,19 @@
  * Loader entry, at the image's link address, on core 0 (the others
  * park), in SVC mode or in HYP mode (QEMU with virtualization=on, U-Boot
  * and firmware on cores with the Virtualization Extensions enter there),
- * with the MMU and caches off
- * (QEMU -kernel) or still on (U-Boot's `go` and standalone `bootm` jump
- * with U-Boot's own identity mapping, caches and alignment checking in
- * place; docs/booting.md).
+ * with the MMU and caches off (QEMU -kernel) or still on (U-Boot's `go`
+ * and standalone `bootm` jump with U-Boot's identity mapping, caches and
+ * perhaps alignment checking in place; docs/booting.md).
  *
  * First the translation regime we run in (HSCTLR in HYP, SCTLR otherwise)
  * is brought to the state the loader and the kernel are written for:
  * caches off, then every dirty data line written back by set/way (the
  * image U-Boot copied, and U-Boot's own data, may sit in a write-back
  * cache that the MMU-off accesses below would bypass), then MMU and
- * alignment checks off (U-Boot sets SCTLR.A; the C code may do unaligned
- * accesses), then stale TLB, instruction cache and branch predictor
- * entries dropped. QEMU models none of the caches; real boards do.
+ * alignment checks off (older U-Boots set SCTLR.A; the C code may do
+ * unaligned accesses), then stale TLB, instruction cache and branch
+ * predictor entries dropped. QEMU models none of the caches; real boards
+ * do.
  *
  * From HYP, `cps` to SVC is an illegal mode change, so the loader leaves
  * HYP the architected way: with HCR cleared, the virtual counter's offset
