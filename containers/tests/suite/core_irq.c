@@ -1,10 +1,13 @@
 /*
- * irq_control with a real device: the board's PL031 real-time clock
- * (configs/testsuite.toml: device "rtc", peripheral = "rtc", optional).
- * Writing its match register with the current count raises its alarm
- * interrupt at once, so delivery can be tested without waiting for time to
- * pass. On a board without one (BOARD_HAS_PERIPHERAL_RTC undefined) the
- * build leaves the device out and the cases that need it report SKIP.
+ * irq_control with a real device: an alarm the board has, which the test
+ * can make fire at once, so delivery is tested without waiting for time:
+ *   - the PL031 real-time clock (qemu_virt, vexpress_a9): its match
+ *     register set to the current count raises its alarm interrupt;
+ *   - the BCM2835 system timer (raspi2b): compare channel 1 set just
+ *     ahead of its microsecond counter (channels 0 and 2 are the GPU's).
+ * configs/testsuite.toml gives the container whichever of the two
+ * peripherals the board has (both are optional); on a board with neither
+ * the cases report SKIP.
  */
 #include <stddef.h>
 #include <generated/board.h>
@@ -14,27 +17,103 @@
 #include "spawn.h"
 #include "testsuite.h"
 
-#ifdef BOARD_HAS_PERIPHERAL_RTC
-#define RTC_PHYS BOARD_PERIPHERAL_RTC_PHYS
-#define RTC_IRQ ((uint32_t)BOARD_PERIPHERAL_RTC_IRQ) /* QEMU virt: 34, SPI 2 */
-#define NEED_RTC() ((void)0)
+#define ALARM_VA 0x33000000u
+static volatile uint32_t *const alarm __attribute__((unused)) =
+	(volatile uint32_t *)ALARM_VA;
+
+#if defined(BOARD_HAS_PERIPHERAL_RTC)
+#define ALARM_PHYS BOARD_PERIPHERAL_RTC_PHYS
+#define ALARM_IRQ ((uint32_t)BOARD_PERIPHERAL_RTC_IRQ) /* QEMU virt: 34 */
+#define NEED_ALARM() ((void)0)
+#define PL031_DR 0   /* word offsets: count (seconds since the epoch) */
+#define PL031_MR 1   /* match */
+#define PL031_IMSC 4 /* interrupt mask set/clear */
+#define PL031_RIS 5  /* raw interrupt status */
+#define PL031_ICR 7  /* interrupt clear */
+
+static uint32_t alarm_count(void)
+{
+	return alarm[PL031_DR];
+}
+
+/* The PL031 raises its line only while its interrupt is unmasked. */
+static void alarm_line(bool on)
+{
+	alarm[PL031_IMSC] = on;
+}
+
+static bool alarm_raised(void)
+{
+	return alarm[PL031_RIS] & 1;
+}
+
+static void alarm_clear(void)
+{
+	alarm[PL031_ICR] = 1;
+}
+
+/* Make the alarm fire now (retry if the count ticked in between). */
+static bool alarm_fire_now(void)
+{
+	for (int i = 0; i < 5; i++) {
+		alarm[PL031_MR] = alarm[PL031_DR];
+		if (alarm_raised())
+			return true;
+	}
+	return false;
+}
+#elif defined(BOARD_HAS_PERIPHERAL_SYSTEM_TIMER)
+#define ALARM_PHYS BOARD_PERIPHERAL_SYSTEM_TIMER_PHYS
+#define ALARM_IRQ ((uint32_t)BOARD_PERIPHERAL_SYSTEM_TIMER_IRQ) /* GPU 1 */
+#define NEED_ALARM() ((void)0)
+#define ST_CS 0  /* word offsets: control/status, match flags M0-M3 */
+#define ST_CLO 1 /* counter, low word (microseconds) */
+#define ST_C1 4  /* compare 1 */
+#define ST_M1 (1u << 1)
+#define ST_SPIN_LIMIT 100000
+
+static uint32_t alarm_count(void)
+{
+	return alarm[ST_CLO];
+}
+
+static void alarm_line(bool on)
+{
+	(void)on; /* the match flag is the line: nothing to unmask */
+}
+
+static bool alarm_raised(void)
+{
+	return alarm[ST_CS] & ST_M1;
+}
+
+static void alarm_clear(void)
+{
+	alarm[ST_CS] = ST_M1; /* write one to clear */
+}
+
+/* Compare a little ahead of the count, then wait (briefly) for the
+ * match: the counter moves once a microsecond. */
+static bool alarm_fire_now(void)
+{
+	alarm[ST_C1] = alarm[ST_CLO] + 2;
+	for (int i = 0; i < ST_SPIN_LIMIT; i++)
+		if (alarm_raised())
+			return true;
+	return false;
+}
 #else
-#define RTC_IRQ 0u /* unused: every case that binds it skips */
-#define NEED_RTC() TEST_SKIP("no RTC on this board (no peripheral \"rtc\")")
+#define ALARM_IRQ 0u /* unused: every case that binds it skips */
+#define NEED_ALARM()                                                           \
+	TEST_SKIP("no alarm device on this board (no peripheral \"rtc\" or "    \
+		  "\"system_timer\")")
 #endif
 /* Two interrupt ids no device of this container carries, neither the
  * kernel's timer (35 and 36 on QEMU virt) */
-#define FREE_IRQ_A (RTC_IRQ + 1 == BOARD_TIMER_IRQ ? RTC_IRQ + 3 : RTC_IRQ + 1)
-#define FREE_IRQ_B (RTC_IRQ + 2 == BOARD_TIMER_IRQ ? RTC_IRQ + 4 : RTC_IRQ + 2)
-#define RTC_VA 0x33000000u
-#define RTC_DR 0  /* word offsets: count */
-#define RTC_MR 1  /* match */
-#define RTC_IMSC 4 /* interrupt mask set/clear */
-#define RTC_RIS 5  /* raw interrupt status */
-#define RTC_ICR 7  /* interrupt clear */
-
-static volatile uint32_t *const rtc __attribute__((unused)) =
-	(volatile uint32_t *)RTC_VA;
+#define FREE_IRQ_A                                                             \
+	(ALARM_IRQ + 1 == BOARD_TIMER_IRQ ? ALARM_IRQ + 3 : ALARM_IRQ + 1)
+#define FREE_IRQ_B                                                             \
+	(ALARM_IRQ + 2 == BOARD_TIMER_IRQ ? ALARM_IRQ + 4 : ALARM_IRQ + 2)
 
 static __attribute__((unused)) uint32_t irqs_used(void)
 {
@@ -47,90 +126,79 @@ static __attribute__((unused)) uint32_t irqs_used(void)
 	return 0xffffffffu;
 }
 
-/* Make the alarm fire now (retry if the count ticked in between). */
-static __attribute__((unused)) bool rtc_alarm_now(void)
-{
-	for (int i = 0; i < 5; i++) {
-		rtc[RTC_MR] = rtc[RTC_DR];
-		if (rtc[RTC_RIS] & 1)
-			return true;
-	}
-	return false;
-}
-
 TEST_CASE(irq, device_mapping_needs_the_device_capability)
 {
-	NEED_RTC();
-#ifdef BOARD_HAS_PERIPHERAL_RTC
+	NEED_ALARM();
+#ifdef ALARM_PHYS
 	uint32_t rw = MAP_ATTR_READ | MAP_ATTR_WRITE;
 
-	EXPECT_ERR(sys_map(RTC_PHYS, RTC_VA, 1, rw, 0), -E_PERM);
-	EXPECT_ERR(sys_map(RTC_PHYS, RTC_VA, 1, rw | MAP_ATTR_DEVICE |
+	EXPECT_ERR(sys_map(ALARM_PHYS, ALARM_VA, 1, rw, 0), -E_PERM);
+	EXPECT_ERR(sys_map(ALARM_PHYS, ALARM_VA, 1, rw | MAP_ATTR_DEVICE |
 			   MAP_ATTR_EXEC, 0), -E_PERM);
-	EXPECT_ERR(sys_map(BOARD_UART_PL011, RTC_VA, 1, rw | MAP_ATTR_DEVICE,
+	EXPECT_ERR(sys_map(BOARD_UART_PL011, ALARM_VA, 1, rw | MAP_ATTR_DEVICE,
 			   0), -E_PERM); /* the kernel's console */
-	EXPECT_EQ(sys_map(RTC_PHYS, RTC_VA, 1, rw | MAP_ATTR_DEVICE, 0), 0);
-	EXPECT_NE(rtc[RTC_DR], 0); /* seconds since the epoch */
+	EXPECT_EQ(sys_map(ALARM_PHYS, ALARM_VA, 1, rw | MAP_ATTR_DEVICE, 0), 0);
+	EXPECT_NE(alarm_count(), 0); /* it counts */
 #endif
 }
 
 TEST_CASE(irq, alarm_delivered_masked_and_acknowledged)
 {
-	NEED_RTC();
+	NEED_ALARM();
 	uint32_t before = irqs_used();
 
-	EXPECT_EQ(irq_bind(RTC_IRQ, 0), 0);
+	EXPECT_EQ(irq_bind(ALARM_IRQ, 0), 0);
 	EXPECT_EQ(irqs_used(), before + 1);
-	EXPECT_ERR(irq_bind(RTC_IRQ, 0), -E_BUSY);
-	rtc[RTC_IMSC] = 1;
-	EXPECT_TRUE(rtc_alarm_now());
-	EXPECT_EQ(irq_wait(RTC_IRQ), 0);
-	rtc[RTC_ICR] = 1;
-	EXPECT_EQ(rtc[RTC_RIS] & 1, 0);
-	EXPECT_EQ(irq_ack(RTC_IRQ), 0);
+	EXPECT_ERR(irq_bind(ALARM_IRQ, 0), -E_BUSY);
+	alarm_line(true);
+	EXPECT_TRUE(alarm_fire_now());
+	EXPECT_EQ(irq_wait(ALARM_IRQ), 0);
+	alarm_clear();
+	EXPECT_FALSE(alarm_raised());
+	EXPECT_EQ(irq_ack(ALARM_IRQ), 0);
 	/* fired while nobody waited: the next wait returns at once */
-	EXPECT_TRUE(rtc_alarm_now());
+	EXPECT_TRUE(alarm_fire_now());
 	sys_yield();
-	EXPECT_EQ(irq_wait(RTC_IRQ), 0);
-	rtc[RTC_ICR] = 1;
-	rtc[RTC_IMSC] = 0;
-	EXPECT_EQ(irq_ack(RTC_IRQ), 0);
-	EXPECT_EQ(irq_unbind(RTC_IRQ), 0);
+	EXPECT_EQ(irq_wait(ALARM_IRQ), 0);
+	alarm_clear();
+	alarm_line(false);
+	EXPECT_EQ(irq_ack(ALARM_IRQ), 0);
+	EXPECT_EQ(irq_unbind(ALARM_IRQ), 0);
 	EXPECT_EQ(irqs_used(), before);
-	EXPECT_ERR(irq_wait(RTC_IRQ), -E_NOENT);
+	EXPECT_ERR(irq_wait(ALARM_IRQ), -E_NOENT);
 }
 
 TEST_CASE(irq, errors)
 {
-	NEED_RTC();
-	EXPECT_ERR(sys_irq_control(0, RTC_IRQ, 0), -E_INVAL);
-	EXPECT_ERR(sys_irq_control(9, RTC_IRQ, 0), -E_INVAL);
+	NEED_ALARM();
+	EXPECT_ERR(sys_irq_control(0, ALARM_IRQ, 0), -E_INVAL);
+	EXPECT_ERR(sys_irq_control(9, ALARM_IRQ, 0), -E_INVAL);
 	EXPECT_ERR(irq_bind(BOARD_TIMER_IRQ, 0), -E_INVAL); /* the kernel's timer */
 	EXPECT_ERR(irq_bind(5000, 0), -E_INVAL);
 	EXPECT_ERR(irq_bind(FREE_IRQ_A, 0), -E_PERM); /* no device carries it */
-	EXPECT_ERR(irq_bind(RTC_IRQ, 0xffff), -E_NOENT);
+	EXPECT_ERR(irq_bind(ALARM_IRQ, 0xffff), -E_NOENT);
 	/* not bound, and no device carries it: nothing to tell */
 	EXPECT_ERR(irq_wait(FREE_IRQ_B), -E_PERM);
 	EXPECT_ERR(irq_ack(FREE_IRQ_B), -E_PERM);
 	EXPECT_ERR(irq_unbind(FREE_IRQ_B), -E_PERM);
 }
 
-static __attribute__((unused)) int wait_rtc(uint32_t arg)
+static __attribute__((unused)) int wait_alarm(uint32_t arg)
 {
 	(void)arg;
-	return irq_wait(RTC_IRQ);
+	return irq_wait(ALARM_IRQ);
 }
 
 TEST_CASE(irq, binding_ends_with_its_thread)
 {
-	NEED_RTC();
+	NEED_ALARM();
 	uint32_t before = irqs_used();
-	int child = spawn_create(wait_rtc, 0, TC_SAME_SPACE | TC_AS_PAGER);
+	int child = spawn_create(wait_alarm, 0, TC_SAME_SPACE | TC_AS_PAGER);
 
 	EXPECT_GT(child, 0);
-	EXPECT_EQ(irq_bind(RTC_IRQ, (uint32_t)child), 0);
-	EXPECT_ERR(irq_wait(RTC_IRQ), -E_PERM); /* bound to the child */
-	int other = spawn(wait_rtc, 0); /* not the bound thread */
+	EXPECT_EQ(irq_bind(ALARM_IRQ, (uint32_t)child), 0);
+	EXPECT_ERR(irq_wait(ALARM_IRQ), -E_PERM); /* bound to the child */
+	int other = spawn(wait_alarm, 0); /* not the bound thread */
 	EXPECT_EQ(spawn_wait(other), -E_PERM);
 	EXPECT_EQ(sys_thread_run((uint32_t)child), 0);
 	sys_yield(); /* it waits: no alarm is armed */
@@ -139,8 +207,8 @@ TEST_CASE(irq, binding_ends_with_its_thread)
 	EXPECT_EQ(spawn_wait(child), -E_INTR);
 	/* its binding went with it, and the budget unit came back */
 	EXPECT_EQ(irqs_used(), before);
-	EXPECT_EQ(irq_bind(RTC_IRQ, 0), 0);
-	EXPECT_EQ(irq_unbind(RTC_IRQ), 0);
+	EXPECT_EQ(irq_bind(ALARM_IRQ, 0), 0);
+	EXPECT_EQ(irq_unbind(ALARM_IRQ), 0);
 }
 
 const struct test_case core_irq_tests[] = {
