@@ -1,7 +1,8 @@
-"""The isolation configuration (qemu_virt_isolation_defconfig) booted in
-QEMU: containers/tests/isolation/adversary makes its escape attempts against
-containers/tests/isolation/victim, one TEST line each; the victim then checks its memory,
-its threads and its capabilities and prints the summary line of both.
+"""The isolation configuration (<board>_isolation_defconfig) booted in QEMU
+on every board: containers/tests/isolation/adversary makes its escape
+attempts against containers/tests/isolation/victim, one TEST line each; the
+victim then checks its memory, its threads and its capabilities and prints
+the summary line of both.
 
 Every case of both containers must pass; besides, the manifest must give
 the adversary nothing on the victim, the victim must outlive the
@@ -22,7 +23,7 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP, check_case
 
 MANIFEST = os.path.join(TOP, 'configs', 'isolation.toml')
 MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
@@ -130,10 +131,18 @@ ADVERSARY_BUDGET = dict(threads=4, spaces=1, mutexes=2, pt_pages=4, caps=4,
                         irqs=0)
 
 
+@pytest.fixture(scope='module', params=BOARDS)
+def board_name(request):
+    return request.param
+
+
+# One boot per board; every case below is checked on each.
 @pytest.fixture(scope='module')
-def isolation():
-    image = harness.build('qemu_virt_isolation_defconfig',
-                          os.path.join(TEST_BUILD, 'isolation'))
+def isolation(board_name):
+    image = harness.build(f'{board_name}_isolation_defconfig',
+                          os.path.join(TEST_BUILD, 'isolation' if
+                                       board_name == 'qemu_virt' else
+                                       f'isolation-{board_name}'))
     start = time.monotonic()
     b = harness.boot(image, timeout=60)
     return b, harness.parse_tests(b), time.monotonic() - start
@@ -182,9 +191,7 @@ def test_at_least_40_distinct_attempts():
 @pytest.mark.parametrize('case', EXPECTED_CASES)
 def test_case(isolation, case):
     b, run, _ = isolation
-    assert case in run.results, f'no TEST line for {case}\n{b.output}'
-    passed, why = run.results[case]
-    assert passed, f'{case}: {why}'
+    check_case(b, run, case)
 
 
 def test_run_is_clean(isolation):

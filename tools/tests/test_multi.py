@@ -1,5 +1,5 @@
-"""The multi-container configuration (qemu_virt_multi_test_defconfig) booted
-in QEMU: ten containers run containers/tests/multi/member, each prints its TEST lines
+"""The multi-container configuration (<board>_multi_test_defconfig) booted
+in QEMU on every board: ten containers run containers/tests/multi/member, each prints its TEST lines
 (TEST member<K>.<case>), member0 prints the one summary line.
 
 Every case of every container must pass; besides, the output must agree
@@ -15,11 +15,18 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP, check_case
 
 MANIFEST = os.path.join(TOP, 'configs', 'multi_test.toml')
-MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
-                    os.path.join(TOP, 'containers'))
+
+
+def load_manifest(board_name):
+    """The manifest as resolved for a board (physical addresses differ)."""
+    return manifest.load(MANIFEST, board.load(board_name),
+                         os.path.join(TOP, 'containers'))
+
+
+MAN = load_manifest('qemu_virt')
 NAMES = [c.name for c in MAN.containers]
 
 # The cases every member runs, in order (containers/tests/multi/member/main.c).
@@ -37,13 +44,16 @@ EXPECTED_CASES = [f'{n}.{c}' for n in NAMES for c in CASES]
 BOOT_LIMIT = 20  # seconds a run may take
 
 
-@pytest.fixture(scope='module')
-def multi():
-    image = harness.build('qemu_virt_multi_test_defconfig',
-                          os.path.join(TEST_BUILD, 'multi'))
+@pytest.fixture(scope='module', params=BOARDS)
+def multi(request):
+    name = request.param
+    image = harness.build(f'{name}_multi_test_defconfig',
+                          os.path.join(TEST_BUILD, 'multi' if name ==
+                                       'qemu_virt' else f'multi-{name}'))
     start = time.monotonic()
     b = harness.boot(image, timeout=60)
-    return b, harness.parse_tests(b), time.monotonic() - start
+    return (b, harness.parse_tests(b), time.monotonic() - start,
+            load_manifest(name))
 
 
 def test_manifest_is_a_ring_of_members():
@@ -63,14 +73,12 @@ def test_manifest_is_a_ring_of_members():
 
 @pytest.mark.parametrize('case', EXPECTED_CASES)
 def test_case(multi, case):
-    b, run, _ = multi
-    assert case in run.results, f'no TEST line for {case}\n{b.output}'
-    passed, why = run.results[case]
-    assert passed, f'{case}: {why}'
+    b, run, _, _ = multi
+    check_case(b, run, case)
 
 
 def test_run_is_clean(multi):
-    b, run, seconds = multi
+    b, run, seconds, _ = multi
     assert run.problems == [], f'{run.problems}\n{b.output}'
     assert b.status == 0, b.output
     assert run.summary == (len(EXPECTED_CASES), 0), b.output
@@ -78,13 +86,13 @@ def test_run_is_clean(multi):
 
 
 def test_no_unexpected_cases(multi):
-    _, run, _ = multi
+    _, run, _, _ = multi
     extra = sorted(set(run.results) - set(EXPECTED_CASES))
     assert not extra, f'cases missing from EXPECTED_CASES: {extra}'
 
 
 def test_each_container_runs_its_cases_in_order(multi):
-    _, run, _ = multi
+    _, run, _, _ = multi
     for n in NAMES:
         mine = [k.split('.', 1)[1] for k in run.results
                 if k.split('.', 1)[0] == n]
@@ -101,7 +109,7 @@ def pager_tids(b):
 def test_each_container_starts_in_its_own_region(multi):
     """What each member reports of itself is what its manifest entry says,
     and the regions are pairwise apart."""
-    b, _, _ = multi
+    b, _, _, man = multi
     tids = pager_tids(b)
     seen = {}
     for name, tid, phys, size, virt in re.findall(
@@ -109,16 +117,16 @@ def test_each_container_starts_in_its_own_region(multi):
             r'(0x[0-9a-f]+) at (0x[0-9a-f]+),', b.output, re.M):
         seen[name] = (int(tid), int(phys, 16), int(size, 16), int(virt, 16))
     assert sorted(seen) == sorted(NAMES), b.output
-    for c in MAN.containers:
+    for c in man.containers:
         assert seen[c.name] == (tids[c.name], c.phys, c.size, c.virt)
-    spans = sorted((c.phys, c.phys + c.size) for c in MAN.containers)
+    spans = sorted((c.phys, c.phys + c.size) for c in man.containers)
     assert all(a[1] <= b_[0] for a, b_ in zip(spans, spans[1:]))
 
 
 def test_ring_reaches_the_next_member(multi):
     """The one thread each member may send to is the next member's pager;
     the others' sends were refused."""
-    b, _, _ = multi
+    b, _, _, _ = multi
     tids = pager_tids(b)
     found = {n: int(t) for n, t in re.findall(
         r'^(member\d+): ipc to every thread id: 1 taken \(thread (\d+), '
@@ -132,7 +140,7 @@ def test_scheduler_serves_every_priority(multi):
     """Every member, busy at its own priority while all others are busy
     too, saw the clock move; the highest priority ran more than the
     lowest."""
-    b, _, _ = multi
+    b, _, _, _ = multi
     moves = {n: int(m) for n, m in re.findall(
         r'^(member\d+): busy from tick \d+ to \d+: saw the clock move '
         r'(\d+) times', b.output, re.M)}
@@ -143,7 +151,7 @@ def test_scheduler_serves_every_priority(multi):
 
 
 def test_kernel_summary_lists_every_container(multi):
-    b, _, _ = multi
+    b, _, _, _ = multi
     for n in NAMES:
         assert re.search(rf'^kernel:   {n} +exit +0 ', b.output, re.M), n
     assert 'kernel: all containers finished, exit status 0' in b.output

@@ -28,9 +28,13 @@
 #define DTB_PHYS      BOARD_RAM_BASE
 #define LAST_RAM_PAGE (BOARD_RAM_BASE + BOARD_RAM_SIZE - PAGE)
 #define UART_PHYS     BOARD_UART_PL011 /* the kernel's PL011 console */
-#ifdef BOARD_HAS_PERIPHERAL_RTC
-#define RTC_PHYS      BOARD_PERIPHERAL_RTC_PHYS /* the victim's PL031 */
+/* the victim's device: the board's PL031, or its BCM2835 system timer */
+#if defined(BOARD_HAS_PERIPHERAL_RTC)
+#define RTC_PHYS      BOARD_PERIPHERAL_RTC_PHYS
 #define RTC_IRQ	      ((uint32_t)BOARD_PERIPHERAL_RTC_IRQ)
+#elif defined(BOARD_HAS_PERIPHERAL_SYSTEM_TIMER)
+#define RTC_PHYS      BOARD_PERIPHERAL_SYSTEM_TIMER_PHYS
+#define RTC_IRQ	      ((uint32_t)BOARD_PERIPHERAL_SYSTEM_TIMER_IRQ)
 #else
 #define RTC_IRQ	      32u /* no RTC: only to place the two below */
 #endif
@@ -81,10 +85,10 @@ extern unsigned cases_passed, cases_skipped;
 		cases_skipped++;                                               \
 		TEST_SKIP(__VA_ARGS__);                                        \
 	} while (0)
-#ifdef BOARD_HAS_PERIPHERAL_RTC
+#ifdef RTC_PHYS
 #define NEED_RTC() ((void)0)
 #else
-#define NEED_RTC() SKIPPED("no RTC on this board (no peripheral \"rtc\")")
+#define NEED_RTC() SKIPPED("no RTC or system timer on this board")
 #endif
 
 /* ---- capabilities (caps.c) ---------------------------------------------- */

@@ -195,11 +195,11 @@ TEST_CASE(device, uart)
 	PASSED();
 }
 
-/* -E_PERM: ...the victim's RTC... */
+/* -E_PERM: ...the victim's RTC (the system timer on raspi2b)... */
 TEST_CASE(device, victim_rtc)
 {
 	NEED_RTC();
-#ifdef BOARD_HAS_PERIPHERAL_RTC
+#ifdef RTC_PHYS
 	EXPECT_EQ(try_map(prog_phys, 1, DEV), 0);
 	EXPECT_ERR(try_map(RTC_PHYS, 1, DEV), -E_PERM);
 	EXPECT_ERR(try_map(RTC_PHYS, 1, MAP_ATTR_READ | MAP_ATTR_DEVICE),

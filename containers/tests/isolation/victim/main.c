@@ -25,9 +25,14 @@
 #include "protocol.h"
 
 #define PATTERN_VIRT 0x20000000u /* isolation.toml: victim memory[0].virt */
-/* isolation.toml: victim device "rtc" (peripheral "rtc", optional) */
-#ifdef BOARD_HAS_PERIPHERAL_RTC
+/* isolation.toml: the victim's device, the board's RTC or else its
+ * BCM2835 system timer (both optional peripherals) */
+#if defined(BOARD_HAS_PERIPHERAL_RTC)
+#define HAVE_VICTIM_DEVICE 1
 #define RTC_IRQ	     ((uint32_t)BOARD_PERIPHERAL_RTC_IRQ) /* QEMU virt: 34 */
+#elif defined(BOARD_HAS_PERIPHERAL_SYSTEM_TIMER)
+#define HAVE_VICTIM_DEVICE 1
+#define RTC_IRQ	     ((uint32_t)BOARD_PERIPHERAL_SYSTEM_TIMER_IRQ)
 #else
 #define RTC_IRQ	     0u /* none: published, but nothing is bound */
 #endif
@@ -209,7 +214,7 @@ static void setup(void)
 	for (uint32_t i = 0; i < pattern_words; i++)
 		pattern[i] = pattern_word(i);
 	pattern_sum = checksum();
-#ifdef BOARD_HAS_PERIPHERAL_RTC
+#ifdef HAVE_VICTIM_DEVICE
 	setup_step(irq_bind(RTC_IRQ, 0), "irq_bind");
 #endif
 	sleeper_word = 2; /* locked, with a waiter */
@@ -448,8 +453,8 @@ TEST_CASE(victim, queued_message_keeps_the_length_it_was_sent_with)
 
 TEST_CASE(victim, irq_still_bound_to_it)
 {
-#ifndef BOARD_HAS_PERIPHERAL_RTC
-	SKIPPED("no RTC on this board (no peripheral \"rtc\")");
+#ifndef HAVE_VICTIM_DEVICE
+	SKIPPED("no RTC or system timer on this board");
 #endif
 	EXPECT_EQ(used_of(CAP_RES_IRQS), 1);
 	EXPECT_EQ(irq_unbind(RTC_IRQ), 0);
