@@ -1,4 +1,4 @@
-"""The fault-injection system (qemu_virt_faults_defconfig, configs/faults.toml)
+"""The fault-injection system (<board>_faults_defconfig, configs/faults.toml)
 booted in QEMU: containers crash in every way the kernel reports, a server is
 killed while clients are blocked calling it and comes back, a runaway is
 stopped, one container restarts 200 times, and a victim keeps doing checked
@@ -24,10 +24,9 @@ import tomllib
 import pytest
 
 import harness
-from conftest import TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP, check_case
 from elf import Elf
 
-BUILD = os.path.join(TEST_BUILD, 'faults')
 MANIFEST = os.path.join(TOP, 'configs', 'faults.toml')
 FI_H = os.path.join(TOP, 'containers', 'tests', 'faults', 'common', 'fi.h')
 
@@ -142,11 +141,19 @@ BOOT_FREE_RE = re.compile(r'^kernel: \d+ containers started, (\d+) pages '
 BACKOFF_RE = re.compile(r'^killer: (\S+) back-off \(ticks\):((?: \d+)*)$')
 
 
-@pytest.fixture(scope='module')
-def run():
-    image = harness.build('qemu_virt_faults_defconfig', BUILD)
+def build_dir(board_name):
+    return os.path.join(TEST_BUILD, 'faults' if board_name == 'qemu_virt'
+                        else f'faults-{board_name}')
+
+
+# One boot per board (the build directory keeps its ELF files for the
+# fault lines' program counters); every check below runs on each.
+@pytest.fixture(scope='module', params=BOARDS)
+def run(request):
+    outdir = build_dir(request.param)
+    image = harness.build(f'{request.param}_faults_defconfig', outdir)
     b = harness.boot(image, timeout=90)
-    return b, harness.parse_tests(b)
+    return b, harness.parse_tests(b), outdir
 
 
 @pytest.fixture(scope='module')
@@ -175,9 +182,9 @@ def summary(run):
     return out
 
 
-def symbol(container, name):
+def symbol(outdir, container, name):
     c = CONTAINERS[container]
-    path = os.path.join(BUILD, 'containers', container,
+    path = os.path.join(outdir, 'containers', container,
                         c['program'].rsplit('/', 1)[-1] + '.elf')
     return Elf(path).symbol(name) & ~1  # a Thumb symbol has bit 0 set
 
@@ -219,10 +226,7 @@ def test_fi_h_agrees_with_the_manifest():
 
 @pytest.mark.parametrize('case', EXPECTED_CASES)
 def test_case(run, case):
-    results = run[1].results
-    assert case in results, f'{case}: no TEST line'
-    ok, why = results[case]
-    assert ok, f'{case}: {why}'
+    check_case(run[0], run[1], case)
 
 
 def test_no_unexpected_cases(run):
@@ -230,7 +234,7 @@ def test_no_unexpected_cases(run):
 
 
 def test_run_as_a_whole(run):
-    b, t = run
+    b, t, _ = run
     assert not t.problems, '\n'.join(t.problems) + '\n' + b.output[-3000:]
     assert t.summary == (len(EXPECTED_CASES), 0), b.output[-3000:]
     # the supervised crashes do not count in the system's status
@@ -281,7 +285,7 @@ def test_fault_lines_name_the_instruction(run):
         assert m.group(3) == 'data abort'
     assert len(refused) == FI['FI_PAGER_ERROR_LIMIT'] + 1  # one a life
 
-    store = symbol('crash_data', 'fi_store_insn')
+    store = symbol(run[2], 'crash_data', 'fi_store_insn')
     assert len(faults['crash_data']) == FI['FI_DATA_LIMIT'] + 1
     for cause, pc, addr, status in faults['crash_data']:
         assert (cause, pc, addr) == ('data abort', store, FI['FI_DATA_ADDR'])
@@ -293,13 +297,13 @@ def test_fault_lines_name_the_instruction(run):
     assert [(c, pc, a) for c, pc, a, _ in faults['crash_prefetch']] == \
         [('prefetch abort', w, w) for w in want]
 
-    cycle = [symbol('crash_undef', s) for s in (
+    cycle = [symbol(run[2], 'crash_undef', s) for s in (
         'fi_udf_arm_insn', 'fi_udf_thumb_insn', 'fi_mrc_sctlr_insn')]
     assert [(c, pc) for c, pc, _, _ in faults['crash_undef']] == \
         [('undefined instruction', cycle[life % 3])
          for life in range(FI['FI_UNDEF_LIMIT'] + 1)]
 
-    load = symbol('flaky', 'fi_load_insn')
+    load = symbol(run[2], 'flaky', 'fi_load_insn')
     for cause, pc, addr, status in faults['flaky']:
         assert (cause, pc, addr) == ('data abort', load, FI['FI_FLAKY_ADDR'])
         assert not status & DFSR_WNR  # a read
