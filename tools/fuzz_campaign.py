@@ -1,6 +1,6 @@
-"""The fuzzing system's runs (configs/fuzz.toml, qemu_virt_fuzz_defconfig,
-docs/testing.md "Fuzzing system"): build one seed, boot it under QEMU's
-instruction counting, and tell what went wrong.
+"""The fuzzing system's runs (configs/fuzz.toml, <board>_fuzz_defconfig,
+docs/testing.md "Fuzzing system"): build one seed for a board, boot it
+under QEMU's instruction counting, and tell what went wrong.
 
 Used by scripts/fuzz (campaigns over many seeds) and
 tools/tests/test_fuzz.py (the short campaign CI runs). A boot under
@@ -19,8 +19,9 @@ import harness
 import qemu
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFCONFIG = 'qemu_virt_fuzz_defconfig'
+# The board a campaign runs on unless told (scripts/fuzz --board).
 BOARD = 'qemu_virt'
+DEFCONFIG = f'{BOARD}_fuzz_defconfig'
 # Deterministic QEMU: virtual time is the instruction count (one ns each),
 # idle time jumps to the next timer, and the RTC the victim arms counts
 # virtual seconds from a fixed date.
@@ -84,6 +85,11 @@ TICKS_RE = re.compile(r'^victim: during the fuzzing \((\d+) ticks\)')
 PANIC_MARKS = ('KERNEL PANIC', 'BUG at', 'kernel fault:', 'panic:')
 
 
+def defconfig(board=BOARD):
+    """The fuzzing system's defconfig for a board."""
+    return f'{board}_fuzz_defconfig'
+
+
 def build_dir(out, seed):
     return os.path.join(out, str(seed))
 
@@ -94,11 +100,11 @@ def config_lines(seed, calls, invariants=DEFAULT_INVARIANTS, extra=()):
 
 
 def build(outdir, seed, calls, invariants=DEFAULT_INVARIANTS, extra=(),
-          top=TOP):
-    """Configure outdir for one seed and build it; the image path. Raises
-    RuntimeError with scons' output when a step fails."""
+          top=TOP, board=BOARD):
+    """Configure outdir for one seed on a board and build it; the image
+    path. Raises RuntimeError with scons' output when a step fails."""
     os.makedirs(outdir, exist_ok=True)
-    r = harness.scons(f'O={outdir}', DEFCONFIG, cwd=top)
+    r = harness.scons(f'O={outdir}', defconfig(board), cwd=top)
     if r.returncode:
         raise RuntimeError(r.stdout)
     with open(os.path.join(outdir, '.config'), 'a') as f:
@@ -110,15 +116,21 @@ def build(outdir, seed, calls, invariants=DEFAULT_INVARIANTS, extra=(),
     return os.path.join(outdir, 'image.elf')
 
 
-def qemu_command(image):
-    return qemu.command(boardmod.load(BOARD), image, extra=QEMU_EXTRA)
+def qemu_command(image, board=None):
+    """The QEMU command line of a boot; board: the image's own (the
+    CONFIG_BOARD of its build directory) unless given."""
+    if board is None:
+        board = harness.board_of(image)
+    return qemu.command(boardmod.load(board), image, extra=QEMU_EXTRA)
 
 
-def boot(image, timeout):
-    """Boot under -icount; returns (harness.Boot, seconds)."""
+def boot(image, timeout, board=None):
+    """Boot under -icount on the board the image was built for (or
+    board); returns (harness.Boot, seconds)."""
     start = time.monotonic()
     try:
-        p = subprocess.run(qemu_command(image), stdin=subprocess.DEVNULL,
+        p = subprocess.run(qemu_command(image, board),
+                           stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout)
         status, out = p.returncode, p.stdout
@@ -238,14 +250,25 @@ def analyse(b, seed, calls_asked, seconds):
     return res
 
 
-def reproduce(out, seed, calls, invariants=DEFAULT_INVARIANTS):
+def reproduce(out, seed, calls, invariants=DEFAULT_INVARIANTS, board=BOARD):
     """The commands that rebuild and reboot one seed exactly."""
     d = os.path.relpath(build_dir(out, seed), TOP)
     cfg = '\\n'.join(config_lines(seed, calls, invariants))
-    q = ' '.join(qemu_command(os.path.join(d, 'image.elf')))
-    return [f'scons O={d} {DEFCONFIG} && printf \'{cfg}\\n\' >> {d}/.config '
-            f'&& scons O={d}',
+    q = ' '.join(qemu_command(os.path.join(d, 'image.elf'), board))
+    return [f'scons O={d} {defconfig(board)} && printf \'{cfg}\\n\' >> '
+            f'{d}/.config && scons O={d}',
             q,
-            f'(or: scripts/fuzz --seed {seed} --calls {calls} --seeds 1'
+            f'(or: scripts/fuzz'
+            + (f' --board {board}' if board != BOARD else '')
+            + f' --seed {seed} --calls {calls} --seeds 1'
             + (f' --invariants {invariants}'
-               if invariants != DEFAULT_INVARIANTS else '') + ')']
+               if invariants != DEFAULT_INVARIANTS else '')
+            + (f' --out {os.path.relpath(out, TOP)}'
+               if os.path.abspath(out) != default_out(board) else '') + ')']
+
+
+def default_out(board=BOARD):
+    """Where scripts/fuzz builds unless told: build/fuzz for the default
+    board, build/fuzz-<board> for another."""
+    return os.path.join(TOP, 'build',
+                        'fuzz' if board == BOARD else f'fuzz-{board}')

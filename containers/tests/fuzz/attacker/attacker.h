@@ -85,8 +85,26 @@
 #define RTC_PHYS UART_PHYS
 #define RTC_IRQ UART_IRQ
 #endif
-/* The attackers' devices (fuzz.toml: virtio_mmio0 and virtio_mmio1, both
- * optional), else peripherals nobody holds */
+/* A peripheral no container of the fuzzing system holds on this board:
+ * its page and IRQ are refused to everyone (-E_PERM). An attacker
+ * without a device (attacker2 on raspi2b) aims the device and IRQ calls
+ * it would make on its own device at it instead (caps.c, world_setup). */
+#if defined(BOARD_HAS_PERIPHERAL_GPIO)
+#define NOBODY_PHYS BOARD_PERIPHERAL_GPIO_PHYS
+#define NOBODY_IRQ ((uint32_t)BOARD_PERIPHERAL_GPIO_IRQ)
+#elif defined(BOARD_HAS_PERIPHERAL_UART1)
+#define NOBODY_PHYS BOARD_PERIPHERAL_UART1_PHYS
+#define NOBODY_IRQ ((uint32_t)BOARD_PERIPHERAL_UART1_IRQ)
+#else
+#define NOBODY_PHYS UART_PHYS
+#define NOBODY_IRQ UART_IRQ
+#endif
+/* The attackers' devices (fuzz.toml, every one optional): attacker1's
+ * virtio_mmio0 (qemu_virt, vexpress_a9) or aux (raspi2b); attacker2's
+ * virtio_mmio1 (qemu_virt) or timer23 (vexpress_a9), none on raspi2b.
+ * Where one has none, the peripheral nobody holds. An attacker learns its
+ * own from its capabilities (W.dev_*); these name both, for the calls
+ * aimed at the other's. */
 #if defined(BOARD_HAS_PERIPHERAL_VIRTIO_MMIO0)
 #define DEV0_PHYS BOARD_PERIPHERAL_VIRTIO_MMIO0_PHYS
 #define DEV0_IRQ ((uint32_t)BOARD_PERIPHERAL_VIRTIO_MMIO0_IRQ)
@@ -94,21 +112,18 @@
 #define DEV0_PHYS BOARD_PERIPHERAL_AUX_PHYS
 #define DEV0_IRQ ((uint32_t)BOARD_PERIPHERAL_AUX_IRQ)
 #else
-#define DEV0_PHYS UART_PHYS
-#define DEV0_IRQ UART_IRQ
+#define DEV0_PHYS NOBODY_PHYS
+#define DEV0_IRQ NOBODY_IRQ
 #endif
 #if defined(BOARD_HAS_PERIPHERAL_VIRTIO_MMIO1)
 #define DEV1_PHYS BOARD_PERIPHERAL_VIRTIO_MMIO1_PHYS
 #define DEV1_IRQ ((uint32_t)BOARD_PERIPHERAL_VIRTIO_MMIO1_IRQ)
-#elif defined(BOARD_HAS_PERIPHERAL_UART1)
-#define DEV1_PHYS BOARD_PERIPHERAL_UART1_PHYS
-#define DEV1_IRQ ((uint32_t)BOARD_PERIPHERAL_UART1_IRQ)
-#elif defined(BOARD_HAS_PERIPHERAL_GPIO)
-#define DEV1_PHYS BOARD_PERIPHERAL_GPIO_PHYS
-#define DEV1_IRQ ((uint32_t)BOARD_PERIPHERAL_GPIO_IRQ)
+#elif defined(BOARD_HAS_PERIPHERAL_TIMER23)
+#define DEV1_PHYS BOARD_PERIPHERAL_TIMER23_PHYS
+#define DEV1_IRQ ((uint32_t)BOARD_PERIPHERAL_TIMER23_IRQ)
 #else
-#define DEV1_PHYS UART_PHYS
-#define DEV1_IRQ UART_IRQ
+#define DEV1_PHYS NOBODY_PHYS
+#define DEV1_IRQ NOBODY_IRQ
 #endif
 
 #define MAX_CAPS 64
@@ -127,7 +142,10 @@ struct world {
 	uint32_t self, index, life, seed;
 	uint32_t prog_phys, prog_virt, prog_size;
 	uint32_t scratch_phys, scratch_size;
+	/* its device (or the peripheral nobody holds: has_dev false) and
+	 * the device's IRQ (or nobody's: has_irq false) */
 	uint32_t dev_phys, dev_size, dev_irq;
+	bool has_dev, has_irq;
 	uint32_t hello[FZ_H_WORDS];
 	uint32_t utcb; /* its own UTCB (the region's last page) */
 	/* boot capabilities, by resource (0: none) */
@@ -140,6 +158,12 @@ struct world {
 	uint32_t max_id;		/* highest capability id seen */
 };
 extern struct world W;
+
+/* Is irq the IRQ of the device it holds (so binding it may work)? */
+static inline bool own_irq(uint32_t irq)
+{
+	return W.has_irq && irq == W.dev_irq;
+}
 
 /* ---- what it has made ----------------------------------------------- */
 

@@ -204,6 +204,7 @@ void world_setup(void)
 	W.prog_size = container_region.size;
 	W.utcb = W.prog_virt + W.prog_size - PAGE;
 	W.nboot = caps_read(W.boot);
+	W.has_dev = W.has_irq = false;
 	for (int i = 0; i < W.nboot; i++) {
 		const struct cap_info *c = &W.boot[i];
 		bool own = c->target_kind == CAP_TGT_CONTAINER &&
@@ -230,6 +231,8 @@ void world_setup(void)
 			W.dev_phys = c->base;
 			W.dev_size = c->size;
 			W.dev_irq = c->irq;
+			W.has_dev = true;
+			W.has_irq = c->irq != CAP_NO_IRQ;
 			break;
 		case CAP_RES_VIRTMEM:
 			if (c->base == VA0)
@@ -245,6 +248,15 @@ void world_setup(void)
 			break;
 		}
 	}
+	/* no device (fuzz.toml: optional, left out on some boards), or one
+	 * without an IRQ: the device and IRQ calls aim at a peripheral
+	 * nobody holds, and expect to be refused */
+	if (!W.has_dev) {
+		W.dev_phys = NOBODY_PHYS;
+		W.dev_size = PAGE;
+	}
+	if (!W.has_irq)
+		W.dev_irq = NOBODY_IRQ;
 	int err = window_map();
 	if (err)
 		finding("map of its scratch window at 0x%08x: %d",

@@ -704,8 +704,14 @@ static void gen_map(struct ctx *x)
 	    !(attrs & MAP_ATTR_READ) || phys % PAGE ||
 	    !virt_valid(c->a[1], pages))
 		expect(x, -E_INVAL, "malformed map");
-	else
+	else {
 		expect_target(x, k, target);
+		/* no device: the page it would have is nobody's */
+		if (!W.has_dev && phys == W.dev_phys &&
+		    (k == T_SELF0 || k == T_OWN || k == T_CTL))
+			expect(x, -E_PERM, "map of a device page it holds no "
+					   "capability for");
+	}
 }
 
 static void gen_unmap(struct ctx *x)
@@ -925,11 +931,17 @@ static void gen_irq(struct ctx *x)
 		expect(x, -E_INVAL, "no such operation, or a reserved IRQ");
 		return;
 	}
-	if (c->a[0] != IRQ_BIND && irq != W.dev_irq)
+	if (c->a[0] != IRQ_BIND && !own_irq(irq))
 		expect(x, -E_PERM, "an IRQ of no device it holds");
-	if (c->a[0] == IRQ_BIND)
+	if (c->a[0] == IRQ_BIND) {
 		expect_target(x, k, c->a[2]);
-	if (c->a[0] == IRQ_WAIT && irq == W.dev_irq)
+		/* a live thread of its own: the IRQ decides */
+		if (!own_irq(irq) &&
+		    (k == T_SELF0 || k == T_OWN || k == T_CTL))
+			expect(x, -E_PERM, "bind of an IRQ of no device it "
+					   "holds");
+	}
+	if (c->a[0] == IRQ_WAIT && own_irq(irq))
 		c->blocking = true;
 }
 

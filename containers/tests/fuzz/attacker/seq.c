@@ -551,7 +551,13 @@ static void seq_map_remap(void)
 	CHECK_EQ(fz_call(SYS_map, phys, va1, 1, rw | MAP_ATTR_EXEC, 0, 0),
 		 -E_PERM, "scratch memory (rw) executable");
 	CHECK_EQ(fz_call(SYS_map, W.dev_phys, va1, 1, rw | MAP_ATTR_EXEC, 0, 0),
-		 -E_PERM, "device memory executable");
+		 -E_PERM, W.has_dev ? "device memory executable"
+				    : "a device page it holds no capability "
+				      "for, executable");
+	if (!W.has_dev)
+		CHECK_EQ(fz_call(SYS_map, W.dev_phys, va1, 1, MAP_ATTR_READ, 0,
+				 0),
+			 -E_PERM, "a device page it holds no capability for");
 	CHECK_EQ(budget_used(CAP_RES_PTPAGES), pt,
 		 "PTPAGES after maps in its own space (the KIP's table)");
 
@@ -637,6 +643,32 @@ static void seq_mutex(void)
 	CHECK_EQ(budget_used(CAP_RES_MUTEXES), base, "MUTEXES at the end");
 }
 
+/* Without a device with an IRQ (fuzz.toml: attacker2 on raspi2b), its
+ * "device's IRQ" is the IRQ of a peripheral nobody holds: every operation
+ * on it is refused, by itself, for its stub and by the stub. */
+static void seq_irq_none(struct kid *k, uint32_t irq, uint32_t base)
+{
+	uint32_t tid = k->tid;
+	int r;
+
+	CHECK_EQ(fz_call(SYS_irq_control, IRQ_WAIT, irq, 0, 0, 0, 0), -E_PERM,
+		 "wait on an IRQ of no device it holds");
+	CHECK_EQ(fz_call(SYS_irq_control, IRQ_BIND, irq, tid, 0, 0, 0), -E_PERM,
+		 "bind an IRQ of no device it holds to the stub");
+	CHECK_EQ(fz_call(SYS_irq_control, IRQ_BIND, irq, 0, 0, 0, 0), -E_PERM,
+		 "bind an IRQ of no device it holds to itself");
+	CHECK_EQ(fz_call(SYS_irq_control, IRQ_ACK, irq, 0, 0, 0, 0), -E_PERM,
+		 "acknowledge an IRQ of no device it holds");
+	CHECK_EQ(fz_call(SYS_irq_control, IRQ_UNBIND, irq, 0, 0, 0, 0), -E_PERM,
+		 "unbind an IRQ of no device it holds");
+	CHECK_EQ(budget_used(CAP_RES_IRQS), base, "IRQS after refusals");
+	CHECK_EQ(fz_tc(TC_RUN, tid, 0), 0, "run the stub");
+	CHECK(ended(k, &r), "the stub's wait on an IRQ of no device it holds "
+			    "did not end");
+	CHECK_EQ(r, -E_PERM, "the stub's wait on an IRQ of no device it holds");
+	CHECK_EQ(budget_used(CAP_RES_IRQS), base, "IRQS at the end");
+}
+
 static void seq_irq(void)
 {
 	uint32_t irq = W.dev_irq, base = budget_used(CAP_RES_IRQS);
@@ -646,6 +678,10 @@ static void seq_irq(void)
 
 	if (!k)
 		return;
+	if (!own_irq(irq)) {
+		seq_irq_none(k, irq, base);
+		return;
+	}
 	uint32_t tid = k->tid;
 	CHECK_EQ(fz_call(SYS_irq_control, IRQ_WAIT, irq, 0, 0, 0, 0), -E_NOENT,
 		 "wait on its device's IRQ, not bound");
