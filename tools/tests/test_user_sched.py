@@ -7,7 +7,8 @@ its quantum drops one queue, ageing lifts it back. work runs three
 CPU-bound threads and an interactive one; both containers print TEST
 lines for sched_control's negative cases (no capability, another
 container's thread, bad priority or quantum, answering twice, refusing)
-and for the scheduler's death, which must leave no thread stuck.
+and for the scheduler's death, which must leave no thread stuck. The same
+checks, with the same bounds, on every board (<board>_usched_defconfig).
 """
 import os
 import re
@@ -15,7 +16,7 @@ import re
 import pytest
 
 import harness
-from conftest import TEST_BUILD
+from conftest import BOARDS, TEST_BUILD
 
 THREAD_RE = re.compile(r'^sched: thread (\d+) nice (-?\d+): queue (\d+) at '
                        r'start \(max (\d+)\), lowest (\d+), (\d+) quanta used '
@@ -46,10 +47,12 @@ SCHED2_TESTS = {'a_forwarded_start_arrives_here',
                 'the_forwarded_threads_messages_come_here'}
 
 
-@pytest.fixture(scope='module')
-def usched():
-    image = harness.build('qemu_virt_usched_defconfig',
-                          os.path.join(TEST_BUILD, 'usched'))
+@pytest.fixture(scope='module', params=BOARDS)
+def usched(request):
+    board = request.param
+    out = os.path.join(TEST_BUILD, 'usched' if board == 'qemu_virt'
+                       else f'usched-{board}')
+    image = harness.build(f'{board}_usched_defconfig', out)
     return harness.boot(image, timeout=180, extra=harness.ICOUNT)
 
 
