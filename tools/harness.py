@@ -77,10 +77,16 @@ def board_of(image):
     raise ValueError(f'{config}: no CONFIG_BOARD line')
 
 
-def boot(image, board=None, timeout=60, extra=()):
+def boot(image, board=None, timeout=60, extra=(), realtime=False):
     """Boot image in QEMU on its board (default: the one it was built for;
-    extra: more QEMU arguments, e.g. ICOUNT)."""
+    extra: more QEMU arguments). Under ICOUNT unless realtime: the guest's
+    time is its instruction count, so a tick lands at the same instruction
+    on every run whatever the host's load, and a test's outcome cannot
+    depend on how busy the machine is (CI runs two boots at a time)."""
     b = boardmod.load(board or board_of(image))
+    extra = list(extra)
+    if not realtime and '-icount' not in extra:
+        extra = list(ICOUNT) + extra
     cmd = qemu.command(b, image, extra=extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,

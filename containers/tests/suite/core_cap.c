@@ -403,7 +403,7 @@ TEST_CASE(budget, threads_exhausted_and_refunded)
 	uint32_t hidden, start = used_of(CAP_RES_THREADS);
 	int n = 0, err;
 
-	int parked = spawn(park, 0xffff);
+	int parked = spawn(park, IPC_ANY); /* nobody sends: it waits */
 	EXPECT_TRUE(find(CAP_RES_THREADS, &b));
 	int id = cap_split(b.id, 5);
 	EXPECT_GT(id, 0);

@@ -70,7 +70,6 @@ static bool alarm_fire_now(void)
 #define ST_CLO 1 /* counter, low word (microseconds) */
 #define ST_C1 4  /* compare 1 */
 #define ST_M1 (1u << 1)
-#define ST_SPIN_LIMIT 100000
 
 static uint32_t alarm_count(void)
 {
@@ -87,19 +86,34 @@ static bool alarm_raised(void)
 	return alarm[ST_CS] & ST_M1;
 }
 
+/* Disarm (the compare value just behind the count matches only after
+ * the counter wraps, in 71 minutes), then clear the flag: no match from
+ * an earlier compare value can come late. */
 static void alarm_clear(void)
 {
+	alarm[ST_C1] = alarm[ST_CLO] - 1;
 	alarm[ST_CS] = ST_M1; /* write one to clear */
 }
 
-/* Compare a little ahead of the count, then wait (briefly) for the
- * match: the counter moves once a microsecond. */
+/* Compare a little ahead of the count, then wait for the match: the
+ * counter moves once a microsecond and matches only on equality, so if
+ * it ran past the compare value before it was written (the container was
+ * preempted), try again further ahead. The match may show some time after
+ * the count passed it (QEMU raises it from its main loop, late on a busy
+ * host): only a count far past it means it was missed. */
+#define ST_MISSED_US 20000
+
 static bool alarm_fire_now(void)
 {
-	alarm[ST_C1] = alarm[ST_CLO] + 2;
-	for (int i = 0; i < ST_SPIN_LIMIT; i++)
-		if (alarm_raised())
-			return true;
+	for (uint32_t ahead = 2; ahead < 2000; ahead *= 4) {
+		uint32_t target = alarm[ST_CLO] + ahead;
+
+		alarm[ST_C1] = target;
+		while ((int32_t)(alarm[ST_CLO] - target) < ST_MISSED_US)
+			if (alarm_raised())
+				return true;
+		alarm_clear();
+	}
 	return false;
 }
 #else

@@ -164,10 +164,21 @@ TEST_CASE(thread, bad_ops_and_targets)
 	EXPECT_ERR(sys_thread_wait(me.tid, NULL), -E_INVAL);
 }
 
+static int wait_for_nothing(uint32_t arg)
+{
+	struct ipc_msg m = {0, {0}, 0};
+
+	(void)arg;
+	return ipc_receive(IPC_ANY, &m); /* nobody sends: it waits */
+}
+
+/* The child still runs (it waits, whenever the scheduler gets to it):
+ * running it again is refused. */
 TEST_CASE(thread, run_twice_is_busy)
 {
-	int tid = spawn(return_arg, 1);
+	int tid = spawn(wait_for_nothing, 0);
 	EXPECT_ERR(sys_thread_run((uint32_t)tid), -E_BUSY);
+	EXPECT_EQ(sys_thread_destroy((uint32_t)tid, 1), 0);
 	EXPECT_EQ(spawn_wait(tid), 1);
 }
 
