@@ -1,5 +1,6 @@
-"""The default demo (qemu_virt_demo_defconfig, booted by scripts/run-demo):
-a service, a client and a greedy container at work at the same time.
+"""The default demo (qemu_virt_demo_defconfig, booted by scripts/run-demo;
+<board>_demo_defconfig on every board): a service, a client and a greedy
+container at work at the same time.
 
 Checks what the demo shows: the service answered every request correctly,
 each refusal the greedy container prints names the expected error, its
@@ -16,11 +17,18 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP
 
 MAN = manifest.load(os.path.join(TOP, 'configs', 'demo.toml'),
                     board.load('qemu_virt'), os.path.join(TOP, 'containers'))
 BY_NAME = {c.name: c for c in MAN.containers}
+
+
+def containers_on(board_name):
+    """The demo's containers as resolved for a board (addresses differ)."""
+    m = manifest.load(os.path.join(TOP, 'configs', 'demo.toml'),
+                      board.load(board_name), os.path.join(TOP, 'containers'))
+    return {c.name: c for c in m.containers}
 REQUESTS = 64  # containers/examples/client/main.c
 
 # Every refusal greedy prints ("greedy: <key>: <what>: refused: <E_NAME>")
@@ -54,11 +62,16 @@ BUDGET_NAMES = {'threads': 'threads', 'spaces': 'spaces',
                 'mutexes': 'mutexes', 'pt': 'pt_pages', 'caps': 'caps'}
 
 
-@pytest.fixture(scope='module')
-def demo():
-    image = harness.build('qemu_virt_demo_defconfig',
-                          os.path.join(TEST_BUILD, 'demo'))
-    return harness.boot(image, timeout=60)
+# One boot per board; every check below runs on each.
+@pytest.fixture(scope='module', params=BOARDS)
+def demo(request):
+    name = request.param
+    image = harness.build(f'{name}_demo_defconfig',
+                          os.path.join(TEST_BUILD, 'demo' if name ==
+                                       'qemu_virt' else f'demo-{name}'))
+    b = harness.boot(image, timeout=60)
+    b.board = name
+    return b
 
 
 def pager_tids(b):
@@ -121,7 +134,8 @@ def test_greedy_tried_the_service_and_the_client(demo):
     # greedy guesses where the service lives; the guess must be right
     m = re.search(r"map the service's memory \((0x[0-9a-f]+)\): refused",
                   demo.output)
-    assert m and int(m.group(1), 16) == BY_NAME['service'].phys
+    assert m and int(m.group(1), 16) == \
+        containers_on(demo.board)['service'].phys
 
 
 def budget_line(b, when):
