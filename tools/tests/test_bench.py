@@ -17,7 +17,7 @@ import pytest
 import bench
 import board as boardmod
 import manifest as manifestmod
-from conftest import TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP
 
 OUT = os.path.join(TEST_BUILD, 'bench')
 PY = '/usr/bin/python3'
@@ -35,31 +35,38 @@ HOST_FIGURES = ['loader_unpack_per_byte', 'boot_reset_to_started',
                 'boot_kernel_init_2', 'boot_reset_to_started_2']
 
 
-def bench_cmd(*args):
-    return subprocess.run([PY, 'tools/bench.py', '--out', OUT] + list(args),
+def out_dir(board_name):
+    return OUT if board_name == 'qemu_virt' else f'{OUT}-{board_name}'
+
+
+def bench_cmd(*args, board_name='qemu_virt'):
+    return subprocess.run([PY, 'tools/bench.py', '--board', board_name,
+                           '--out', out_dir(board_name)] + list(args),
                           cwd=TOP, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=600)
 
 
-@pytest.fixture(scope='module')
-def run():
-    p = bench_cmd('--iterations', '20', '--containers', '2')
+# The same table on every board (scripts/bench --board).
+@pytest.fixture(scope='module', params=BOARDS)
+def run(request):
+    name = request.param
+    p = bench_cmd('--iterations', '20', '--containers', '2', board_name=name)
     results = None
-    path = os.path.join(OUT, 'results.json')
+    path = os.path.join(out_dir(name), 'results.json')
     if p.returncode in (0, 1) and os.path.exists(path):
         with open(path) as f:
             results = json.load(f)
-    return p, results
+    return p, results, name
 
 
 def test_runs_and_exits_zero(run):
-    p, results = run
+    p, results, _ = run
     assert p.returncode == 0, p.stdout + p.stderr
     assert results is not None
 
 
 def test_calibration_is_valid_and_printed(run):
-    p, results = run
+    p, results, _ = run
     cal = results['calibration']
     assert cal['valid'] and abs(cal['ratio'] - 1) <= 0.01, cal
     assert re.search(r'^calibration: .* measured / .* expected = '
@@ -67,7 +74,7 @@ def test_calibration_is_valid_and_printed(run):
 
 
 def test_every_figure_is_reported(run):
-    _, results = run
+    _, results, _ = run
     recs = {r['name']: r for r in results['figures']}
     for name in GUEST_FIGURES + HOST_FIGURES:
         assert name in recs, f'{name} missing from results.json'
@@ -80,12 +87,12 @@ def test_every_figure_is_reported(run):
 
 
 def test_records_say_how_they_were_made(run):
-    _, results = run
+    _, results, name = run
     for r in results['figures']:
         for key in ('name', 'unit', 'iterations', 'configuration',
                     'git_revision'):
             assert key in r, (key, r)
-        assert r['configuration']['defconfig'] == bench.DEFCONFIG
+        assert r['configuration']['defconfig'] == f'{name}_bench_defconfig'
     per_op = [r for r in results['figures'] if r['name'] in GUEST_FIGURES
               and bench.value_of(r) is not None]
     assert per_op and all(r['iterations'] == 20 or
@@ -93,11 +100,11 @@ def test_records_say_how_they_were_made(run):
 
 
 def test_table_has_targets_and_plot_is_written(run):
-    p, _ = run
+    p, _, board_name = run
     assert 'target' in p.stdout and 'Codezero' in p.stdout
     for name in GUEST_FIGURES:
         assert re.search(rf'^{name}\s', p.stdout, re.M), name
-    with open(os.path.join(OUT, 'curves.png'), 'rb') as f:
+    with open(os.path.join(out_dir(board_name), 'curves.png'), 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
