@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <arch/poweroff.h>
 #include <generated/board.h>
+#include <loader/hyp_stub.h>
 #include <generated/version.h>
 #include <loader/image_format.h>
 #include <loader/image_table.h>
@@ -25,7 +26,7 @@ extern uint8_t __image_table[];
 
 typedef void (*kernel_entry_fn)(uint32_t bootinfo, uint32_t table);
 
-void loader_main(void);
+void loader_main(uint32_t left_hyp);
 
 static void uart_putc(void *ctx, char c)
 {
@@ -66,7 +67,19 @@ refuse(const void *image, const struct image_fault *f)
 		;
 }
 
-void loader_main(void)
+/* The stub start.S left as HYP's vectors, asked for HVBAR with the call a
+ * later hypervisor layer would make (loader/hyp_stub.h). */
+static uint32_t hyp_stub_vectors(void)
+{
+	register uint32_t r0 __asm__("r0") = HYP_STUB_GET_VECTORS;
+
+	__asm__ volatile(".arch_extension virt\n\thvc #0"
+			 : "+r"(r0)::"memory");
+	return r0;
+}
+
+/* left_hyp: entered in HYP mode, start.S left it for SVC. */
+void loader_main(uint32_t left_hyp)
 {
 	const uint8_t *image = (const uint8_t *)BOARD_IMAGE_BASE;
 	uint32_t avail = BOARD_RAM_BASE + BOARD_RAM_SIZE - BOARD_IMAGE_BASE;
@@ -81,6 +94,10 @@ void loader_main(void)
 	pl011_init((void *)BOARD_UART_PL011);
 	print("loader: Tessera " TESSERA_VERSION " image at 0x%08x, table at 0x%08x\n",
 	      (unsigned)BOARD_IMAGE_BASE, (unsigned)(uintptr_t)__image_table);
+	if (left_hyp)
+		print("loader: entered in HYP: left for SVC (HCR 0, CNTVOFF 0, "
+		      "HVBAR 0x%08x: the HYP stub)\n",
+		      (unsigned)hyp_stub_vectors());
 	if (image_check(image, avail, BOARD_RAM_BASE, BOARD_RAM_SIZE, &fault))
 		refuse(image, &fault);
 	const struct image_header *h = (const void *)__image_table;

@@ -18,10 +18,21 @@
  *
  * From HYP, `cps` to SVC is an illegal mode change, so the loader leaves
  * HYP the architected way: with HCR cleared, the virtual counter's offset
- * zeroed and the physical timer and counter open to PL1, an `eret` to SVC
- * with A, I and F masked. Then zero .bss, take the stack from it and run
- * loader_main(), which never returns. The kernel is entered in SVC.
+ * zeroed, the physical timer and counter open to PL1 and HVBAR pointing at
+ * a stub (hyp_stub_vectors below), an `eret` to SVC with A, I and F
+ * masked. Then zero .bss, take the stack from it and run loader_main(),
+ * which never returns; it is told (r0) whether HYP was left. The kernel is
+ * entered in SVC.
+ *
+ * The stub is what a later hypervisor layer builds on: from PL1, `hvc #0`
+ * with r0 = HYP_STUB_GET_VECTORS returns HVBAR in r0, with r0 =
+ * HYP_STUB_SET_VECTORS installs r1 as HVBAR (how a hypervisor loaded later
+ * takes HYP over); any other call returns HYP_STUB_UNKNOWN and changes
+ * nothing. Every other exception taken to HYP (none is routed there with
+ * HCR cleared) parks the core. The stub lives in the boot image, which
+ * stays reserved for the system's life.
  */
+#include <loader/hyp_stub.h>
 #define PSR_MODE_MASK 0x1f
 #define PSR_MODE_SVC 0x13
 #define PSR_MODE_HYP 0x1a
@@ -78,14 +89,20 @@ _start:
 	mrc	p15, 4, r0, c14, c1, 0	/* CNTHCTL */
 	orr	r0, r0, #3		/* PL1 may use the physical counter, timer */
 	mcr	p15, 4, r0, c14, c1, 0
+	adr	r0, hyp_stub_vectors
+	mcr	p15, 4, r0, c12, c0, 0	/* HVBAR */
 	isb
-	adr	r0, in_svc
+	adr	r0, from_hyp
 	msr	elr_hyp, r0
 	mov	r0, #(PSR_MODE_SVC | PSR_AIF)
 	msr	spsr_cxsf, r0		/* (SPSR_hyp is UNDEFINED from HYP) */
 	eret
+from_hyp:
+	mov	r8, #1			/* loader_main's argument: left HYP */
+	b	in_svc
 not_hyp:
 	to_clean_state 0
+	mov	r8, #0
 in_svc:
 	ldr	r0, =__bss_start
 	ldr	r1, =__bss_end
@@ -94,11 +111,39 @@ in_svc:
 	strlo	r2, [r0], #4
 	blo	1b
 	ldr	sp, =loader_stack_top
+	mov	r0, r8
 	bl	loader_main
 2:	wfi
 	b	2b
 park:	wfi
 	b	park
+
+/* HYP's vector table (HVBAR: 32-byte aligned). Only the hypervisor trap
+ * entry (hvc from PL1) does anything. */
+	.align	5
+hyp_stub_vectors:
+	b	hyp_stub_park		/* reset (not used) */
+	b	hyp_stub_park		/* undefined instruction in HYP */
+	b	hyp_stub_park		/* hvc from HYP */
+	b	hyp_stub_park		/* prefetch abort in HYP */
+	b	hyp_stub_park		/* data abort in HYP */
+	b	hyp_stub_trap		/* hyp trap: hvc from PL1 */
+	b	hyp_stub_park		/* IRQ */
+	b	hyp_stub_park		/* FIQ */
+
+hyp_stub_trap:
+	cmp	r0, #HYP_STUB_GET_VECTORS
+	mrceq	p15, 4, r0, c12, c0, 0	/* HVBAR */
+	beq	1f
+	cmp	r0, #HYP_STUB_SET_VECTORS
+	mcreq	p15, 4, r1, c12, c0, 0
+	moveq	r0, #0
+	mvnne	r0, #0			/* HYP_STUB_UNKNOWN */
+1:	isb
+	eret
+hyp_stub_park:
+	wfi
+	b	hyp_stub_park
 
 /*
  * Clean and invalidate every data and unified cache up to the Level of

@@ -154,6 +154,26 @@ def test_entered_in_hyp_mode_the_system_runs(hello_image):
     assert 'kernel: all containers finished, exit status 0' in out
 
 
+def test_hyp_left_with_the_stub_as_its_vectors(hello_image):
+    """Left in a state a hypervisor layer can build on: the loader asks the
+    HYP stub for HVBAR with hvc (loader/hyp_stub.h) and prints it; it is
+    the stub's vector table in the loader. Entered in SVC there is no such
+    line (and no hvc: it would be undefined there)."""
+    from elf import Elf
+    status, out = boot_in_hyp(hello_image)
+    assert status == 0, out
+    m = re.search(r'^loader: entered in HYP: left for SVC \(HCR 0, '
+                  r'CNTVOFF 0, HVBAR 0x([0-9a-f]{8}): the HYP stub\)$',
+                  out.replace('\r\n', '\n'), re.M)
+    assert m, out
+    loader = Elf(os.path.join(os.path.dirname(hello_image), 'loader',
+                              'loader.elf'))
+    vectors = loader.symbol('hyp_stub_vectors')
+    assert int(m.group(1), 16) == vectors and vectors % 32 == 0
+    b = harness.boot(hello_image, timeout=30)
+    assert b.status == 0 and 'entered in HYP' not in b.output, b.output
+
+
 def test_entered_in_hyp_mode_the_in_target_suite_passes():
     image = harness.build('qemu_virt_test_defconfig',
                           os.path.join(TEST_BUILD, 'target'))
