@@ -42,14 +42,18 @@
 #define SCTLR_C (1 << 2)
 #define SCTLR_I (1 << 12)
 
-/* Caches off, clean, MMU off, invalidate; opc1 0: PL1 (SCTLR), 4: HYP. */
+/* Caches off, clean, MMU off, invalidate; opc1 0: PL1 (SCTLR), 4: HYP.
+ * The clean (some 200,000 instructions on QEMU's A15, which models no
+ * cache but runs the loop) only when the data cache was on at entry: from
+ * reset (QEMU -kernel, firmware without caches) nothing can be dirty. */
 .macro	to_clean_state opc1
 	mrc	p15, \opc1, r0, c1, c0, 0
+	tst	r0, #SCTLR_C
 	bic	r0, r0, #SCTLR_C
 	bic	r0, r0, #SCTLR_I
 	mcr	p15, \opc1, r0, c1, c0, 0
 	isb
-	bl	dcache_clean_inv_all
+	blne	dcache_clean_inv_all
 	mrc	p15, \opc1, r0, c1, c0, 0
 	bic	r0, r0, #(SCTLR_M | SCTLR_A)
 	mcr	p15, \opc1, r0, c1, c0, 0	/* identity-mapped: we go on */
