@@ -70,6 +70,9 @@ def board_of(image):
     config = os.path.join(outdir, '.config')
     if outdir == os.path.join(TOP, 'build'):
         config = os.path.join(TOP, '.config')
+    if not os.path.isfile(config):
+        raise ValueError(f'{image}: no .config beside it to tell its board '
+                         '(pass board= to harness.boot)')
     with open(config) as f:
         for line in f:
             if line.startswith('CONFIG_BOARD='):

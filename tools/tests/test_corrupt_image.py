@@ -30,7 +30,7 @@ def image():
 def boot_variant(tmp_path, img, blob):
     path = str(tmp_path / 'bad.elf')
     elf.write_flat_elf(path, img.image_base, bytes(blob), img.image_base)
-    return harness.boot(path, timeout=30)
+    return harness.boot(path, board='qemu_virt', timeout=30)
 
 
 def assert_refused(b, what):

@@ -89,3 +89,17 @@ def test_skip_count_mismatch_is_a_problem():
 def test_skip_without_reason_parses():
     r = run(['TEST a.one SKIP', '0 passed, 0 failed, 1 skipped'])
     assert r.problems == [] and r.results['a.one'] == (SKIPPED, '')
+
+
+def test_board_of_reads_the_build_directorys_config(tmp_path):
+    """harness.boot boots an image on the board it was built for."""
+    import pytest
+
+    from harness import board_of
+    (tmp_path / '.config').write_text('CONFIG_X=y\nCONFIG_BOARD="raspi2b"\n')
+    assert board_of(str(tmp_path / 'image.elf')) == 'raspi2b'
+    (tmp_path / '.config').write_text('CONFIG_X=y\n')
+    with pytest.raises(ValueError, match='no CONFIG_BOARD'):
+        board_of(str(tmp_path / 'image.elf'))
+    with pytest.raises(ValueError, match='pass board='):
+        board_of(str(tmp_path / 'nowhere' / 'image.elf'))
