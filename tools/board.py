@@ -54,6 +54,7 @@ def load(name):
                              f'({os.path.relpath(driver_path(d), TOP)} '
                              'does not exist)')
     _check_peripherals(path, data)
+    _check_smp(path, data)
     return data
 
 
@@ -68,6 +69,45 @@ def kernel_device_pages(data):
     return [(k, v & ~(PAGE - 1), (v & ~(PAGE - 1)) + PAGE)
             for k, v in data.get('devices', {}).items()
             if isinstance(v, int) and not isinstance(v, bool) and v >= PAGE]
+
+
+SMP_STARTS = ('none', 'psci')
+PSCI_CONDUITS = ('hvc', 'smc')
+
+
+def _check_smp(path, data):
+    """[smp]: cpus (the board's core count, 1-8) and how the kernel starts
+    the others: start = "psci" (with psci_conduit "hvc" or "smc") or
+    "none". A board without the section has one core."""
+    smp = data.setdefault('smp', {'cpus': 1, 'start': 'none'})
+    where = f'{path}: smp'
+    for key in smp:
+        if key not in ('cpus', 'start', 'psci_conduit'):
+            raise BoardError(f'{where}.{key}: unknown key (expected one of: '
+                             'cpus, start, psci_conduit)')
+    cpus = smp.get('cpus')
+    if not isinstance(cpus, int) or isinstance(cpus, bool) or \
+            not 1 <= cpus <= 8:
+        raise BoardError(f'{where}.cpus: expected the number of cores, 1-8')
+    if smp.get('start') not in SMP_STARTS:
+        raise BoardError(f'{where}.start: expected one of: '
+                         f'{", ".join(SMP_STARTS)}')
+    if smp['start'] == 'psci' and smp.get('psci_conduit') not in \
+            PSCI_CONDUITS:
+        raise BoardError(f'{where}.psci_conduit: expected one of: '
+                         f'{", ".join(PSCI_CONDUITS)} (start = "psci")')
+
+
+def smp_problem(board, nr_cpus):
+    """Why a kernel for nr_cpus cores cannot be built for board, or None."""
+    smp, name = board['smp'], board['board']['name']
+    if nr_cpus > smp['cpus']:
+        return (f'CONFIG_NR_CPUS={nr_cpus}: board {name} has '
+                f'{smp["cpus"]} core(s) ([smp] cpus)')
+    if nr_cpus > 1 and smp['start'] == 'none':
+        return (f'CONFIG_NR_CPUS={nr_cpus}: the kernel cannot start the '
+                f'other cores of board {name} yet ([smp] start = "none")')
+    return None
 
 
 def _check_peripherals(path, data):
@@ -179,5 +219,11 @@ def c_header(board):
             lines.append(f'#define BOARD_PERIPHERAL_{n}_IRQ {p["irqs"][0]}')
         lines.append(f'#define BOARD_PERIPHERAL_{n}_IRQ_COUNT '
                      f'{len(p["irqs"])}')
+    smp = board['smp']
+    lines.append(f'#define BOARD_CPUS {smp["cpus"]}')
+    lines.append(f'#define BOARD_SMP_START_{smp["start"].upper()} 1')
+    if smp['start'] == 'psci':
+        lines.append(f'#define BOARD_PSCI_CONDUIT_'
+                     f'{smp["psci_conduit"].upper()} 1')
     lines.append('#endif')
     return '\n'.join(lines) + '\n'

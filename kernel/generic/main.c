@@ -14,6 +14,7 @@
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include <kernel/usched.h>
 #include <loader/image_format.h>
 #include <generated/version.h>
@@ -68,6 +69,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	printk("kernel: Tessera " TESSERA_VERSION " on %s, %u MiB RAM at 0x%08x\n",
 	       BOARD_NAME,
 	       (unsigned)(BOARD_RAM_SIZE >> 20), (unsigned)BOARD_RAM_BASE);
+	smp_boot_secondaries();
 	bootinfo_check(image, bi); /* before anything reads it */
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);

@@ -92,3 +92,47 @@ high:
 	bl	kernel_main
 3:	b	3b
 	.ltorg
+
+/*
+ * A secondary core's entry (kernel/generic/smp.c starts it here through
+ * the board's firmware): SVC, MMU and caches off, at the physical address;
+ * r0 = its core number. It takes the kernel's table the boot core built
+ * (which maps this section at its own address while cores start), turns
+ * the MMU on as the boot core did and continues in secondary_main() on
+ * its own stack.
+ */
+	.global secondary_entry
+secondary_entry:
+	cpsid	aif
+	mov	r4, r0
+	adr	r6, secondary_entry	@ physical
+	ldr	r7, =secondary_entry	@ linked (virtual)
+	sub	r8, r7, r6
+	ldr	r9, =kernel_l1
+	sub	r9, r9, r8		@ physical address of kernel_l1
+	ldr	r0, =DACR_ALL_CLIENT
+	mcr	p15, 0, r0, c3, c0, 0
+	mov	r0, #TTBCR_SPLIT_2G
+	mcr	p15, 0, r0, c2, c0, 2
+	orr	r0, r9, #TTBR_WALK_FLAGS
+	mcr	p15, 0, r0, c2, c0, 0
+	mcr	p15, 0, r0, c2, c0, 1
+	mov	r0, #0
+	mcr	p15, 0, r0, c13, c0, 1	@ CONTEXTIDR: ASID 0
+	mcr	p15, 0, r0, c8, c7, 0	@ TLBIALL
+	mcr	p15, 0, r0, c7, c5, 0	@ ICIALLU
+	dsb
+	isb
+	mrc	p15, 0, r0, c1, c0, 0
+	ldr	r1, =(SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z)
+	orr	r0, r0, r1
+	mcr	p15, 0, r0, c1, c0, 0
+	isb
+	ldr	pc, =secondary_high
+secondary_high:
+	ldr	r1, =secondary_stack_tops
+	ldr	sp, [r1, r4, lsl #2]
+	mov	r0, r4
+	bl	secondary_main
+4:	b	4b
+	.ltorg

@@ -23,6 +23,10 @@ void platform_irq_mask(unsigned irq);
 /* The kernel's own (timer) or out of range: never bound to a thread. */
 bool platform_irq_reserved(unsigned irq);
 
+/* Start core `cpu` at entry_phys (MMU off) with context in r0; 0 or a
+ * negative firmware status (boards whose [smp] start is not "none"). */
+int platform_cpu_start(unsigned cpu, uint32_t entry_phys, uint32_t context);
+
 /* Called by platform_init once the interrupt controller is up: the
  * kernel's time starts (sched.c). */
 void sched_timer_init(uint32_t tick_hz);
