@@ -1,6 +1,7 @@
 /*
- * Loader entry, at the image's link address, on core 0 (the others
- * park), in SVC mode or in HYP mode (QEMU with virtualization=on, U-Boot
+ * Loader entry, at the image's link address, on core 0 (the others, on
+ * boards that start them all here, wait on the spin table below), in SVC
+ * mode or in HYP mode (QEMU with virtualization=on, U-Boot
  * and firmware on cores with the Virtualization Extensions enter there),
  * with the MMU and caches off (QEMU -kernel) or still on (U-Boot's `go`
  * and standalone `bootm` jump with U-Boot's identity mapping, caches and
@@ -33,6 +34,7 @@
  * stays reserved for the system's life.
  */
 #include <loader/hyp_stub.h>
+#include <loader/spin_table.h>
 #define PSR_MODE_MASK 0x1f
 #define PSR_MODE_SVC 0x13
 #define PSR_MODE_HYP 0x1a
@@ -71,17 +73,17 @@
 	.arm
 	.global	_start
 _start:
+	b	entry
+
+	/* The spin table, at a fixed offset (loader/spin_table.h): core N
+	 * waits for a non-zero word N, written by the kernel. */
+	.org	SPIN_TABLE_OFFSET
+	.global	spin_table
+spin_table:
+	.space	SPIN_TABLE_CORES * 4
+
+entry:
 	cpsid	aif
-	/* One core boots. QEMU's raspi2b starts every core at the entry of
-	 * an image that is not Linux; the others wait here for good (an SMP
-	 * kernel would give them an entry point). MPIDR's Aff0 is the core
-	 * within the cluster; cores without the MP extensions read 0. */
-	mrc	p15, 0, r0, c0, c0, 5	/* MPIDR */
-	tst	r0, #0x80000000		/* the MP format: Aff0 is valid */
-	andne	r0, r0, #0xff
-	moveq	r0, #0
-	cmp	r0, #0
-	bne	park
 	mrs	r0, cpsr
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
@@ -108,6 +110,16 @@ not_hyp:
 	to_clean_state 0
 	mov	r8, #0
 in_svc:
+	/* One core boots the system. QEMU's raspi2b and vexpress-a9 start
+	 * every core at the entry of an image that is not Linux; the others,
+	 * out of HYP like core 0, wait on the spin table. MPIDR's Aff0 is the
+	 * core within the cluster; cores without the MP extensions read 0. */
+	mrc	p15, 0, r0, c0, c0, 5	/* MPIDR */
+	tst	r0, #0x80000000		/* the MP format: Aff0 is valid */
+	andne	r0, r0, #0xff
+	moveq	r0, #0
+	cmp	r0, #0
+	bne	park
 	ldr	r0, =__bss_start
 	ldr	r1, =__bss_end
 	mov	r2, #0
@@ -119,8 +131,17 @@ in_svc:
 	bl	loader_main
 2:	wfi
 	b	2b
-park:	wfi
-	b	park
+/* r0 = this core's number. Wait for the kernel's word; no stack, no
+ * .bss (core 0 is clearing it). A core past the table's end stays here. */
+park:	cmp	r0, #SPIN_TABLE_CORES
+	bhs	2b
+	ldr	r1, =spin_table
+	add	r1, r1, r0, lsl #2
+3:	wfe
+	ldr	r2, [r1]
+	cmp	r2, #0
+	beq	3b
+	bx	r2
 
 /* HYP's vector table (HVBAR: 32-byte aligned). Only the hypervisor trap
  * entry (hvc from PL1) does anything. */

@@ -71,14 +71,15 @@ def kernel_device_pages(data):
             if isinstance(v, int) and not isinstance(v, bool) and v >= PAGE]
 
 
-SMP_STARTS = ('none', 'psci')
+SMP_STARTS = ('none', 'psci', 'spin_table')
 PSCI_CONDUITS = ('hvc', 'smc')
 
 
 def _check_smp(path, data):
     """[smp]: cpus (the board's core count, 1-8) and how the kernel starts
-    the others: start = "psci" (with psci_conduit "hvc" or "smc") or
-    "none". A board without the section has one core."""
+    the others: start = "psci" (with psci_conduit "hvc" or "smc"),
+    "spin_table" (the loader holds them, loader/spin_table.h) or "none".
+    A board without the section has one core."""
     smp = data.setdefault('smp', {'cpus': 1, 'start': 'none'})
     where = f'{path}: smp'
     for key in smp:

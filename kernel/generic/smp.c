@@ -61,9 +61,15 @@ static bool wait_online(unsigned cpu)
 	uint64_t start = timer_count();
 	uint64_t limit = (uint64_t)timer_freq() * STARTUP_WAIT_US / 1000000u;
 
-	while (!cpu_online[cpu])
+	/* yield: a hint to a core's other threads, and to an emulator that
+	 * runs the cores in turn (QEMU with -icount), which would otherwise
+	 * spend the whole wait here and never run the starting core. Not
+	 * wfe: a core that never starts would send no event to end it. */
+	while (!cpu_online[cpu]) {
 		if (timer_count() - start > limit)
 			return false;
+		__asm__ volatile("yield");
+	}
 	return true;
 }
 

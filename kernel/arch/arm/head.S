@@ -105,6 +105,9 @@ high:
 secondary_entry:
 	cpsid	aif
 	mov	r4, r0
+	mrc	p15, 0, r0, c1, c0, 1	@ ACTLR
+	orr	r0, r0, #ACTLR_SMP	@ take part in coherency (A9, A7, A15)
+	mcr	p15, 0, r0, c1, c0, 1	@ (ignored where NSACR denies it)
 	adr	r6, secondary_entry	@ physical
 	ldr	r7, =secondary_entry	@ linked (virtual)
 	sub	r8, r7, r6

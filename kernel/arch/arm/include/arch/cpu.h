@@ -19,6 +19,7 @@
 #define SCTLR_C (1u << 2)
 #define SCTLR_Z (1u << 11)
 #define SCTLR_I (1u << 12)
+#define ACTLR_SMP (1u << 6)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
