@@ -132,8 +132,13 @@ in_svc:
 2:	wfi
 	b	2b
 /* r0 = this core's number. Wait for the kernel's word; no stack, no
- * .bss (core 0 is clearing it). A core past the table's end stays here. */
-park:	cmp	r0, #SPIN_TABLE_CORES
+ * .bss (core 0 is clearing it). A core the kernel will not start
+ * (CONFIG_NR_CPUS) sleeps in wfi for good instead: wfe is only a hint,
+ * and an emulator (QEMU) spins on it, which under -icount would also
+ * count the spinning core's instructions as the system's time. */
+park:	cmp	r0, #CONFIG_NR_CPUS
+	bhs	2b
+	cmp	r0, #SPIN_TABLE_CORES
 	bhs	2b
 	ldr	r1, =spin_table
 	add	r1, r1, r0, lsl #2
