@@ -27,11 +27,10 @@ _Static_assert(CONFIG_NR_CPUS <= BOARD_CPUS,
 extern uint32_t kernel_l1[];
 extern uint8_t exception_vectors[];
 
-/* Stacks of the secondary cores (core 0 has cpu0_boot_stack), and their
- * tops, which secondary_entry loads by core number. */
-static uint8_t secondary_stacks[CONFIG_NR_CPUS][CONFIG_KERNEL_STACK_SIZE]
+/* Stacks of the secondary cores (core 0 has cpu0_boot_stack; its slot is
+ * unused): secondary_entry takes the top of its own by core number. */
+uint8_t secondary_stacks[CONFIG_NR_CPUS][CONFIG_KERNEL_STACK_SIZE]
 	__attribute__((aligned(8)));
-uint32_t secondary_stack_tops[CONFIG_NR_CPUS];
 
 /* Per-CPU state of the secondary cores (index 0 unused: core 0 is cpu0). */
 static struct percpu secondary_cpus[CONFIG_NR_CPUS];
@@ -45,7 +44,8 @@ void secondary_main(uint32_t cpu)
 
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
 	me->cpu_id = cpu;
-	me->kstack_top = secondary_stack_tops[cpu];
+	me->kstack_top = (uint32_t)(uintptr_t)
+		&secondary_stacks[cpu][CONFIG_KERNEL_STACK_SIZE];
 	write_tpidrprw((uint32_t)(uintptr_t)me);
 	dsb();
 	cpu_online[cpu] = 1;
@@ -95,9 +95,6 @@ unsigned smp_boot_secondaries(void)
 		return 1;
 	identity_section(entry, true);
 	for (unsigned cpu = 1; cpu < CONFIG_NR_CPUS; cpu++) {
-		secondary_stack_tops[cpu] = (uint32_t)(uintptr_t)
-			&secondary_stacks[cpu][CONFIG_KERNEL_STACK_SIZE];
-		dsb();
 		int err = platform_cpu_start(cpu, entry, cpu);
 
 		if (err)

@@ -10,6 +10,34 @@
 #include <arch/mmu.h>
 #include <generated/board.h>
 
+/*
+ * The MMU on with the kernel's table at physical address \l1 (TTBR0 and
+ * TTBR1: the user half holds the identity section this code runs in),
+ * ASID 0, TLB and I-cache clean; then on at the linked address \target.
+ * Boot and secondary cores alike; uses r0, r1.
+ */
+.macro	mmu_on l1, target
+	ldr	r0, =DACR_ALL_CLIENT
+	mcr	p15, 0, r0, c3, c0, 0
+	mov	r0, #TTBCR_SPLIT_2G
+	mcr	p15, 0, r0, c2, c0, 2
+	orr	r0, \l1, #TTBR_WALK_FLAGS
+	mcr	p15, 0, r0, c2, c0, 0	@ TTBR0: identity entry (low 8 KiB)
+	mcr	p15, 0, r0, c2, c0, 1	@ TTBR1: kernel half
+	mov	r0, #0
+	mcr	p15, 0, r0, c13, c0, 1	@ CONTEXTIDR: ASID 0
+	mcr	p15, 0, r0, c8, c7, 0	@ TLBIALL
+	mcr	p15, 0, r0, c7, c5, 0	@ ICIALLU
+	dsb
+	isb
+	mrc	p15, 0, r0, c1, c0, 0
+	ldr	r1, =(SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z)
+	orr	r0, r0, r1
+	mcr	p15, 0, r0, c1, c0, 0
+	isb
+	ldr	pc, =\target
+.endm
+
 	.section .text.head, "ax"
 	.arm
 	.global _start
@@ -65,25 +93,7 @@ _start:
 	subs	r3, r3, #1
 	bne	2b
 
-	ldr	r0, =DACR_ALL_CLIENT
-	mcr	p15, 0, r0, c3, c0, 0
-	mov	r0, #TTBCR_SPLIT_2G
-	mcr	p15, 0, r0, c2, c0, 2
-	orr	r0, r9, #TTBR_WALK_FLAGS
-	mcr	p15, 0, r0, c2, c0, 0	@ TTBR0: identity entry (low 8 KiB)
-	mcr	p15, 0, r0, c2, c0, 1	@ TTBR1: kernel half
-	mov	r0, #0
-	mcr	p15, 0, r0, c13, c0, 1	@ CONTEXTIDR: ASID 0
-	mcr	p15, 0, r0, c8, c7, 0	@ TLBIALL
-	mcr	p15, 0, r0, c7, c5, 0	@ ICIALLU
-	dsb
-	isb
-	mrc	p15, 0, r0, c1, c0, 0
-	ldr	r1, =(SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z)
-	orr	r0, r0, r1
-	mcr	p15, 0, r0, c1, c0, 0
-	isb
-	ldr	pc, =high
+	mmu_on	r9, high
 
 high:
 	ldr	sp, =cpu0_boot_stack_top
@@ -113,28 +123,13 @@ secondary_entry:
 	sub	r8, r7, r6
 	ldr	r9, =kernel_l1
 	sub	r9, r9, r8		@ physical address of kernel_l1
-	ldr	r0, =DACR_ALL_CLIENT
-	mcr	p15, 0, r0, c3, c0, 0
-	mov	r0, #TTBCR_SPLIT_2G
-	mcr	p15, 0, r0, c2, c0, 2
-	orr	r0, r9, #TTBR_WALK_FLAGS
-	mcr	p15, 0, r0, c2, c0, 0
-	mcr	p15, 0, r0, c2, c0, 1
-	mov	r0, #0
-	mcr	p15, 0, r0, c13, c0, 1	@ CONTEXTIDR: ASID 0
-	mcr	p15, 0, r0, c8, c7, 0	@ TLBIALL
-	mcr	p15, 0, r0, c7, c5, 0	@ ICIALLU
-	dsb
-	isb
-	mrc	p15, 0, r0, c1, c0, 0
-	ldr	r1, =(SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_Z)
-	orr	r0, r0, r1
-	mcr	p15, 0, r0, c1, c0, 0
-	isb
-	ldr	pc, =secondary_high
+	mmu_on	r9, secondary_high
 secondary_high:
-	ldr	r1, =secondary_stack_tops
-	ldr	sp, [r1, r4, lsl #2]
+	@ its stack: the top of secondary_stacks[cpu] (kernel/generic/smp.c)
+	ldr	r1, =secondary_stacks
+	ldr	r2, =CONFIG_KERNEL_STACK_SIZE
+	mla	sp, r2, r4, r1
+	add	sp, sp, r2
 	mov	r0, r4
 	bl	secondary_main
 4:	b	4b
