@@ -24,7 +24,7 @@ PART = struct.Struct(f'<I{IMAGE_NAME_LEN}s7I')
 END = struct.Struct('<II')
 
 BOOTINFO_MAGIC = 0x464e4942
-BOOTINFO_VERSION = 3
+BOOTINFO_VERSION = 4
 BOOTINFO_NAME_LEN = 16
 BOOTINFO_MAX_REGIONS = 8
 BOOTINFO_MAX_CAPS = 64
@@ -38,14 +38,14 @@ BI_HEADER = struct.Struct('<8I')
 BI_REGION = struct.Struct('<5I')
 # name, program_part, entry, stack_top, utcb, priority, nr_regions
 BI_CONTAINER = struct.Struct(f'<{BOOTINFO_NAME_LEN}s6I')
-# restart, restart_limit, first_cap, nr_caps, cpu_budget_us, cpu_period_us
-# (after the regions)
-BI_CONTAINER_TAIL = struct.Struct('<6I')
+# restart, restart_limit, first_cap, nr_caps, cpu_budget_us, cpu_period_us,
+# cpu_mask (after the regions)
+BI_CONTAINER_TAIL = struct.Struct('<7I')
 BI_CONTAINER_SIZE = (BI_CONTAINER.size + BOOTINFO_MAX_REGIONS * BI_REGION.size
                      + BI_CONTAINER_TAIL.size)
 # resource, ops, flags, target_kind, target, base, size, irq, list
 BI_CAP = struct.Struct('<9I')
 
 assert HEADER.size == 40 and PART.size == 56 and END.size == 8
-assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 224
+assert BI_HEADER.size == 32 and BI_CONTAINER_SIZE == 228
 assert BI_CAP.size == 36

@@ -124,7 +124,7 @@ class Image:
                                                fmt.BOOTINFO_MAX_REGIONS))]
             off += fmt.BOOTINFO_MAX_REGIONS * fmt.BI_REGION.size
             (c['restart'], c['restart_limit'], first, count,
-             c['cpu_budget_us'], c['cpu_period_us']) = \
+             c['cpu_budget_us'], c['cpu_period_us'], c['cpu_mask']) = \
                 fmt.BI_CONTAINER_TAIL.unpack_from(data, off)
             c['caps'] = caps[first:first + count]
             out.append(c)
@@ -175,6 +175,11 @@ def cap_text(cap, names):
     return f'{text}; flags {flags}; list {lst}'
 
 
+def cpus_text(mask):
+    """A cpu_mask as the CPUs it names: 0x5 -> '0,2' ('none' for 0)."""
+    return ','.join(str(n) for n in range(32) if mask >> n & 1) or 'none'
+
+
 def print_containers(img):
     containers = img.bootinfo()
     names = [c['name'] for c in containers]
@@ -185,7 +190,7 @@ def print_containers(img):
         cpu = (f"cpu {c['cpu_budget_us']}/{c['cpu_period_us']} us, "
                if c['cpu_period_us'] else '')
         print(f"container {i} '{c['name']}': priority {c['priority']}, "
-              f"{cpu}entry 0x{c['entry']:08x}, restart {restart}, "
+              f"cpus {cpus_text(c['cpu_mask'])}, {cpu}entry 0x{c['entry']:08x}, restart {restart}, "
               f"{len(c['regions'])} region(s), {len(c['caps'])} "
               'capabilities')
         for r in c['regions']:

@@ -12,7 +12,7 @@ capabilities(manifest, container) turns one container's entries into the
 struct bootinfo_cap tuples the packer writes into the boot info.
 
 As a script: manifest.py check FILE [--board NAME] [--max-threads N]
-validates one manifest as the build would and prints "ok" or its errors.
+[--nr-cpus N] validates one manifest as the build would and prints "ok" or its errors.
 """
 import argparse
 import os
@@ -33,6 +33,7 @@ DEFAULT_VIRTUAL = (PAGE, KIP_ADDRESS - PAGE)  # virt, size: 0x1000..KIP
 MAX_MEMORY = 6                    # [[container.memory]] entries
 MAX_IRQ = 1019                    # GIC interrupt ids 0..1019
 DEFAULT_MAX_THREADS = 256         # Kconfig's default for CONFIG_MAX_THREADS
+DEFAULT_NR_CPUS = 1               # Kconfig's default for CONFIG_NR_CPUS
 NAME_RE = re.compile(r'^[a-z][a-z0-9_-]{0,15}$')
 PROGRAM_PART_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
@@ -61,7 +62,7 @@ CONTAINER_KEYS = {
     'restart_limit': 'int', 'channels': 'names', 'own_caps': 'bool',
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
-    'scheduler': 'str', 'forward_schedulers': 'names',
+    'scheduler': 'str', 'forward_schedulers': 'names', 'cpus': 'array',
 }
 REQUIRED = ('name', 'program', 'virt', 'size')  # and phys or ram_offset
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
@@ -159,6 +160,9 @@ class Container:
     own_caps: bool = True
     budget: dict = field(default_factory=dict)
     cpu: object = None  # (budget_us, period_us), or None: no CPU budget
+    # the CPUs its threads may run on (default: every CPU the kernel
+    # starts, 0..CONFIG_NR_CPUS-1)
+    cpus: list = field(default_factory=lambda: [0])
     scheduler: object = None  # the container scheduling its threads
     # containers its scheduler may forward a thread's start to
     forward_schedulers: list = field(default_factory=list)
@@ -213,6 +217,11 @@ class Container:
     @property
     def restart_code(self):
         return RESTART[self.restart]
+
+    @property
+    def cpu_mask(self):
+        """struct bootinfo_container's cpu_mask: bit n = CPU n."""
+        return sum(1 << n for n in self.cpus)
 
 
 @dataclass
@@ -426,6 +435,7 @@ def _typed(ck, path, value, kind):
         'int': isinstance(value, int) and not isinstance(value, bool),
         'str': isinstance(value, str),
         'bool': isinstance(value, bool),
+        'array': isinstance(value, list),
         'names': isinstance(value, list) and
         all(isinstance(v, str) for v in value),
         'all_or_names': value == 'all' or (
@@ -436,7 +446,7 @@ def _typed(ck, path, value, kind):
         all(isinstance(v, dict) for v in value),
     }[kind]
     if not ok:
-        want = {'names': 'an array of strings',
+        want = {'names': 'an array of strings', 'array': 'an array',
                 'all_or_names': '"all" or an array of strings',
                 'table': f'a table ([{path.split(".")[-1]}] or {{ ... }})',
                 'tables': 'an array of tables ([[...]])'}.get(kind, kind)
@@ -730,7 +740,8 @@ def _tables(ck, path, t, key, fn):
             for i, raw in enumerate(t.get(key, []))]
 
 
-def _check_container(ck, i, raw, board, programs_dir):
+def _check_container(ck, i, raw, board, programs_dir,
+                     nr_cpus=DEFAULT_NR_CPUS):
     path = f'container[{i}]'
     t = _table(ck, path, raw, CONTAINER_KEYS, REQUIRED)
     phys, offset = _placement(ck, path, t, board)
@@ -764,6 +775,8 @@ def _check_container(ck, i, raw, board, programs_dir):
                                               for d in c.devices))
     c.budget.update(budget)
     c.cpu = _cpu(ck, f'{path}.cpu', t['cpu']) if 'cpu' in t else None
+    c.cpus = (_cpus(ck, f'{path}.cpus', t['cpus'], board, nr_cpus, c.name)
+              if 'cpus' in t else list(range(nr_cpus)))
     _check_program(ck, c)
     _check_regions(ck, c, board)
     return c
@@ -782,6 +795,45 @@ def _cpu(ck, path, raw):
                        f'{CPU_BUDGET_MIN_US}..period_us ({period}) '
                        'microseconds')
     return budget, period
+
+
+def _cpus(ck, path, value, board, nr_cpus, cname):
+    """cpus = [0, 1]: the CPUs the container's threads may run on; each a
+    CPU of the board ([smp] cpus) that the kernel starts (below
+    CONFIG_NR_CPUS), listed once, at least one."""
+    have = board.get('smp', {}).get('cpus', 1)
+    bname = _board_name(board)
+    who = f'container "{cname}"'
+    if not value:
+        raise ck.error(path, f'{who}: cpus is empty: expected at least one '
+                       f'CPU (board {bname} has {have}: '
+                       f'{_cpu_list(range(have))})')
+    for k, n in enumerate(value):
+        p = f'{path}[{k}]'
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise ck.error(p, f'{who}: expected a CPU number (an integer), '
+                           f'got {_type_name(n)}')
+        if n < 0:
+            raise ck.error(p, f'{who}: CPU {n} is negative (CPUs count from '
+                           '0)')
+        if n >= have:
+            raise ck.error(p, f'{who}: no CPU {n} on board {bname} (it has '
+                           f'{have}: {_cpu_list(range(have))}; [smp] cpus in '
+                           'its board.toml)')
+        if n >= nr_cpus:
+            raise ck.error(p, f'{who}: CPU {n} is not started by the kernel:'
+                           f' CONFIG_NR_CPUS={nr_cpus} starts '
+                           f'{_cpu_list(range(nr_cpus))}')
+        if n in value[:k]:
+            raise ck.error(p, f'{who}: CPU {n} is listed twice')
+    return list(value)
+
+
+def _cpu_list(cpus):
+    """'CPU 0' or 'CPUs 0..3'."""
+    cpus = list(cpus)
+    return f'CPU {cpus[0]}' if len(cpus) == 1 else \
+        f'CPUs {cpus[0]}..{cpus[-1]}'
 
 
 def _check_cpu_share(ck, containers):
@@ -1026,12 +1078,15 @@ def _parse(path):
     return text, data
 
 
-def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
+def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
+         nr_cpus=DEFAULT_NR_CPUS):
     """Parse and validate; returns a Manifest or raises ManifestError.
 
     board: a loaded board.toml (tools/board.py); programs_dir: where the
     container programs live (checked when given); max_threads: the
-    configuration's CONFIG_MAX_THREADS."""
+    configuration's CONFIG_MAX_THREADS; nr_cpus: its CONFIG_NR_CPUS (the
+    cores the kernel starts: a container's cpus must be below it, and
+    its default is all of them)."""
     text, data = _parse(path)
     ck = _Checker(path, text)
     for key in data:
@@ -1051,7 +1106,7 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS):
     if len(raw) > fmt.BOOTINFO_MAX_CONTAINERS:
         raise ck.error(f'container[{fmt.BOOTINFO_MAX_CONTAINERS}]',
                        f'at most {fmt.BOOTINFO_MAX_CONTAINERS} containers')
-    containers = [_check_container(ck, i, c, board, programs_dir)
+    containers = [_check_container(ck, i, c, board, programs_dir, nr_cpus)
                   for i, c in enumerate(raw)]
     _check_names(ck, containers)
     _check_shared(ck, containers)
@@ -1141,16 +1196,27 @@ def main(argv=None):
     chk.add_argument('--max-threads', type=int, default=DEFAULT_MAX_THREADS,
                      help='the configuration\'s CONFIG_MAX_THREADS '
                      f'(default {DEFAULT_MAX_THREADS})')
+    chk.add_argument('--nr-cpus', type=int, default=DEFAULT_NR_CPUS,
+                     help='the configuration\'s CONFIG_NR_CPUS, the cores '
+                     'the kernel starts: a container\'s cpus must be below '
+                     f'it, and they are its default (default '
+                     f'{DEFAULT_NR_CPUS})')
     args = ap.parse_args(argv)
     try:
         board = boardmod.load(args.board)
     except boardmod.BoardError as e:
         print(f'board: error: {e}', file=sys.stderr)
         return 2
+    if args.nr_cpus < 1 or boardmod.smp_problem(board, args.nr_cpus):
+        why = boardmod.smp_problem(board, args.nr_cpus) or \
+            f'CONFIG_NR_CPUS={args.nr_cpus}: expected at least 1 core'
+        print(f'config: error: {why}', file=sys.stderr)
+        return 2
     programs = os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), 'containers')
     try:
-        man = load(args.file, board, programs, args.max_threads)
+        man = load(args.file, board, programs, args.max_threads,
+                   args.nr_cpus)
     except ManifestError as e:
         print(f'manifest: error: {e}', file=sys.stderr)
         return 1

@@ -71,7 +71,7 @@ def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
         descs += b''.join(packed)
         descs += fmt.BI_CONTAINER_TAIL.pack(c.restart_code, c.restart_limit,
                                             len(caps), len(mine),
-                                            *(c.cpu or (0, 0)))
+                                            *(c.cpu or (0, 0)), c.cpu_mask)
         caps += mine
     blob = b''.join(fmt.BI_CAP.pack(*cap) for cap in caps)
     header = fmt.BI_HEADER.pack(
@@ -146,7 +146,8 @@ def layout(loader, parts, board):
 def pack(args):
     board = boardmod.load(args.board)
     man = manifestmod.load(args.manifest, board,
-                           max_threads=args.max_threads)
+                           max_threads=args.max_threads,
+                           nr_cpus=args.nr_cpus)
     for note in man.notes:  # optional devices the board lacks: left out
         print(f'pack: note: {note}')
     programs = dict(args.container)
@@ -178,6 +179,10 @@ def main(argv=None):
                     default=manifestmod.DEFAULT_MAX_THREADS,
                     help="CONFIG_MAX_THREADS, for the manifest's budget "
                     'check')
+    ap.add_argument('--nr-cpus', type=int,
+                    default=manifestmod.DEFAULT_NR_CPUS,
+                    help="CONFIG_NR_CPUS, the cores the kernel starts: the "
+                    "manifest's cpus must be below it; their default")
     ap.add_argument('--loader', required=True)
     ap.add_argument('--kernel', required=True)
     ap.add_argument('--container', nargs=2, action='append', default=[],

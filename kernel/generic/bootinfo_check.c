@@ -37,6 +37,16 @@ static void check_container(const struct image_header *image,
 		      "period %u us",
 		      (unsigned)i, (unsigned)d->cpu_budget_us,
 		      (unsigned)d->cpu_period_us);
+	/* CONFIG_NR_CPUS is 1..8 (Kconfig): the shift stays below 32 */
+	if (d->cpu_mask == 0)
+		panic("boot info: container %u \"%.*s\": CPU mask 0, no CPU "
+		      "to run on",
+		      (unsigned)i, (int)BOOTINFO_NAME_LEN, d->name);
+	if (d->cpu_mask >> CONFIG_NR_CPUS)
+		panic("boot info: container %u \"%.*s\": CPU mask 0x%x names "
+		      "a CPU at or above CONFIG_NR_CPUS (%u)",
+		      (unsigned)i, (int)BOOTINFO_NAME_LEN, d->name,
+		      (unsigned)d->cpu_mask, (unsigned)CONFIG_NR_CPUS);
 }
 
 void bootinfo_check(const struct image_header *image,

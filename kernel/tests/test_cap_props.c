@@ -170,6 +170,7 @@ static void build_boot(void)
 		d->priority = 10;
 		d->restart = BI_RESTART_ALWAYS;
 		d->restart_limit = 0;
+		d->cpu_mask = 0x1; /* CPU 0 */
 		d->first_cap = boot.h.nr_caps;
 		operation(k, P, CAP_RES_CAPCTRL, CAP_OP_CAP_ALL, CAP_F_ALL,
 			  CAP_TGT_CONTAINER, k);

@@ -203,7 +203,8 @@ def from_build(path):
 # ------------------------------------------------------------ boot info
 def bootinfo(containers, caps):
     """containers: (name, regions, first_cap, nr_caps, (cpu budget,
-    period) in us or None), laid out as tools/pack.py does."""
+    period) in us or None), laid out as tools/pack.py does (cpu_mask 1:
+    CPU 0)."""
     n = len(containers)
     caps_offset = fmt.BI_HEADER.size + n * fmt.BI_CONTAINER_SIZE
     descs = b''
@@ -216,7 +217,7 @@ def bootinfo(containers, caps):
                                                  len(regions))
         descs += b''.join(packed)
         descs += fmt.BI_CONTAINER_TAIL.pack(0, 0, first, ncaps,
-                                            *(cpu or (0, 0)))
+                                            *(cpu or (0, 0)), 1)
     blob = b''.join(fmt.BI_CAP.pack(*c) for c in caps)
     size = caps_offset  # header + descriptors, as tools/pack.py says
     header = fmt.BI_HEADER.pack(fmt.BOOTINFO_MAGIC, fmt.BOOTINFO_VERSION,

@@ -20,6 +20,7 @@ int main(void)
 	P(sizeof(struct bootinfo_header)); P(sizeof(struct bootinfo_container));
 	P(sizeof(struct bootinfo_region)); P(offsetof(struct bootinfo_container, regions));
 	P(sizeof(struct bootinfo_cap)); P(offsetof(struct bootinfo_container, restart)); P(BOOTINFO_MAX_CAPS);
+	P(offsetof(struct bootinfo_container, cpu_mask));
 	P(BOOTINFO_MAX_CONTAINERS); P(BI_RESTART_NEVER); P(BI_RESTART_ALWAYS);
 	P(BI_RESTART_ON_FAILURE); P(BI_RESTART_CORE); P(BI_REGION_PROGRAM);
 	P(BI_REGION_MEMORY); P(BI_REGION_READ); P(BI_REGION_WRITE); P(BI_REGION_EXEC);
@@ -61,6 +62,9 @@ def test_layouts_agree(tmp_path):
     assert c['sizeof(struct bootinfo_cap)'] == fmt.BI_CAP.size
     assert c['offsetof(struct bootinfo_container, restart)'] == \
         fmt.BI_CONTAINER_SIZE - fmt.BI_CONTAINER_TAIL.size
+    # cpu_mask: the descriptor's last field, the tail's last value
+    assert c['offsetof(struct bootinfo_container, cpu_mask)'] == \
+        fmt.BI_CONTAINER_SIZE - 4 == 224
     assert c['BOOTINFO_MAX_CAPS'] == fmt.BOOTINFO_MAX_CAPS
     assert c['BOOTINFO_MAX_CONTAINERS'] == fmt.BOOTINFO_MAX_CONTAINERS
 

@@ -1408,3 +1408,171 @@ def test_shipped_manifests_check_on_every_board(board_name):
             capture_output=True, text=True)
         assert r.returncode == 0, (name, r.stderr)
         assert ': ok, ' in r.stdout, r.stdout
+
+
+# ---------------------------------------------------------- CPU placement
+def test_default_nr_cpus_is_kconfigs():
+    import kconfiglib
+    old = os.getcwd()
+    os.chdir(TOP)
+    try:
+        sym = kconfiglib.Kconfig('Kconfig').syms['NR_CPUS']
+    finally:
+        os.chdir(old)
+    assert int(sym.str_value) == manifest.DEFAULT_NR_CPUS
+
+
+@pytest.mark.parametrize('nr_cpus, mask', [(1, 0x1), (2, 0x3), (4, 0xf),
+                                           (8, 0xff)])
+def test_cpus_default_every_cpu_the_kernel_starts(tmp_path, nr_cpus, mask):
+    c = load(tmp_path, GOOD, nr_cpus=nr_cpus).containers[0]
+    assert c.cpus == list(range(nr_cpus))
+    assert c.cpu_mask == mask
+
+
+def test_cpus_default_without_nr_cpus_is_cpu_0(tmp_path):
+    assert load(tmp_path, GOOD).containers[0].cpu_mask == 0x1
+
+
+@pytest.mark.parametrize('cpus, mask', [('[0]', 0x1), ('[1]', 0x2),
+                                        ('[0, 1]', 0x3), ('[3, 1]', 0xa),
+                                        ('[7]', 0x80),
+                                        ('[\n  2,\n  0,\n]', 0x5)])
+def test_cpus_explicit(tmp_path, cpus, mask):
+    c = load(tmp_path, GOOD + f'cpus = {cpus}\n',
+             nr_cpus=8).containers[0]
+    assert c.cpu_mask == mask
+
+
+def test_cpus_per_container_in_the_boot_info(tmp_path):
+    import pack
+    m = load(tmp_path, GOOD + 'cpus = [1]\n' + SECOND, nr_cpus=2)
+    assert [c.cpu_mask for c in m.containers] == [0x2, 0x3]
+
+    class Prog:
+        entry = 0x10000000
+    blob = pack.bootinfo_blob(m, {'hello': 2, 'second': 3},
+                              {'hello': Prog(), 'second': Prog()})
+    masks = [fmt.BI_CONTAINER_TAIL.unpack_from(
+        blob, fmt.BI_HEADER.size + (i + 1) * fmt.BI_CONTAINER_SIZE -
+        fmt.BI_CONTAINER_TAIL.size)[-1] for i in range(2)]
+    assert masks == [0x2, 0x3]
+
+
+@pytest.mark.parametrize('value, needle, keypath, words', [
+    ('1', 'cpus', 'container[0].cpus', ['expected an array, got int']),
+    ('"0,1"', 'cpus', 'container[0].cpus', ['expected an array, got str']),
+    ('{ a = 1 }', 'cpus', 'container[0].cpus',
+     ['expected an array, got table']),
+    ('[]', 'cpus', 'container[0].cpus',
+     ['container "hello": cpus is empty', 'at least one CPU',
+      'board qemu_virt has 8: CPUs 0..7']),
+    ('[0, 1, 0]', 'cpus', 'container[0].cpus[2]',
+     ['container "hello": CPU 0 is listed twice']),
+    ('["0"]', 'cpus', 'container[0].cpus[0]',
+     ['container "hello": expected a CPU number (an integer), got str']),
+    ('[0, 1.0]', 'cpus', 'container[0].cpus[1]',
+     ['container "hello": expected a CPU number (an integer), got float']),
+    ('[true]', 'cpus', 'container[0].cpus[0]',
+     ['container "hello": expected a CPU number (an integer), got bool']),
+    ('[[0]]', 'cpus', 'container[0].cpus[0]',
+     ['container "hello": expected a CPU number (an integer), got array']),
+    ('[-1]', 'cpus', 'container[0].cpus[0]',
+     ['container "hello": CPU -1 is negative']),
+    ('[0, 8]', 'cpus', 'container[0].cpus[1]',
+     ['container "hello": no CPU 8 on board qemu_virt',
+      'it has 8: CPUs 0..7', '[smp] cpus']),
+    ('[0x100000000]', 'cpus', 'container[0].cpus[0]',
+     ['container "hello": no CPU 4294967296 on board qemu_virt']),
+])
+def test_bad_cpus(tmp_path, value, needle, keypath, words):
+    check(tmp_path, GOOD + f'cpus = {value}\n', needle, keypath, *words,
+          nr_cpus=8)
+
+
+def test_cpus_element_on_its_own_line(tmp_path):
+    """An element of a multi-line array: the error names its line."""
+    text = GOOD + 'cpus = [\n  0,\n  9,\n]\n'
+    check(tmp_path, text, '9,', 'container[0].cpus[1]', 'no CPU 9 on board',
+          nr_cpus=8)
+
+
+def test_cpus_in_the_second_container_named(tmp_path):
+    text = GOOD + SECOND + 'cpus = [2]\n'
+    check(tmp_path, text, 'cpus', 'container[1].cpus[0]',
+          'container "second": CPU 2 is not started by the kernel',
+          nr_cpus=2)
+
+
+@pytest.mark.parametrize('nr_cpus, cpus, keypath, started', [
+    (1, '[1]', 'container[0].cpus[0]',
+     'CPU 1 is not started by the kernel: CONFIG_NR_CPUS=1 starts CPU 0'),
+    (2, '[0, 2]', 'container[0].cpus[1]',
+     'CPU 2 is not started by the kernel: CONFIG_NR_CPUS=2 starts CPUs '
+     '0..1'),
+    (4, '[7]', 'container[0].cpus[0]',
+     'CPU 7 is not started by the kernel: CONFIG_NR_CPUS=4 starts CPUs '
+     '0..3')])
+def test_cpus_beyond_nr_cpus(tmp_path, nr_cpus, cpus, keypath, started):
+    check(tmp_path, GOOD + f'cpus = {cpus}\n', 'cpus', keypath,
+          f'container "hello": {started}', nr_cpus=nr_cpus)
+
+
+def test_cpus_beyond_the_board_named(tmp_path):
+    """raspi2b has 4 cores: CPU 4 is the board's error, whatever the
+    kernel starts."""
+    p = tmp_path / 'm.toml'
+    text = OFFSET + 'cpus = [0, 4]\n'
+    p.write_text(text)
+    with pytest.raises(manifest.ManifestError) as e:
+        manifest.load(str(p), board.load('raspi2b'), PROGRAMS, nr_cpus=4)
+    msg = str(e.value)
+    assert msg.startswith(f'{p}:{line(text, "cpus")}: container[0].cpus[1]: '
+                          'container "hello": no CPU 4 on board raspi2b '
+                          '(it has 4: CPUs 0..3'), msg
+
+
+def test_cpus_on_a_board_without_smp(tmp_path):
+    """A board without [smp] has one core."""
+    one = copy.deepcopy(BOARD)
+    del one['smp']
+    p = tmp_path / 'm.toml'
+    p.write_text(GOOD + 'cpus = [1]\n')
+    with pytest.raises(manifest.ManifestError, match=r'no CPU 1 on board '
+                       r'qemu_virt \(it has 1: CPU 0;'):
+        manifest.load(str(p), one, PROGRAMS)
+    p.write_text(GOOD + 'cpus = [0]\n')
+    assert manifest.load(str(p), one, PROGRAMS).containers[0].cpu_mask == 1
+
+
+def run_check(*args):
+    return subprocess.run(['/usr/bin/python3',
+                           os.path.join(TOP, 'tools', 'manifest.py'), 'check',
+                           *args], capture_output=True, text=True)
+
+
+def test_check_command_nr_cpus(tmp_path):
+    p = tmp_path / 'm.toml'
+    text = GOOD + 'cpus = [0, 1]\n'
+    p.write_text(text)
+    r = run_check(str(p))  # default --nr-cpus 1
+    assert r.returncode == 1
+    assert (f'manifest: error: {p}:{line(text, "cpus")}: container[0].cpus[1]'
+            ': container "hello": CPU 1 is not started by the kernel: '
+            'CONFIG_NR_CPUS=1 starts CPU 0') in r.stderr, r.stderr
+    r = run_check(str(p), '--nr-cpus', '2')
+    assert r.returncode == 0 and ': ok, ' in r.stdout, r.stderr
+    r = run_check(str(p), '--nr-cpus', '9')  # more than the board has
+    assert r.returncode == 2 and 'CONFIG_NR_CPUS=9' in r.stderr, r.stderr
+    r = run_check(str(p), '--nr-cpus', '0')
+    assert r.returncode == 2 and 'CONFIG_NR_CPUS=0' in r.stderr, r.stderr
+    assert '--nr-cpus' in run_check('--help').stdout
+
+
+def test_build_checks_cpus_against_configured_nr_cpus(tmp_path):
+    """SConstruct passes CONFIG_NR_CPUS to the checker."""
+    text = GOOD + 'cpus = [0, 2]\n'
+    bad, err = scons_with_manifest(tmp_path, text, ['CONFIG_NR_CPUS=2'])
+    assert (f'manifest: error: {bad}:{line(text, "cpus")}: '
+            'container[0].cpus[1]: container "hello": CPU 2 is not started '
+            'by the kernel: CONFIG_NR_CPUS=2 starts CPUs 0..1') in err, err

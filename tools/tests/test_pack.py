@@ -83,7 +83,8 @@ def test_bootinfo_matches_manifest(built):
         data, fmt.BI_HEADER.size + fmt.BI_CONTAINER_SIZE -
         fmt.BI_CONTAINER_TAIL.size)
     caps = manifest.capabilities(m, c)
-    assert tail == (fmt.BI_RESTART_NEVER, 0, 0, len(caps), 0, 0) and caps
+    # cpu_mask last: CONFIG_NR_CPUS is 1 here, so CPU 0
+    assert tail == (fmt.BI_RESTART_NEVER, 0, 0, len(caps), 0, 0, 0x1) and caps
     assert [fmt.BI_CAP.unpack_from(data, caps_offset + i * fmt.BI_CAP.size)
             for i in range(nr_caps)] == caps
 
@@ -104,7 +105,7 @@ def test_inspector_command(built):
     v = version.string(version.read())
     assert f': Tessera {v}, table format {fmt.IMAGE_VERSION},' in r.stdout
     assert 'image ok' in r.stdout and ' hello ' in r.stdout
-    assert "container 0 'hello': priority 10" in r.stdout
+    assert "container 0 'hello': priority 10, cpus 0, entry" in r.stdout
     assert 'cap  0 physmem' in r.stdout
 
 
@@ -143,7 +144,7 @@ def test_inspector_prints_capabilities(full_image):
                         full_image], cwd=TOP, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "container 0 'server': priority 20, entry 0x" in out
+    assert "container 0 'server': priority 20, cpus 0, entry 0x" in out
     assert 'restart on-failure (limit 3), 2 region(s), 18 capabilities' in out
     assert "container 1 'client'" in out and 'restart always' in out
     lines = [line.strip() for line in out.splitlines()]
@@ -215,3 +216,47 @@ def test_packer_checks_budgets_against_max_threads(built, tmp_path, capsys):
     assert 'CONFIG_MAX_THREADS=22 holds 21' in capsys.readouterr().err
     assert not (tmp_path / 'i.bin').exists()
     assert pack.main(args + ['--max-threads', '23']) == 0
+
+
+def test_packed_cpu_mask_and_inspector(built, tmp_path):
+    """cpus in the manifest, --nr-cpus as SConstruct passes
+    CONFIG_NR_CPUS: each descriptor's cpu_mask, shown by the inspector."""
+    hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
+    text = open(FULL).read().replace('priority = 20\n',
+                                     'priority = 20\ncpus = [1]\n', 1)
+    m = tmp_path / 'm.toml'
+    m.write_text(text)
+    args = pack_args(tmp_path, str(m), hello) + [
+        '--container', 'server', hello, '--container', 'client', hello]
+    assert pack.main(args + ['--nr-cpus', '2']) == 0
+    got = inspect_image.load(str(tmp_path / 'i.bin')).bootinfo()
+    # server: cpus = [1]; client: the default, every CPU the kernel starts
+    assert [c['cpu_mask'] for c in got] == [0x2, 0x3]
+    r = subprocess.run(['/usr/bin/python3', 'tools/inspect_image.py',
+                        str(tmp_path / 'i.bin')], cwd=TOP,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "container 0 'server': priority 20, cpus 1, entry" in r.stdout
+    assert "container 1 'client': priority 10, cpus 0,1, entry" in r.stdout
+
+
+def test_packer_checks_cpus_against_nr_cpus(built, tmp_path, capsys):
+    hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
+    text = open(FULL).read().replace('priority = 20\n',
+                                     'priority = 20\ncpus = [0, 1]\n', 1)
+    m = tmp_path / 'm.toml'
+    m.write_text(text)
+    args = pack_args(tmp_path, str(m), hello) + [
+        '--container', 'server', hello, '--container', 'client', hello]
+    assert pack.main(args) == 1  # default --nr-cpus 1
+    err = capsys.readouterr().err
+    assert 'container[0].cpus[1]: container "server": CPU 1 is not started ' \
+        'by the kernel: CONFIG_NR_CPUS=1 starts CPU 0' in err, err
+    assert not (tmp_path / 'i.bin').exists()
+
+
+def test_inspector_cpus_text():
+    assert inspect_image.cpus_text(0x1) == '0'
+    assert inspect_image.cpus_text(0x3) == '0,1'
+    assert inspect_image.cpus_text(0x85) == '0,2,7'
+    assert inspect_image.cpus_text(0) == 'none'

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BOOTINFO_MAGIC 0x464e4942u /* "BINF" */
-#define BOOTINFO_VERSION 3u
+#define BOOTINFO_VERSION 4u
 #define BOOTINFO_NAME_LEN 16u
 #define BOOTINFO_MAX_REGIONS 8u
 #define BOOTINFO_MAX_CONTAINERS 64u
@@ -75,6 +75,8 @@ struct bootinfo_container {
 	uint32_t nr_caps;
 	uint32_t cpu_budget_us;       /* CPU time in every period; 0: none */
 	uint32_t cpu_period_us;
+	uint32_t cpu_mask;            /* CPUs its threads may run on: bit n =
+				       * cpu n; non-zero, below CONFIG_NR_CPUS */
 };
 
 struct bootinfo_header {
@@ -91,7 +93,7 @@ struct bootinfo_header {
 };
 
 _Static_assert(sizeof(struct bootinfo_region) == 20, "bootinfo region");
-_Static_assert(sizeof(struct bootinfo_container) == 224, "bootinfo container");
+_Static_assert(sizeof(struct bootinfo_container) == 228, "bootinfo container");
 _Static_assert(sizeof(struct bootinfo_cap) == 36, "bootinfo cap");
 _Static_assert(sizeof(struct bootinfo_header) == 32, "bootinfo header");
 
