@@ -57,7 +57,7 @@ BUDGETS = {key: _need(f'CAP_RES_{res}') for key, res in (
 # Operation resources: manifest name -> (resource, {op name: bit}, all ops).
 _OPS = (
     ('thread_control', 'TCTRL', 'TC', ('create', 'run', 'suspend', 'resume',
-                                        'destroy', 'recycle')),
+                                        'destroy', 'recycle', 'cpus')),
     ('exchange_registers', 'EXREGS', 'EXREGS', ('read', 'write')),
     ('ipc', 'IPC', 'IPC', ('send',)),
     ('cap_control', 'CAPCTRL', 'CAP', ('read', 'share', 'grant', 'split',

@@ -70,10 +70,16 @@ static void container_create(struct container *c,
 			     const struct bootinfo_header *bi,
 			     const struct bootinfo_container *desc)
 {
-	struct space *s = space_create(NULL);
+	struct space *s;
 	int err;
 
-	if (!s)
+	if (c->home_cpu == CPU_NONE) {
+		printk("kernel: container '%s' not started: none of its cpus "
+		       "(mask 0x%x) is online\n", c->name, (unsigned)c->cpu_mask);
+		c->state = CONTAINER_STOPPED;
+		return;
+	}
+	if (!(s = space_create(NULL)))
 		panic("container '%s': no memory for its address space", c->name);
 	for (unsigned r = 0; r < desc->nr_regions; r++) {
 		const struct bootinfo_region *reg = &desc->regions[r];
@@ -106,6 +112,25 @@ static void container_create(struct container *c,
 	thread_start(c->pager);
 }
 
+/* The core the i-th container's first thread starts on: the containers
+ * take the online cores of their masks in turn (CPU_NONE: none online). */
+static uint32_t home_cpu(uint32_t mask, uint32_t i)
+{
+	uint32_t online = 0;
+
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		if ((mask & (1u << cpu)) && sched_cpu_for(1u << cpu, cpu) == cpu)
+			online |= 1u << cpu;
+	if (!online)
+		return CPU_NONE;
+	for (uint32_t n = i % (uint32_t)__builtin_popcount(online);; n--) {
+		uint32_t cpu = (uint32_t)__builtin_ctz(online);
+		if (n == 0)
+			return cpu;
+		online &= online - 1;
+	}
+}
+
 void containers_create(const struct bootinfo_header *bi,
 		       const struct image_header *image)
 {
@@ -123,6 +148,8 @@ void containers_create(const struct bootinfo_header *bi,
 		memcpy(c->name, desc[i].name, BOOTINFO_NAME_LEN);
 		c->id = i;
 		c->desc = &desc[i];
+		c->cpu_mask = desc[i].cpu_mask;
+		c->home_cpu = home_cpu(c->cpu_mask, i);
 		cpu_budget_init(c, desc[i].cpu_budget_us, desc[i].cpu_period_us);
 		nr_containers++;
 		container_create(c, bi, &desc[i]);

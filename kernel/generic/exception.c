@@ -89,6 +89,9 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 	struct thread *t = current_thread();
 	uint32_t addr, status;
 
+	if (!t)
+		return; /* stopped on the way in (klock.c): it faults again
+			 * when it runs next */
 	fault_info(cause, &addr, &status);
 	if (t->pager && cause != EXC_FIQ && cause != EXC_RESERVED) {
 		ipc_send_fault(t, cause, addr, status);
@@ -116,8 +119,14 @@ struct user_context *kernel_exit(void)
 	struct percpu *cpu = this_cpu();
 	struct thread *next = sched_choose();
 
-	if (cpu->current != next)
+	if (cpu->current != next) {
 		write_tpidruro(next->utcb); /* user space finds its UTCB here */
+#if CONFIG_NR_CPUS > 1
+		if (cpu->current)
+			cpu->current->on_cpu = CPU_NONE;
+		next->on_cpu = (uint8_t)cpu->cpu_id;
+#endif
+	}
 	if (cpu->space != next->space) {
 		arch_switch_space(&next->space->arch);
 		cpu->space = next->space;

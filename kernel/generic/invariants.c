@@ -28,6 +28,8 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/runq.h>
+#include <kernel/sched.h>
+#include <kernel/percpu.h>
 #include <kernel/thread.h>
 #include <tessera/syscall.h>
 
@@ -40,7 +42,7 @@
 /* How far past a slot's last seen generation a missing thread is sought. */
 #define DEEP_GENERATIONS 4096u
 /* The run queue's arrays (runnable and expired) of the one CPU. */
-#define RUNQ_ARRAYS 2
+#define RUNQ_ARRAYS (2 * CONFIG_NR_CPUS) /* runnable, expired per core */
 
 #define X_SYSCALL_NAME(name) [SYS_##name] = #name,
 static const char *const syscall_names[SYS_COUNT] = {
@@ -287,6 +289,27 @@ static void check_wait_list(struct thread_list *l, struct thread *owner)
 	check_thread_list(l, owner, false);
 }
 
+/* Placement: a thread is on an online core of its mask, its mask within
+ * its container's, and the core that runs it names it current. */
+static void check_thread_cores(const struct thread *t)
+{
+	if (t->cpu >= CONFIG_NR_CPUS || !cpu_state[t->cpu].online)
+		VIOLATED("thread %u of container '%s': on core %u, which is "
+			 "not online", (unsigned)t->tid, t->container->name,
+			 (unsigned)t->cpu);
+	if (t->cpu_mask & ~t->container->cpu_mask ||
+	    !(t->cpu_mask & (1u << t->cpu)))
+		VIOLATED("thread %u of container '%s': core %u, mask 0x%x, "
+			 "its container's 0x%x", (unsigned)t->tid,
+			 t->container->name, (unsigned)t->cpu,
+			 (unsigned)t->cpu_mask, (unsigned)t->container->cpu_mask);
+	if (t->on_cpu != CPU_NONE &&
+	    (t->on_cpu >= CONFIG_NR_CPUS || cpu_state[t->on_cpu].current != t))
+		VIOLATED("thread %u of container '%s': running on core %u, "
+			 "which runs another", (unsigned)t->tid,
+			 t->container->name, (unsigned)t->on_cpu);
+}
+
 static void check_threads(bool complete)
 {
 	struct runq_array *arrays[RUNQ_ARRAYS];
@@ -311,8 +334,14 @@ static void check_threads(bool complete)
 				 (unsigned)t->tid, t->container->name,
 				 (unsigned)t->state);
 		check_wait_list(&t->sendq, t);
+		check_thread_cores(t);
 		if (!(a = t->sched.array))
 			continue;
+		if (!sched_array_of(t))
+			VIOLATED("thread %u of container '%s': queued on "
+				 "another core's run queue than its core %u",
+				 (unsigned)t->tid, t->container->name,
+				 (unsigned)t->cpu);
 		while (j < nr_arrays && arrays[j] != a)
 			j++;
 		if (j == nr_arrays) {

@@ -9,6 +9,7 @@
 #include <kernel/container.h>
 #include <kernel/exception.h>
 #include <kernel/kip.h>
+#include <kernel/klock.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -64,6 +65,7 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
 	percpu_init();
+	klock_acquire(); /* until the first return to user mode */
 	arch_mmu_init();
 	platform_init();
 	printk("kernel: Tessera " TESSERA_VERSION " on %s, %u MiB RAM at 0x%08x\n",

@@ -1,4 +1,4 @@
-/* Per-CPU state and the boot CPU's kernel stack. */
+/* Per-CPU records and the boot CPU's kernel stack. */
 #include <arch/cpu.h>
 #include <kernel/percpu.h>
 #include <kernel/types.h>
@@ -11,11 +11,19 @@ extern uint8_t cpu0_boot_stack_top[];
 __asm__(".global cpu0_boot_stack_top\n"
 	".set cpu0_boot_stack_top, cpu0_boot_stack + " STR(CONFIG_KERNEL_STACK_SIZE));
 
-struct percpu cpu0;
+struct percpu cpu_state[CONFIG_NR_CPUS];
+
+void percpu_init_secondary(uint32_t cpu, uint32_t kstack_top)
+{
+	struct percpu *me = &cpu_state[cpu];
+
+	me->cpu_id = cpu;
+	me->kstack_top = kstack_top;
+	write_tpidrprw((uint32_t)(uintptr_t)me);
+}
 
 void percpu_init(void)
 {
-	cpu0.kstack_top = (uint32_t)(uintptr_t)cpu0_boot_stack_top;
-	cpu0.cpu_id = 0;
-	write_tpidrprw((uint32_t)(uintptr_t)&cpu0);
+	percpu_init_secondary(0, (uint32_t)(uintptr_t)cpu0_boot_stack_top);
+	cpu0.online = true;
 }

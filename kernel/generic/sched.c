@@ -21,11 +21,20 @@
  * refills and a pending restart wake the CPU: no ticks (tickless idle).
  * The tick count is read off the counter, so it is right after an idle
  * stretch too.
+ *
+ * Cores (docs/smp.md): every core has its own run queue, tick and idle
+ * loop; a thread is on the queue of t->cpu and only that core picks it.
+ * Another core that makes a thread runnable there, or takes the current
+ * thread away, asks the core to pick again (need_resched and an IPI). All
+ * of it runs under the kernel lock; an idle core lets go of the lock while
+ * it waits and holds no thread and no space then.
  */
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <kernel/timer.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
+#include <kernel/klock.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
@@ -39,37 +48,25 @@
 /* 50 ms, but at least one tick at slow tick rates. */
 #define SCHED_GRANULARITY (CONFIG_TICK_HZ >= 20 ? CONFIG_TICK_HZ / 20 : 1)
 
-/*
- * Per-CPU scheduler state, indexed by cpu_id (one CPU today; run queues are
- * per CPU from the start, for SMP).
- */
+/* Per-CPU scheduler state, indexed by cpu_id. */
 struct sched_cpu {
 	struct runq rq;
+	uint64_t next_tick_at; /* counter time of its next tick */
 };
 
-#define SCHED_CPU_INIT(sc)                                                     \
-	{                                                                      \
-		.rq = {                                                        \
-			.runnable = &(sc).rq.arrays[0],                        \
-			.expired = &(sc).rq.arrays[1],                         \
-			.round_ticks = SCHED_TOTAL_TICKS,                      \
-			.granularity = SCHED_GRANULARITY,                      \
-		},                                                             \
-	}
-
-static struct sched_cpu sched_cpus[1] = {SCHED_CPU_INIT(sched_cpus[0])};
+static struct sched_cpu sched_cpus[CONFIG_NR_CPUS];
 static uint64_t boot_count;   /* counter at sched_timer_init */
 static uint64_t tick_period;  /* counter ticks per kernel tick */
-static uint64_t next_tick_at; /* counter time of the next tick */
 
 static struct sched_cpu *this_sched(void)
 {
-	return &sched_cpus[this_cpu()->cpu_id];
+	return &sched_cpus[this_cpu_id()];
 }
 
-static struct runq *this_rq(void)
+/* The run queue t is on, or joins. */
+static struct runq *rq_of(const struct thread *t)
 {
-	return &this_sched()->rq;
+	return &sched_cpus[t->cpu].rq;
 }
 
 static struct thread *thread_of(struct sched_entity *se)
@@ -82,21 +79,38 @@ void sched_request_resched(void)
 	this_cpu()->need_resched = true;
 }
 
-/* A thread that becomes runnable preempts a lower-level current thread. */
+/* Core `cpu` picks again before it returns to user mode (or wakes from
+ * idle to look at its queue). */
+static void resched_cpu(unsigned cpu)
+{
+	cpu_state[cpu].need_resched = true;
+#if CONFIG_NR_CPUS > 1
+	if (cpu != this_cpu_id())
+		platform_send_ipi(cpu);
+#endif
+}
+
+/* A thread that becomes runnable preempts a lower-level current thread of
+ * its core, and wakes the core if it idles. */
 static void preempt_if_outranked(struct thread *t)
 {
-	struct thread *cur = current_thread();
+	struct thread *cur = cpu_state[t->cpu].current;
 
-	if (cur && cur->state == THREAD_RUNNABLE &&
+	if (!cur) {
+		if (t->cpu != this_cpu_id())
+			resched_cpu(t->cpu); /* idle there: wake it */
+		return;
+	}
+	if (cur->state == THREAD_RUNNABLE &&
 	    runq_outranks(&t->sched, &cur->sched))
-		sched_request_resched();
+		resched_cpu(t->cpu);
 }
 
 void sched_enqueue(struct thread *t)
 {
 	if (cpu_budgets_in_use && cpu_budget_park(t))
 		return; /* its container waits for a refill */
-	int err = runq_enqueue(this_rq(), &t->sched);
+	int err = runq_enqueue(rq_of(t), &t->sched);
 
 	BUG_ON(err, "enqueue of a thread already on a run queue");
 	preempt_if_outranked(t);
@@ -104,8 +118,10 @@ void sched_enqueue(struct thread *t)
 
 void sched_dequeue(struct thread *t)
 {
+	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),
+	       "dequeue of a thread running on another core");
 	if (!cpu_budgets_in_use || !cpu_budget_unpark(t)) {
-		int err = runq_dequeue(this_rq(), &t->sched);
+		int err = runq_dequeue(rq_of(t), &t->sched);
 		BUG_ON(err, "dequeue of a thread not on the run queue");
 	}
 	if (t == current_thread())
@@ -123,11 +139,50 @@ void sched_wakeup(struct thread *t)
 
 void sched_handoff(struct thread *from, struct thread *to)
 {
-	if (runq_replace(this_rq(), &from->sched, &to->sched) != 0) {
+	/* a partner placed on another core is woken there: threads stay
+	 * where they were placed (docs/smp.md) */
+	if (to->cpu != from->cpu ||
+	    runq_replace(rq_of(from), &from->sched, &to->sched) != 0) {
 		sched_dequeue(from);
 		sched_enqueue(to);
 	}
 	sched_request_resched();
+}
+
+void sched_move(struct thread *t, unsigned cpu)
+{
+	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),
+	       "move of a thread running on another core");
+	if (t->cpu == cpu)
+		return;
+	bool queued = t->state == THREAD_RUNNABLE &&
+		      (!cpu_budgets_in_use || !cpu_budget_unpark(t));
+	if (queued)
+		runq_dequeue(rq_of(t), &t->sched);
+	if (t == current_thread())
+		sched_request_resched();
+	t->cpu = (uint8_t)cpu;
+	if (t->state == THREAD_RUNNABLE)
+		sched_enqueue(t);
+}
+
+bool sched_array_of(const struct thread *t)
+{
+	const struct runq *rq = rq_of(t);
+
+	return t->sched.array == &rq->arrays[0] ||
+	       t->sched.array == &rq->arrays[1];
+}
+
+unsigned sched_cpu_for(uint32_t mask, unsigned preferred)
+{
+	if (preferred < CONFIG_NR_CPUS && (mask & (1u << preferred)) &&
+	    cpu_state[preferred].online)
+		return preferred;
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		if ((mask & (1u << cpu)) && cpu_state[cpu].online)
+			return cpu;
+	return CPU_NONE;
 }
 
 void sched_yield(void)
@@ -138,7 +193,7 @@ void sched_yield(void)
 	       "yield without a runnable current thread");
 	int32_t left = cur->sched.ticks_left;
 
-	runq_expire(this_rq(), &cur->sched);
+	runq_expire(rq_of(cur), &cur->sched);
 	if (cur->usched) /* a user quantum is its scheduler's to refill */
 		cur->sched.ticks_left = left;
 	sched_request_resched();
@@ -149,7 +204,7 @@ void sched_enqueue_expired(struct thread *t)
 	int32_t left = t->sched.ticks_left;
 
 	sched_enqueue(t);
-	if (t->sched.array && runq_expire(this_rq(), &t->sched) == 0 &&
+	if (t->sched.array && runq_expire(rq_of(t), &t->sched) == 0 &&
 	    left > 0)
 		t->sched.ticks_left = left; /* the quantum it was given */
 }
@@ -176,13 +231,14 @@ static uint64_t tick_after(uint64_t now)
 }
 
 /* Program the timer for the next event; idle: no ticks, only budget
- * refills and (as ticks) a pending restart. */
+ * refills and (as ticks, on the boot core) a pending restart. */
 static void timer_program(bool idle)
 {
 	uint64_t next = cpu_budget_next_event();
+	uint64_t tick = this_sched()->next_tick_at;
 
-	if (!idle || containers_restart_pending())
-		next = next < next_tick_at ? next : next_tick_at;
+	if (!idle || (this_cpu_id() == 0 && containers_restart_pending()))
+		next = next < tick ? next : tick;
 	if (next == UINT64_MAX)
 		timer_stop();
 	else
@@ -191,24 +247,34 @@ static void timer_program(bool idle)
 
 void sched_timer_init(uint32_t tick_hz)
 {
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		runq_init(&sched_cpus[cpu].rq, SCHED_TOTAL_TICKS,
+			  SCHED_GRANULARITY);
 	cpu_time_init(timer_freq());
 	tick_period = timer_freq() / tick_hz;
 	boot_count = timer_count();
-	next_tick_at = boot_count + tick_period;
+	sched_cpu_start();
+}
+
+void sched_cpu_start(void)
+{
+	this_sched()->next_tick_at = tick_after(timer_count());
 	timer_program(false);
 }
 
 void timer_interrupt(void)
 {
+	struct sched_cpu *sc = this_sched();
 	struct thread *cur = current_thread();
 	uint64_t now = timer_count();
 
-	if (now >= next_tick_at) {
-		next_tick_at = tick_after(now);
-		containers_tick(sched_ticks());
+	if (now >= sc->next_tick_at) {
+		sc->next_tick_at = tick_after(now);
+		if (this_cpu_id() == 0) /* restarts are the boot core's */
+			containers_tick(sched_ticks());
 		/* Only a thread that was running in user mode is charged. */
 		if (cur && cur->state == THREAD_RUNNABLE &&
-		    runq_tick(this_rq(), &cur->sched)) {
+		    runq_tick(&sc->rq, &cur->sched)) {
 			/* a user-scheduled quantum is not refilled: its
 			 * scheduler is told and the thread waits */
 			if (cur->usched == USCHED_ADMITTED &&
@@ -230,23 +296,45 @@ static _Noreturn void system_finished(void)
 	platform_exit(status);
 }
 
-/* Wait with IRQs masked until a handled IRQ makes some thread runnable. */
-static struct sched_entity *pick_or_idle(struct runq *rq)
+/*
+ * The core runs no thread from here until it picks one: it lets go of the
+ * one it had and (with other cores, which may free that thread's space)
+ * of its space.
+ */
+static void leave_current(struct percpu *cpu)
+{
+	if (cpu->current)
+		cpu->current->on_cpu = CPU_NONE;
+	cpu->current = NULL;
+#if CONFIG_NR_CPUS > 1
+	if (cpu->space) {
+		arch_switch_to_kernel_only();
+		cpu->space = NULL;
+	}
+#endif
+}
+
+/* Wait with IRQs masked until a handled IRQ makes some thread runnable
+ * here; with other cores, without the kernel lock. */
+static struct sched_entity *pick_or_idle(struct sched_cpu *sc)
 {
 	struct sched_entity *se;
 
-	if ((se = runq_pick(rq)))
+	if ((se = runq_pick(&sc->rq)))
 		return se;
 	cpu_budget_switch(NULL); /* idle time is nobody's */
-	while (!(se = runq_pick(rq))) {
+	leave_current(this_cpu());
+	while (!(se = runq_pick(&sc->rq))) {
 		if (thread_live_count() == 0 && !containers_restart_pending())
 			system_finished();
 		timer_program(true);
+		klock_release();
 		wfi();
+		klock_acquire();
 		while (platform_handle_irq())
 			;
 	}
-	next_tick_at = tick_after(timer_count());
+	sc->next_tick_at = tick_after(timer_count());
 	timer_program(false);
 	return se;
 }
@@ -263,7 +351,7 @@ struct thread *sched_choose(void)
 		return cur;
 	if (this_cpu()->need_resched) {
 		this_cpu()->need_resched = false;
-		if (cur && cur->state == THREAD_RUNNABLE)
+		if (cur && cur->state == THREAD_RUNNABLE && cur->cpu == sc - sched_cpus)
 			runq_requeue(&sc->rq, &cur->sched);
 	}
 	/*
@@ -271,13 +359,13 @@ struct thread *sched_choose(void)
 	 * current thread itself whenever nothing should replace it. A thread
 	 * of a throttled container leaves for its parked list on the way.
 	 */
-	struct thread *next = thread_of(pick_or_idle(&sc->rq));
+	struct thread *next = thread_of(pick_or_idle(sc));
 	if (!cpu_budgets_in_use)
 		return next;
 	while (next->container->cpu.throttled) {
 		runq_dequeue(&sc->rq, &next->sched);
 		cpu_budget_park(next);
-		next = thread_of(pick_or_idle(&sc->rq));
+		next = thread_of(pick_or_idle(sc));
 	}
 	if (cpu_budget_switch(next->container))
 		timer_program(false);

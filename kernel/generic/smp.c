@@ -1,10 +1,10 @@
 /*
  * Bringing up the other cores. The boot core starts each of cores
  * 1 .. CONFIG_NR_CPUS-1 through the board (platform_cpu_start: PSCI on
- * QEMU virt) at head.S's secondary_entry, which turns the MMU on with the
- * kernel's table and calls secondary_main on the core's own stack. The core
- * says it is online and then idles with interrupts masked: threads run on
- * the boot core only, until per-CPU scheduling exists (docs/smp.md).
+ * QEMU virt, or the spin table) at head.S's secondary_entry, which turns
+ * the MMU on with the kernel's table and calls secondary_main on the
+ * core's own stack. The core sets up its interrupts, says it is online,
+ * waits for the kernel lock and enters the scheduler (docs/smp.md).
  *
  * While cores start, the kernel's table also maps the kernel's physical
  * section at its own address (the MMU-on jump in secondary_entry needs it);
@@ -12,8 +12,11 @@
  */
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <kernel/exception.h>
+#include <kernel/klock.h>
 #include <kernel/percpu.h>
 #include <kernel/platform.h>
+#include <kernel/sched.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
 #include <kernel/timer.h>
@@ -32,27 +35,24 @@ extern uint8_t exception_vectors[];
 uint8_t secondary_stacks[CONFIG_NR_CPUS][CONFIG_KERNEL_STACK_SIZE]
 	__attribute__((aligned(8)));
 
-/* Per-CPU state of the secondary cores (index 0 unused: core 0 is cpu0). */
-static struct percpu secondary_cpus[CONFIG_NR_CPUS];
-
 /* Set by each core once it runs with the MMU on; read by the boot core. */
 static volatile uint32_t cpu_online[CONFIG_NR_CPUS];
 
 void secondary_main(uint32_t cpu)
 {
-	struct percpu *me = &secondary_cpus[cpu];
-
 	write_vbar((uint32_t)(uintptr_t)exception_vectors);
-	me->cpu_id = cpu;
-	me->kstack_top = (uint32_t)(uintptr_t)
-		&secondary_stacks[cpu][CONFIG_KERNEL_STACK_SIZE];
-	write_tpidrprw((uint32_t)(uintptr_t)me);
+	percpu_init_secondary(cpu, (uint32_t)(uintptr_t)
+			      &secondary_stacks[cpu][CONFIG_KERNEL_STACK_SIZE]);
+	platform_cpu_irq_init();
 	dsb();
 	cpu_online[cpu] = 1;
 	dsb();
 	__asm__ volatile("sev");
-	for (;;)
-		wfi(); /* interrupts stay masked: nothing is routed here */
+	/* the boot core holds the lock until its first return to user
+	 * mode: the containers exist by the time this core gets it */
+	klock_acquire();
+	sched_cpu_start();
+	arch_first_return_to_user(); /* kernel_exit: pick, or idle */
 }
 
 /* Whether core `cpu` said it is online within STARTUP_WAIT_US. */
@@ -80,8 +80,8 @@ static void identity_section(uint32_t phys, bool on)
 	kernel_l1[i] = on ? ((phys & ~(SECTION_SIZE - 1)) | L1_SECT_KERNEL_RAM)
 			  : 0;
 	dsb();
-	if (!on)
-		write_tlbiall(0);
+	if (!on) /* the started cores may hold it in their TLBs too */
+		tlb_flush_all();
 	dsb();
 	isb();
 }
@@ -103,11 +103,13 @@ unsigned smp_boot_secondaries(void)
 		else if (!wait_online(cpu))
 			printk("kernel: cpu %u not started: not online after "
 			       "%u us\n", cpu, (unsigned)STARTUP_WAIT_US);
-		else
+		else {
+			cpu_state[cpu].online = true;
 			online++;
+		}
 	}
 	identity_section(entry, false);
-	printk("kernel: %u of %u cpus online (threads run on cpu 0; the "
-	       "others idle)\n", online, (unsigned)CONFIG_NR_CPUS);
+	printk("kernel: %u of %u cpus online\n", online,
+	       (unsigned)CONFIG_NR_CPUS);
 	return online;
 }

@@ -118,6 +118,10 @@ void space_put(struct space *s)
 		arch_switch_to_kernel_only();
 		this_cpu()->space = NULL;
 	}
+	/* another core holds a space only while it runs one of its threads,
+	 * which hold references (an idle or stopped core lets go of it) */
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		BUG_ON(cpu_state[cpu].space == s, "freeing a space in use");
 	if (s->arch.l1)
 		arch_space_destroy(&s->arch);
 	pt_refund(s, s->pt_charged);

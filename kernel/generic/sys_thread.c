@@ -31,7 +31,7 @@ static struct space *creation_space(struct thread *t, struct thread *src,
 static const uint32_t tc_needed_op[] = {
 	[TC_RUN] = CAP_OP_TC_RUN,	  [TC_SUSPEND] = CAP_OP_TC_SUSPEND,
 	[TC_RESUME] = CAP_OP_TC_RESUME,	  [TC_DESTROY] = CAP_OP_TC_DESTROY,
-	[TC_RECYCLE] = CAP_OP_TC_RECYCLE,
+	[TC_RECYCLE] = CAP_OP_TC_RECYCLE, [TC_CPUS] = CAP_OP_TC_CPUS,
 };
 
 static int check_create_flags(uint32_t flags)
@@ -98,6 +98,27 @@ static int tc_wait(struct thread *t, uint32_t tid)
 	return code;
 }
 
+/* The cores x may run on: a non-zero subset of its container's with one
+ * of them online; x moves off a core it may no longer use. */
+static int tc_cpus(struct thread *x, struct user_context *ctx)
+{
+	uint32_t mask = ctx_arg(ctx, 2);
+
+	if (mask) {
+		if (mask & ~x->container->cpu_mask)
+			return -E_INVAL;
+		unsigned cpu = sched_cpu_for(mask, x->cpu);
+		if (cpu == CPU_NONE)
+			return -E_INVAL; /* none of them is online */
+		thread_quiesce(x);
+		x->cpu_mask = mask;
+		sched_move(x, cpu);
+	}
+	ctx_set_result(ctx, 1, x->cpu_mask);
+	ctx_set_result(ctx, 2, x->cpu);
+	return 0;
+}
+
 static int tc_on_target(struct thread *t, uint32_t op, struct thread *x,
 			struct user_context *ctx)
 {
@@ -119,6 +140,8 @@ static int tc_on_target(struct thread *t, uint32_t op, struct thread *x,
 		return 0;
 	case TC_RECYCLE:
 		return x == t ? -E_BUSY : thread_recycle(x);
+	case TC_CPUS:
+		return tc_cpus(x, ctx);
 	default:
 		return -E_INVAL;
 	}
@@ -150,6 +173,7 @@ int sys_thread_control(struct user_context *ctx)
 	case TC_RESUME:
 	case TC_DESTROY:
 	case TC_RECYCLE:
+	case TC_CPUS:
 		if (!(x = thread_target(t, ctx_arg(ctx, 1), CAP_RES_TCTRL,
 					tc_needed_op[op], &err)))
 			return err;
@@ -231,6 +255,7 @@ int sys_exchange_registers(struct user_context *ctx)
 		return err;
 	if (copy_from_user(t->space, &r, uptr, sizeof(r)) != 0)
 		return -E_FAULT;
+	thread_quiesce(x); /* its registers are in x->ctx from here */
 	if ((err = exregs_check(t, x, flags, &r)))
 		return err;
 	/* check the write-back before changing anything */

@@ -31,6 +31,11 @@ struct user_context *syscall_entry(struct user_context *ctx)
 {
 	struct thread *t = current_thread();
 	uint32_t nr = ctx_syscall_number(ctx);
+
+#if CONFIG_NR_CPUS > 1
+	if (!t)
+		return NULL; /* stopped on the way in: the call runs later */
+#endif
 	int ret = nr < SYS_COUNT ? syscall_table[nr](ctx) : -E_NOSYS;
 
 #if CONFIG_DEBUG_INVARIANTS_EVERY > 0

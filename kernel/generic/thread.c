@@ -9,6 +9,7 @@
 #include <kernel/container.h>
 #include <kernel/exception.h>
 #include <kernel/irq.h>
+#include <kernel/klock.h>
 #include <kernel/kmem.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
@@ -155,6 +156,28 @@ static void thread_cap_lists_init(struct thread *t)
 	t->paged_caps = (struct cap_list){NULL, CAP_LIST_PAGED, t->tid};
 }
 
+/* A new thread may run where its creator may (the boot's: where its
+ * container may), and starts on its creator's core if it can. */
+static void thread_place(struct thread *t, const struct thread *creator,
+			 const struct container *c)
+{
+	t->cpu_mask = creator ? creator->cpu_mask : c->cpu_mask;
+	unsigned cpu = sched_cpu_for(t->cpu_mask,
+				     creator ? creator->cpu : c->home_cpu);
+	t->cpu = (uint8_t)(cpu == CPU_NONE ? 0 : cpu);
+	t->on_cpu = CPU_NONE;
+}
+
+void thread_quiesce(struct thread *t)
+{
+#if CONFIG_NR_CPUS > 1
+	if (t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id())
+		smp_stop_thread(t);
+#else
+	(void)t;
+#endif
+}
+
 /* The THREADS budget is charged here and refunded in thread_free only. */
 struct thread *thread_create(const struct thread *creator,
 			     struct container *c, struct space *s,
@@ -189,6 +212,7 @@ struct thread *thread_create(const struct thread *creator,
 		pager->nr_paged++;
 	t->sched.priority = priority;
 	t->state = THREAD_INACTIVE;
+	thread_place(t, creator, c);
 	arch_context_init_user(&t->ctx, entry, sp);
 	c->live_threads++;
 	live_threads++;
@@ -265,6 +289,7 @@ void thread_handoff(struct thread *blocker, enum block_reason why,
 
 void thread_suspend(struct thread *t)
 {
+	thread_quiesce(t);
 	if (t == current_thread()) {
 		t->suspend_pending = true; /* at the end of this syscall */
 		return;
@@ -322,6 +347,8 @@ int thread_recycle(struct thread *t)
 
 static void thread_free(struct thread *t)
 {
+	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),
+	       "free of a thread running on another core");
 	if (t->pager)
 		t->pager->nr_paged--;
 	cap_refund(t->thread_budget, 1);
@@ -386,6 +413,7 @@ void thread_end(struct thread *t, int code)
 {
 	if (t->state == THREAD_ZOMBIE)
 		return;
+	thread_quiesce(t);
 	if (t->usched)
 		usched_thread_ended(t, code);
 	if (t->state == THREAD_BLOCKED)
@@ -396,8 +424,10 @@ void thread_end(struct thread *t, int code)
 	t->exit_code = code;
 	t->suspend_pending = false;
 	live_threads--;
-	if (this_cpu()->current == t)
+	if (this_cpu()->current == t) {
 		this_cpu()->current = NULL;
+		t->on_cpu = CPU_NONE;
+	}
 	wake_partners(t);
 	end_paged(t, -E_DEAD); /* nobody is left to serve them */
 	irq_thread_ended(t);

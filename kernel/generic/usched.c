@@ -309,6 +309,7 @@ void usched_scheduler_died(struct container *c)
 /* Priority p and quantum q for x; a queued x is queued again at p. */
 static void apply(struct thread *x, uint32_t prio, uint32_t quantum)
 {
+	thread_quiesce(x); /* it may run on another core */
 	bool queued = x->state == THREAD_RUNNABLE;
 
 	if (queued)

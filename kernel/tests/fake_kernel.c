@@ -200,6 +200,14 @@ void fake_console_clear(void)
 	console[0] = '\0';
 }
 
+/* One core, always online. */
+unsigned sched_cpu_for(uint32_t mask, unsigned preferred)
+{
+	(void)mask;
+	(void)preferred;
+	return 0;
+}
+
 uint64_t sched_ticks(void)
 {
 	return fake_ticks;
@@ -318,7 +326,7 @@ int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
 
 /* ---- threads (thread.c) -------------------------------------------------- */
 
-struct percpu cpu0;
+struct percpu cpu_state[CONFIG_NR_CPUS];
 struct thread *fake_threads[FAKE_MAX_THREADS];
 static uint8_t tid_owner[FAKE_MAX_THREADS];
 static uint32_t tid_last_generation[FAKE_MAX_THREADS];

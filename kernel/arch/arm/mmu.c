@@ -12,6 +12,8 @@
 #include <arch/mmu.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
+#include <kernel/percpu.h>
+#include <kernel/space.h>
 #include <tessera/errno.h>
 
 #define USER_L1_ENTRIES (USER_VA_END >> SECTION_SHIFT) /* 2048 */
@@ -60,14 +62,34 @@ static int asid_alloc(void)
 	return -E_BUDGET;
 }
 
+/*
+ * With other cores: a space another core runs now keeps its ASID into the
+ * new generation (it is in that core's CONTEXTIDR, and the core may fill
+ * its TLB with it until it next switches), so no new space can be given
+ * the same ASID meanwhile.
+ */
+static void asid_keep_running_elsewhere(void)
+{
+#if CONFIG_NR_CPUS > 1
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++) {
+		struct space *s = cpu_state[cpu].space;
+		if (cpu == this_cpu_id() || !s || !s->arch.asid)
+			continue;
+		asid_bitmap[s->arch.asid / 32] |= 1u << (s->arch.asid % 32);
+		s->arch.asid_generation = asid_generation;
+	}
+#endif
+}
+
 static void asid_new_generation(void)
 {
 	memset(asid_bitmap, 0, sizeof(asid_bitmap));
 	asid_generation++;
 	asid_rollovers++;
+	asid_keep_running_elsewhere();
 	write_contextidr(0);
 	isb();
-	write_tlbiall(0);
+	tlb_flush_all();
 	dsb();
 	isb();
 }
@@ -91,7 +113,7 @@ static void asid_free(struct arch_space *as)
 	if (!as->asid || as->asid_generation != asid_generation)
 		return; /* never ran, or its generation is gone with the TLB */
 	asid_bitmap[as->asid / 32] &= ~(1u << (as->asid % 32));
-	write_tlbiasid(as->asid);
+	tlb_flush_asid(as->asid);
 	dsb();
 	isb();
 }
@@ -193,7 +215,7 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
 	*pte = p.pa | l2_attrs(attrs);
 	dsb();
 	if (was_valid) {
-		write_tlbimva((va & ~(PAGE_SIZE - 1)) | as->asid);
+		tlb_flush_page((va & ~(PAGE_SIZE - 1)) | as->asid);
 		dsb();
 		isb();
 	}
@@ -232,7 +254,7 @@ int arch_unmap_page(struct arch_space *as, uint32_t va)
 		return -E_NOENT;
 	*pte = 0;
 	dsb();
-	write_tlbimva((va & ~(PAGE_SIZE - 1)) | as->asid);
+	tlb_flush_page((va & ~(PAGE_SIZE - 1)) | as->asid);
 	dsb();
 	isb();
 	return 0;

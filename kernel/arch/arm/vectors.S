@@ -5,7 +5,9 @@
  * struct user_context (see arch/context.h), so entry stores the user
  * registers straight into the thread: srsdb pushes the return pc and spsr,
  * stmdb ^ the user r0-r14. Entry then moves to the per-CPU kernel stack
- * (found through TPIDRPRW). The kernel runs with IRQs masked and never takes
+ * (found through TPIDRPRW) and, with more than one core, takes the kernel
+ * lock (kernel/klock.h), which it lets go of just before restoring the
+ * user registers. The kernel runs with IRQs masked and never takes
  * an exception from SVC mode except for a bug, which panics.
  */
 #include <arch/cpu.h>
@@ -40,6 +42,22 @@ exception_vectors:
 	bne	kernel_mode_exception
 	mrc	p15, 0, sp, c13, c0, 4
 	ldr	sp, [sp, #PERCPU_KSTACK_TOP]
+#if CONFIG_NR_CPUS > 1
+	/* the kernel lock (klock.c); r4-r11 are saved in the frame */
+	mov	r4, r0
+	mov	r1, #\cause
+	bl	kernel_enter_smp
+	mov	r0, r4
+#endif
+.endm
+
+/* Let go of the kernel lock on the way out, keeping r0 (the frame). */
+.macro KERNEL_LEAVE
+#if CONFIG_NR_CPUS > 1
+	mov	r4, r0
+	bl	klock_release
+	mov	r0, r4
+#endif
 .endm
 
 vec_svc:
@@ -48,6 +66,7 @@ vec_svc:
 	cmp	r0, #0
 	beq	exception_return
 	/* the caller runs on: back to it without the scheduler */
+	KERNEL_LEAVE
 	mov	sp, r0
 	ldmia	sp, {r0-lr}^
 	add	sp, sp, #60
@@ -118,6 +137,7 @@ kernel_mode_exception:
 	.global	exception_return
 exception_return:
 	bl	kernel_exit
+	KERNEL_LEAVE
 	mov	sp, r0
 	ldmia	sp, {r0-lr}^
 	add	sp, sp, #60

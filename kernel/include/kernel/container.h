@@ -47,6 +47,10 @@ struct container {
 	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
 	uint32_t budget_size[CONTAINER_BUDGETS]; /* total, kept when it dies */
 	struct cpu_budget cpu; /* period 0: no CPU budget (cpu_budget.c) */
+	/* cores its threads may run on (bit n: core n; its manifest's
+	 * `cpus`), and the one its first thread starts on */
+	uint32_t cpu_mask;
+	uint32_t home_cpu;
 	/* user-level scheduling (usched.c): the container whose boot
 	 * capability schedules this one's threads, and the kernel messages
 	 * waiting for this one's pager if it is a scheduler */

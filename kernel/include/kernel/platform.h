@@ -27,6 +27,14 @@ bool platform_irq_reserved(unsigned irq);
  * negative firmware status (boards whose [smp] start is not "none"). */
 int platform_cpu_start(unsigned cpu, uint32_t entry_phys, uint32_t context);
 
+/* A secondary core's own interrupt set-up, before it takes interrupts:
+ * its GIC CPU interface and private interrupts (IPI, timer), or its lines
+ * of the local controller. */
+void platform_cpu_irq_init(void);
+/* Interrupt core `cpu` (the scheduler's IPI): it enters the kernel, and
+ * leaves an idle wait, to pick again. Handled by the driver itself. */
+void platform_send_ipi(unsigned cpu);
+
 /* Called by platform_init once the interrupt controller is up: the
  * kernel's time starts (sched.c). */
 void sched_timer_init(uint32_t tick_hz);

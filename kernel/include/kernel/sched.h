@@ -10,6 +10,7 @@
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
+#include <kernel/klock.h>
 #include <kernel/thread.h>
 
 /* t (made THREAD_RUNNABLE by the caller) joins the run queue. */
@@ -37,6 +38,16 @@ void sched_request_resched(void);
  * the system when no thread is left.
  */
 struct thread *sched_choose(void);
+/* t goes to core cpu's run queue (t runs on no other core; its current
+ * core, if it runs here, picks again). */
+void sched_move(struct thread *t, unsigned cpu);
+/* The core a thread with this mask runs on: `preferred` if it may and is
+ * online, else the lowest online core of the mask; CPU_NONE if none. */
+unsigned sched_cpu_for(uint32_t mask, unsigned preferred);
+/* Is queued t on its own core's run queue? (invariants.c) */
+bool sched_array_of(const struct thread *t);
+/* This core's tick starts (the boot core's from sched_timer_init). */
+void sched_cpu_start(void);
 /* Kernel ticks since boot (the configured tick rate), read off the counter. */
 uint64_t sched_ticks(void);
 /* Counter ticks since boot. */

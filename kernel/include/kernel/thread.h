@@ -76,6 +76,13 @@ struct thread {
 	uint32_t nr_paged;      /* threads (incl. zombies) this one pages */
 	uint32_t utcb;          /* user address of its UTCB, 0: none */
 	struct sched_entity sched;
+	/* cores (docs/smp.md): the mask it may run on (within its
+	 * container's), the core whose run queue it is on or last was, and
+	 * the core running it now (CPU_NONE: none; only that core changes
+	 * it, and then its registers are in ctx) */
+	uint32_t cpu_mask;
+	uint8_t cpu;
+	uint8_t on_cpu;
 
 	/* ipc */
 	struct thread *partner;      /* send: destination; recv: source */
@@ -164,6 +171,10 @@ void thread_set_pager(struct thread *t, struct thread *pager);
 /* End and free every thread pager pages (a pager's "kill all my
  * children"); returns how many there were. */
 uint32_t thread_destroy_children(struct thread *pager, int code);
+/* If t runs on another core, stop it there (its safe point: registers
+ * saved, the core let go of it); lock held. Before anything changes a
+ * thread that may be running elsewhere: its state, queue or registers. */
+void thread_quiesce(struct thread *t);
 /* Apply a pending suspend at a safe point (end of syscall / exception). */
 void thread_safe_point(struct thread *t);
 

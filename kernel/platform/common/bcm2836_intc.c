@@ -4,6 +4,9 @@
  * and the mailboxes, and forwards the BCM2835 ARM interrupt controller
  * (the peripherals' lines) to one core: core 0, the reset default.
  *
+ * Each core's local lines: its virtual timer (the kernel's tick) and
+ * mailbox 0 (the scheduler's IPI); only core 0 gets the peripherals'.
+ *
  * Interrupt ids on this board, one flat space for irq_control:
  *   0..63    BCM2835 GPU peripheral lines (pending/enable registers 1, 2)
  *   64..71   BCM2835 ARM basic lines (ARM timer, mailbox, doorbells, ...)
@@ -17,6 +20,7 @@
 #include <stdint.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
+#include <kernel/percpu.h>
 #include <kernel/platform.h>
 #include <platform/bcm2836_intc.h>
 #include <generated/board.h>
@@ -35,9 +39,14 @@
 
 /* BCM2836 local controller */
 #define LOCAL_GPU_ROUTING 0x0c
-#define LOCAL_TIMER_CTL_CORE0 0x40
-#define LOCAL_IRQ_SOURCE_CORE0 0x60
+#define LOCAL_TIMER_CTL(core) (0x40 + 4 * (core))
+#define LOCAL_MAILBOX_CTL(core) (0x50 + 4 * (core))
+#define LOCAL_IRQ_SOURCE(core) (0x60 + 4 * (core))
+#define LOCAL_MAILBOX_SET(core, mb) (0x80 + 16 * (core) + 4 * (mb))
+#define LOCAL_MAILBOX_CLEAR(core, mb) (0xc0 + 16 * (core) + 4 * (mb))
 #define LOCAL_SOURCE_GPU (1u << 8)
+#define LOCAL_SOURCE_MAILBOX0 (1u << 4)
+#define IPI_MAILBOX 0 /* the scheduler's IPI: mailbox 0 of the core */
 
 #define GPU_LINES 64u
 #define ARM_BASIC_FIRST 64u
@@ -68,9 +77,24 @@ void bcm2836_intc_init(void)
 	reg_write(ic, IC_DISABLE_2, ~0u);
 	reg_write(ic, IC_DISABLE_BASIC, ~0u);
 	reg_write(local, LOCAL_GPU_ROUTING, 0);
-	/* the virtual timer's line to core 0's IRQ */
-	reg_write(local, LOCAL_TIMER_CTL_CORE0, 1u << LOCAL_TIMER_SOURCE);
+	platform_cpu_irq_init();
+}
+
+/* This core's lines of the local controller: its virtual timer and its
+ * IPI mailbox to its IRQ. */
+void platform_cpu_irq_init(void)
+{
+	unsigned core = this_cpu_id();
+
+	reg_write(local, LOCAL_TIMER_CTL(core), 1u << LOCAL_TIMER_SOURCE);
+	reg_write(local, LOCAL_MAILBOX_CTL(core), 1u << IPI_MAILBOX);
 	dsb();
+}
+
+void platform_send_ipi(unsigned cpu)
+{
+	dsb(); /* what the IPI is about is visible first */
+	reg_write(local, LOCAL_MAILBOX_SET(cpu, IPI_MAILBOX), 1);
 }
 
 /* Enable or disable one line of the BCM2835 controller. */
@@ -108,9 +132,17 @@ static int pending_peripheral(void)
 
 int platform_handle_irq(void)
 {
-	uint32_t source = reg_read(local, LOCAL_IRQ_SOURCE_CORE0);
+	unsigned core = this_cpu_id();
+	uint32_t source = reg_read(local, LOCAL_IRQ_SOURCE(core));
 	int irq;
 
+	if (source & LOCAL_SOURCE_MAILBOX0) {
+		/* the scheduler's IPI: need_resched is set already, and
+		 * the way out of the kernel picks again */
+		reg_write(local, LOCAL_MAILBOX_CLEAR(core, IPI_MAILBOX), ~0u);
+		dsb();
+		return 1;
+	}
 	if (source & (1u << LOCAL_TIMER_SOURCE)) {
 		timer_interrupt(); /* reprograms or stops: the line drops */
 		return 1;

@@ -53,7 +53,8 @@
 #define CAP_OP_TC_RESUME 0x08u
 #define CAP_OP_TC_DESTROY 0x10u
 #define CAP_OP_TC_RECYCLE 0x20u
-#define CAP_OP_TC_ALL 0x3fu
+#define CAP_OP_TC_CPUS 0x40u /* TC_CPUS: change the cores it may run on */
+#define CAP_OP_TC_ALL 0x7fu
 #define CAP_OP_EXREGS_READ 0x1u
 #define CAP_OP_EXREGS_WRITE 0x2u
 #define CAP_OP_EXREGS_ALL 0x3u

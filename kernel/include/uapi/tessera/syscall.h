@@ -67,6 +67,10 @@
 #define TC_DESTROY_CHILDREN 10 /* end and reap every thread the caller
 				* pages (and what they page), exit code
 				* r2; r0 = how many it paged */
+#define TC_CPUS 11   /* r2 = the cores it may run on (bit n: core n), a
+		      * subset of its container's with a core online (0:
+		      * unchanged); it moves if its core is not in it.
+		      * r1 = its mask, r2 = its core (afterwards) */
 
 /* TC_CREATE flags (r2) */
 #define TC_SAME_SPACE 0x1  /* share the space of r1's thread */

@@ -64,6 +64,44 @@ CP15_WRITE(tlbiasid, 0, c8, c7, 2)
 CP15_WRITE(tlbimva, 0, c8, c7, 1)
 CP15_WRITE(iciallu, 0, c7, c5, 0)
 CP15_WRITE(bpiall, 0, c7, c5, 6)
+/* the Inner Shareable forms: every core of the cluster (ARMv7 MP) */
+CP15_WRITE(tlbiallis, 0, c8, c3, 0)
+CP15_WRITE(tlbiasidis, 0, c8, c3, 2)
+CP15_WRITE(tlbimvais, 0, c8, c3, 1)
+
+/*
+ * TLB maintenance for a change of the translation tables: on every core
+ * the kernel runs on (broadcast within the Inner Shareable domain when it
+ * runs on more than one), local otherwise. Callers put a dsb before (the
+ * table write is visible to the walkers) and a dsb; isb after.
+ */
+static inline void tlb_flush_all(void)
+{
+#if CONFIG_NR_CPUS > 1
+	write_tlbiallis(0);
+#else
+	write_tlbiall(0);
+#endif
+}
+
+static inline void tlb_flush_asid(uint32_t asid)
+{
+#if CONFIG_NR_CPUS > 1
+	write_tlbiasidis(asid);
+#else
+	write_tlbiasid(asid);
+#endif
+}
+
+/* mva_asid: the page's address with the ASID in its low bits. */
+static inline void tlb_flush_page(uint32_t mva_asid)
+{
+#if CONFIG_NR_CPUS > 1
+	write_tlbimvais(mva_asid);
+#else
+	write_tlbimva(mva_asid);
+#endif
+}
 
 static inline void isb(void)
 {
