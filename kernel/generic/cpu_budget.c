@@ -234,6 +234,11 @@ uint64_t cpu_budget_next_event(void)
 	return next;
 }
 
+bool cpu_budget_throttled(const struct thread *t)
+{
+	return t->container->cpu.throttled;
+}
+
 bool cpu_budget_park(struct thread *t)
 {
 	if (!t->container->cpu.throttled)

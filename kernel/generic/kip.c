@@ -4,6 +4,7 @@
 #include <kernel/kmem.h>
 #include <kernel/platform.h>
 #include <kernel/panic.h>
+#include <kernel/percpu.h>
 #include <kernel/space.h>
 #include <tessera/syscall.h>
 #include <generated/version.h>
@@ -27,6 +28,9 @@ void kip_init(unsigned nr_containers)
 	k->utcb_mrs = UTCB_MRS;
 	k->ext_max = IPC_EXT_MAX;
 	k->nr_containers = nr_containers;
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		if (cpu_state[cpu].online)
+			k->cpus_online |= 1u << cpu;
 	strlcpy(k->build, "tessera " TESSERA_VERSION " " BOARD_NAME, sizeof(k->build));
 }
 

@@ -362,7 +362,7 @@ struct thread *sched_choose(void)
 	struct thread *next = thread_of(pick_or_idle(sc));
 	if (!cpu_budgets_in_use)
 		return next;
-	while (next->container->cpu.throttled) {
+	while (cpu_budget_throttled(next)) {
 		runq_dequeue(&sc->rq, &next->sched);
 		cpu_budget_park(next);
 		next = thread_of(pick_or_idle(sc));

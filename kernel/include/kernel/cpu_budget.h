@@ -68,6 +68,8 @@ bool cpu_budget_switch(struct container *next);
 void cpu_budget_timer(uint64_t now);
 /* Earliest counter time budget work is due; UINT64_MAX: none. */
 uint64_t cpu_budget_next_event(void);
+/* Is t's container throttled (on t's core)? */
+bool cpu_budget_throttled(const struct thread *t);
 /* Should t, which is runnable, wait for its container's refill instead?
  * If so it is parked. */
 bool cpu_budget_park(struct thread *t);

@@ -161,6 +161,30 @@ static inline int sys_thread_recycle(uint32_t tid)
 	return sys_thread_op(TC_RECYCLE, tid, 0);
 }
 
+/*
+ * The cores thread tid (0: the caller) may run on: mask (bit n: core n;
+ * 0: unchanged) within its container's; *cpu: the core it is on
+ * afterwards (it moves off one it may no longer use). Returns its mask,
+ * or -E_*.
+ */
+static inline int sys_thread_cpus(uint32_t tid, uint32_t mask, uint32_t *cpu)
+{
+	struct sys_regs io = {{TC_CPUS, tid, mask}};
+	int ret = sys_invoke(SYS_thread_control, &io);
+
+	if (ret < 0)
+		return ret;
+	if (cpu)
+		*cpu = io.r[2];
+	return (int)io.r[1];
+}
+
+/* The cores that run threads (the kernel interface page's). */
+static inline uint32_t sys_cpus_online(void)
+{
+	return ((const volatile struct kip *)KIP_ADDRESS)->cpus_online;
+}
+
 /* Wait for a paged child (0: any) to end; returns its exit code. */
 static inline int sys_thread_wait(uint32_t tid, uint32_t *who)
 {

@@ -204,6 +204,7 @@ struct kip {
 	uint32_t ext_max;
 	uint32_t nr_containers;
 	char build[32];
+	uint32_t cpus_online; /* bit n: core n runs threads (TC_CPUS) */
 };
 #endif
 #define ABI_VERSION 1
