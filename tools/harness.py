@@ -62,14 +62,20 @@ def build(defconfig, outdir, extra_config=()):
     return os.path.join(outdir, 'image.elf')
 
 
+def config_of(image):
+    """The .config of an image's build directory (harness.build puts the
+    image beside it; the default build directory's is the top one)."""
+    outdir = os.path.dirname(os.path.abspath(image))
+    if outdir == os.path.join(TOP, 'build'):
+        return os.path.join(TOP, '.config')
+    return os.path.join(outdir, '.config')
+
+
 def board_of(image):
     """The board an image was built for: CONFIG_BOARD in the .config of
     its build directory (harness.build puts the image beside it); the
     default build directory's .config is the top one."""
-    outdir = os.path.dirname(os.path.abspath(image))
-    config = os.path.join(outdir, '.config')
-    if outdir == os.path.join(TOP, 'build'):
-        config = os.path.join(TOP, '.config')
+    config = config_of(image)
     if not os.path.isfile(config):
         raise ValueError(f'{image}: no .config beside it to tell its board '
                          '(pass board= to harness.boot)')
@@ -90,7 +96,9 @@ def boot(image, board=None, timeout=60, extra=(), realtime=False):
     extra = list(extra)
     if not realtime and '-icount' not in extra:
         extra = list(ICOUNT) + extra
-    cmd = qemu.command(b, image, extra=extra)
+    # as many cores as the kernel starts (extra's -smp wins)
+    cmd = qemu.command(b, image, extra=extra,
+                       cpus=qemu.nr_cpus_of(config_of(image)))
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -16,17 +16,41 @@ GDB_PORT = 1234
 TIMEOUT_STATUS = 124  # as timeout(1) reports it
 
 
-def command(board, image, debug=False, extra=()):
+def smp_args(board, cpus):
+    """QEMU's -smp for a kernel that starts `cpus` cores (CONFIG_NR_CPUS):
+    as many, unless the board's machine always has all its cores
+    ([qemu] fixed_smp, e.g. raspi2b's four)."""
+    if cpus <= 1 or board['qemu'].get('fixed_smp'):
+        return []
+    return ['-smp', str(cpus)]
+
+
+def command(board, image, debug=False, extra=(), cpus=1):
+    """The QEMU command line; extra's own -smp, if any, wins over cpus."""
     q = board['qemu']
     cmd = [q['binary']] + list(q['args']) + ['-semihosting', '-kernel', image]
+    if '-smp' not in extra:
+        cmd += smp_args(board, cpus)
     if debug:
         cmd += ['-S', '-gdb', f'tcp::{GDB_PORT}']
     return cmd + list(extra)
 
 
-def boot(board, image, debug=False, timeout=60, extra=()):
+def nr_cpus_of(config_path):
+    """CONFIG_NR_CPUS of a .config (1 if it has none)."""
+    try:
+        with open(config_path) as f:
+            for line in f:
+                if line.startswith('CONFIG_NR_CPUS='):
+                    return int(line.split('=', 1)[1])
+    except FileNotFoundError:
+        pass
+    return 1
+
+
+def boot(board, image, debug=False, timeout=60, extra=(), cpus=1):
     """Boot image; returns the system's exit status (124 on timeout)."""
-    cmd = command(board, image, debug, extra)
+    cmd = command(board, image, debug, extra, cpus)
     try:
         return subprocess.call(cmd, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:

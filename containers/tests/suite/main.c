@@ -17,6 +17,7 @@ static const struct test_case *const tables[] = {
 	core_fault_tests,
 	core_cap_tests,
 	core_irq_tests,
+	core_smp_tests,
 	NULL,
 };
 

@@ -14,5 +14,6 @@ extern const struct test_case core_stress_tests[];
 extern const struct test_case core_fault_tests[];
 extern const struct test_case core_cap_tests[];
 extern const struct test_case core_irq_tests[];
+extern const struct test_case core_smp_tests[];
 
 #endif
