@@ -121,7 +121,8 @@ def qemu_command(image, board=None):
     CONFIG_BOARD of its build directory) unless given."""
     if board is None:
         board = harness.board_of(image)
-    return qemu.command(boardmod.load(board), image, extra=QEMU_EXTRA)
+    return qemu.command(boardmod.load(board), image, extra=QEMU_EXTRA,
+                        cpus=qemu.nr_cpus_of(harness.config_of(image)))
 
 
 def boot(image, timeout, board=None):

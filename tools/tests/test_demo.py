@@ -17,7 +17,7 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import BOARDS, TEST_BUILD, TOP
+from conftest import MACHINES, TEST_BUILD, TOP, machine_board, machine_build
 
 MAN = manifest.load(os.path.join(TOP, 'configs', 'demo.toml'),
                     board.load('qemu_virt'), os.path.join(TOP, 'containers'))
@@ -63,12 +63,11 @@ BUDGET_NAMES = {'threads': 'threads', 'spaces': 'spaces',
 
 
 # One boot per board; every check below runs on each.
-@pytest.fixture(scope='module', params=BOARDS)
+@pytest.fixture(scope='module', params=MACHINES)
 def demo(request):
-    name = request.param
-    image = harness.build(f'{name}_demo_defconfig',
-                          os.path.join(TEST_BUILD, 'demo' if name ==
-                                       'qemu_virt' else f'demo-{name}'))
+    name = machine_board(request.param)
+    image = machine_build(request.param, 'demo', 'demo' if name ==
+                          'qemu_virt' else f'demo-{name}')
     b = harness.boot(image, timeout=60)
     b.board = name
     return b

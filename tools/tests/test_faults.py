@@ -24,7 +24,8 @@ import tomllib
 import pytest
 
 import harness
-from conftest import BOARDS, TEST_BUILD, TOP, check_case
+from conftest import (MACHINES, TEST_BUILD, TOP, check_case, machine_board,
+                      machine_build)
 from elf import Elf
 
 MANIFEST = os.path.join(TOP, 'configs', 'faults.toml')
@@ -148,10 +149,11 @@ def build_dir(board_name):
 
 # One boot per board (the build directory keeps its ELF files for the
 # fault lines' program counters); every check below runs on each.
-@pytest.fixture(scope='module', params=BOARDS)
+@pytest.fixture(scope='module', params=MACHINES)
 def run(request):
-    outdir = build_dir(request.param)
-    image = harness.build(f'{request.param}_faults_defconfig', outdir)
+    image = machine_build(request.param, 'faults', os.path.basename(
+        build_dir(machine_board(request.param))))
+    outdir = os.path.dirname(image)
     b = harness.boot(image, timeout=90)
     return b, harness.parse_tests(b), outdir
 

@@ -22,14 +22,20 @@ import board as boardmod
 import fuzz_campaign as fc
 import harness
 import manifest as manifestmod
-from conftest import BOARDS, TEST_BUILD, TOP, board_has
+from conftest import (BOARDS, TEST_BUILD, TOP, board_has, machine_board,
+                      machine_config)
 
-# (seeds, calls of each) per board: the default board's three seeds as
-# ever, two on each other board (run time), other seeds for more paths.
+# (seeds, calls of each) per machine (conftest.MACHINES: a board, or a
+# board with a kernel for N cores): the default board's three seeds as
+# ever, two on each other board (run time), other seeds for more paths;
+# on four cores the attackers and the victim run at once.
 CAMPAIGNS = {'qemu_virt': ([1, 2, 3], 100_000),
              'vexpress_a9': ([4, 5], 100_000),
-             'raspi2b': ([6, 7], 100_000)}
-RUNS = [(b, s) for b in BOARDS for s in CAMPAIGNS[b][0]]
+             'raspi2b': ([6, 7], 100_000),
+             'qemu_virt-smp4': ([8, 9], 100_000),
+             'vexpress_a9-smp4': ([10], 100_000),
+             'raspi2b-smp4': ([11], 100_000)}
+RUNS = [(m, s) for m in CAMPAIGNS for s in CAMPAIGNS[m][0]]
 SEEDS, CALLS = CAMPAIGNS[fc.BOARD]
 OUT = os.path.join(TEST_BUILD, 'syscall-fuzz')
 LIMIT = 60  # seconds a boot of CALLS calls may take at most
@@ -62,9 +68,9 @@ def out_dir(board):
     return OUT if board == fc.BOARD else f'{OUT}-{board}'
 
 
-def victim_expected_cases(board):
+def victim_expected_cases(machine):
     """Cases the victim skips on a board: irq_delivered without an RTC."""
-    return {} if board_has(board, 'rtc') else {
+    return {} if board_has(machine_board(machine), 'rtc') else {
         'victim.irq_delivered': 'no RTC on this board'}
 
 
@@ -80,7 +86,8 @@ def campaigns():
             runs[board] = {}
             for seed in seeds:
                 image = fc.build(fc.build_dir(out_dir(board), seed), seed,
-                                 calls, board=board)
+                                 calls, board=machine_board(board),
+                                 extra=machine_config(board))
                 b, secs = fc.boot(image, fc.timeout_for(calls))
                 runs[board][seed] = (b, fc.analyse(b, seed, calls, secs))
         return runs[board]
@@ -91,8 +98,8 @@ def output(b):
     return b.output[-4000:]
 
 
-def holds_irq(board, name):
-    return name in ATTACKER_DEVICES[board]
+def holds_irq(machine, name):
+    return name in ATTACKER_DEVICES[machine_board(machine)]
 
 
 # ---- the system as declared ------------------------------------------------
@@ -198,11 +205,12 @@ def test_budgets_back_and_within_their_sizes(campaigns, board, seed):
     code, _, budgets = r.summary['victim']
     assert code == 0
     assert budgets['threads'] == (6, 6)
-    assert budgets['irqs'] == ((1, 1) if board_has(board, 'rtc') else (0, 1))
+    assert budgets['irqs'] == ((1, 1) if board_has(machine_board(board),
+                                                   'rtc') else (0, 1))
     assert budgets['mutexes'][0] >= 1
 
 
-@pytest.mark.parametrize('board', BOARDS)
+@pytest.mark.parametrize('board', CAMPAIGNS)
 def test_attackers_reach_their_budgets(campaigns, board):
     """Over the campaign each attacker used its whole THREADS, SPACES,
     CAPS and (holding a device) IRQS budgets at some point: the fuzzing
@@ -234,7 +242,7 @@ def test_no_page_leaked(campaigns, board, seed):
     assert deaths['victim'][-1] >= boot, (boot, deaths)
 
 
-@pytest.mark.parametrize('board', BOARDS)
+@pytest.mark.parametrize('board', CAMPAIGNS)
 def test_every_call_and_sequence_exercised(campaigns, board):
     """Over the campaign every system call was made, numbers past the
     table too, and every structured sequence ran."""
@@ -255,7 +263,7 @@ def test_every_call_and_sequence_exercised(campaigns, board):
     assert all(n > 0 for n in seqs.values()), seqs
 
 
-@pytest.mark.parametrize('board', BOARDS)
+@pytest.mark.parametrize('board', CAMPAIGNS)
 def test_cross_container_paths_exercised(campaigns, board):
     """The victim's sink received messages from the attackers, and their
     lives ended every way: cleanly, leaving things behind by exit, by a

@@ -23,7 +23,8 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import BOARDS, TEST_BUILD, TOP, check_case
+from conftest import (MACHINES, TEST_BUILD, TOP, check_case, machine_board,
+                      machine_build)
 
 MANIFEST = os.path.join(TOP, 'configs', 'isolation.toml')
 MAN = manifest.load(MANIFEST, board.load('qemu_virt'),
@@ -131,18 +132,17 @@ ADVERSARY_BUDGET = dict(threads=4, spaces=1, mutexes=2, pt_pages=4, caps=4,
                         irqs=0)
 
 
-@pytest.fixture(scope='module', params=BOARDS)
-def board_name(request):
+@pytest.fixture(scope='module', params=MACHINES)
+def machine(request):
     return request.param
 
 
-# One boot per board; every case below is checked on each.
+# One boot per machine; every case below is checked on each.
 @pytest.fixture(scope='module')
-def isolation(board_name):
-    image = harness.build(f'{board_name}_isolation_defconfig',
-                          os.path.join(TEST_BUILD, 'isolation' if
-                                       board_name == 'qemu_virt' else
-                                       f'isolation-{board_name}'))
+def isolation(machine):
+    board = machine_board(machine)
+    image = machine_build(machine, 'isolation', 'isolation' if
+                          board == 'qemu_virt' else f'isolation-{board}')
     start = time.monotonic()
     b = harness.boot(image, timeout=60)
     return b, harness.parse_tests(b), time.monotonic() - start

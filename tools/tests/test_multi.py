@@ -15,7 +15,8 @@ import pytest
 import board
 import harness
 import manifest
-from conftest import BOARDS, TEST_BUILD, TOP, check_case
+from conftest import (MACHINES, TEST_BUILD, TOP, check_case, machine_board,
+                      machine_build)
 
 MANIFEST = os.path.join(TOP, 'configs', 'multi_test.toml')
 
@@ -44,12 +45,11 @@ EXPECTED_CASES = [f'{n}.{c}' for n in NAMES for c in CASES]
 BOOT_LIMIT = 20  # seconds a run may take
 
 
-@pytest.fixture(scope='module', params=BOARDS)
+@pytest.fixture(scope='module', params=MACHINES)
 def multi(request):
-    name = request.param
-    image = harness.build(f'{name}_multi_test_defconfig',
-                          os.path.join(TEST_BUILD, 'multi' if name ==
-                                       'qemu_virt' else f'multi-{name}'))
+    name = machine_board(request.param)
+    image = machine_build(request.param, 'multi_test', 'multi' if name ==
+                          'qemu_virt' else f'multi-{name}')
     start = time.monotonic()
     b = harness.boot(image, timeout=60)
     return (b, harness.parse_tests(b), time.monotonic() - start,

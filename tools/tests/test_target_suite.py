@@ -11,7 +11,8 @@ import os
 import pytest
 
 import harness
-from conftest import BOARDS, TEST_BUILD, board_has, check_case
+from conftest import (MACHINES, TEST_BUILD, board_has, check_case,
+                      machine_board, machine_build, machine_cpus)
 
 # Every case the testsuite container runs, in the order it runs them. Add a
 # case here when adding one to containers/tests/suite/.
@@ -127,6 +128,14 @@ EXPECTED_CASES = [
     'irq.alarm_delivered_masked_and_acknowledged',
     'irq.errors',
     'irq.binding_ends_with_its_thread',
+    'smp.cpus_reads_and_refuses',
+    'smp.thread_moves_to_each_online_core',
+    'smp.child_starts_on_its_creators_core',
+    'smp.ipc_calls_across_cores',
+    'smp.suspend_stops_a_thread_running_elsewhere',
+    'smp.registers_of_a_thread_running_elsewhere',
+    'smp.move_of_a_thread_running_elsewhere',
+    'smp.mutex_contention_across_cores',
 ]
 
 PROVE_FAILURE_CASE = 'selftest.prove_failure'
@@ -145,18 +154,30 @@ def boot_suite(name, board='qemu_virt', extra_config=()):
     return b, harness.parse_tests(b)
 
 
-def expected_skips(board):
-    return (set() if board_has(board, 'rtc') or
-            board_has(board, 'system_timer') else set(ALARM_CASES))
+# The cases that need two cores online skip themselves on one.
+TWO_CORE_CASES = ['smp.ipc_calls_across_cores',
+                  'smp.suspend_stops_a_thread_running_elsewhere',
+                  'smp.registers_of_a_thread_running_elsewhere',
+                  'smp.move_of_a_thread_running_elsewhere']
 
 
-# The whole suite on every board (each boots its own build).
-@pytest.fixture(scope='module', params=BOARDS)
+def expected_skips(machine):
+    board = machine_board(machine)
+    skips = (set() if board_has(board, 'rtc') or
+             board_has(board, 'system_timer') else set(ALARM_CASES))
+    return skips | (set(TWO_CORE_CASES) if machine_cpus(machine) < 2
+                    else set())
+
+
+# The whole suite on every machine (each boots its own build).
+@pytest.fixture(scope='module', params=MACHINES)
 def suite(request):
-    board = request.param
-    b, run = boot_suite('target' if board == 'qemu_virt' else
-                        f'target-{board}', board)
-    return b, run, board
+    machine = request.param
+    board = machine_board(machine)
+    image = machine_build(machine, 'test', 'target' if board == 'qemu_virt'
+                          else f'target-{board}')
+    b = harness.boot(image, timeout=60)
+    return b, harness.parse_tests(b), machine
 
 
 @pytest.mark.parametrize('case', EXPECTED_CASES)
@@ -166,11 +187,11 @@ def test_case(suite, case):
 
 
 def test_run_is_clean(suite):
-    b, run, board = suite
+    b, run, machine = suite
     assert run.problems == [], f'{run.problems}\n{b.output}'
     assert b.status == 0, b.output
-    skips = expected_skips(board)
-    assert set(run.skipped) == skips, (board, run.skipped)
+    skips = expected_skips(machine)
+    assert set(run.skipped) == skips, (machine, run.skipped)
     n = len(EXPECTED_CASES)
     assert run.summary == ((n - len(skips), 0, len(skips)) if skips
                            else (n, 0)), b.output

@@ -16,7 +16,7 @@ import re
 import pytest
 
 import harness
-from conftest import BOARDS, TEST_BUILD
+from conftest import MACHINES, machine_board, machine_build
 
 THREAD_RE = re.compile(r'^sched: thread (\d+) nice (-?\d+): queue (\d+) at '
                        r'start \(max (\d+)\), lowest (\d+), (\d+) quanta used '
@@ -47,12 +47,11 @@ SCHED2_TESTS = {'a_forwarded_start_arrives_here',
                 'the_forwarded_threads_messages_come_here'}
 
 
-@pytest.fixture(scope='module', params=BOARDS)
+@pytest.fixture(scope='module', params=MACHINES)
 def usched(request):
-    board = request.param
-    out = os.path.join(TEST_BUILD, 'usched' if board == 'qemu_virt'
-                       else f'usched-{board}')
-    image = harness.build(f'{board}_usched_defconfig', out)
+    board = machine_board(request.param)
+    image = machine_build(request.param, 'usched', 'usched' if board ==
+                          'qemu_virt' else f'usched-{board}')
     return harness.boot(image, timeout=180, extra=harness.ICOUNT)
 
 

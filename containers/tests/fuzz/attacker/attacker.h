@@ -156,6 +156,9 @@ struct world {
 	int nboot;
 	struct cap_info boot[MAX_CAPS]; /* as they were after set-up */
 	uint32_t max_id;		/* highest capability id seen */
+	/* the cores its container may use (its first thread's mask at
+	 * set-up) and the ones online (the KIP's) */
+	uint32_t cpus, cpus_online;
 };
 extern struct world W;
 

@@ -203,6 +203,10 @@ void world_setup(void)
 	W.prog_virt = container_region.virt;
 	W.prog_size = container_region.size;
 	W.utcb = W.prog_virt + W.prog_size - PAGE;
+	io = (struct regs7){{TC_CPUS, 0, 0}};
+	fz_svc(SYS_thread_control, &io);
+	W.cpus = io.r[1];
+	W.cpus_online = ((const volatile struct kip *)KIP_ADDRESS)->cpus_online;
 	W.nboot = caps_read(W.boot);
 	W.has_dev = W.has_irq = false;
 	for (int i = 0; i < W.nboot; i++) {

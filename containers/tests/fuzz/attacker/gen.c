@@ -430,14 +430,34 @@ static uint32_t create_flags(struct ctx *x, bool *valid)
 	return f;
 }
 
+/* A mask for TC_CPUS: none (a read), one core, the container's, the
+ * online ones, or anything. */
+static uint32_t cpu_mask_value(void)
+{
+	switch (fz_below(&rng, 6)) {
+	case 0:
+		return 0;
+	case 1:
+		return 1u << fz_below(&rng, 32);
+	case 2:
+		return W.cpus;
+	case 3:
+		return W.cpus & W.cpus_online;
+	case 4:
+		return 1u << fz_below(&rng, 4);
+	default:
+		return gen_value();
+	}
+}
+
 static void gen_tc(struct ctx *x)
 {
 	static const uint32_t ops[] = {
 		TC_CREATE,  TC_CREATE, TC_CREATE, TC_RUN,	   TC_RUN,
 		TC_SUSPEND, TC_RESUME, TC_RESUME, TC_DESTROY,	   TC_DESTROY,
 		TC_RECYCLE, TC_WAIT,   TC_WAIT,	  TC_EXIT,	   TC_YIELD,
-		TC_DESTROY_CHILDREN,   0,	  11,		   0xffffffffu,
-		TC_SUSPEND,
+		TC_DESTROY_CHILDREN,   0,	  12,		   0xffffffffu,
+		TC_SUSPEND,	       TC_CPUS,	  TC_CPUS,
 	};
 	struct call *c = x->c;
 	enum tid_kind k;
@@ -475,6 +495,22 @@ static void gen_tc(struct ctx *x)
 		expect_target(x, k, c->a[1]);
 		if (x->for_stub && (c->a[1] == 0 || c->a[1] == x->self))
 			c->blocking = true; /* it may end or stop itself */
+		return;
+	case TC_CPUS:
+		c->a[1] = chance(1, 3) ? 0 : tid_k(x->self, &k);
+		if (c->a[1] == 0)
+			k = T_SELF0;
+		c->a[2] = cpu_mask_value();
+		expect_target(x, k, c->a[1]);
+		if (c->a[1] != 0)
+			return; /* whether another id names a live thread of
+				 * its own is not known here: any allowed */
+		if (c->a[2] & ~W.cpus)
+			expect(x, -E_INVAL, "a core outside its container's");
+		else if (c->a[2] && !(c->a[2] & W.cpus_online))
+			expect(x, -E_INVAL, "no core of the mask is online");
+		else
+			expect(x, 0, "its own cores, within its container's");
 		return;
 	case TC_WAIT:
 		k = T_SELF0;
