@@ -338,10 +338,12 @@ bool containers_restart_pending(void)
 	return false;
 }
 
-/* A CPU budget's line: what it used, of how long, against its share. */
+/* A CPU budget's line: what it used on every core together, of how long,
+ * against its share (which applies on each core); with several cores, a
+ * line per core it ran on. */
 static void cpu_report(const struct container *c)
 {
-	uint64_t used = cpu_counter_to_us(c->cpu.used_total);
+	uint64_t used = cpu_counter_to_us(cpu_budget_used_total(&c->cpu));
 	uint64_t up = cpu_counter_to_us(cpu_budget_lifetime(c));
 	uint32_t permille = up ? (uint32_t)(used * 1000 / up) : 0;
 
@@ -351,7 +353,18 @@ static void cpu_report(const struct container *c)
 	       (unsigned)permille % 10,
 	       (unsigned)cpu_counter_to_us(c->cpu.budget),
 	       (unsigned)cpu_counter_to_us(c->cpu.period),
-	       (unsigned)c->cpu.throttles);
+	       (unsigned)cpu_budget_throttles(&c->cpu));
+#if CONFIG_NR_CPUS > 1
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++) {
+		const struct cpu_server *s = &c->cpu.core[cpu];
+
+		if (s->used_total || s->throttles)
+			printk("kernel:     cpu %u: used %u us, throttled %u "
+			       "times\n", cpu,
+			       (unsigned)cpu_counter_to_us(s->used_total),
+			       (unsigned)s->throttles);
+	}
+#endif
 }
 
 void containers_report(void)

@@ -1,12 +1,16 @@
 /*
- * CPU budgets per container: sporadic-server accounting and throttling
- * (the rule and its bound are in <kernel/cpu_budget.h>; the scheduler's
- * side is in sched.c, the manifest's in docs/scheduling.md).
+ * CPU budgets per container: sporadic-server accounting and throttling,
+ * one server per core (the rule and its bound are in
+ * <kernel/cpu_budget.h>; the scheduler's side is in sched.c, the
+ * manifest's in docs/scheduling.md). Every function works on the calling
+ * core's state, except park/unpark/throttled, which work on the thread's
+ * core (t->cpu).
  */
 #include <kernel/timer.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
 #include <kernel/panic.h>
+#include <kernel/percpu.h>
 #include <kernel/sched.h>
 
 static uint32_t counter_hz;
@@ -14,10 +18,10 @@ static uint32_t counter_hz;
 static struct container *budgeted[BOOTINFO_MAX_CONTAINERS];
 static uint32_t nr_budgeted;
 bool cpu_budgets_in_use;
-/* The container whose thread the CPU runs (NULL: idle or unbudgeted), and
- * since when it has not been charged. */
-static struct container *running;
-static uint64_t charged_since;
+/* Per core: the container whose thread the core runs (NULL: idle or
+ * unbudgeted), and since when it has not been charged. */
+static struct container *running[CONFIG_NR_CPUS];
+static uint64_t charged_since[CONFIG_NR_CPUS];
 #ifdef CONFIG_BENCH_COUNTERS
 static uint32_t refills_measured;
 static uint64_t refill_ticks;
@@ -49,7 +53,7 @@ uint64_t cpu_counter_to_us(uint64_t c)
 	return c / counter_hz * 1000000 + c % counter_hz * 1000000 / counter_hz;
 }
 
-static uint64_t pending_refills(const struct cpu_budget *b)
+static uint64_t pending_refills(const struct cpu_server *b)
 {
 	uint64_t sum = 0;
 
@@ -67,7 +71,9 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 		return; /* none, or kept across a restart */
 	b->born = timer_count();
 	b->period = cpu_us_to_counter(period_us);
-	b->budget = b->available = cpu_us_to_counter(budget_us);
+	b->budget = cpu_us_to_counter(budget_us);
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		b->core[cpu].available = b->budget;
 	BUG_ON(nr_budgeted >= BOOTINFO_MAX_CONTAINERS, "budget table full");
 	budgeted[nr_budgeted++] = c;
 	cpu_budgets_in_use = true;
@@ -88,7 +94,7 @@ uint64_t cpu_budget_lifetime(const struct container *c)
 
 /* A refill of `amount` at `at`; a full list merges into its last entry,
  * moved to `at` (later than it): a refill only ever comes late. */
-static void add_refill(struct cpu_budget *b, uint64_t at, uint64_t amount)
+static void add_refill(struct cpu_server *b, uint64_t at, uint64_t amount)
 {
 	if (b->nr_refills == CPU_REFILLS) {
 		struct cpu_refill *last =
@@ -103,7 +109,7 @@ static void add_refill(struct cpu_budget *b, uint64_t at, uint64_t amount)
 	b->nr_refills++;
 }
 
-static void apply_refills(struct cpu_budget *b, uint64_t now)
+static void apply_refills(struct cpu_server *b, uint64_t now)
 {
 	while (b->nr_refills && b->refill[b->first_refill].at <= now) {
 		b->available += b->refill[b->first_refill].amount;
@@ -112,13 +118,41 @@ static void apply_refills(struct cpu_budget *b, uint64_t now)
 	}
 }
 
-/* Charge the running container for the time since it was last charged. */
-static void charge(uint64_t now)
+/* The calling core, and the core thread t is on (one core: always 0,
+ * so a single-core kernel does what it did before budgets were per core). */
+static inline unsigned here(void)
 {
-	struct cpu_budget *b = &running->cpu;
-	uint64_t used = now - charged_since;
+#if CONFIG_NR_CPUS > 1
+	return this_cpu_id();
+#else
+	return 0;
+#endif
+}
 
-	charged_since = now;
+static inline unsigned core_of(const struct thread *t)
+{
+#if CONFIG_NR_CPUS > 1
+	return t->cpu;
+#else
+	(void)t;
+	return 0;
+#endif
+}
+
+/* Core cpu's server of c. */
+static struct cpu_server *server(struct container *c, unsigned cpu)
+{
+	return &c->cpu.core[cpu];
+}
+
+/* Charge the container running on `cpu` (this core) for the time since it
+ * was last charged. */
+static void charge(unsigned cpu, uint64_t now)
+{
+	struct cpu_server *b = server(running[cpu], cpu);
+	uint64_t used = now - charged_since[cpu];
+
+	charged_since[cpu] = now;
 	b->used_total += used;
 	b->activation_used += used;
 	b->available = used < b->available ? b->available - used : 0;
@@ -130,28 +164,32 @@ static void charge(uint64_t now)
  * available + refills = budget, so an overrun (the few microseconds before
  * the timer interrupt is taken) is not handed back twice.
  */
-static void end_activation(struct cpu_budget *b)
+static void end_activation(const struct cpu_budget *cb, struct cpu_server *b)
 {
-	uint64_t owed = b->budget - b->available - pending_refills(b);
+	uint64_t owed = cb->budget - b->available - pending_refills(b);
 
 	if (owed)
-		add_refill(b, b->activation_start + b->period, owed);
+		add_refill(b, b->activation_start + cb->period, owed);
 	b->activation_used = 0;
 }
 
-static void throttle(struct container *c)
+/* c runs out on this core: its threads here wait (the current one is
+ * picked again and parked). */
+static void throttle(struct cpu_server *b)
 {
-	c->cpu.throttled = true;
-	c->cpu.throttles++;
+	b->throttled = true;
+	b->throttles++;
 	sched_request_resched();
 }
 
-static void unthrottle(struct container *c)
+/* c has budget again on this core: its threads parked here come back to
+ * this core's run queue. */
+static void unthrottle(struct cpu_server *b)
 {
 	struct thread *t;
 
-	c->cpu.throttled = false;
-	while ((t = thread_list_pop(&c->cpu.parked)))
+	b->throttled = false;
+	while ((t = thread_list_pop(&b->parked)))
 		sched_enqueue(t);
 }
 
@@ -159,28 +197,33 @@ bool cpu_budget_switch(struct container *next)
 {
 	if (!cpu_budgets_in_use)
 		return false;
+	unsigned cpu = here();
+	struct container *prev = running[cpu];
 	if (next && !next->cpu.period)
 		next = NULL; /* unbudgeted time is nobody's to account */
-	if (next == running)
+	if (next == prev)
 		return false;
 	uint64_t now = timer_count();
-	if (running) {
-		charge(now);
-		end_activation(&running->cpu);
-		if (!running->cpu.available && !running->cpu.throttled)
-			throttle(running);
+	if (prev) {
+		struct cpu_server *b = server(prev, cpu);
+
+		charge(cpu, now);
+		end_activation(&prev->cpu, b);
+		if (!b->available && !b->throttled)
+			throttle(b);
 	}
-	running = next;
-	charged_since = now;
+	running[cpu] = next;
+	charged_since[cpu] = now;
 	if (!next)
 		return false;
-	apply_refills(&next->cpu, now);
-	next->cpu.activation_start = now;
+	struct cpu_server *b = server(next, cpu);
+	apply_refills(b, now);
+	b->activation_start = now;
 #ifdef CONFIG_BENCH_COUNTERS
-	if (next->cpu.refilled_at) { /* the refill's whole path, due to run */
-		refill_ticks += now - next->cpu.refilled_at;
+	if (b->refilled_at) { /* the refill's whole path, due to run */
+		refill_ticks += now - b->refilled_at;
 		refills_measured++;
-		next->cpu.refilled_at = 0;
+		b->refilled_at = 0;
 	}
 #endif
 	return true;
@@ -188,44 +231,50 @@ bool cpu_budget_switch(struct container *next)
 
 void cpu_budget_timer(uint64_t now)
 {
-	if (running) {
-		charge(now);
-		apply_refills(&running->cpu, now);
-		if (!running->cpu.available && !running->cpu.throttled) {
-			end_activation(&running->cpu);
-			throttle(running);
+	unsigned cpu = here();
+	struct container *r = running[cpu];
+
+	if (r) {
+		struct cpu_server *b = server(r, cpu);
+
+		charge(cpu, now);
+		apply_refills(b, now);
+		if (!b->available && !b->throttled) {
+			end_activation(&r->cpu, b);
+			throttle(b);
 			/* charged from here on only if it runs again */
-			running->cpu.activation_start = now;
+			b->activation_start = now;
 		}
 	}
 	for (uint32_t i = 0; i < nr_budgeted; i++) {
-		struct container *c = budgeted[i];
+		struct cpu_server *b = server(budgeted[i], cpu);
 
-		if (!c->cpu.throttled)
+		if (!b->throttled)
 			continue;
 #ifdef CONFIG_BENCH_COUNTERS
-		uint64_t due = c->cpu.nr_refills
-				   ? c->cpu.refill[c->cpu.first_refill].at
-				   : now;
+		uint64_t due = b->nr_refills ? b->refill[b->first_refill].at
+					     : now;
 #endif
-		apply_refills(&c->cpu, now);
-		if (c->cpu.available) {
+		apply_refills(b, now);
+		if (b->available) {
 #ifdef CONFIG_BENCH_COUNTERS
-			c->cpu.refilled_at = due;
+			b->refilled_at = due;
 #endif
-			unthrottle(c);
+			unthrottle(b);
 		}
 	}
 }
 
 uint64_t cpu_budget_next_event(void)
 {
+	unsigned cpu = here();
+	struct container *r = running[cpu];
 	uint64_t next = UINT64_MAX;
 
-	if (running && !running->cpu.throttled)
-		next = charged_since + running->cpu.available;
+	if (r && !server(r, cpu)->throttled)
+		next = charged_since[cpu] + server(r, cpu)->available;
 	for (uint32_t i = 0; i < nr_budgeted; i++) {
-		const struct cpu_budget *b = &budgeted[i]->cpu;
+		const struct cpu_server *b = server(budgeted[i], cpu);
 
 		if (b->throttled && b->nr_refills &&
 		    b->refill[b->first_refill].at < next)
@@ -236,21 +285,27 @@ uint64_t cpu_budget_next_event(void)
 
 bool cpu_budget_throttled(const struct thread *t)
 {
-	return t->container->cpu.throttled;
+	return t->container->cpu.core[core_of(t)].throttled;
 }
 
 bool cpu_budget_park(struct thread *t)
 {
-	if (!t->container->cpu.throttled)
+	struct cpu_server *b = server(t->container, core_of(t));
+
+	if (!b->throttled)
 		return false;
-	thread_list_add(&t->container->cpu.parked, t);
+	thread_list_add(&b->parked, t);
 	return true;
 }
 
+/* Found through the thread: the list it is on is that of the core it was
+ * parked on, which is t->cpu (sched_move unparks before it changes it). */
 bool cpu_budget_unpark(struct thread *t)
 {
-	if (t->queued_on != &t->container->cpu.parked)
+	struct cpu_server *b = server(t->container, core_of(t));
+
+	if (t->queued_on != &b->parked)
 		return false;
-	thread_list_remove(&t->container->cpu.parked, t);
+	thread_list_remove(&b->parked, t);
 	return true;
 }

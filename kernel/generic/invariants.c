@@ -262,8 +262,10 @@ static void check_thread_list(struct thread_list *l, struct thread *owner,
 			    "name",
 			    (unsigned)w->tid, w->container->name, what);
 		if (parked ? w->state != THREAD_RUNNABLE ||
-				     l != &w->container->cpu.parked ||
-				     !w->container->cpu.throttled
+				     w->cpu >= CONFIG_NR_CPUS ||
+				     l != &w->container->cpu.core[w->cpu]
+					       .parked ||
+				     !w->container->cpu.core[w->cpu].throttled
 			   : w->state != THREAD_BLOCKED ||
 				     w->block != (owner ? BLOCK_SEND
 							: BLOCK_MUTEX))
@@ -355,9 +357,13 @@ static void check_threads(bool complete)
 			check_runq_array(a);
 		}
 	}
-	/* runnable threads of throttled containers wait for a refill */
+	/* runnable threads of containers throttled on their core wait for a
+	 * refill there, on that core's list */
 	for (uint32_t id = 0; container_by_id(id); id++)
-		check_thread_list(&container_by_id(id)->cpu.parked, NULL, true);
+		for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+			check_thread_list(
+			    &container_by_id(id)->cpu.core[cpu].parked, NULL,
+			    true);
 	/* the lists no send queue walk reached: mutex queues */
 	for (uint32_t i = 1; i < MAX_THREADS; i++) {
 		struct thread *t = found[i];
@@ -395,7 +401,9 @@ static void check_threads(bool complete)
 		switch (t->state) {
 		case THREAD_RUNNABLE:
 			/* parked: off the run queue until its refill */
-			if (!rq && t->queued_on != &t->container->cpu.parked)
+			if (!rq && (t->cpu >= CONFIG_NR_CPUS ||
+				    t->queued_on !=
+					&t->container->cpu.core[t->cpu].parked))
 				VIOLATED(
 				    "thread %u of container '%s': runnable, "
 				    "on no run queue",

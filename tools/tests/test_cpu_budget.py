@@ -10,6 +10,14 @@ check runs on every board (<board>_cpu_defconfig) with the same bounds in
 microseconds: the kernel accounts CPU time in its counter's ticks (the
 generic timer's on qemu_virt and raspi2b, the A9 global timer's 100 MHz
 on vexpress_a9) and reports microseconds.
+
+With several cores (CONFIG_NR_CPUS=2, -smp 2, qemu_virt) a budget applies
+on each core separately: configs/cpu_smp.toml's `pinned` spins one thread
+pinned on each core, the second started 3 ms after the first, and must get
+its budget on each core (together twice one core's share), be throttled
+on each core once a period, and go on running on one core while it is
+throttled on the other. The one-core system, booted on two cores, keeps
+its figures (the hog stays on core 0, periodic starts on core 1).
 """
 import os
 import re
@@ -135,3 +143,104 @@ def test_500_us_budget_is_enforced_within_microseconds(tmp_path, board):
           f'{hog["throttled"]} times')
     assert hog['throttled'] >= 1000, hog
     assert abs(overrun) < 5, hog
+
+
+CORE_RE = re.compile(r'^kernel:     cpu (\d+): used (\d+) us, throttled (\d+) '
+                     r'times$', re.M)
+PINNED_RE = re.compile(r'^pinned: thread (\d) on cpu (\d+) ran (\d+) us from '
+                       r'(\d+) to (\d+) us, held back (\d+) times for (\d+) '
+                       r'us, the other thread ran (\d+) us of them', re.M)
+
+
+def core_lines(output):
+    """The per-core lines under a budget's summary line (several cores)."""
+    return {int(m.group(1)): dict(used=int(m.group(2)),
+                                  throttled=int(m.group(3)))
+            for m in CORE_RE.finditer(output)}
+
+
+def smp_build(name, manifest=None):
+    extra = ['CONFIG_NR_CPUS=2']
+    if manifest:
+        extra.append(f'CONFIG_MANIFEST="{manifest}"')
+    return harness.build('qemu_virt_cpu_defconfig',
+                         os.path.join(TEST_BUILD, name), extra_config=extra)
+
+
+@pytest.fixture(scope='module')
+def pinned():
+    image = smp_build('cpu_smp2', os.path.join(TOP, 'configs',
+                                               'cpu_smp.toml'))
+    b = harness.boot(image, timeout=120, extra=('-smp', '2') + harness.ICOUNT)
+    assert b.status == 0, b.output
+    assert 'kernel: 2 of 2 cpus online' in b.output, b.output
+    threads = {int(m.group(1)): dict(
+        cpu=int(m.group(2)), ran=int(m.group(3)), start=int(m.group(4)),
+        end=int(m.group(5)), held_times=int(m.group(6)),
+        held=int(m.group(7)), other_ran=int(m.group(8)))
+        for m in PINNED_RE.finditer(b.output)}
+    assert set(threads) == {0, 1}, b.output
+    return b, cpu_lines(b.output)['pinned'], core_lines(b.output), threads
+
+
+def test_budget_is_given_on_each_core(pinned):
+    """Each core gives the container its 5 ms in every 10 ms, so on two
+    cores it runs twice one core's budget; the summary line is the total."""
+    b, total, cores, threads = pinned
+    assert (total['budget'], total['period']) == (5000, 10000)
+    assert set(cores) == {0, 1}, b.output
+    assert [threads[i]['cpu'] for i in (0, 1)] == [0, 1], threads
+    # each figure is rounded down to a microsecond
+    assert 0 <= total['used'] - cores[0]['used'] - cores[1]['used'] <= 1, \
+        b.output
+    assert total['throttled'] == (cores[0]['throttled'] +
+                                  cores[1]['throttled']), b.output
+    # core 1 runs the container from its second thread's start
+    life = {0: total['up'],
+            1: total['up'] - (threads[1]['start'] - threads[0]['start'])}
+    shares = {c: cores[c]['used'] / life[c] for c in (0, 1)}
+    print(f'pinned: {100 * total["used"] / total["up"]:.2f} % of one core '
+          f'over {total["up"]} us; cpu 0 {100 * shares[0]:.2f} %, cpu 1 '
+          f'{100 * shares[1]:.2f} %, throttled {cores[0]["throttled"]} and '
+          f'{cores[1]["throttled"]} times')
+    for c in (0, 1):
+        assert abs(shares[c] - 0.5) <= 0.01, (c, cores, life)
+        # it ran out once a period on each core: it always wanted more
+        assert cores[c]['throttled'] >= 100, cores
+    assert abs(total['used'] / total['up'] - 1.0) <= 0.02, total
+
+
+def test_throttled_on_one_core_runs_on_the_other(pinned):
+    """While its thread on one core waits for that core's refill, its
+    thread on the other core goes on running: the cores' activations are
+    3 ms apart, so about 3 ms of each 5 ms held back on one core are run
+    on the other (with one budget for both cores it would be none)."""
+    b, _, _, threads = pinned
+    for i in (0, 1):
+        t = threads[i]
+        share = t['other_ran'] / t['held']
+        print(f'pinned: thread on cpu {t["cpu"]} held back {t["held_times"]}'
+              f' times for {t["held"]} us, the other ran {t["other_ran"]} us'
+              f' ({100 * share:.1f} %) of it')
+        assert t['held_times'] >= 100, t
+        assert share >= 0.5, (t, b.output)
+
+
+def test_one_core_system_on_two_cores():
+    """The one-core cpu system on a two-core kernel: the hog's threads stay
+    on core 0 and get its budget there, periodic runs on core 1."""
+    image = smp_build('cpu_smp2_hog')
+    b = harness.boot(image, timeout=120, extra=('-smp', '2') + harness.ICOUNT)
+    assert b.status == 0, b.output
+    run = harness.parse_tests(b)
+    assert not run.problems and all(ok for ok, _ in run.results.values()), \
+        (run.results, b.output)
+    hog = cpu_lines(b.output)['hog']
+    assert core_lines(b.output) == {0: dict(used=hog['used'],
+                                            throttled=hog['throttled'])}, \
+        b.output
+    share = hog['used'] / hog['up']
+    print(f'hog on two cores: {100 * share:.2f} %, throttled '
+          f'{hog["throttled"]} times')
+    assert abs(share - 0.5) <= 0.01, hog
+    assert hog['throttled'] >= 100, hog

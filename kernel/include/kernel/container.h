@@ -46,7 +46,8 @@ struct container {
 	uint32_t budget_used[CONTAINER_BUDGETS]; /* units charged now */
 	uint32_t budget_peak[CONTAINER_BUDGETS]; /* most at once, all lives */
 	uint32_t budget_size[CONTAINER_BUDGETS]; /* total, kept when it dies */
-	struct cpu_budget cpu; /* period 0: no CPU budget (cpu_budget.c) */
+	/* period 0: no CPU budget; else one server per core (cpu_budget.c) */
+	struct cpu_budget cpu;
 	/* cores its threads may run on (bit n: core n; its manifest's
 	 * `cpus`), and the one its first thread starts on */
 	uint32_t cpu_mask;

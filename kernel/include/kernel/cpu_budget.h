@@ -1,20 +1,31 @@
 /*
  * CPU budgets: a container declared with `cpu = { budget_us, period_us }`
- * runs, all its threads together, at most budget_us in any window of
- * period_us. The replenishment rule is the sporadic server's: the time a
- * container consumes in one activation (from when it starts running until
- * it stops or runs out) comes back one period after that activation
- * began. So available + pending refills = budget at all times, and no
- * window of one period ever holds more than the budget (a full refill list
- * merges into its last entry, which only delays a refill).
+ * runs, all its threads on one core together, at most budget_us in any
+ * window of period_us, on every core separately: each core it runs on has
+ * its own server (struct cpu_server) with the same budget and period, so
+ * on N cores it may run up to N budgets in a period, one per core.
  *
- * A container that has used its budget is throttled: its threads leave the
- * run queue for its `parked` list (lazily: when one is picked or woken)
- * and come back when a refill arrives, whatever their priorities. The
- * timer is programmed for the running container's exhaustion and the next
- * refill of a throttled one, so enforcement does not wait for a tick.
+ * The replenishment rule is the sporadic server's, per core: the time a
+ * container consumes on a core in one activation (from when that core
+ * starts running it until the core switches away or it runs out there)
+ * comes back to that core's server one period after that activation
+ * began. So on each core available + pending refills = budget at all
+ * times, and no window of one period ever holds more than the budget on a
+ * core (a full refill list merges into its last entry, which only delays a
+ * refill).
  *
- * Times are in counter ticks (the generic timer's virtual counter); one CPU.
+ * A container that has used its budget on a core is throttled there: its
+ * threads on that core (t->cpu) leave the run queue for that core's
+ * `parked` list (lazily: when one is picked or woken) and come back when
+ * a refill arrives on that core, whatever their priorities. Its threads on
+ * other cores go on running on those cores' budgets. Each core's timer is
+ * programmed for its running container's exhaustion and the next refill
+ * of a container throttled on it, so enforcement does not wait for a tick.
+ *
+ * Times are in counter ticks (the board's counter, the same on every
+ * core). Everything here runs under the kernel lock; a core touches other
+ * cores' servers only to park a thread it wakes there or to unpark one
+ * (sched_enqueue, sched_dequeue, sched_move).
  */
 #ifndef KERNEL_CPU_BUDGET_H
 #define KERNEL_CPU_BUDGET_H
@@ -29,22 +40,48 @@ struct cpu_refill {
 	uint64_t amount; /* counter ticks */
 };
 
-struct cpu_budget {
-	uint64_t budget, period; /* counter ticks; period 0: no budget */
-	uint64_t available;      /* may run this long now */
+/* One core's server of a container's budget. */
+struct cpu_server {
+	uint64_t available;      /* may run this long now on this core */
 	struct cpu_refill refill[CPU_REFILLS]; /* pending, oldest first */
 	uint32_t first_refill, nr_refills;     /* a ring */
 	uint64_t activation_start; /* running: when this activation began */
 	uint64_t activation_used;  /* running: consumed in it so far */
 	bool throttled;
-	struct thread_list parked; /* its runnable threads while throttled */
-	uint64_t used_total;       /* all its lives, for the summary */
-	uint64_t born, died;       /* counter at its first start, last end */
+	struct thread_list parked; /* its runnable threads on this core
+				    * (t->cpu) while throttled here */
+	uint64_t used_total;       /* all its lives, on this core */
 #ifdef CONFIG_BENCH_COUNTERS
 	uint64_t refilled_at; /* the refill that ended its throttle; 0: none */
 #endif
-	uint32_t throttles;        /* times it ran out */
+	uint32_t throttles;        /* times it ran out on this core */
 };
+
+/* A container's budget: the same on every core, one server per core. */
+struct cpu_budget {
+	uint64_t budget, period; /* counter ticks; period 0: no budget */
+	uint64_t born, died;     /* counter at its first start, last end */
+	struct cpu_server core[CONFIG_NR_CPUS]; /* indexed by core number */
+};
+
+/* The summary's figures: over every core. */
+static inline uint64_t cpu_budget_used_total(const struct cpu_budget *b)
+{
+	uint64_t sum = 0;
+
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		sum += b->core[cpu].used_total;
+	return sum;
+}
+
+static inline uint32_t cpu_budget_throttles(const struct cpu_budget *b)
+{
+	uint32_t sum = 0;
+
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		sum += b->core[cpu].throttles;
+	return sum;
+}
 
 struct container;
 
@@ -60,21 +97,22 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 void cpu_budget_container_died(struct container *c);
 /* How long c has lived (first start to last end, or now), counter ticks. */
 uint64_t cpu_budget_lifetime(const struct container *c);
-/* The CPU starts running a thread of `next` (NULL: idle). True when the
+/* This core starts running a thread of `next` (NULL: idle). True when the
  * timer must be reprogrammed (a budgeted container starts running). */
 bool cpu_budget_switch(struct container *next);
-/* Timer work at `now`: the running container's exhaustion, refills that
- * end a throttle. */
+/* This core's timer work at `now`: its running container's exhaustion,
+ * refills that end a throttle on this core. */
 void cpu_budget_timer(uint64_t now);
-/* Earliest counter time budget work is due; UINT64_MAX: none. */
+/* Earliest counter time budget work is due on this core; UINT64_MAX:
+ * none. */
 uint64_t cpu_budget_next_event(void);
 /* Is t's container throttled (on t's core)? */
 bool cpu_budget_throttled(const struct thread *t);
-/* Should t, which is runnable, wait for its container's refill instead?
- * If so it is parked. */
+/* Should t, which is runnable, wait for its container's refill on t's
+ * core instead? If so it is parked on that core's list. */
 bool cpu_budget_park(struct thread *t);
-/* t leaves its container's parked list (it blocks or ends); false if it
- * was not parked. */
+/* t leaves its container's parked list (it blocks, ends or moves to
+ * another core); false if it was not parked. */
 bool cpu_budget_unpark(struct thread *t);
 
 /* Benchmarks: refills that ended a throttle, and the counter ticks from
