@@ -193,11 +193,13 @@ def test_exact_counts(run):
     assert [int(x) for x in m.groups()[:3]] == [
         ST['ST_COUNTERS'], cores, ST['ST_COUNTERS'] * ST['ST_COUNTER_ITERS']]
     assert int(m.group(4)) > 0
-    m = one(b, r'crasher: life (\d+): (\d+) calls, (\d+) spins on (\d+) '
-               r'cores$')
+    m = one(b, r'crasher: life (\d+): (\d+) calls, (\d+) spins \((\d+) '
+               r'under the mutex\) on (\d+) cores$')
     assert [int(x) for x in m.groups()] == [
         LIMIT, final,
-        ST['ST_CRASHER_SPINNERS'] * ST['ST_CRASHER_FINAL_SPINS'], cores]
+        ST['ST_CRASHER_SPINNERS'] * ST['ST_CRASHER_FINAL_SPINS'],
+        ST['ST_CRASHER_SPINNERS'] // 2 * ST['ST_CRASHER_FINAL_SPINS'],
+        cores]
     m = one(b, r'stress: cores (\d+) \(0x([0-9a-f]+)\), client calls '
                r'(\d+)/(\d+), mover calls (\d+)/(\d+), crasher lives (\d+), '
                r'crash-life calls (\d+), final-life calls (\d+)/(\d+), '

@@ -2,7 +2,9 @@
  * crasher: restart = "on-failure", restart_limit = ST_CRASHER_LIMIT. In
  * every life its pager starts ST_CRASHER_CALLERS threads that call the
  * conductor's servers on other cores without end and ST_CRASHER_SPINNERS
- * that spin (yielding) on every online core, waits until each caller has
+ * that spin (yielding) on every online core, every other turn taking a
+ * shared mutex and yielding while they hold it (so some wait for it in
+ * the kernel when the life ends), waits until each caller has
  * made ST_CRASHER_MIN_CALLS calls and each spinner has run, tells the
  * conductor, and dies while they all run: an even life by a data abort
  * of its pager, an odd one by returning ST_CRASH_EXIT. The kernel ends
@@ -10,6 +12,7 @@
  * (restarts == limit) does a fixed amount of work, checks it and reports.
  */
 #include <stddef.h>
+#include <tessera/mutex.h>
 #include <tessera/test.h>
 #include "../common/stress.h"
 
@@ -20,6 +23,8 @@
 static uint32_t servers[ST_MAX_CPUS], cores[ST_MAX_CPUS], ncores, life;
 static volatile uint32_t calls[ST_CRASHER_CALLERS], bad[ST_CRASHER_CALLERS];
 static volatile uint32_t spins[ST_CRASHER_SPINNERS], pinned[THREADS];
+static struct mutex mx = MUTEX_INIT;
+static volatile uint32_t locked; /* turns under mx */
 static uint8_t stacks[THREADS][1024] __attribute__((aligned(8)));
 static struct utcb utcbs[THREADS] __attribute__((aligned(UTCB_SIZE)));
 
@@ -49,6 +54,13 @@ static int spinner(uint32_t i)
 {
 	pinned[ST_CRASHER_CALLERS + i] = st_pin(cores[i % ncores]);
 	while (life != ST_CRASHER_LIMIT || spins[i] < ST_CRASHER_FINAL_SPINS) {
+		if (!(spins[i] & 1)) { /* every other turn: hold the mutex
+					* across a yield, others wait */
+			mutex_lock(&mx);
+			locked = locked + 1;
+			sys_yield();
+			mutex_unlock(&mx);
+		}
 		spins[i]++;
 		sys_yield();
 	}
@@ -137,13 +149,16 @@ int main(void)
 			  nbad == 0,
 		  "%u answered right, %u wrong, want %u", (unsigned)ncalls,
 		  (unsigned)nbad, ST_CRASHER_CALLERS * ST_CRASHER_FINAL_CALLS);
+	uint32_t want_locked = ST_CRASHER_SPINNERS / 2 * ST_CRASHER_FINAL_SPINS;
 	ST_RESULT(&t, SUITE, "last_life_spins_exact",
-		  nspins == ST_CRASHER_SPINNERS * ST_CRASHER_FINAL_SPINS,
-		  "%u spins, want %u", (unsigned)nspins,
-		  ST_CRASHER_SPINNERS * ST_CRASHER_FINAL_SPINS);
-	printf("crasher: life %u: %u calls, %u spins on %u cores\n",
-	       (unsigned)life, (unsigned)ncalls, (unsigned)nspins,
-	       (unsigned)ncores);
+		  nspins == ST_CRASHER_SPINNERS * ST_CRASHER_FINAL_SPINS &&
+			  locked == want_locked && mx.word == 0,
+		  "%u spins, want %u; %u under the mutex, want %u",
+		  (unsigned)nspins, ST_CRASHER_SPINNERS * ST_CRASHER_FINAL_SPINS,
+		  (unsigned)locked, (unsigned)want_locked);
+	printf("crasher: life %u: %u calls, %u spins (%u under the mutex) on "
+	       "%u cores\n", (unsigned)life, (unsigned)ncalls,
+	       (unsigned)nspins, (unsigned)locked, (unsigned)ncores);
 	st_report(ST_CRASHER, t.passed, t.failed, life);
 	return 0;
 }
