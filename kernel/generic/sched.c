@@ -58,15 +58,22 @@ static struct sched_cpu sched_cpus[CONFIG_NR_CPUS];
 static uint64_t boot_count;   /* counter at sched_timer_init */
 static uint64_t tick_period;  /* counter ticks per kernel tick */
 
+/* One core: index 0 known at compile time (the fast paths' loads). */
+#if CONFIG_NR_CPUS > 1
+#define CORE(i) (i)
+#else
+#define CORE(i) ((void)(i), 0u)
+#endif
+
 static struct sched_cpu *this_sched(void)
 {
-	return &sched_cpus[this_cpu_id()];
+	return &sched_cpus[CORE(this_cpu_id())];
 }
 
 /* The run queue t is on, or joins. */
 static struct runq *rq_of(const struct thread *t)
 {
-	return &sched_cpus[t->cpu].rq;
+	return &sched_cpus[CORE(t->cpu)].rq;
 }
 
 static struct thread *thread_of(struct sched_entity *se)
@@ -118,8 +125,10 @@ void sched_enqueue(struct thread *t)
 
 void sched_dequeue(struct thread *t)
 {
+#if CONFIG_NR_CPUS > 1
 	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),
 	       "dequeue of a thread running on another core");
+#endif
 	if (!cpu_budgets_in_use || !cpu_budget_unpark(t)) {
 		int err = runq_dequeue(rq_of(t), &t->sched);
 		BUG_ON(err, "dequeue of a thread not on the run queue");
@@ -141,7 +150,7 @@ void sched_handoff(struct thread *from, struct thread *to)
 {
 	/* a partner placed on another core is woken there: threads stay
 	 * where they were placed (docs/smp.md) */
-	if (to->cpu != from->cpu ||
+	if (CORE(to->cpu) != CORE(from->cpu) ||
 	    runq_replace(rq_of(from), &from->sched, &to->sched) != 0) {
 		sched_dequeue(from);
 		sched_enqueue(to);
@@ -287,10 +296,31 @@ void timer_interrupt(void)
 	timer_program(false);
 }
 
+#if CONFIG_NR_CPUS > 1 && defined(CONFIG_BENCH_COUNTERS)
+/* The kernel lock's hold and wait times, counter ticks (benchmarks). */
+static void klock_report(void)
+{
+	struct klock_stats st;
+
+	klock_stats(&st);
+	printk("kernel: lock: %u acquisitions, held %llu ticks in all (max "
+	       "%llu), waited %llu in all (max %llu), counter %u Hz\n",
+	       (unsigned)st.acquisitions, (unsigned long long)st.held_total,
+	       (unsigned long long)st.held_max,
+	       (unsigned long long)st.waited_total,
+	       (unsigned long long)st.waited_max, (unsigned)timer_freq());
+}
+#else
+static inline void klock_report(void)
+{
+}
+#endif
+
 static _Noreturn void system_finished(void)
 {
 	int status = containers_exit_status();
 
+	klock_report();
 	containers_report();
 	printk("kernel: all containers finished, exit status %d\n", status);
 	platform_exit(status);
@@ -315,13 +345,13 @@ static void leave_current(struct percpu *cpu)
 }
 
 /* Wait with IRQs masked until a handled IRQ makes some thread runnable
- * here; with other cores, without the kernel lock. */
-static struct sched_entity *pick_or_idle(struct sched_cpu *sc)
+ * here; with other cores, without the kernel lock. Out of line: the
+ * common pick (pick_or_idle) stays short. */
+static __attribute__((noinline)) struct sched_entity *
+idle_until_runnable(struct sched_cpu *sc)
 {
 	struct sched_entity *se;
 
-	if ((se = runq_pick(&sc->rq)))
-		return se;
 	cpu_budget_switch(NULL); /* idle time is nobody's */
 	leave_current(this_cpu());
 	while (!(se = runq_pick(&sc->rq))) {
@@ -339,6 +369,13 @@ static struct sched_entity *pick_or_idle(struct sched_cpu *sc)
 	return se;
 }
 
+static inline struct sched_entity *pick_or_idle(struct sched_cpu *sc)
+{
+	struct sched_entity *se = runq_pick(&sc->rq);
+
+	return se ? se : idle_until_runnable(sc);
+}
+
 struct thread *sched_choose(void)
 {
 	struct sched_cpu *sc = this_sched();
@@ -351,7 +388,8 @@ struct thread *sched_choose(void)
 		return cur;
 	if (this_cpu()->need_resched) {
 		this_cpu()->need_resched = false;
-		if (cur && cur->state == THREAD_RUNNABLE && cur->cpu == sc - sched_cpus)
+		if (cur && cur->state == THREAD_RUNNABLE &&
+		    &sched_cpus[CORE(cur->cpu)] == sc)
 			runq_requeue(&sc->rq, &cur->sched);
 	}
 	/*

@@ -162,21 +162,23 @@ static void thread_place(struct thread *t, const struct thread *creator,
 			 const struct container *c)
 {
 	t->cpu_mask = creator ? creator->cpu_mask : c->cpu_mask;
+	t->on_cpu = CPU_NONE;
+#if CONFIG_NR_CPUS > 1
 	unsigned cpu = sched_cpu_for(t->cpu_mask,
 				     creator ? creator->cpu : c->home_cpu);
 	t->cpu = (uint8_t)(cpu == CPU_NONE ? 0 : cpu);
-	t->on_cpu = CPU_NONE;
-}
-
-void thread_quiesce(struct thread *t)
-{
-#if CONFIG_NR_CPUS > 1
-	if (t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id())
-		smp_stop_thread(t);
 #else
-	(void)t;
+	t->cpu = 0;
 #endif
 }
+
+#if CONFIG_NR_CPUS > 1
+void thread_quiesce(struct thread *t)
+{
+	if (t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id())
+		smp_stop_thread(t);
+}
+#endif
 
 /* The THREADS budget is charged here and refunded in thread_free only. */
 struct thread *thread_create(const struct thread *creator,
@@ -347,8 +349,10 @@ int thread_recycle(struct thread *t)
 
 static void thread_free(struct thread *t)
 {
+#if CONFIG_NR_CPUS > 1
 	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),
 	       "free of a thread running on another core");
+#endif
 	if (t->pager)
 		t->pager->nr_paged--;
 	cap_refund(t->thread_budget, 1);

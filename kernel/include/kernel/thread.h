@@ -174,7 +174,14 @@ uint32_t thread_destroy_children(struct thread *pager, int code);
 /* If t runs on another core, stop it there (its safe point: registers
  * saved, the core let go of it); lock held. Before anything changes a
  * thread that may be running elsewhere: its state, queue or registers. */
+#if CONFIG_NR_CPUS > 1
 void thread_quiesce(struct thread *t);
+#else
+static inline void thread_quiesce(struct thread *t)
+{
+	(void)t; /* one core: every other thread is at a safe point */
+}
+#endif
 /* Apply a pending suspend at a safe point (end of syscall / exception). */
 void thread_safe_point(struct thread *t);
 
