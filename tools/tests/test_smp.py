@@ -2,8 +2,8 @@
 
 A kernel built for CONFIG_NR_CPUS cores starts the others through the
 board (PSCI CPU_ON on QEMU virt, the loader's spin table on raspi2b and
-vexpress-a9) and reports each one that did not start; the system runs on
-as before (threads on core 0, the others idle). Checked with QEMU's -smp
+vexpress-a9) and reports each one that did not start; threads run on the
+cores that came online. Checked with QEMU's -smp
 1, 2 and 4, in HYP entry (where the firmware call reaches the loader's HYP
 stub and is refused), and the build refuses a core count the board cannot
 start.
