@@ -74,8 +74,12 @@ static void container_create(struct container *c,
 	int err;
 
 	if (c->home_cpu == CPU_NONE) {
+		/* declared but unable to run: the system's status says so */
 		printk("kernel: container '%s' not started: none of its cpus "
 		       "(mask 0x%x) is online\n", c->name, (unsigned)c->cpu_mask);
+		c->caps = (struct cap_list){NULL, CAP_LIST_CONTAINER, c->id};
+		container_declared_budgets(c, c->budget_size); /* all unused */
+		c->exit_code = 1;
 		c->state = CONTAINER_STOPPED;
 		return;
 	}
@@ -112,6 +116,21 @@ static void container_create(struct container *c,
 	thread_start(c->pager);
 }
 
+void container_declared_budgets(const struct container *c, uint32_t *total)
+{
+	const struct bootinfo_cap *caps =
+		(const void *)((const uint8_t *)boot_info +
+			       boot_info->caps_offset);
+
+	for (uint32_t i = 0; i < c->desc->nr_caps; i++) {
+		const struct bootinfo_cap *d = &caps[c->desc->first_cap + i];
+		uint32_t r = d->resource - CAP_RES_THREADS;
+		if ((d->resource & CAP_KIND_MASK) == CAP_KIND_QUANTITY &&
+		    r < CONTAINER_BUDGETS)
+			total[r] += d->size;
+	}
+}
+
 /* The core the i-th container's first thread starts on: the containers
  * take the online cores of their masks in turn (CPU_NONE: none online). */
 static uint32_t home_cpu(uint32_t mask, uint32_t i)
@@ -131,9 +150,11 @@ static uint32_t home_cpu(uint32_t mask, uint32_t i)
 	}
 }
 
-void containers_create(const struct bootinfo_header *bi,
-		       const struct image_header *image)
+uint32_t containers_create(const struct bootinfo_header *bi,
+			   const struct image_header *image)
 {
+	uint32_t started = 0;
+
 	const struct bootinfo_container *desc = (const void *)(bi + 1);
 
 	boot_info = bi;
@@ -153,7 +174,9 @@ void containers_create(const struct bootinfo_header *bi,
 		cpu_budget_init(c, desc[i].cpu_budget_us, desc[i].cpu_period_us);
 		nr_containers++;
 		container_create(c, bi, &desc[i]);
+		started += c->state == CONTAINER_RUNNING;
 	}
+	return started;
 }
 
 struct container *container_by_id(uint32_t id)

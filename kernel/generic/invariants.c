@@ -481,20 +481,12 @@ static void declared_totals(const struct container *c, uint32_t *total)
 {
 	const struct bootinfo_header *bi =
 	    (const struct bootinfo_header *)(c->desc - c->id) - 1;
-	const struct bootinfo_cap *caps;
 
 	if (bi->magic != BOOTINFO_MAGIC)
 		VIOLATED("container '%s': its descriptor is not in the boot "
 			 "info",
 			 c->name);
-	caps = (const void *)((const uint8_t *)bi + bi->caps_offset);
-	for (uint32_t i = 0; i < c->desc->nr_caps; i++) {
-		const struct bootinfo_cap *d = &caps[c->desc->first_cap + i];
-		uint32_t r = d->resource - CAP_RES_THREADS;
-		if ((d->resource & CAP_KIND_MASK) == CAP_KIND_QUANTITY &&
-		    r < NR_BUDGETS)
-			total[r] += d->size;
-	}
+	container_declared_budgets(c, total);
 }
 
 struct sums {

@@ -75,13 +75,13 @@ void kernel_main(uint32_t bootinfo_phys, uint32_t image_table_phys)
 	bootinfo_check(image, bi); /* before anything reads it */
 	kmem_init(image, bi);
 	kip_init(bi->nr_containers);
-	containers_create(bi, image);
+	uint32_t started = containers_create(bi, image);
 	usched_init();
 #ifdef CONFIG_BENCH_COUNTERS
 	uint32_t bench_started = bench_counter();
 #endif
 	printk("kernel: %u containers started, %u pages free\n",
-	       (unsigned)bi->nr_containers, (unsigned)kmem_free_page_count());
+	       (unsigned)started, (unsigned)kmem_free_page_count());
 #ifdef CONFIG_BENCH_COUNTERS
 	bench_report(bench_jump, bench_entry, bench_started);
 #endif

@@ -136,3 +136,34 @@ def test_kconfig_range():
         f.write('CONFIG_NR_CPUS=9\n')
     r = harness.scons(f'O={out}')
     assert r.returncode != 0 and 'CONFIG_NR_CPUS' in r.stdout, r.stdout
+
+
+@pytest.fixture(scope='module')
+def placed():
+    """Two hello containers, "first" on core 0 and "last" on core 3 only
+    (tools/tests/manifests/placed.toml), on a four-core kernel."""
+    return harness.build(
+        'qemu_virt_hello_defconfig', os.path.join(TEST_BUILD, 'smp-placed'),
+        extra_config=['CONFIG_NR_CPUS=4', 'CONFIG_MANIFEST='
+                      '"tools/tests/manifests/placed.toml"'])
+
+
+def test_containers_start_on_their_cores(placed):
+    b = harness.boot(placed, timeout=60)
+    assert "kernel: 2 containers started" in b.output, b.output
+    assert b.output.count('hello: goodbye') == 2, b.output
+    assert b.status == 0, b.output
+
+
+def test_container_whose_cores_are_all_offline_is_not_started(placed):
+    """With two of its four cores, the kernel cannot start "last": it says
+    so, starts the others, and the system's status is a failure."""
+    b = harness.boot(placed, timeout=60, extra=('-smp', '2'))
+    assert ("kernel: container 'last' not started: none of its cpus (mask "
+            "0x8) is online") in b.output, b.output
+    assert "kernel: 1 containers started" in b.output, b.output
+    assert b.output.count('hello: goodbye') == 1, b.output
+    assert re.search(r'^kernel:   last +exit +1 restarts 0', b.output,
+                     re.M), b.output
+    assert 'KERNEL PANIC' not in b.output
+    assert b.status == 1, b.output

@@ -62,8 +62,12 @@ struct container {
 	struct usched_inbox *inbox;
 };
 
-void containers_create(const struct bootinfo_header *bi,
-		       const struct image_header *image);
+/* Add the budget sizes c's boot info declares to total[resource]. */
+void container_declared_budgets(const struct container *c, uint32_t *total);
+/* Create and start every container; returns how many started (one
+ * whose cores are all offline does not). */
+uint32_t containers_create(const struct bootinfo_header *bi,
+			   const struct image_header *image);
 /* Start the containers whose back-off ended (timer tick, idle loop). */
 void containers_tick(uint64_t now);
 /* Is any container waiting to be restarted? */
