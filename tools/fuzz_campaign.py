@@ -251,16 +251,20 @@ def analyse(b, seed, calls_asked, seconds):
     return res
 
 
-def reproduce(out, seed, calls, invariants=DEFAULT_INVARIANTS, board=BOARD):
+def reproduce(out, seed, calls, invariants=DEFAULT_INVARIANTS, board=BOARD,
+              cpus=1):
     """The commands that rebuild and reboot one seed exactly."""
     d = os.path.relpath(build_dir(out, seed), TOP)
-    cfg = '\\n'.join(config_lines(seed, calls, invariants))
+    cfg = '\\n'.join(config_lines(
+        seed, calls, invariants,
+        [f'CONFIG_NR_CPUS={cpus}'] if cpus > 1 else []))
     q = ' '.join(qemu_command(os.path.join(d, 'image.elf'), board))
     return [f'scons O={d} {defconfig(board)} && printf \'{cfg}\\n\' >> '
             f'{d}/.config && scons O={d}',
             q,
             f'(or: scripts/fuzz'
             + (f' --board {board}' if board != BOARD else '')
+            + (f' --cpus {cpus}' if cpus > 1 else '')
             + f' --seed {seed} --calls {calls} --seeds 1'
             + (f' --invariants {invariants}'
                if invariants != DEFAULT_INVARIANTS else '')
