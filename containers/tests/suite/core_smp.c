@@ -124,6 +124,15 @@ static void restore_placement(uint32_t cores)
 	sys_thread_cpus(0, cores, NULL);
 }
 
+/* The caller on the first of cores, and a child running fn(arg) on the
+ * second; the child's tid or -E_*. */
+static int start_on_second_core(uint32_t cores, child_fn fn, uint32_t arg)
+{
+	restore_placement(cores);
+	sys_thread_cpus(0, 1u << nth_core(cores, 0), NULL);
+	return spawn_on(fn, arg, nth_core(cores, 1));
+}
+
 TEST_CASE(smp, cpus_reads_and_refuses)
 {
 	uint32_t cpu = ~0u;
@@ -183,9 +192,7 @@ TEST_CASE(smp, ipc_calls_across_cores)
 
 	if (count_cores(cores) < 2)
 		TEST_SKIP("one core online");
-	restore_placement(cores);
-	sys_thread_cpus(0, 1u << nth_core(cores, 0), NULL);
-	int server = spawn_on(echo_calls, CALLS, nth_core(cores, 1));
+	int server = start_on_second_core(cores, echo_calls, CALLS);
 	EXPECT_GT(server, 0);
 	unsigned wrong = 0;
 	for (uint32_t i = 0; i < CALLS; i++) {
@@ -205,9 +212,7 @@ TEST_CASE(smp, suspend_stops_a_thread_running_elsewhere)
 
 	if (count_cores(cores) < 2)
 		TEST_SKIP("one core online");
-	restore_placement(cores);
-	sys_thread_cpus(0, 1u << nth_core(cores, 0), NULL);
-	int tid = spawn_on(spin, 0, nth_core(cores, 1));
+	int tid = start_on_second_core(cores, spin, 0);
 	EXPECT_GT(tid, 0);
 	EXPECT_TRUE(moves_past(&spins, spins)); /* it runs there */
 	EXPECT_EQ(sys_thread_suspend((uint32_t)tid), 0);
@@ -233,9 +238,7 @@ TEST_CASE(smp, registers_of_a_thread_running_elsewhere)
 
 	if (count_cores(cores) < 2)
 		TEST_SKIP("one core online");
-	restore_placement(cores);
-	sys_thread_cpus(0, 1u << nth_core(cores, 0), NULL);
-	int tid = spawn_on(spin, 0, nth_core(cores, 1));
+	int tid = start_on_second_core(cores, spin, 0);
 	EXPECT_GT(tid, 0);
 	EXPECT_TRUE(moves_past(&spins, spins));
 	/* read while it runs: its registers as of the stop, in user mode */

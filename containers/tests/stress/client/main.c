@@ -19,14 +19,10 @@ static struct utcb utcbs[ST_CLIENTS] __attribute__((aligned(UTCB_SIZE)));
 
 static int client(uint32_t i)
 {
-	uint32_t me = cores[i % ncores], others[ST_MAX_CPUS], no = 0;
+	uint32_t me = cores[i % ncores], others[ST_MAX_CPUS];
+	uint32_t no = st_other_cores(me, cores, ncores, others);
 
 	pinned[i] = st_pin(me);
-	for (uint32_t j = 0; j < ncores; j++)
-		if (cores[j] != me)
-			others[no++] = cores[j];
-	if (!no)
-		others[no++] = me;
 	for (uint32_t k = 0; k < ST_CLIENT_CALLS; k++) {
 		uint32_t c = others[(k + i) % no];
 		int r = st_serve_call(servers[c], ST_CALL_CLIENT, (i << 16) | k,

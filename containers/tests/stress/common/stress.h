@@ -77,6 +77,21 @@ static inline uint32_t st_online(uint32_t cores[ST_MAX_CPUS])
 }
 
 /* Pin the caller to one core; true when the kernel says it is there. */
+/* The cores of cores[0..n) other than me into others[]; just me when
+ * it is the only one. Returns how many. */
+static inline uint32_t st_other_cores(uint32_t me, const uint32_t *cores,
+				      uint32_t n, uint32_t others[ST_MAX_CPUS])
+{
+	uint32_t no = 0;
+
+	for (uint32_t j = 0; j < n; j++)
+		if (cores[j] != me)
+			others[no++] = cores[j];
+	if (!no)
+		others[no++] = me;
+	return no;
+}
+
 static inline bool st_pin(uint32_t core)
 {
 	uint32_t cpu = 0xff;

@@ -30,15 +30,11 @@ static struct utcb utcbs[THREADS] __attribute__((aligned(UTCB_SIZE)));
 
 static int caller(uint32_t i)
 {
-	uint32_t me = cores[(i + life) % ncores], others[ST_MAX_CPUS], no = 0;
+	uint32_t me = cores[(i + life) % ncores], others[ST_MAX_CPUS];
+	uint32_t no = st_other_cores(me, cores, ncores, others);
 	bool last = life == ST_CRASHER_LIMIT;
 
 	pinned[i] = st_pin(me);
-	for (uint32_t j = 0; j < ncores; j++)
-		if (cores[j] != me)
-			others[no++] = cores[j];
-	if (!no)
-		others[no++] = me;
 	for (uint32_t k = 0; !last || k < ST_CRASHER_FINAL_CALLS; k++) {
 		uint32_t c = others[k % no];
 		if (st_serve_call(servers[c], ST_CALL_CRASHER, k * 7 + i, life,
