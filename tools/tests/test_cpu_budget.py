@@ -16,8 +16,9 @@ on each core separately: configs/cpu_smp.toml's `pinned` spins one thread
 pinned on each core, the second started 3 ms after the first, and must get
 its budget on each core (together twice one core's share), be throttled
 on each core once a period, and go on running on one core while it is
-throttled on the other. The one-core system, booted on two cores, keeps
-its figures (the hog stays on core 0, periodic starts on core 1).
+throttled on the other. The one-core system, booted on two and on four
+cores, keeps its figures (the hog stays on core 0, periodic starts on core
+1).
 """
 import os
 import re
@@ -25,7 +26,7 @@ import re
 import pytest
 
 import harness
-from conftest import BOARDS, TEST_BUILD, TOP
+from conftest import BOARDS, TEST_BUILD, TOP, machine_board, machine_build
 
 CPU_RE = re.compile(r'^kernel:\s+(\S+)\s+cpu used (\d+) us of its (\d+) us '
                     r'\((\d+)\.(\d) %\), budget (\d+) us every (\d+) us, '
@@ -48,10 +49,12 @@ def out_dir(name, board):
                         else f'{name}-{board}')
 
 
-@pytest.fixture(scope='module', params=BOARDS)
+# The one-core system on every board, and on a four-core kernel (the hog
+# on core 0, periodic on core 1: each core's budget as on one).
+@pytest.fixture(scope='module', params=BOARDS + ['qemu_virt-smp4'])
 def hog_and_periodic(request):
-    board = request.param
-    image = harness.build(f'{board}_cpu_defconfig', out_dir('cpu', board))
+    image = machine_build(request.param, 'cpu', os.path.basename(
+        out_dir('cpu', machine_board(request.param))))
     return harness.boot(image, timeout=120, extra=harness.ICOUNT)
 
 

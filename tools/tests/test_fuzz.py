@@ -32,6 +32,7 @@ from conftest import (BOARDS, TEST_BUILD, TOP, board_has, machine_board,
 CAMPAIGNS = {'qemu_virt': ([1, 2, 3], 100_000),
              'vexpress_a9': ([4, 5], 100_000),
              'raspi2b': ([6, 7], 100_000),
+             'qemu_virt-smp2': ([12, 13], 100_000),
              'qemu_virt-smp4': ([8, 9], 100_000),
              'vexpress_a9-smp4': ([10], 100_000),
              'raspi2b-smp4': ([11], 100_000)}
