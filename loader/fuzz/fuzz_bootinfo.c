@@ -20,7 +20,8 @@
  *
  * The shim models: space_map_range (the checks arch_map_page makes: user
  * addresses, page alignment), thread_create (a zeroed thread from a pool),
- * cap_create_boot (reads the whole descriptor, as the real one does).
+ * cap_create_boot (reads the whole descriptor, as the real one does),
+ * sched_cpu_for (core 0 online).
  * What the boot does not reach aborts if called. The link only warns about
  * a kernel function the shim lacks (SConstruct): that shows as a "symbol
  * lookup error" if the boot calls it, and is harmless if it does not.
@@ -37,6 +38,7 @@
 #include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
+#include <kernel/klock.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/platform.h>
@@ -142,6 +144,14 @@ int cap_create_boot(struct container *c, struct cap_list *list,
 uint64_t sched_ticks(void)
 {
 	return 0;
+}
+
+/* Core 0 alone is online: a container whose mask leaves it out is not
+ * started (the kernel's path for cores that did not come up). */
+unsigned sched_cpu_for(uint32_t mask, unsigned preferred)
+{
+	(void)preferred;
+	return (mask & 1u) ? 0 : CPU_NONE;
 }
 
 /* The kernel keeps the figures as they are (kernel/generic/cpu_budget.c). */
