@@ -2,11 +2,13 @@
 """Image inspector: list and verify the parts of a packed image.bin.
 
 Usage: inspect_image.py image.bin
+       inspect_image.py --report [--board NAME] image.bin
 Prints the table and, for every part, whether its lz4 frame decodes to
 raw_size bytes with the recorded checksum; then, from the boot info, every
 container with its regions and the capabilities it starts with. Exit
 status 1 if anything is bad; each problem names the part, as the target
-loader does.
+loader does. With --report it prints the image report instead
+(tools/report.py, the build's report.txt beside image.bin).
 """
 import argparse
 import os
@@ -222,7 +224,16 @@ def load(path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('image')
+    ap.add_argument('--report', action='store_true',
+                    help="print the image report (the build's report.txt: "
+                    'memory map, free gaps, containers; tools/report.py)')
+    ap.add_argument('--board', help='with --report: the board (default: the '
+                    "one whose image_base and kernel_phys match the image's)")
     args = ap.parse_args(argv)
+    if args.report:
+        import report
+        return report.main([args.image] + (['--board', args.board]
+                                           if args.board else []))
     try:
         img = load(args.image)
     except (ImageError, OSError) as e:

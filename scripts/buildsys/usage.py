@@ -5,7 +5,9 @@ import os
 from . import kconfig_step
 
 TARGETS = [
-    ('(none)', 'build the current configuration into the build directory'),
+    ('(none)', 'build the current configuration into the build directory: '
+     'image.bin, image.elf, report.txt (memory map, containers), '
+     'memory_map.svg'),
     ('<name>_defconfig', 'select configs/<name>_defconfig as the '
      'configuration'),
     ('menuconfig', "edit the configuration in kconfiglib's terminal UI"),
