@@ -12,8 +12,16 @@ the bench container's BENCH lines into instructions per operation. Then
 builds and boots the boot-cost variants (N tiny containers), prints a
 table, writes results.json and draws the two curves (curves.png).
 
-Usage: bench.py [--board NAME] [--iterations N] [--containers 1,8,32]
-                [--out DIR]
+--cpus N (N > 1) does all of it with a kernel for N cores
+(CONFIG_NR_CPUS=N, QEMU -smp N) into its own directory
+(build/bench-smpN, build/bench-<board>-smpN) and adds the figures of
+several cores (containers/bench/figs_smp.c) and of the kernel lock (its
+line at the end of the run). Under -icount QEMU runs the cores in turn
+and the counter advances with every core's instructions: those figures are
+instructions of all cores per operation.
+
+Usage: bench.py [--board NAME] [--cpus N] [--iterations N]
+                [--containers 1,8,32] [--out DIR]
                 [--profile FIGURE [--profile-iterations N]]
 Exit status: 0 figures reported; 1 the calibration is off by more than 1%
 (the run is invalid); 2 a build or boot failed.
@@ -38,6 +46,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The board measured: --board (default qemu_virt) sets both.
 BOARD = 'qemu_virt'
 DEFCONFIG = f'{BOARD}_bench_defconfig'
+# Cores of the measured kernel (--cpus): CONFIG_NR_CPUS and QEMU's -smp.
+CPUS = 1
 
 
 def select_board(name):
@@ -135,6 +145,36 @@ for _n in CURVE_CONTAINERS:
     for _k in ('boot_kernel_init', 'boot_reset_to_started'):
         FIGURES[f'{_k}_{_n}'] = curve_figure(f'{_k}_{_n}')
 
+# Several cores (--cpus N, N > 1; containers/bench/figs_smp.c and the
+# kernel's lock line): left out of a single-core run's table.
+PAIRS = (1, 2, 4)
+LOCK_UNIT = 'instructions'
+SMP_FIGURES = {
+    'ipc_short_same_core_smp': ('ipc_short_other_space on the SMP kernel, '
+                                'client and server pinned to one core',
+                                PER_OP, None, None, None),
+    'ipc_short_cross_core': ('ipc_short_other_space, the server pinned to '
+                             'another core (woken there by an IPI)',
+                             PER_OP, None, None, None),
+}
+for _n in PAIRS:
+    SMP_FIGURES[f'ipc_pairs_{_n}'] = (
+        f'{_n} ping-pong pair(s) at once, pair i (client and server) '
+        'pinned to core i: instructions of all cores per round trip',
+        PER_OP, None, None, None)
+SMP_FIGURES.update({
+    'lock_hold_mean': ('kernel lock held, mean per acquisition, over the '
+                       'whole run (counter ticks x 1e9/rate)', LOCK_UNIT,
+                       None, None, None),
+    'lock_hold_max': ('kernel lock held, longest', LOCK_UNIT, None, None,
+                      None),
+    'lock_wait_mean': ('kernel lock waited for, mean per acquisition',
+                       LOCK_UNIT, None, None, None),
+    'lock_wait_max': ('kernel lock waited for, longest', LOCK_UNIT, None,
+                      None, None),
+})
+FIGURES.update(SMP_FIGURES)
+
 FIG_RE = re.compile(r'^BENCH fig (\S+) (\d+) (\d+)$')
 NA_RE = re.compile(r'^BENCH na (\S+) (.*)$')
 START_RE = re.compile(r'^BENCH start cntfrq (\d+) iterations (\d+)')
@@ -142,6 +182,9 @@ LOADER_RE = re.compile(r'^loader: bench counters: loader_main (\d+), '
                        r'unpack (\d+) to (\d+)$')
 KERNEL_RE = re.compile(r'^kernel: bench counters: loader jump (\d+), '
                        r'kernel_main (\d+), all containers started (\d+)$')
+LOCK_RE = re.compile(r'^kernel: lock: (\d+) acquisitions, held (\d+) ticks '
+                     r'in all \(max (\d+)\), waited (\d+) in all \(max '
+                     r'(\d+)\), counter (\d+) Hz$')
 
 
 class BenchError(Exception):
@@ -161,6 +204,8 @@ def build(outdir, extra=()):
     Returns the image path."""
     rel = os.path.relpath(outdir, TOP)
     r = scons(f'O={rel}', DEFCONFIG)
+    if CPUS > 1:
+        extra = [f'CONFIG_NR_CPUS={CPUS}'] + list(extra)
     if r.returncode == 0:
         with open(os.path.join(outdir, '.config'), 'a') as f:
             f.write(''.join(line + '\n' for line in extra))
@@ -184,7 +229,8 @@ def read_config(outdir):
 def boot(image, timeout, stop_line, extra=()):
     """Boot image under icount; returns (status, lines). Stops QEMU a little
     after stop_line (a container left waiting would keep it running)."""
-    cmd = qemu.command(boardmod.load(BOARD), image, extra=ICOUNT + list(extra))
+    cmd = qemu.command(boardmod.load(BOARD), image, extra=ICOUNT + list(extra),
+                       cpus=CPUS)
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     q = queue.Queue()
@@ -246,10 +292,11 @@ class Run:
     def __init__(self, lines, status):
         self.lines, self.status = lines, status
         self.cntfrq = self.iterations = None
-        self.loader = self.kernel = None
+        self.loader = self.kernel = self.lock = None
         self.figs, self.na, self.ended = {}, {}, False
         for line in lines:
-            for regex, attr in ((LOADER_RE, 'loader'), (KERNEL_RE, 'kernel')):
+            for regex, attr in ((LOADER_RE, 'loader'), (KERNEL_RE, 'kernel'),
+                                (LOCK_RE, 'lock')):
                 m = regex.match(line)
                 if m:
                     setattr(self, attr, tuple(int(g) for g in m.groups()))
@@ -345,6 +392,8 @@ def main_figures(run, outdir, config, rev):
     per_instr = ns_per_count(run.cntfrq)
     recs = []
     for name in FIGURES:
+        if name in SMP_FIGURES and (CPUS == 1 or name.startswith('lock_')):
+            continue  # one core: not in the table; the lock: lock_figures
         if name in run.figs and name != 'calibration':
             iters, counts = run.figs[name]
             recs.append(record(name, counts * per_instr / iters, iters,
@@ -370,7 +419,32 @@ def main_figures(run, outdir, config, rev):
                        config, rev))
     recs.append(record('kernel_text_bytes', kernel_text_bytes(outdir), 1,
                        config, rev))
+    if CPUS > 1:
+        recs += lock_figures(run, config, rev)
     return recs
+
+
+def lock_figures(run, config, rev):
+    """The kernel lock's line (an SMP kernel with CONFIG_BENCH_COUNTERS
+    prints it at the end of the run): hold and wait times per acquisition
+    over the whole run (boot, every figure), counter ticks turned into
+    instructions at 1e9/rate each (-icount shift=0; the calibration checks
+    it), counting the instructions of every core in that time."""
+    names = [n for n in SMP_FIGURES if n.startswith('lock_')]
+    if run.lock is None:
+        return [record(n, None, 0, config, rev, na='the kernel printed no '
+                       '"kernel: lock:" line') for n in names]
+    acq, held, held_max, waited, waited_max, hz = run.lock
+    per = ns_per_count(hz)
+    extra = {'acquisitions': acq, 'counter_hz': hz,
+             'ticks': {'held_total': held, 'held_max': held_max,
+                       'waited_total': waited, 'waited_max': waited_max}}
+    vals = {'lock_hold_mean': held * per / max(acq, 1),
+            'lock_hold_max': held_max * per,
+            'lock_wait_mean': waited * per / max(acq, 1),
+            'lock_wait_max': waited_max * per}
+    return [record(n, vals[n], acq, config, rev, extra=extra)
+            for n in names]
 
 
 # ------------------------------------------------------ boot-cost variants
@@ -501,18 +575,23 @@ def config_summary(outdir):
     cfg = read_config(outdir)
     opt = ('-Os' if cfg.get('OPTIMIZE_OS') == 'y' else
            '-O0' if cfg.get('OPTIMIZE_O0') == 'y' else '-O2')
-    return {'defconfig': DEFCONFIG,
-            'build_dir': os.path.relpath(outdir, TOP),
-            'manifest': cfg.get('MANIFEST'),
-            'optimisation': opt,
-            'debug_asserts': cfg.get('DEBUG_ASSERTS') == 'y',
-            'max_threads': int(cfg.get('MAX_THREADS', 0)),
-            'tick_hz': int(cfg.get('TICK_HZ', 0)),
-            'bench_iterations': int(cfg.get('BENCH_ITERATIONS', 0)),
-            'board': BOARD,
-            'qemu': f'{qemu_version()}, '
-                    + ' '.join(boardmod.load(BOARD)['qemu']['args'][:4]) +
-                    ', ' + ' '.join(ICOUNT)}
+    out = {'defconfig': DEFCONFIG,
+           'build_dir': os.path.relpath(outdir, TOP),
+           'manifest': cfg.get('MANIFEST'),
+           'optimisation': opt,
+           'debug_asserts': cfg.get('DEBUG_ASSERTS') == 'y',
+           'max_threads': int(cfg.get('MAX_THREADS', 0)),
+           'tick_hz': int(cfg.get('TICK_HZ', 0)),
+           'bench_iterations': int(cfg.get('BENCH_ITERATIONS', 0)),
+           'board': BOARD,
+           'qemu': f'{qemu_version()}, '
+                   + ' '.join(boardmod.load(BOARD)['qemu']['args'][:4]) +
+                   ', ' + ' '.join(ICOUNT)}
+    if CPUS > 1:  # a single-core run's records stay as they were
+        out['nr_cpus'] = int(cfg.get('NR_CPUS', CPUS))
+        smp = qemu.smp_args(boardmod.load(BOARD), CPUS)
+        out['qemu'] += ''.join(' ' + a for a in smp)  # none: fixed_smp
+    return out
 
 
 # --------------------------------------------------------------- output
@@ -698,9 +777,14 @@ def parse_args(argv):
     ap.add_argument('--board', default='qemu_virt',
                     help='the board to measure (default %(default)s; '
                     'see scons help)')
+    ap.add_argument('--cpus', type=int, default=1,
+                    help='cores: a kernel with CONFIG_NR_CPUS=N booted '
+                    'with -smp N, plus the figures of several cores '
+                    '(default %(default)s)')
     ap.add_argument('--out',
                     help='build and output directory (default build/bench, '
-                    'build/bench-<board> for another board)')
+                    'build/bench-<board> for another board; with --cpus N '
+                    'above 1, build/bench-smpN or build/bench-<board>-smpN)')
     ap.add_argument('--timeout', type=int, default=900,
                     help='seconds allowed for one boot')
     ap.add_argument('--profile', metavar='FIGURE',
@@ -717,10 +801,19 @@ def parse_args(argv):
     if args.board not in boardmod.names():
         ap.error(f'--board {args.board}: no such board (boards: '
                  f'{", ".join(boardmod.names())})')
+    if not 1 <= args.cpus <= 8:
+        ap.error('--cpus: 1..8 cores')
+    if args.profile and args.cpus > 1:
+        ap.error('--profile: one core only (tools/bench_profile.py boots '
+                 'without -smp)')
     select_board(args.board)
+    global CPUS
+    CPUS = args.cpus
     if not args.out:
         args.out = os.path.join(TOP, 'build', 'bench' if args.board ==
                                 'qemu_virt' else f'bench-{args.board}')
+        if CPUS > 1:
+            args.out += f'-smp{CPUS}'
     return args
 
 

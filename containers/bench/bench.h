@@ -37,6 +37,9 @@ uint64_t bench_getid_loop(uint32_t n);
 /* Counts for n calls to tid with tag (IPC_CALL set by the caller); *err
  * gets the OR of every call's result. */
 uint64_t bench_ipc_loop(uint32_t n, uint32_t tid, uint32_t tag, uint32_t *err);
+/* The same calls without the counter readings (for cores other than the
+ * boot core, whose user mode may not read the counter); n > 0. */
+void bench_ipc_calls(uint32_t n, uint32_t tid, uint32_t tag, uint32_t *err);
 /* Thread entries (no stack needed): an echo server answering every call
  * with the message it got (label BENCH_LABEL_QUIT: answer, then exit 0);
  * a thread that waits in a receive forever; one that exits at once. */
@@ -92,6 +95,10 @@ void fig_map_unmap(const struct bench_figure *f, uint32_t warm, uint32_t n);
 void fig_mutex_handoff(const struct bench_figure *f, uint32_t warm, uint32_t n);
 void fig_usched_round_trip(const struct bench_figure *f, uint32_t warm,
 			   uint32_t n);
+/* figs_smp.c: arg 0 the server on the client's core, 1 on another core */
+void fig_ipc_smp(const struct bench_figure *f, uint32_t warm, uint32_t n);
+/* figs_smp.c: arg pairs, pair i pinned to the i-th online core */
+void fig_ipc_pairs(const struct bench_figure *f, uint32_t warm, uint32_t n);
 
 /* fig_ipc's arg: message type, space and the threads alive (0: no idle
  * threads added) in bits 16 and up. */

@@ -55,6 +55,12 @@ static const struct bench_figure figures[] = {
 	{"page_fault", fig_page_fault, 0},
 	{"map_unmap", fig_map_unmap, 0},
 	{"mutex_handoff", fig_mutex_handoff, 0},
+	/* several cores (figs_smp.c): n/a with one core online */
+	{"ipc_short_same_core_smp", fig_ipc_smp, 0},
+	{"ipc_short_cross_core", fig_ipc_smp, 1},
+	{"ipc_pairs_1", fig_ipc_pairs, 1},
+	{"ipc_pairs_2", fig_ipc_pairs, 2},
+	{"ipc_pairs_4", fig_ipc_pairs, 4},
 	/* last: the idle threads stay until the end */
 	IPC_CURVE("ipc_threads_2", 2),
 	IPC_CURVE("ipc_threads_16", 16),

@@ -33,6 +33,12 @@ GUEST_FIGURES = [
 HOST_FIGURES = ['loader_unpack_per_byte', 'boot_reset_to_started',
                 'kernel_head', 'kernel_init', 'kernel_text_bytes',
                 'boot_kernel_init_2', 'boot_reset_to_started_2']
+# scripts/bench --cpus N (N > 1) only: containers/bench/figs_smp.c and
+# the kernel lock's line.
+SMP_FIGURES = ['ipc_short_same_core_smp', 'ipc_short_cross_core',
+               'ipc_pairs_1', 'ipc_pairs_2', 'ipc_pairs_4',
+               'lock_hold_mean', 'lock_hold_max', 'lock_wait_mean',
+               'lock_wait_max']
 
 
 def out_dir(board_name):
@@ -84,6 +90,8 @@ def test_every_figure_is_reported(run):
             assert r.get('not_available'), r
         else:
             assert v > 0, r
+    # one core: the figures of several cores stay out of the table
+    assert not set(SMP_FIGURES) & set(recs), sorted(recs)
 
 
 def test_records_say_how_they_were_made(run):
@@ -106,6 +114,50 @@ def test_table_has_targets_and_plot_is_written(run):
         assert re.search(rf'^{name}\s', p.stdout, re.M), name
     with open(os.path.join(out_dir(board_name), 'curves.png'), 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_several_cores():
+    """scripts/bench --cpus 4 on qemu_virt: a four-core kernel under -smp 4
+    (build/test/bench-smp4) reports every figure of several cores with a
+    value (none n/a with four cores online), the lock figures from the
+    kernel's line, and the usual figures beside them. Sanity only: the
+    round trip with the server on another core costs more than on the
+    same core, one pair costs about what the pinned round trip does, more
+    pairs at once cost no less per round trip (instructions of all cores
+    under -icount), a maximum is no smaller than its mean."""
+    out = f'{OUT}-smp4'
+    p = subprocess.run([PY, 'tools/bench.py', '--cpus', '4', '--iterations',
+                        '20', '--containers', '', '--out', out], cwd=TOP,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with open(os.path.join(out, 'results.json')) as f:
+        results = json.load(f)
+    assert results['calibration']['valid'], results['calibration']
+    recs = {r['name']: r for r in results['figures']}
+    v = {}
+    for name in SMP_FIGURES + GUEST_FIGURES + ['boot_reset_to_started']:
+        assert name in recs, f'{name} missing from results.json'
+        assert not recs[name].get('not_available'), recs[name]
+        v[name] = bench.value_of(recs[name])
+        assert v[name] > 0, recs[name]
+        assert re.search(rf'^{name}\s', p.stdout, re.M), name
+    for r in results['figures']:
+        assert r['configuration']['nr_cpus'] == 4, r
+        assert '-smp 4' in r['configuration']['qemu'], r
+    assert recs['lock_hold_mean']['acquisitions'] > 0
+    same, cross = v['ipc_short_same_core_smp'], v['ipc_short_cross_core']
+    assert cross > same, (same, cross)
+    assert abs(v['ipc_pairs_1'] - same) <= 0.1 * same, (v['ipc_pairs_1'],
+                                                        same)
+    for n in (2, 4):  # the cores cost each other, never save
+        assert v[f'ipc_pairs_{n}'] >= 0.9 * v['ipc_pairs_1'], v
+    assert v['lock_hold_max'] >= v['lock_hold_mean']
+    assert v['lock_wait_max'] >= v['lock_wait_mean']
+    with open(os.path.join(out, 'console.log')) as f:
+        console = f.read()
+    assert 'kernel: 4 of 4 cpus online' in console
+    assert re.search(r'^kernel: lock: \d+ acquisitions', console, re.M)
 
 
 def test_variant_manifests_are_valid():
