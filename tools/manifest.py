@@ -15,6 +15,7 @@ As a script: manifest.py check FILE [--board NAME] [--max-threads N]
 [--nr-cpus N] validates one manifest as the build would and prints "ok" or its errors.
 """
 import argparse
+import difflib
 import os
 import re
 import sys
@@ -108,6 +109,11 @@ class Range:
     def overlaps(self, other):
         return self.start < other.end and other.start < self.end
 
+    def overlap_text(self, other):
+        """'0x41000000..0x41001000 (0x1000 (4 KiB)) in common'."""
+        lo, hi = max(self.start, other.start), min(self.end, other.end)
+        return f'0x{lo:08x}..0x{hi:08x} ({size_text(hi - lo)}) in common'
+
 
 @dataclass
 class Memory:
@@ -171,6 +177,8 @@ class Container:
     devices: list = field(default_factory=list)
     capabilities: list = field(default_factory=list)
     path: str = ''
+    # the keys its [[container]] table gives (the others take defaults)
+    declared: frozenset = frozenset()
 
     @property
     def phys_key(self):
@@ -231,6 +239,13 @@ class Manifest:
     # 'file:line: key.path: text' of what the build leaves out (an
     # optional device the board lacks); printed, never an error
     notes: list = field(default_factory=list)
+    lines: object = None  # key path -> line (_Lines), for where()
+
+    def where(self, keypath):
+        """'file:line: key.path' of a declaration, for messages of later
+        checks (the packer's) that blame a manifest key."""
+        line = self.lines.line_of(keypath) if self.lines else 1
+        return f'{self.path}:{line}: {keypath}'
 
     def index_of(self, name, me=None):
         """The index of container `name` ('self' is `me`'s own)."""
@@ -429,6 +444,44 @@ def _type_name(v):
             dict: 'table', float: 'float'}.get(type(v), type(v).__name__)
 
 
+def size_text(n):
+    """A byte count for messages: '0x4000 (16 KiB)', '0x100000 (1 MiB)',
+    '0x6100 (24.2 KiB)', '0x200 (512 bytes)'; negative with a '-'."""
+    if n < 0:
+        return '-' + size_text(-n)
+    return f'0x{n:x} ({_unit(n)})'
+
+
+def _unit(n):
+    """'1 MiB', '16 KiB', '24.2 KiB', '512 bytes'."""
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f'{n >> 20} MiB'
+    if n >= 1024 and n % 1024 == 0:
+        return f'{n // 1024} KiB'
+    if n >= 1024:
+        return f'{n / 1024:.1f} KiB'
+    return f'{n} bytes'
+
+
+def did_you_mean(word, choices, cutoff=0.6):
+    """': did you mean "x"?' for the choice closest to word (difflib),
+    or '' when none is close."""
+    if not isinstance(word, str):
+        return ''
+    close = difflib.get_close_matches(word, list(choices), n=1,
+                                      cutoff=cutoff)
+    if not close and word.lower() != word:
+        close = difflib.get_close_matches(word.lower(), list(choices), n=1,
+                                          cutoff=cutoff)
+    return f': did you mean "{close[0]}"?' if close else ''
+
+
+# Keys of one table that belong to another: a hint where the misplaced
+# key goes (threads = 16 written in [[container]] instead of its budget).
+ELSEWHERE = {'container': [('[container.budget]', captab.BUDGETS),
+                           ('cpu = { ... }', CPU_KEYS)]}
+
+
 def _typed(ck, path, value, kind):
     """Check value is of kind; returns it."""
     ok = {
@@ -463,8 +516,13 @@ def _table(ck, path, raw, keys, required=(), defaults=None):
     """Check a table's keys and kinds; returns {key: value} with defaults."""
     for key in raw:
         if key not in keys:
-            raise ck.error(f'{path}.{key}', f'unknown key (expected one of: '
-                           f'{", ".join(keys)})')
+            hint = did_you_mean(key, keys)
+            kind = re.sub(r'\[\d+\]', '', path).rsplit('.', 1)[-1]
+            for table, other in ELSEWHERE.get(kind, ()):
+                if not hint and key in other:
+                    hint = f': it is a key of {table}'
+            raise ck.error(f'{path}.{key}', f'unknown key "{key}"{hint} '
+                           f'(expected one of: {", ".join(keys)})')
     for key in required:
         if key not in raw:
             raise ck.error(f'{path}.{key}', f'missing required key "{key}"')
@@ -483,10 +541,12 @@ def _range(ck, what, path, start_key, start, size, size_key='size',
             raise ck.error(f'{path}.{key}', f'0x{value:x} is not a multiple '
                            f'of the page size (0x{PAGE:x})')
     if size == 0:
-        raise ck.error(f'{path}.{size_key}', 'region is empty')
+        raise ck.error(f'{path}.{size_key}', f'region is empty ({what} '
+                       f'{size_key} = 0; expected a multiple of 0x{PAGE:x})')
     if start + size > U32:
-        raise ck.error(f'{path}.{start_key}', f'0x{start:x} + 0x{size:x} '
-                       'wraps past 4 GiB')
+        raise ck.error(f'{path}.{start_key}', f'0x{start:x} + '
+                       f'{size_text(size)} = 0x{start + size:x} wraps past '
+                       '4 GiB (0x100000000)')
     return Range(what, f'{path}.{start_key}', start, size, offset)
 
 
@@ -526,7 +586,7 @@ def _check_memory_range(ck, c, r, board):
         if r.overlaps(res):
             raise ck.error(r.path, f'container "{c.name}": {r.what} physical '
                            f'region {r.text()} overlaps the {res.what} '
-                           f'({res.text()})')
+                           f'({res.text()}): {r.overlap_text(res)}')
 
 
 def _peripherals(board):
@@ -589,7 +649,7 @@ def _no_overlaps(ck, c, ranges, space):
                 raise ck.error(a.path, f'container "{c.name}": {a.what} '
                                f'{a.text()} overlaps its {b.what} '
                                f'{b.text()} ({ck.where(b)}) in {space} '
-                               'memory')
+                               f'memory: {a.overlap_text(b)}')
 
 
 def _placement(ck, path, t, board):
@@ -615,7 +675,8 @@ def _memory(ck, path, raw, board):
     phys, offset = _placement(ck, path, t, board)
     if t['access'] not in ACCESS:
         raise ck.error(f'{path}.access', f'expected one of: '
-                       f'{", ".join(ACCESS)} (got "{t["access"]}")')
+                       f'{", ".join(ACCESS)} (got "{t["access"]}")'
+                       f'{did_you_mean(t["access"], ACCESS)}')
     return Memory(phys, t['size'], t.get('virt'), t['access'], path, offset)
 
 
@@ -651,7 +712,8 @@ def _device(ck, path, raw, board, cname):
                     f'"{pname}" on board {bname} (optional; it has: {have})')
             return None
         raise ck.error(f'{path}.peripheral', f'{who}: no peripheral '
-                       f'"{pname}" on board {bname} (it has: {have})')
+                       f'"{pname}" on board {bname} (it has: {have})'
+                       f'{did_you_mean(pname, periph)}')
     for key in ('phys', 'size'):
         if key in t and t[key] != p[key]:
             raise ck.error(f'{path}.{key}', f'{who}: {key} 0x{t[key]:08x} '
@@ -681,7 +743,7 @@ def _names_to_bits(ck, path, value, names, what, wrong=None):
             hint = wrong(n) if wrong else None
             raise ck.error(f'{path}[{i}]', hint or f'unknown {what} "{n}" '
                            f'(expected "all" or some of: '
-                           f'{", ".join(names)})')
+                           f'{", ".join(names)}){did_you_mean(n, names)}')
         if names[n] & bits:
             raise ck.error(f'{path}[{i}]', f'{what} "{n}" is listed twice')
         bits |= names[n]
@@ -695,7 +757,8 @@ def _capability(ck, path, raw):
     res = t['resource']
     if res not in captab.OPERATIONS:
         raise ck.error(f'{path}.resource', f'unknown resource "{res}" '
-                       f'(expected one of: {", ".join(captab.OPERATIONS)})')
+                       f'(expected one of: {", ".join(captab.OPERATIONS)})'
+                       f'{did_you_mean(res, captab.OPERATIONS)}')
     _, op_names, all_ops = captab.OPERATIONS[res]
 
     def other_resource(op):
@@ -715,14 +778,16 @@ def _capability(ck, path, raw):
                            'flag')
     if t['scope'] not in captab.SCOPES:
         raise ck.error(f'{path}.scope', f'expected one of: '
-                       f'{", ".join(captab.SCOPES)} (got "{t["scope"]}")')
+                       f'{", ".join(captab.SCOPES)} (got "{t["scope"]}")'
+                       f'{did_you_mean(t["scope"], captab.SCOPES)}')
     return CapEntry(res, t['target'], ops, flags, t['scope'], path)
 
 
 def _restart(ck, path, t):
     if t.get('restart', 'never') not in RESTART:
         raise ck.error(f'{path}.restart', f'expected one of: '
-                       f'{", ".join(RESTART)} (got "{t["restart"]}")')
+                       f'{", ".join(RESTART)} (got "{t["restart"]}")'
+                       f'{did_you_mean(t["restart"], RESTART)}')
     restart, limit = t.get('restart', 'never'), t.get('restart_limit', 0)
     if restart == 'on-failure' and limit < 1:
         where = 'restart_limit' if 'restart_limit' in t else 'restart'
@@ -750,18 +815,21 @@ def _check_container(ck, i, raw, board, programs_dir,
                           'stack', 'priority', 'channels', 'own_caps',
                           'scheduler', 'forward_schedulers')
         if k in t})
+    c.declared = frozenset(t)
     if not NAME_RE.match(c.name):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
                        '[a-z0-9_-], starting with a letter')
     _check_program_path(ck, path, c.program, programs_dir)
     if not 1 <= c.priority <= 255:
-        raise ck.error(f'{path}.priority', 'expected a priority in 1..255')
+        raise ck.error(f'{path}.priority', 'expected a priority in 1..255 '
+                       f'(got {c.priority})')
     c.restart, c.restart_limit = _restart(ck, path, t)
     c.memory = _tables(ck, path, t, 'memory',
                        lambda p, r: _memory(ck, p, r, board))
     if len(c.memory) > MAX_MEMORY:
-        raise ck.error(c.memory[MAX_MEMORY].path, f'at most {MAX_MEMORY} '
-                       '[[container.memory]] entries per container')
+        raise ck.error(c.memory[MAX_MEMORY].path, f'container "{c.name}": '
+                       f'at most {MAX_MEMORY} [[container.memory]] entries '
+                       f'per container, it declares {len(c.memory)}')
     c.virtual = [(v['virt'], v['size']) for v in _tables(
         ck, path, t, 'virtual',
         lambda p, r: _table(ck, p, r, VIRTUAL_KEYS, ('virt', 'size')))]
@@ -774,6 +842,7 @@ def _check_container(ck, i, raw, board, programs_dir,
     c.budget = dict(BUDGET_DEFAULTS, irqs=sum(d.irq is not None
                                               for d in c.devices))
     c.budget.update(budget)
+    c.declared |= {f'budget.{key}' for key in budget}
     c.cpu = _cpu(ck, f'{path}.cpu', t['cpu']) if 'cpu' in t else None
     c.cpus = (_cpus(ck, f'{path}.cpus', t['cpus'], board, nr_cpus, c.name)
               if 'cpus' in t else list(range(nr_cpus)))
@@ -848,29 +917,100 @@ def _check_cpu_share(ck, containers):
             if total > 1 + 1e-9:
                 raise ck.error(f'{c.path}.cpu', 'CPU budgets add up to more '
                                f'than one CPU: {" + ".join(shares)} = '
-                               f'{100 * total:.1f} % (at most 100 %)')
+                               f'{100 * total:.1f} % (at most 100 %): over '
+                               f'by {100 * (total - 1):.1f} %')
+
+
+def program_folders(programs_dir):
+    """Every program folder under programs_dir (containers/), as the paths a
+    manifest names them by ('examples/hello', 'bench'): folders holding a
+    .c or .S source, the user library (lib) excepted; links not followed."""
+    out = []
+    for top, dirs, files in os.walk(programs_dir):
+        rel = os.path.relpath(top, programs_dir).replace(os.sep, '/')
+        dirs[:] = sorted(d for d in dirs if not (rel == '.' and d == 'lib'))
+        if rel != '.' and any(f.endswith(('.c', '.S')) for f in files):
+            out.append(rel)
+    return sorted(out)
+
+
+def _program_hint(program, programs_dir):
+    """': did you mean "examples/hello"?' for the program folder closest to
+    program (as a whole path, else by its last part), or ''."""
+    if not programs_dir or not os.path.isdir(programs_dir):
+        return ''
+    folders = program_folders(programs_dir)
+    hint = did_you_mean(program, folders)
+    if hint:
+        return hint
+    last = {}
+    for f in folders:
+        last.setdefault(f.rsplit('/', 1)[-1], f)
+    base = program.rstrip('/').rsplit('/', 1)[-1]
+    close = difflib.get_close_matches(base, list(last), n=1)
+    return f': did you mean "{last[close[0]]}"?' if close else ''
+
+
+def _inside(path, folder):
+    """Whether path lies in folder (both resolved, links followed)."""
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([path, folder]) == folder and path != folder
 
 
 def _check_program_path(ck, path, program, programs_dir):
     """program names a folder under containers/ that holds a program's
-    sources (examples/hello, tests/suite, bench), not the user library."""
+    sources (examples/hello, tests/suite, bench), not the user library:
+    a relative path of plain parts that stays inside containers/ (no
+    absolute path, no "..", no link leading out)."""
+    key = f'{path}.program'
+    like = 'expected a path under containers/ like "examples/hello"'
     parts = program.split('/')
     if not all(PROGRAM_PART_RE.match(p) for p in parts):
-        raise ck.error(f'{path}.program', f'"{program}": expected a path '
-                       'under containers/ like "examples/hello" (parts of '
-                       '[a-z0-9_-], no "..", no leading "/")')
+        # Say what is wrong, and the in-tree form if the path means one.
+        if program.startswith('/') or re.match(r'^[A-Za-z]:[\\/]', program):
+            why = 'an absolute path'
+            means = (os.path.relpath(program, programs_dir) if programs_dir
+                     and _inside(program, programs_dir) else None)
+            where = '' if means else ' (outside containers/)'
+        elif '..' in parts:
+            norm = os.path.normpath(program)
+            means = norm if not norm.startswith('..') else None
+            why = ('no ".." parts' if means else
+                   '".." leads out of containers/')
+            where = ''
+        else:
+            why = ('parts of [a-z0-9_-] only, separated by single "/", no '
+                   '"." or ".." and no leading or trailing "/"')
+            means = '/'.join(p for p in parts if p not in ('', '.'))
+            where = ''
+        hint = ''
+        if means and programs_dir and \
+                means.replace(os.sep, '/') in program_folders(programs_dir):
+            hint = f': did you mean "{means.replace(os.sep, "/")}"?'
+        elif programs_dir:
+            hint = _program_hint(program.lower(), programs_dir)
+        raise ck.error(key, f'"{program}": {why}{where}; {like}{hint}')
     if parts[0] == 'lib':
-        raise ck.error(f'{path}.program', f'"{program}": containers/lib is '
-                       'the user library, not a program')
+        raise ck.error(key, f'"{program}": containers/lib is the user '
+                       'library, not a program')
     if not programs_dir:
         return
     where = os.path.join(programs_dir, program)
+    if os.path.lexists(where) and not _inside(where, programs_dir):
+        raise ck.error(key, f'"{program}": containers/{program} leads out of '
+                       f'containers/ (a link to {os.path.realpath(where)}); '
+                       'a program must be a folder under containers/')
     if not os.path.isdir(where):
-        raise ck.error(f'{path}.program', f'no program "{program}" in '
-                       'containers/')
+        raise ck.error(key, f'no program "{program}" in containers/'
+                       f'{_program_hint(program, programs_dir)}')
     if not any(f.endswith(('.c', '.S')) for f in os.listdir(where)):
-        raise ck.error(f'{path}.program', f'containers/{program} holds no '
-                       '.c or .S source')
+        inner = [f[len(program) + 1:] for f in program_folders(programs_dir)
+                 if f.startswith(program + '/')]
+        more = f', ... ({len(inner)} in all)' if len(inner) > 8 else ''
+        has = (f' (the programs in it: {", ".join(inner[:8])}{more})'
+               if inner else '')
+        raise ck.error(key, f'containers/{program} holds no .c or .S '
+                       f'source{has}')
 
 
 def _check_program(ck, c):
@@ -880,10 +1020,43 @@ def _check_program(ck, c):
             raise ck.error(f'{p}.{key}', f'0x{getattr(c, key):x} is not a '
                            f'multiple of the page size (0x{PAGE:x})')
     if c.size == 0:
-        raise ck.error(f'{p}.size', 'region is empty')
-    if c.stack == 0 or c.stack + PAGE >= c.size:
-        raise ck.error(f'{p}.stack', 'stack must be non-zero and leave room '
-                       'for the program and the UTCB page in the region')
+        raise ck.error(f'{p}.size', 'region is empty (program region size = '
+                       f'0; expected a multiple of 0x{PAGE:x} with room for '
+                       'the program, its stack and the UTCB page)')
+    if c.stack == 0:
+        raise ck.error(f'{p}.stack', f'container "{c.name}": stack = 0: the '
+                       'pager needs a stack (leave stack out for the default '
+                       f'{size_text(Container.stack)})')
+    check_room(c, lambda key, msg: ck.error(f'{p}.{key}', msg))
+
+
+def check_room(c, error, program=None):
+    """The program region holds the program at its start, then the pager's
+    stack and UTCB page at its top (docs/manifest.md, "What each entry
+    becomes"): raise error(key, message) when they do not fit. program:
+    (its size, its name), when known (the packer); without it at least one
+    page must be left for the program. The key blamed is one the manifest
+    gives: size, or stack when it is written and the program's size is not
+    known (a stack that leaves no page at all)."""
+    left = c.size - c.stack - PAGE
+    need = PAGE if program is None else program[0]
+    if left >= need:
+        return
+    given = 'stack' in c.declared
+    key = 'stack' if given and program is None else 'size'
+    stack = (f'stack {size_text(c.stack)}' if given else
+             f'the default stack 0x{c.stack:x} ({_unit(c.stack)}; stack is '
+             'not given: docs/manifest.md, "Keys and defaults")')
+    what = (f'the program {program[1]} needs {size_text(program[0])}'
+            if program is not None else
+            'the program needs at least one page')
+    raise error(key, f'container "{c.name}": program region '
+                f'{size_text(c.size)} is too small: {stack} and the UTCB '
+                f'page {size_text(PAGE)} at its top take '
+                f'{size_text(c.stack + PAGE)}, leaving '
+                f'{size_text(max(left, 0))} for the program, and {what} '
+                f'(short by {size_text(need - left)}; raise size, or lower '
+                'stack)')
 
 
 def _phys_ranges(ck, c):
@@ -955,7 +1128,8 @@ def _check_shared(ck, containers):
                                    f'"{c.name}" overlap in physical memory: '
                                    f'"{c.name}" {r.what} {r.text()} and '
                                    f'"{o.name}" {orange.what} '
-                                   f'{orange.text()} ({ck.where(orange)})')
+                                   f'{orange.text()} ({ck.where(orange)}): '
+                                   f'{r.overlap_text(orange)}')
         owned += [(c, r) for r in mine]
         for d in c.devices:
             if d.irq is None:
@@ -972,7 +1146,13 @@ def _check_shared(ck, containers):
 
 
 def _check_targets(ck, containers, board):
-    names = {c.name for c in containers}
+    names = [c.name for c in containers]
+
+    def unknown(name, me):
+        """': did you mean "x"?' (another container), else the names."""
+        others = [n for n in names if n != me.name]
+        return did_you_mean(name, others) or \
+            f' (the containers: {", ".join(names)})'
     timer = board.get('devices', {}).get('timer_irq')
     for c in containers:
         for d in c.devices:
@@ -986,7 +1166,7 @@ def _check_targets(ck, containers, board):
                                ' (channels name other containers)')
             if name not in names:
                 raise ck.error(p, f'container "{c.name}": channel to unknown '
-                               f'container "{name}"')
+                               f'container "{name}"{unknown(name, c)}')
             if name in c.channels[:k]:
                 raise ck.error(p, f'container "{c.name}": channel to '
                                f'"{name}" is listed twice')
@@ -997,7 +1177,8 @@ def _check_targets(ck, containers, board):
                                '(scheduler names another container)')
             if c.scheduler not in names:
                 raise ck.error(p, f'container "{c.name}": scheduler '
-                               f'"{c.scheduler}" is not a container')
+                               f'"{c.scheduler}" is not a container'
+                               f'{unknown(c.scheduler, c)}')
         for k, name in enumerate(c.forward_schedulers):
             p = f'{c.path}.forward_schedulers[{k}]'
             if c.scheduler is None:
@@ -1009,7 +1190,8 @@ def _check_targets(ck, containers, board):
                                'containers)')
             if name not in names:
                 raise ck.error(p, f'container "{c.name}": forward scheduler '
-                               f'"{name}" is not a container')
+                               f'"{name}" is not a container'
+                               f'{unknown(name, c)}')
             if name == c.scheduler:
                 raise ck.error(p, f'container "{c.name}": forward scheduler '
                                f'"{name}" is its scheduler already')
@@ -1021,7 +1203,8 @@ def _check_targets(ck, containers, board):
                 raise ck.error(f'{e.path}.target', f'container "{c.name}": '
                                f'capability target "{e.target}" is not a '
                                'container (expected "self" or a container '
-                               'name)')
+                               'name)'
+                               f'{did_you_mean(e.target, names + ["self"])}')
 
 
 def kernel_memory(c):
@@ -1033,32 +1216,95 @@ def kernel_memory(c):
     return sum(KMEM_PER_UNIT[k] * v for k, v in b.items())
 
 
+def _kib(n):
+    """Bytes as KiB: '431 KiB', '0.1 KiB'."""
+    return f'{n // 1024} KiB' if n % 1024 == 0 else f'{n / 1024:.1f} KiB'
+
+
+def kernel_memory_parts(c):
+    """How kernel_memory(c) adds up: 'threads (64+1) x 1 KiB = 65 KiB + ...'
+    (the units that cost nothing left out)."""
+    out = []
+    for key, cost in KMEM_PER_UNIT.items():
+        if not cost:
+            continue
+        n = c.budget[key]
+        units = f'({n}+1)' if key in ('threads', 'spaces') else f'{n}'
+        count = n + (key in ('threads', 'spaces'))
+        each = _kib(cost) if cost >= 1024 else f'{cost} B'
+        out.append(f'{key} {units} x {each} = {_kib(count * cost)}')
+    return ' + '.join(out)
+
+
+def _culprit(shares, limit):
+    """shares: [(container, amount)] in boot order, adding up to more than
+    limit. The container to blame: of those without which the others would
+    fit, the one with the largest share (the later of equal ones); when no
+    single one is the cause, the one whose addition first overflows.
+    Returns (container, why)."""
+    total = sum(a for _, a in shares)
+    alone = [(a, c.index, c) for c, a in shares if total - a <= limit]
+    if alone:
+        _, _, c = max(alone, key=lambda t: t[:2])
+        return c, 'without it the others would fit'
+    run = 0
+    for c, a in shares:
+        run += a
+        if run > limit:
+            return c, ('no one container is the cause; it is the first that '
+                       'does not fit, in boot order')
+    raise AssertionError('shares fit')
+
+
 def _check_fit(ck, containers, board, max_threads):
     """Budgets must fit the board: the kernel's thread table and the
-    kernel memory pool (docs/manifest.md, "Fitting the board")."""
+    kernel memory pool (docs/manifest.md, "Fitting the board"). An
+    overflow is blamed on the container that causes it (_culprit), with
+    every container's share."""
     tids = max_threads - 1  # tid 0 is never used
-    total, shares = 0, []
-    for c in containers:
-        total += c.budget['threads'] + 1
-        shares.append(f'"{c.name}" {c.budget["threads"]}+1')
-        if total > tids:
-            raise ck.error(f'{c.path}.budget.threads', 'threads budgets do '
-                           'not fit the kernel\'s thread table: '
-                           f'{" + ".join(shares)} (budget + pager) = {total}'
-                           f' threads, CONFIG_MAX_THREADS={max_threads} '
-                           f'holds {tids} (tid 0 is never used)')
-    pool = board['memory']['kernel_reserve'] - KERNEL_STATIC
-    total, shares = 0, []
-    for c in containers:
-        total += kernel_memory(c)
-        shares.append(f'"{c.name}" {kernel_memory(c) // 1024} KiB')
-        if total > pool:
-            raise ck.error(f'{c.path}.budget', 'budgets do not fit the '
-                           f'kernel memory pool: {" + ".join(shares)} = '
-                           f'{total // 1024} KiB, the pool has '
-                           f'{pool // 1024} KiB (board kernel_reserve '
-                           f'0x{board["memory"]["kernel_reserve"]:x} - 2 MiB '
-                           'for the kernel image and static data)')
+    shares = [(c, c.budget['threads'] + 1) for c in containers]
+    total = sum(a for _, a in shares)
+    if total > tids:
+        c, why = _culprit(shares, tids)
+        listed = ' + '.join(f'"{o.name}" {o.budget["threads"]}+1'
+                            for o, _ in shares)
+        mine = c.budget['threads'] + 1
+        if 'without' in why:
+            why += f' ({total - mine} <= {tids})'
+        raise ck.error(f'{c.path}.budget.threads', 'threads budgets do not '
+                       'fit the kernel\'s thread '
+                       f'table: {listed} (budget + pager) = {total} threads, '
+                       f'CONFIG_MAX_THREADS={max_threads} holds {tids} (tid 0 '
+                       f'is never used): over by {total - tids}; "{c.name}" '
+                       f'takes {mine} ({_budget_origin(c, "threads")}, +1 '
+                       f'for its pager): {why}')
+    reserve = board['memory']['kernel_reserve']
+    pool = reserve - KERNEL_STATIC
+    shares = [(c, kernel_memory(c)) for c in containers]
+    total = sum(a for _, a in shares)
+    if total > pool:
+        c, why = _culprit(shares, pool)
+        mine = kernel_memory(c)
+        listed = ' + '.join(f'"{o.name}" {_kib(a)}' for o, a in shares)
+        if 'without' in why:
+            why += f' ({_kib(total - mine)} <= {_kib(pool)})'
+        raise ck.error(f'{c.path}.budget', 'budgets do not fit the kernel '
+                       f'memory pool: {listed} = '
+                       f'{_kib(total)}, the pool has {_kib(pool)} (board '
+                       f'kernel_reserve {size_text(reserve)} - 2 MiB for the '
+                       'kernel image and static data): over by '
+                       f'{size_text(total - pool)}; "{c.name}" costs '
+                       f'{_kib(mine)} ({_budget_origin(c)}: '
+                       f'{kernel_memory_parts(c)}): {why}')
+
+
+def _budget_origin(c, key=None):
+    """Whether c's budget (or its budget.key) is declared or the default."""
+    if (f'budget.{key}' if key else 'budget') in c.declared:
+        return f'budget.{key} = {c.budget[key]}' if key else 'its budgets'
+    if key:
+        return f'budget.{key} is not given: the default {c.budget[key]}'
+    return 'budget is not given: the defaults'
 
 
 def _parse(path):
@@ -1091,8 +1337,13 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
     ck = _Checker(path, text)
     for key in data:
         if key not in ('format', 'container'):
-            raise ck.error(key, 'unknown key (expected "format" or '
-                           '"[[container]]")')
+            hint = did_you_mean(key, ('format', 'container')).replace(
+                '"container"', '"[[container]]"')
+            if not hint and key in CONTAINER_KEYS:
+                hint = (': it is a key of a [[container]] table (write it '
+                        'below a [[container]] line)')
+            raise ck.error(key, f'unknown key "{key}"{hint} (expected '
+                           '"format" or "[[container]]")')
     if data.get('format') != FORMAT_VERSION:
         got = f'got {data["format"]!r}' if 'format' in data else 'missing'
         raise ck.error('format', f'expected format = {FORMAT_VERSION} '
@@ -1105,7 +1356,9 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
                        'table')
     if len(raw) > fmt.BOOTINFO_MAX_CONTAINERS:
         raise ck.error(f'container[{fmt.BOOTINFO_MAX_CONTAINERS}]',
-                       f'at most {fmt.BOOTINFO_MAX_CONTAINERS} containers')
+                       f'at most {fmt.BOOTINFO_MAX_CONTAINERS} containers '
+                       f'(BOOTINFO_MAX_CONTAINERS), the manifest declares '
+                       f'{len(raw)}')
     containers = [_check_container(ck, i, c, board, programs_dir, nr_cpus)
                   for i, c in enumerate(raw)]
     _check_names(ck, containers)
@@ -1113,14 +1366,32 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
     _check_targets(ck, containers, board)
     _check_fit(ck, containers, board, max_threads)
     _check_cpu_share(ck, containers)
-    man = Manifest(path=path, containers=containers, notes=ck.notes)
+    man = Manifest(path=path, containers=containers, notes=ck.notes,
+                   lines=ck.lines)
     for c in containers:
         n = len(capabilities(man, c))
         if n > fmt.BOOTINFO_MAX_CAPS:
             raise ck.error(c.path, f'container "{c.name}" would start with '
                            f'{n} capabilities, more than the boot info holds'
-                           f' (BOOTINFO_MAX_CAPS = {fmt.BOOTINFO_MAX_CAPS})')
+                           f' (BOOTINFO_MAX_CAPS = {fmt.BOOTINFO_MAX_CAPS}):'
+                           f' {_cap_counts(man, c)}')
     return man
+
+
+def _cap_counts(man, c):
+    """Where container c's boot capabilities come from, counted."""
+    k = captab
+    parts = [('program region', 1), ('memory', len(c.memory)),
+             ('virtual', len(c.virtual_ranges())),
+             ('device', len(c.devices)),
+             ('budget', sum(1 for key in k.BUDGETS if c.budget[key])),
+             ('own_caps', len(k.OPERATIONS) if c.own_caps else 0),
+             ('channels', len(c.channels)),
+             ('capability', len(c.capabilities)),
+             ('scheduler of others', sum(
+                 d.scheduler == c.name or c.name in d.forward_schedulers
+                 for d in man.containers))]
+    return ' + '.join(f'{n} {what}' for what, n in parts if n)
 
 
 # ------------------------------------------------------------- resolution

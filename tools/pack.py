@@ -80,16 +80,18 @@ def bootinfo_blob(manifest, program_parts, programs, caps_of=None):
     return header + bytes(descs) + blob
 
 
-def container_part(c, program):
+def container_part(c, program, man=None):
+    """c's program as a part; man (the Manifest) lets an error name the
+    manifest's file:line."""
+    def error(key, msg):
+        at = f'{man.where(f"{c.path}.{key}")}: ' if man else ''
+        return PackError(at + msg)
     base, data, span = program.flat_image(use_paddr=False)
     if base != c.virt:
-        raise PackError(f'container "{c.name}": program {program.path} is '
-                        f'linked at 0x{base:x}, manifest says 0x{c.virt:x}')
-    room = c.size - c.stack - manifestmod.PAGE  # stack and UTCB at the top
-    if span > room:
-        raise PackError(f'container "{c.name}": program needs 0x{span:x} '
-                        f'bytes, region has 0x{room:x} besides the stack and '
-                        f'UTCB')
+        raise error('virt', f'container "{c.name}": program {program.path} '
+                    f'is linked at 0x{base:x}, manifest says 0x{c.virt:x}')
+    # the program at the region's start, stack and UTCB page at its top
+    manifestmod.check_room(c, error, (span, program.path))
     return Part(fmt.PART_CONTAINER, c.name, c.phys, program.entry, data, span)
 
 
@@ -158,7 +160,8 @@ def pack(args):
     # part order: kernel, bootinfo, then one program per container
     program_parts = {c.name: 2 + i for i, c in enumerate(man.containers)}
     parts = [kernel_part(elf.Elf(args.kernel), board), None]
-    parts += [container_part(c, programs[c.name]) for c in man.containers]
+    parts += [container_part(c, programs[c.name], man)
+              for c in man.containers]
     bi = bootinfo_blob(man, program_parts, programs,
                        lambda c: manifestmod.capabilities(man, c))
     bi_addr = board['memory']['kernel_phys'] + board['memory']['kernel_reserve']

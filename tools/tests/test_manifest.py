@@ -484,9 +484,42 @@ def test_empty_sub_region(tmp_path, table, body, keypath):
 
 
 def test_stack_too_big(tmp_path):
+    # a stack the user wrote: blamed on it, with every size involved
     text = GOOD + 'stack = 0x100000\n'
     check(tmp_path, text, 'stack', 'container[0].stack',
-          'stack must be non-zero and leave room')
+          'container "hello": program region 0x100000 (1 MiB) is too small:'
+          ' stack 0x100000 (1 MiB) and the UTCB page 0x1000 (4 KiB) at its '
+          'top take 0x101000 (1028 KiB), leaving 0x0 (0 bytes) for the '
+          'program, and the program needs at least one page (short by '
+          '0x2000 (8 KiB); raise size, or lower stack)')
+
+
+def test_region_too_small_for_the_default_stack(tmp_path):
+    # no stack key: blamed on size (a key the user wrote), naming the
+    # default and where it comes from
+    text = GOOD.replace('size = 0x100000', 'size = 0x4000')
+    check(tmp_path, text, 'size', 'container[0].size',
+          'program region 0x4000 (16 KiB) is too small: the default stack '
+          '0x4000 (16 KiB; stack is not given: docs/manifest.md, "Keys and '
+          'defaults") and the UTCB page 0x1000 (4 KiB) at its top take '
+          '0x5000 (20 KiB), leaving 0x0 (0 bytes) for the program',
+          'short by 0x2000 (8 KiB)')
+    # one page left is enough here (the packer checks the program's size)
+    load(tmp_path, GOOD.replace('size = 0x100000', 'size = 0x6000'))
+
+
+def test_zero_stack(tmp_path):
+    check(tmp_path, GOOD + 'stack = 0\n', 'stack', 'container[0].stack',
+          'stack = 0: the pager needs a stack (leave stack out for the '
+          'default 0x4000 (16 KiB))')
+
+
+def test_size_text():
+    assert manifest.size_text(0x4000) == '0x4000 (16 KiB)'
+    assert manifest.size_text(0x100000) == '0x100000 (1 MiB)'
+    assert manifest.size_text(0x6100) == '0x6100 (24.2 KiB)'
+    assert manifest.size_text(0x200) == '0x200 (512 bytes)'
+    assert manifest.size_text(-0x1000) == '-0x1000 (4 KiB)'
 
 
 def test_too_many_memory_entries(tmp_path):
@@ -1576,3 +1609,264 @@ def test_build_checks_cpus_against_configured_nr_cpus(tmp_path):
     assert (f'manifest: error: {bad}:{line(text, "cpus")}: '
             'container[0].cpus[1]: container "hello": CPU 2 is not started '
             'by the kernel: CONFIG_NR_CPUS=2 starts CPUs 0..1') in err, err
+
+
+# --------------------------------- issue 15: numbers, culprits, suggestions
+def test_kernel_memory_blames_the_container_that_causes_it(tmp_path):
+    # "big" alone nearly fills the pool; "small" (default budgets) only
+    # tips it over: "big" is blamed, at its budget, with every share
+    text = (GOOD.replace('"hello"', '"big"') +
+            '[container.budget]\nspaces = 1050\n' +
+            SECOND.replace('"second"', '"small"'))
+    check(tmp_path, text, '[container.budget]', 'container[0].budget',
+          'budgets do not fit the kernel memory pool: "big" 12935 KiB + '
+          '"small" 431 KiB = 13366 KiB, the pool has 13312 KiB (board '
+          'kernel_reserve 0xf00000 (15 MiB) - 2 MiB for the kernel image and '
+          'static data): over by 0xd800 (54 KiB); "big" costs 12935 KiB (its '
+          'budgets: threads (64+1) x 1 KiB = 65 KiB + spaces (1050+1) x 12 '
+          'KiB = 12612 KiB + pt_pages 64 x 4 KiB = 256 KiB + caps 32 x 64 B = '
+          '2 KiB): without it the others would fit (431 KiB <= 13312 KiB)')
+    # the same with the big one second: still "big", not the one before it
+    text = (GOOD.replace('"hello"', '"small"') +
+            SECOND.replace('"second"', '"big"') +
+            '[container.budget]\nspaces = 1050\n')
+    check(tmp_path, text, '[container.budget]', 'container[1].budget',
+          '"small" 431 KiB + "big" 12935 KiB = 13366 KiB',
+          '"big" costs 12935 KiB')
+
+
+def test_kernel_memory_default_budgets_culprit_names_the_defaults(tmp_path):
+    # 31 containers with the default budgets (431 KiB each; 30 fit): the
+    # last is blamed at its [[container]] line, its budgets named defaults
+    text = GOOD + ''.join(
+        SECOND.replace('second', f'c{i}').replace(
+            '0x41100000', f'0x{0x41100000 + i * 0x100000:x}')
+        for i in range(30))
+    msg = check(tmp_path, text, '[[container]]', 'container[30].budget',
+                '"c29" costs 431 KiB (budget is not given: the defaults: '
+                'threads (64+1) x 1 KiB = 65 KiB + spaces (8+1) x 12 KiB = '
+                '108 KiB + pt_pages 64 x 4 KiB = 256 KiB + caps 32 x 64 B = '
+                '2 KiB): without it the others would fit (12930 KiB <= 13312 '
+                'KiB)', nth=31, max_threads=4096)
+    assert '= 13361 KiB, the pool has 13312 KiB' in msg
+    assert 'over by 0xc400 (49 KiB)' in msg
+
+
+def test_kernel_memory_without_a_single_cause(tmp_path):
+    # five equal containers, any four too many: the first that does not
+    # fit in boot order is blamed, and every share is listed
+    body = '[container.budget]\nthreads = 1\nspaces = 310\n'
+    text = GOOD + body + ''.join(
+        SECOND.replace('second', f'c{i}').replace(
+            '0x41100000', f'0x4{i + 1}100000') + body for i in range(4))
+    msg = check(tmp_path, text, '[container.budget]', 'container[3].budget',
+                '"hello" 3992 KiB + "c0" 3992 KiB + "c1" 3992 KiB + "c2" '
+                '3992 KiB + "c3" 3992 KiB = 19960 KiB',
+                'no one container is the cause; it is the first that does '
+                'not fit, in boot order', nth=4)
+    assert 'over by 0x67e000 (6648 KiB)' in msg
+
+
+def test_threads_blames_the_container_that_causes_it(tmp_path):
+    text = (GOOD + '[container.budget]\nthreads = 190\n' + SECOND)
+    check(tmp_path, text, 'threads = 190', 'container[0].budget.threads',
+          '"hello" 190+1 + "second" 64+1 (budget + pager) = 256 threads, '
+          'CONFIG_MAX_THREADS=256 holds 255 (tid 0 is never used): over by '
+          '1; "hello" takes 191 (budget.threads = 190, +1 for its pager): '
+          'without it the others would fit (65 <= 255)')
+
+
+def test_threads_default_budget_is_named_as_the_default(tmp_path):
+    text = GOOD + '[container.budget]\nthreads = 1\n' + SECOND
+    msg = check(tmp_path, text, '[[container]]', 'container[1].budget.threads',
+                '"second" takes 65 (budget.threads is not given: the default '
+                '64, +1 for its pager)', nth=2, max_threads=60)
+    assert 'over by 8' in msg
+
+
+@pytest.mark.parametrize('prefix,body,needle,keypath,words', [
+    ('fromat = 2\n', '', 'fromat', 'fromat',
+     'unknown key "fromat": did you mean "format"?'),
+    ('', '[[containers]]\n', 'containers', 'containers',
+     'unknown key "containers": did you mean "[[container]]"?'),
+    ('name = "x"\n', '', 'name = "x"', 'name',
+     'unknown key "name": it is a key of a [[container]] table'),
+    ('', 'stak = 0x2000\n', 'stak', 'container[0].stak',
+     'unknown key "stak": did you mean "stack"?'),
+    ('', 'chanels = []\n', 'chanels', 'container[0].chanels',
+     'unknown key "chanels": did you mean "channels"?'),
+    ('', 'threads = 3\n', 'threads', 'container[0].threads',
+     'unknown key "threads": it is a key of [container.budget]'),
+    ('', '[container.budget]\nthread = 3\n', 'thread =',
+     'container[0].budget.thread',
+     'unknown key "thread": did you mean "threads"?'),
+    ('', '[container.budgets]\nthreads = 3\n', 'budgets',
+     'container[0].budgets', 'unknown key "budgets": did you mean "budget"?'),
+    ('', 'cpu = { budget_us = 10, perod_us = 100 }\n', 'perod',
+     'container[0].cpu.perod_us',
+     'unknown key "perod_us": did you mean "period_us"?'),
+    ('', '[[container.device]]\nnmae = "rtc"\n', 'nmae',
+     'container[0].device[0].nmae',
+     'unknown key "nmae": did you mean "name"?'),
+    ('', '[[container.memory]]\nram_ofset = 0x1200000\nsize = 0x1000\n',
+     'ram_ofset', 'container[0].memory[0].ram_ofset',
+     'unknown key "ram_ofset": did you mean "ram_offset"?'),
+    ('', '[[container.virtual]]\nvirt = 0x20000000\nszie = 0x1000\n', 'szie',
+     'container[0].virtual[0].szie',
+     'unknown key "szie": did you mean "size"?'),
+    ('', '[[container.capability]]\nresource = "ipc"\ntagret = "self"\n',
+     'tagret', 'container[0].capability[0].tagret',
+     'unknown key "tagret": did you mean "target"?'),
+    ('', '[[container.capability]]\nresource = "thread_contrl"\n', 'contrl',
+     'container[0].capability[0].resource',
+     ('unknown resource "thread_contrl"', 'did you mean "thread_control"?')),
+    ('', '[[container.capability]]\nresource = "ipc"\nscope = "pagr"\n',
+     'pagr', 'container[0].capability[0].scope', 'did you mean "pager"?'),
+    ('', '[[container.capability]]\nresource = "ipc"\nflags = ["shar"]\n',
+     'shar', 'container[0].capability[0].flags[0]',
+     ('unknown flag "shar"', 'did you mean "share"?')),
+    ('', 'restart = "on_failure"\n', 'restart', 'container[0].restart',
+     '(got "on_failure"): did you mean "on-failure"?'),
+    ('', '[[container.memory]]\nram_offset = 0x1200000\nsize = 0x1000\n'
+     'access = "rwz"\n', 'access', 'container[0].memory[0].access',
+     'did you mean "rw"?'),
+    ('', '[[container.device]]\nname = "r"\nperipheral = "rct"\n', 'rct',
+     'container[0].device[0].peripheral', ('no peripheral "rct" on board',
+                                           'did you mean "rtc"?')),
+])
+def test_did_you_mean_keys_and_values(tmp_path, prefix, body, needle,
+                                      keypath, words):
+    words = words if isinstance(words, tuple) else (words,)
+    check(tmp_path, prefix + GOOD + body, needle, keypath, *words)
+
+
+def test_unknown_key_without_a_close_one_has_no_guess(tmp_path):
+    msg = check(tmp_path, GOOD + 'colour = 1\n', 'colour',
+                'container[0].colour', 'unknown key "colour" (expected one '
+                'of: name, program,')
+    assert 'did you mean' not in msg
+
+
+WORKER = SECOND.replace('"second"', '"worker"').replace('0x41100000',
+                                                       '0x41200000')
+
+
+@pytest.mark.parametrize('key,value,words', [
+    ('channels', '["helo"]', 'channel to unknown container "helo": did you '
+     'mean "hello"?'),
+    ('channels', '["zzz"]', 'channel to unknown container "zzz" (the '
+     'containers: hello, worker, second)'),
+    ('scheduler', '"helo"', 'scheduler "helo" is not a container: did you '
+     'mean "hello"?'),
+    ('forward_schedulers', '["workr"]', 'forward scheduler "workr" is not a '
+     'container: did you mean "worker"?'),
+])
+def test_did_you_mean_container_names(tmp_path, key, value, words):
+    extra = 'scheduler = "hello"\n' if key == 'forward_schedulers' else ''
+    text = GOOD + WORKER + SECOND + f'{extra}{key} = {value}\n'
+    index = '[0]' if value.startswith('[') else ''
+    msg = check(tmp_path, text, f'{key} =', f'container[2].{key}{index}',
+                words)
+    assert 'container "second"' in msg
+
+
+def test_did_you_mean_capability_target(tmp_path):
+    text = (GOOD + SECOND + '[[container.capability]]\nresource = "ipc"\n'
+            'target = "helo"\n')
+    check(tmp_path, text, 'target', 'container[1].capability[0].target',
+          'capability target "helo" is not a container (expected "self" or '
+          'a container name): did you mean "hello"?')
+
+
+@pytest.mark.parametrize('program,words', [
+    ('hello', 'no program "hello" in containers/: did you mean '
+     '"examples/hello"?'),
+    ('exmaples/helo', 'no program "exmaples/helo" in containers/: did you '
+     'mean "examples/hello"?'),
+    ('tests/suit', 'did you mean "tests/suite"?'),
+    ('benhc', 'did you mean "bench"?'),
+    ('examples/hello/', 'did you mean "examples/hello"?'),
+    ('./examples/hello', 'did you mean "examples/hello"?'),
+    ('examples/../examples/hello', '"examples/../examples/hello": no ".." '
+     'parts; expected a path under containers/ like "examples/hello": did '
+     'you mean "examples/hello"?'),
+    ('examples', 'containers/examples holds no .c or .S source (the '
+     'programs in it: client, flaky, greedy, hello, service)'),
+])
+def test_did_you_mean_program(tmp_path, program, words):
+    text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
+    check(tmp_path, text, 'program', 'container[0].program', words)
+
+
+@pytest.mark.parametrize('program,words', [
+    ('../tools', '"../tools": ".." leads out of containers/; expected a path '
+     'under containers/ like "examples/hello"'),
+    ('examples/../../tools', '".." leads out of containers/'),
+    (os.path.join(TOP, 'tools'), 'an absolute path (outside containers/); '
+     'expected a path under containers/ like "examples/hello"'),
+    ('/usr/lib', 'an absolute path (outside containers/)'),
+    (os.path.join(TOP, 'containers', 'examples', 'hello'), 'an absolute '
+     'path; expected a path under containers/ like "examples/hello": did '
+     'you mean "examples/hello"?'),
+])
+def test_program_path_escaping_the_tree(tmp_path, program, words):
+    text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
+    msg = check(tmp_path, text, 'program', 'container[0].program', words)
+    assert msg.startswith(f'{tmp_path / "m.toml"}:5: container[0].program: ')
+
+
+def test_program_link_out_of_containers_is_rejected(tmp_path):
+    # containers/<x> a symbolic link to a folder outside containers/
+    programs = tmp_path / 'containers'
+    (programs / 'examples' / 'hello').mkdir(parents=True)
+    (programs / 'examples' / 'hello' / 'main.c').write_text('')
+    outside = tmp_path / 'elsewhere'
+    outside.mkdir()
+    (outside / 'main.c').write_text('')
+    (programs / 'sneaky').symlink_to(outside)
+    p = tmp_path / 'm.toml'
+    p.write_text(GOOD.replace('examples/hello', 'sneaky'))
+    with pytest.raises(manifest.ManifestError) as e:
+        manifest.load(str(p), BOARD, str(programs))
+    assert str(e.value) == (
+        f'{p}:5: container[0].program: "sneaky": containers/sneaky leads out '
+        f'of containers/ (a link to {os.path.realpath(outside)}); a program '
+        'must be a folder under containers/')
+    # a link inside containers/ to another of its folders still works
+    (programs / 'alias').symlink_to(programs / 'examples' / 'hello')
+    p.write_text(GOOD.replace('examples/hello', 'alias'))
+    manifest.load(str(p), BOARD, str(programs))
+    p.write_text(GOOD)
+    manifest.load(str(p), BOARD, str(programs))
+
+
+def test_overlap_messages_give_the_common_part(tmp_path):
+    text = GOOD + ('[[container.memory]]\nphys = 0x41080000\n'
+                   'size = 0x100000\n')
+    check(tmp_path, text, 'phys = 0x41080000', 'container[0].memory[0].phys',
+          'overlaps its program region 0x41000000..0x41100000',
+          'in physical memory: 0x41080000..0x41100000 (0x80000 (512 KiB)) in '
+          'common')
+    text = GOOD + SECOND.replace('0x41100000', '0x410ff000')
+    check(tmp_path, text, '0x410ff000', 'container[1].phys',
+          'containers "hello" and "second" overlap in physical memory',
+          '(container[0].phys, line 6): 0x410ff000..0x41100000 (0x1000 (4 '
+          'KiB)) in common')
+
+
+def test_counts_in_limit_messages(tmp_path):
+    text = GOOD + '[[container.capability]]\nresource = "ipc"\n' * 51
+    check(tmp_path, text, '[[container]]', 'container[0]',
+          'would start with 65 capabilities', '(BOOTINFO_MAX_CAPS = 64): 1 '
+          'program region + 1 virtual + 5 budget + 7 own_caps + 51 '
+          'capability')
+    text = GOOD + ''.join(f'[[container.memory]]\nphys = '
+                          f'0x{0x41200000 + i * 0x1000:x}\nsize = 0x1000\n'
+                          for i in range(7))
+    check(tmp_path, text, '[[container.memory]]', 'container[0].memory[6]',
+          'container "hello": at most 6 [[container.memory]] entries per '
+          'container, it declares 7', nth=7)
+    check(tmp_path, GOOD + 'priority = 0\n', 'priority',
+          'container[0].priority', 'expected a priority in 1..255 (got 0)')
+    check(tmp_path, GOOD.replace('size = 0x100000', 'size = 0'), 'size',
+          'container[0].size', 'region is empty (program region size = 0')

@@ -195,7 +195,18 @@ def test_packer_rejects_program_too_big_for_region(built, tmp_path, capsys):
     small.write_text(text.replace('size = 0x100000', 'size = 0x6000'))
     hello = os.path.join(OUT, 'containers', 'hello', 'hello.elf')
     assert pack.main(pack_args(tmp_path, str(small), hello)) == 1
-    assert 'besides the stack and UTCB' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # file:line of size, the region, stack, UTCB, what is left, the
+    # program's size and how much is missing
+    size_line = text.splitlines().index('size = 0x100000') + 1
+    assert f'pack: error: {small}:{size_line}: container[0].size: container ' \
+        '"hello": program region 0x6000 (24 KiB) is too small: stack 0x4000 ' \
+        '(16 KiB) and the UTCB page 0x1000 (4 KiB) at its top take 0x5000 ' \
+        '(20 KiB), leaving 0x1000 (4 KiB) for the program, and the program ' \
+        f'{hello} needs 0x' in err, err
+    span = elf.Elf(hello).flat_image(use_paddr=False)[2]
+    assert f'needs {manifest.size_text(span)} (short by ' \
+        f'{manifest.size_text(span - 0x1000)}; raise size' in err, err
 
 
 def test_packer_rejects_missing_program(built, tmp_path, capsys):
