@@ -419,9 +419,22 @@ def main_figures(run, outdir, config, rev):
                        config, rev))
     recs.append(record('kernel_text_bytes', kernel_text_bytes(outdir), 1,
                        config, rev))
-    if CPUS > 1:
-        recs += lock_figures(run, config, rev)
     return recs
+
+
+def lock_variant(outdir, timeout, log):
+    """The kernel lock's statistics come from a boot of its own, built with
+    CONFIG_KLOCK_STATS: counting them costs instructions on every kernel
+    entry, which the main boot (built without) leaves out of its figures."""
+    vdir = os.path.join(outdir, 'lockstats')
+    log('bench: kernel lock statistics variant')
+    extra = ['CONFIG_KLOCK_STATS=y']
+    cfg = read_config(outdir)
+    if cfg.get('BENCH_ITERATIONS'):
+        extra.append(f'CONFIG_BENCH_ITERATIONS={cfg["BENCH_ITERATIONS"]}')
+    image = build(vdir, extra)
+    status, lines = boot(image, timeout, 'BENCH end')
+    return Run(lines, status), config_summary(vdir)
 
 
 def lock_figures(run, config, rev):
@@ -721,7 +734,9 @@ def plot(recs, path):
 # ------------------------------------------------------------------ main
 def run_bench(args, log):
     outdir = os.path.abspath(args.out)
-    extra = []
+    # several cores: the figures without the lock's statistics (their own
+    # boot, lock_variant)
+    extra = ['CONFIG_KLOCK_STATS=n'] if CPUS > 1 else []
     if args.iterations:
         extra.append(f'CONFIG_BENCH_ITERATIONS={args.iterations}')
     log(f'bench: building {DEFCONFIG} into {os.path.relpath(outdir, TOP)}')
@@ -747,6 +762,9 @@ def run_bench(args, log):
                             rev, args.timeout, log)
     recs += refill_figure(outdir, template, run.cntfrq, rev, args.timeout,
                           log)
+    if CPUS > 1:
+        lock_run, lock_cfg = lock_variant(outdir, args.timeout, log)
+        recs += lock_figures(lock_run, lock_cfg, rev)
     return run, cal, cfg, rev, recs
 
 

@@ -21,7 +21,7 @@ static struct {
 	uint16_t next;
 } klock;
 
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 static uint64_t acquired_at;
 static struct klock_stats stats;
 
@@ -78,21 +78,21 @@ static bool my_turn(uint16_t ticket)
 
 void klock_acquire(void)
 {
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 	uint64_t asked_at = timer_count();
 #endif
 	uint16_t ticket = take_ticket();
 
 	while (!my_turn(ticket))
 		wfe();
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 	stats_acquired(asked_at);
 #endif
 }
 
 void klock_release(void)
 {
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 	stats_released();
 #endif
 	__atomic_store_n(&klock.owner, (uint16_t)(klock.owner + 1),
@@ -129,7 +129,7 @@ static void let_go_of_current(struct percpu *me, struct user_context *frame,
 void kernel_enter_smp(struct user_context *frame, unsigned cause)
 {
 	struct percpu *me = this_cpu();
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 	uint64_t asked_at = timer_count();
 #endif
 	uint16_t ticket = take_ticket();
@@ -141,7 +141,7 @@ void kernel_enter_smp(struct user_context *frame, unsigned cause)
 	}
 	/* asked (and answered) before the lock came: nothing is pending now,
 	 * since the asker held the lock until it had the answer */
-#ifdef CONFIG_BENCH_COUNTERS
+#ifdef CONFIG_KLOCK_STATS
 	stats_acquired(asked_at);
 #endif
 }

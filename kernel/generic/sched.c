@@ -296,7 +296,7 @@ void timer_interrupt(void)
 	timer_program(false);
 }
 
-#if CONFIG_NR_CPUS > 1 && defined(CONFIG_BENCH_COUNTERS)
+#ifdef CONFIG_KLOCK_STATS
 /* The kernel lock's hold and wait times, counter ticks (benchmarks). */
 static void klock_report(void)
 {

@@ -44,6 +44,9 @@ void secondary_main(uint32_t cpu)
 	percpu_init_secondary(cpu, (uint32_t)(uintptr_t)
 			      &secondary_stacks[cpu][CONFIG_KERNEL_STACK_SIZE]);
 	platform_cpu_irq_init();
+#ifdef CONFIG_BENCH_COUNTERS
+	timer_open_to_user(); /* a per-core setting, as on the boot core */
+#endif
 	dsb();
 	cpu_online[cpu] = 1;
 	dsb();

@@ -36,7 +36,7 @@ void kernel_enter_smp(struct user_context *frame, unsigned cause);
  * registers are in t->ctx afterwards and no core runs it). */
 void smp_stop_thread(struct thread *t);
 
-/* Lock hold times, counter ticks (benchmarks: CONFIG_BENCH_COUNTERS). */
+/* Lock hold times, counter ticks (CONFIG_KLOCK_STATS; zeros without). */
 struct klock_stats {
 	uint32_t acquisitions;
 	uint64_t held_total, held_max;
