@@ -208,3 +208,26 @@ def test_profile_adds_up_to_the_measurement():
     attributed = float(total.group(1).replace(',', ''))
     assert abs(attributed - measured) <= 0.05 * measured, p.stdout
     assert re.search(r'\bkernel\b', p.stdout)
+
+
+def test_two_cores():
+    """scripts/bench --cpus 2: every figure of several cores has a value
+    but ipc_pairs_4, n/a with its reason (two cores online); every usual
+    figure is reported, a number or n/a with a reason."""
+    out = f'{OUT}-smp2'
+    p = subprocess.run([PY, 'tools/bench.py', '--cpus', '2', '--iterations',
+                        '20', '--containers', '', '--out', out], cwd=TOP,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with open(os.path.join(out, 'results.json')) as f:
+        recs = {r['name']: r for r in json.load(f)['figures']}
+    assert recs['ipc_pairs_4'].get('not_available'), recs['ipc_pairs_4']
+    for name in SMP_FIGURES:
+        if name != 'ipc_pairs_4':
+            assert bench.value_of(recs[name]) > 0, recs[name]
+    for name in GUEST_FIGURES:
+        r = recs[name]
+        assert (bench.value_of(r) or 0) > 0 or r.get('not_available'), r
+    for r in recs.values():
+        assert r['configuration']['nr_cpus'] == 2, r
