@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import board as boardmod  # noqa: E402
 import qemu  # noqa: E402
+import symbolize as symbolizemod  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Deterministic time: one guest instruction a nanosecond (QEMU -icount);
@@ -33,6 +34,18 @@ class Boot:
     status: int
     output: str
     lines: list = field(default_factory=list)
+    # the image booted (harness.boot sets it): its build directory's ELFs
+    # symbolize the fault and panic lines (.symbolized)
+    image: str = ''
+
+    @property
+    def symbolized(self):
+        """The output with function and file:line under each fault and
+        panic line (tools/symbolize.py; docs/testing.md "Readable
+        crashes"); the output unchanged when the image is unknown."""
+        if '_symbolized' not in self.__dict__:
+            self.__dict__['_symbolized'] = symbolize(self)
+        return self.__dict__['_symbolized']
 
     @property
     def panicked(self):
@@ -41,6 +54,28 @@ class Boot:
     @property
     def timed_out(self):
         return self.status == qemu.TIMEOUT_STATUS
+
+
+def symbolize(b, image=None):
+    """A boot's output with its fault and panic lines symbolized against
+    the ELFs of the image's build directory (default: the image it
+    booted). Never raises: on any trouble, the output as it was."""
+    image = image or b.image
+    if not image:
+        return b.output
+    try:
+        return symbolizemod.symbolize(
+            b.output, os.path.dirname(os.path.abspath(image)))
+    except Exception as e:  # a failure message must not fail itself
+        return b.output + f'\n(symbolize: {e})\n'
+
+
+def explain(b, tail=3000):
+    """For assertion messages: the end of a boot's symbolized output (the
+    whole of it with tail=None), so a failing test shows where a crash
+    happened by name."""
+    text = b.symbolized
+    return text if tail is None else text[-tail:]
 
 
 def scons(*args, cwd=TOP):
@@ -107,7 +142,7 @@ def boot(image, board=None, timeout=60, extra=(), realtime=False):
     except subprocess.TimeoutExpired as e:
         status, out = qemu.TIMEOUT_STATUS, e.stdout or b''
     text = out.decode('utf-8', errors='replace').replace('\r\n', '\n')
-    return Boot(status, text, text.splitlines())
+    return Boot(status, text, text.splitlines(), image=image)
 
 
 @dataclass

@@ -48,14 +48,72 @@ def nr_cpus_of(config_path):
     return 1
 
 
-def boot(board, image, debug=False, timeout=60, extra=(), cpus=1):
-    """Boot image; returns the system's exit status (124 on timeout)."""
+def boot(board, image, debug=False, timeout=60, extra=(), cpus=1,
+         annotate=None):
+    """Boot image; returns the system's exit status (124 on timeout).
+    annotate: a function of one output line giving lines to print under
+    it (tools/symbolize.py's Symbolizer.feed); QEMU's output then passes
+    through here, as it comes, instead of going straight to the
+    terminal."""
     cmd = command(board, image, debug, extra, cpus)
+    if annotate is not None:
+        return boot_annotated(cmd, timeout, annotate)
     try:
         return subprocess.call(cmd, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         print(f'qemu: no exit after {timeout} s, stopped', file=sys.stderr)
         return TIMEOUT_STATUS
+
+
+def boot_annotated(cmd, timeout, annotate):
+    """Run QEMU with its standard output read here: every byte written on
+    at once, and under each complete line what annotate(line) gives
+    (annotate's own trouble never stops the run)."""
+    import select
+    import time
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE)
+    out = sys.stdout.buffer
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pending, shown = b'', 0  # the line so far; how much of it is out
+    fd = p.stdout.fileno()
+
+    def under(raw):
+        try:
+            extra = annotate(raw.decode('utf-8', errors='replace')
+                             .rstrip('\r'))
+        except Exception as e:
+            extra = [f'    (symbolize: {e})']
+        return b''.join(e.encode() + b'\n' for e in extra)
+
+    while True:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            p.kill()
+            p.wait()
+            out.flush()
+            print(f'\nqemu: no exit after {timeout} s, stopped',
+                  file=sys.stderr)
+            return TIMEOUT_STATUS
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            continue
+        data = os.read(fd, 4096)
+        if not data:
+            break
+        pending += data
+        *complete, rest = pending.split(b'\n')
+        for raw in complete:  # each line, then what goes under it
+            out.write(raw[shown:] + b'\n' + under(raw))
+            shown = 0
+        out.write(rest[shown:])  # a line not ended yet shows as it comes
+        pending, shown = rest, len(rest)
+        out.flush()
+    if pending:
+        extra = under(pending)
+        out.write(b'\n' + extra if extra else b'')
+    out.flush()
+    return p.wait()
 
 
 def gdb_line(kernel, loader, containers):

@@ -57,7 +57,7 @@ def check_case(b, run, case):
     import pytest
 
     import harness
-    assert case in run.results, f'no TEST line for {case}\n{b.output}'
+    assert case in run.results, f'no TEST line for {case}\n{b.symbolized}'
     state, why = run.results[case]
     if state == harness.SKIPPED:
         pytest.skip(f'{case}: {why}')
