@@ -184,6 +184,16 @@ struct container *container_by_id(uint32_t id)
 	return id < nr_containers ? &containers[id] : NULL;
 }
 
+struct container *container_by_name(const char *name, uint32_t len)
+{
+	for (uint32_t i = 0; i < nr_containers; i++)
+		if (len <= BOOTINFO_NAME_LEN &&
+		    memcmp(containers[i].name, name, len) == 0 &&
+		    strlen(containers[i].name) == len)
+			return &containers[i];
+	return NULL;
+}
+
 static const char *const budget_names[NR_BUDGETS] = {
 	"threads", "spaces", "mutexes", "pt", "caps", "irqs"};
 

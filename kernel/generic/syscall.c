@@ -90,10 +90,79 @@ int sys_time(struct user_context *ctx)
 	return 0;
 }
 
+_Static_assert(GETID_NAME_MAX == BOOTINFO_NAME_LEN, "getid name length");
+
+/* A container-wide ipc send capability into q->to: a channel. */
+struct channel_query {
+	const struct container *to;
+	bool *found;
+};
+
+static bool match_channel(const struct cap *c, const void *arg)
+{
+	const struct channel_query *q = arg;
+
+	if (c->resource == CAP_RES_IPC &&
+	    (c->ops & CAP_OP_IPC_SEND) == CAP_OP_IPC_SEND &&
+	    c->target_kind == CAP_TGT_CONTAINER &&
+	    c->target_container == q->to->id)
+		*q->found = true;
+	return *q->found;
+}
+
+static bool has_channel(const struct thread *t, const struct container *to)
+{
+	bool found = false;
+	struct channel_query q = {to, &found};
+
+	cap_for_each(t, match_channel, &q);
+	return found;
+}
+
+/*
+ * getid's GETID_CHANNEL: the first pager of the container named
+ * name[0..len), for a caller that may send to it. Check, then act: the
+ * name is copied and every check made before anything is answered, and
+ * nothing changes. The kernel lock is held for the whole call, so the
+ * pager found is the container's current one when the caller gets its
+ * tid (it may end afterwards: then ipc to the old tid fails, -E_NOENT or
+ * -E_PERM, and a new lookup finds the next life).
+ */
+static int getid_channel(struct thread *t, uint32_t uname, uint32_t len)
+{
+	char name[GETID_NAME_MAX];
+	struct container *c;
+
+	if (len < 1 || len > GETID_NAME_MAX)
+		return -E_INVAL;
+	if (copy_from_user(t->space, name, uname, len) != 0)
+		return -E_FAULT;
+	if (!(c = container_by_name(name, len)))
+		return -E_NOENT;
+	if (c->pager) {
+		/* the check ipc makes of a send (ipc.c, may_send): so
+		 * the tid returned is one the caller can send to now */
+		if (!cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, c->pager))
+			return -E_NOENT;
+		return (int)c->pager->tid;
+	}
+	/* No pager: no thread to ask cap_allows about, so a channel is a
+	 * container-wide send capability into it (what the manifest's
+	 * channels give). Without one the caller learns nothing. */
+	if (!has_channel(t, c))
+		return -E_NOENT;
+	return c->state == CONTAINER_STOPPED ? -E_DEAD : -E_BUSY;
+}
+
 int sys_getid(struct user_context *ctx)
 {
 	struct thread *t = current_thread();
+	uint32_t op = ctx_arg(ctx, 0);
 
+	if (op == GETID_CHANNEL)
+		return getid_channel(t, ctx_arg(ctx, 1), ctx_arg(ctx, 2));
+	if (op != GETID_SELF)
+		return -E_INVAL;
 	ctx_set_result(ctx, 1, t->tgid);
 	ctx_set_result(ctx, 2, t->container->id);
 	ctx_set_result(ctx, 3, t->pager ? t->pager->tid : 0);

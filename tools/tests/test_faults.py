@@ -34,11 +34,13 @@ FI_H = os.path.join(TOP, 'containers', 'tests', 'faults', 'common', 'fi.h')
 # Every TEST line of the run, by the container that prints it.
 EXPECTED_CASES = [
     'killer.every_container_checked_in',
+    'clients.lookup_names_the_server',
     'clients.callers_blocked_in_their_calls',
     'killer.destroy_needs_a_capability',
     'killer.server_destroyed_holding_two_calls',
     'clients.held_calls_end_with_E_DEAD',
     'clients.queued_call_ends_with_E_DEAD',
+    'clients.lookup_follows_the_restart',
     'clients.restarted_server_answers',
     'killer.server_restarted_served_and_ended',
     'killer.clients_reported_and_ended',

@@ -109,6 +109,12 @@ ADVERSARY_CASES = [
     'fault.write_to_kip',
     'fault.jump_into_kernel',
     'fault.disable_mmu',
+    'channel.lookup_without_a_channel_is_noent',
+    'channel.lookup_of_no_such_name_is_noent',
+    'channel.lookup_of_its_own_container_is_its_pager',
+    'channel.lookup_with_a_bad_pointer_is_fault',
+    'channel.lookup_with_a_bad_length_is_inval',
+    'channel.getid_unknown_operation_is_inval',
     'adversary.budgets_back_where_they_started',
     'adversary.leaves_what_it_cannot_destroy',
 ]
@@ -125,6 +131,9 @@ VICTIM_CASES = [
     'victim.queued_message_keeps_the_length_it_was_sent_with',
     'victim.irq_still_bound_to_it',
     'victim.capabilities_unchanged',
+    'victim.channel_lookup_names_the_adversary',
+    'victim.channel_lookup_without_a_channel_is_noent',
+    'victim.channel_lookup_after_the_adversary_ended_is_dead',
 ]
 EXPECTED_CASES = ADVERSARY_CASES + VICTIM_CASES
 ATTEMPTS = [c for c in ADVERSARY_CASES if not c.startswith('adversary.')]

@@ -4,13 +4,12 @@
  * answer against its own computation, reports progress, and finally tells
  * the service to quit.
  *
- * Finding the service. The kernel has no name service, and the manifest
- * gives this container exactly one operation capability: ipc send to the
- * service's container (channels = ["service"], own_caps = false). So the
- * service's thread is the one thread a send is not refused to: a
- * non-blocking hello to every thread id is refused with -E_PERM (another
- * container) or -E_NOENT (no such thread), and reaches the service (0, or
- * -E_BUSY while it is not waiting yet).
+ * Finding the service. The manifest gives this container exactly one
+ * operation capability: ipc send to the service's container (channels =
+ * ["service"], own_caps = false). channel_lookup("service") asks the kernel
+ * for the first pager of the container of that name, which it answers only
+ * to a holder of a channel to it (anyone else gets -E_NOENT, as for a name
+ * no container has). The client then says hello, which the service prints.
  *
  * Labels as in containers/examples/service/main.c.
  */
@@ -62,18 +61,19 @@ static uint32_t crc32_table(const uint8_t *p, uint32_t len)
 	return ~crc;
 }
 
-/* The one thread outside this container a send may go to; 0 if none. */
+/* The service's thread, by the name its manifest gave it; 0 if none. */
 static uint32_t find_service(void)
 {
-	for (uint32_t tid = 1; tid < CONFIG_MAX_THREADS; tid++) {
-		struct ipc_msg m = {
-			IPC_TAG(REQ_HELLO, 0, IPC_TYPE_SHORT, IPC_NONBLOCK),
-			{0}, 0};
-		int err = ipc_send(tid, &m);
-		if (err == 0 || err == -E_BUSY)
-			return tid;
+	int tid = channel_lookup("service");
+	struct ipc_msg m = {IPC_TAG(REQ_HELLO, 0, IPC_TYPE_SHORT, 0), {0}, 0};
+
+	if (tid < 0) {
+		printf("client: channel_lookup(\"service\"): %d\n", tid);
+		return 0;
 	}
-	return 0;
+	if (ipc_send((uint32_t)tid, &m) != 0)
+		return 0;
+	return (uint32_t)tid;
 }
 
 /* One request; returns true when the answer is right. */
@@ -118,11 +118,11 @@ int main(void)
 	crc_init();
 	service = find_service();
 	if (!service) {
-		printf("client: no thread our channel reaches: no service\n");
+		printf("client: no service at the end of our channel\n");
 		return 1;
 	}
 	printf("client: container %u, thread %u: the service is thread %u "
-	       "(the one thread our channel capability reaches)\n",
+	       "(channel_lookup of our channel \"service\")\n",
 	       (unsigned)ids.container, (unsigned)ids.tid, (unsigned)service);
 
 	for (unsigned i = 1; i <= REQUESTS; i++) {

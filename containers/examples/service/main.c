@@ -7,8 +7,8 @@
  *             MR1 = n
  *   REQ_QUIT  (short):                          MR0 = requests served; the
  *             service then exits
- *   REQ_HELLO (plain send, no reply): a client looking for us (see
- *             containers/examples/client)
+ *   REQ_HELLO (plain send, no reply): a client that found us by name
+ *             (channel_lookup, see containers/examples/client)
  *
  * Replies need no capability: the kernel lets a thread answer a caller that
  * waits for its reply. So this container holds no operation capability at

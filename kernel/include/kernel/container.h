@@ -73,6 +73,8 @@ void containers_tick(uint64_t now);
 /* Is any container waiting to be restarted? */
 bool containers_restart_pending(void);
 struct container *container_by_id(uint32_t id);
+/* The container named exactly name[0..len) (no NUL in it), or NULL. */
+struct container *container_by_name(const char *name, uint32_t len);
 /* The status the system ends with: the first non-zero exit of a container
  * without a restart policy (see container.c). */
 int containers_exit_status(void);

@@ -88,6 +88,28 @@ static inline int sys_getid(struct sys_ids *ids)
 	return ret;
 }
 
+/* getid(GETID_CHANNEL): the tid of the first pager of the container the
+ * manifest named `name`, given a channel to it, or -E_*: -E_NOENT no such
+ * container or no channel to it, -E_BUSY between lives (look again after
+ * a while), -E_DEAD stopped for good, -E_INVAL length not 1..16, -E_FAULT.
+ * The tid is the pager of its current life: after a restart, ask again. */
+static inline int sys_channel_lookup(const char *name, uint32_t len)
+{
+	struct sys_regs io = {
+		{GETID_CHANNEL, (uint32_t)(uintptr_t)name, len}};
+
+	return sys_invoke(SYS_getid, &io);
+}
+
+static inline int channel_lookup(const char *name)
+{
+	uint32_t len = 0;
+
+	while (name[len] && len <= GETID_NAME_MAX)
+		len++;
+	return sys_channel_lookup(name, len);
+}
+
 static inline void __attribute__((noreturn)) sys_exit(int code)
 {
 	struct sys_regs io = {{TC_EXIT, (uint32_t)code}};

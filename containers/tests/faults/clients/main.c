@@ -12,6 +12,11 @@
  *
  * The kernel restarts the server (on-failure); the killer tells the
  * clients its new thread, and one more call must be answered.
+ *
+ * Channels by name: channel_lookup("server") names the thread the killer
+ * says is the server, in its first life and in its second; between the
+ * two (killed, restart pending) it is -E_BUSY, unless the restart came
+ * first.
  */
 #include <stddef.h>
 #include "../common/fi.h"
@@ -76,6 +81,11 @@ int main(void)
 	if (fi_checkin(FI_CLIENTS, 0, &m) < 0)
 		return 1;
 	server = m.mr[0];
+	int first = channel_lookup("server");
+	fi_result(&tally, SUITE, "lookup_names_the_server",
+		  first == (int)server,
+		  "channel_lookup(\"server\") %d, the killer says %u", first,
+		  (unsigned)server);
 	for (uint32_t i = 0; i < CALLERS; i++) {
 		tids[i] = fi_spawn(TC_SAME_SPACE, caller, i,
 				   stacks[i] + sizeof(stacks[i]),
@@ -107,6 +117,7 @@ int main(void)
 				    (uint32_t)tids[2], in == CALLERS}};
 	int err = fi_call(FI_KILLER_TID, FI_BLOCKED, &m);
 	uint32_t held[2] = {m.mr[0], m.mr[1]};
+	int between = channel_lookup("server"); /* killed; restart pending */
 
 	int codes[CALLERS];
 	uint32_t nheld = 0, held_dead = 0, queued = 0, queued_dead = 0;
@@ -135,6 +146,14 @@ int main(void)
 	m = (struct ipc_msg){0};
 	int where = fi_call(FI_KILLER_TID, FI_WHERE, &m);
 	uint32_t again = m.mr[0];
+	int second = channel_lookup("server");
+	fi_result(&tally, SUITE, "lookup_follows_the_restart",
+		  where == 0 && again != server && second == (int)again &&
+			  (between == -E_BUSY ||
+			   (between > 0 && (uint32_t)between != server)),
+		  "between lives %d; second life: lookup %d, the killer says "
+		  "%u (first life %u)", between, second, (unsigned)again,
+		  (unsigned)server);
 	m = (struct ipc_msg){.mr = {41}};
 	int call = where ? where : fi_call(again, FI_SERVE, &m);
 	fi_result(&tally, SUITE, "restarted_server_answers",

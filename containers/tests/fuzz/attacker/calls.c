@@ -204,7 +204,14 @@ bool result_allowed(uint32_t nr, const uint32_t *a, int r)
 		    ERR(BUDGET) | ERR(DEAD) | ERR(INTR);
 		return r == 0 || in(r, e);
 	case SYS_getid:
-		return r > 0;
+		if (a[0] == GETID_SELF)
+			return r > 0;
+		if (a[0] != GETID_CHANNEL)
+			return r == -E_INVAL;
+		/* a pager's tid, or: no such name or no channel, an attacker
+		 * between lives or done with them, bad name pointer/length */
+		return r > 0 || in(r, ERR(NOENT) | ERR(BUSY) | ERR(DEAD) |
+					      ERR(FAULT) | ERR(INVAL));
 	case SYS_time:
 		return r == 0 || r == -E_INVAL; /* a unit it does not have */
 	case SYS_console_write:

@@ -1061,6 +1061,61 @@ static void gen_time(struct ctx *x)
 	expect(x, unit <= TIME_COUNTER ? 0 : -E_INVAL, "time's unit");
 }
 
+/*
+ * getid: GETID_SELF (whatever r1/r2 hold), GETID_CHANNEL with a name (of
+ * a container it has a channel to, its own, one it has none to, none at
+ * all, one with a NUL in it) or any readable pointer, and its length;
+ * other operations. What the kernel checks before it reads the name (the
+ * operation, the length 1..GETID_NAME_MAX) is known here; the rest
+ * (a tid, -E_NOENT, -E_BUSY or -E_DEAD for an attacker between or after
+ * its lives, -E_FAULT) is result_allowed's.
+ */
+static void gen_getid(struct ctx *x)
+{
+	static const char *const names[] = {
+		"victim", "attacker1", "attacker2", "nosuch", "victim\0x",
+		"a-name-longer-than-16",
+	};
+	static const uint32_t lens[] = {0,  1,	5,  6,	7,
+					9,  16, 17, 255, 0xffffffffu};
+	static const uint32_t ops[] = {2, 3, 0x100, 0x80000000u, 0xffffffffu};
+	struct call *c = x->c;
+	uint32_t r = fz_below(&rng, 100), len;
+
+	if (r < 40) { /* the original call, any junk in r1/r2 */
+		c->a[0] = GETID_SELF;
+		if (chance(1, 2)) {
+			c->a[1] = rnd();
+			c->a[2] = rnd();
+		}
+		return;
+	}
+	if (r < 55) {
+		c->a[0] = chance(1, 4) ? rnd() : PICK(ops);
+		c->a[1] = rnd();
+		c->a[2] = rnd();
+		if (c->a[0] > GETID_CHANNEL)
+			expect(x, -E_INVAL, "no such getid operation");
+		return;
+	}
+	c->a[0] = GETID_CHANNEL;
+	if (r < 85) {
+		const char *name =
+		    names[fz_below(&rng, sizeof(names) / sizeof(names[0]))];
+		uint32_t n = 0;
+		while (name[n])
+			n++;
+		len = chance(2, 3) ? n : PICK(lens);
+		c->a[1] = (uint32_t)(uintptr_t)name;
+	} else {
+		len = PICK(lens);
+		c->a[1] = rptr(len <= GETID_NAME_MAX ? len : 4, x->own);
+	}
+	c->a[2] = len;
+	if (len < 1 || len > GETID_NAME_MAX)
+		expect(x, -E_INVAL, "a name's length is 1..GETID_NAME_MAX");
+}
+
 static void gen_call_ctx(struct ctx *x, struct utcb *u)
 {
 	static const uint8_t weights[] = {
@@ -1107,6 +1162,7 @@ static void gen_call_ctx(struct ctx *x, struct utcb *u)
 		gen_irq(x);
 		break;
 	case SYS_getid:
+		gen_getid(x);
 		break;
 	case SYS_time:
 		gen_time(x);

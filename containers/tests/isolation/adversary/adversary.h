@@ -128,5 +128,6 @@ extern const struct test_case ipc_thread_tests[];
 extern const struct test_case budget_tests[];
 extern const struct test_case cap_tests[];
 extern const struct test_case pointer_fault_tests[];
+extern const struct test_case channel_tests[];
 
 #endif

@@ -178,6 +178,7 @@ static const struct test_case *const tables[] = {
 	budget_tests,
 	cap_tests,
 	pointer_fault_tests,
+	channel_tests,
 	last_tests,
 	NULL,
 };

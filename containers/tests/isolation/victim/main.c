@@ -67,6 +67,9 @@ static int setup_err; /* first setup step that failed, or 0 */
 static const char *setup_what = "";
 static uint32_t adversary;	/* its pager's tid, 0: not found */
 static int call_err = -E_NOENT; /* result of the call to the adversary */
+/* channel_lookup before the call: of our channel, and of a container we
+ * have no channel to */
+static int lookup_adversary = -E_INVAL, lookup_intruder = -E_INVAL;
 static struct ipc_msg answer;
 static uint32_t rounds_at_call, rounds_at_answer;
 static unsigned cases_passed, cases_skipped; /* see PASSED() */
@@ -490,6 +493,41 @@ TEST_CASE(victim, capabilities_unchanged)
 	PASSED();
 }
 
+/* Our channel by name: the kernel's answer before the call is the thread
+ * the probe found answering it (the one our channel reaches that waits),
+ * and the sender of the adversary's answer. */
+TEST_CASE(victim, channel_lookup_names_the_adversary)
+{
+	EXPECT_NE(adversary, 0);
+	EXPECT_EQ(lookup_adversary, (int)adversary);
+	EXPECT_EQ(lookup_adversary, (int)answer.from);
+	PASSED();
+}
+
+/* The intruder exists but we have no channel to it: -E_NOENT, as for a
+ * name no container has. */
+TEST_CASE(victim, channel_lookup_without_a_channel_is_noent)
+{
+	EXPECT_ERR(lookup_intruder, -E_NOENT);
+	EXPECT_ERR(channel_lookup("nosuchcontainer"), -E_NOENT);
+	PASSED();
+}
+
+/* The adversary finished (restart = "never"): its name now answers
+ * -E_DEAD to us, who hold a channel to it (-E_BUSY while its last threads
+ * were still ending). */
+TEST_CASE(victim, channel_lookup_after_the_adversary_ended_is_dead)
+{
+	int r = channel_lookup("adversary");
+
+	for (int i = 0; i < 1000 && r == -E_BUSY; i++) {
+		sys_yield();
+		r = channel_lookup("adversary");
+	}
+	EXPECT_ERR(r, -E_DEAD);
+	PASSED();
+}
+
 static const struct test_case victim_tests[] = {
 	TEST_ENTRY(victim, set_up_and_published_its_threads),
 	TEST_ENTRY(victim, adversary_answered_when_done),
@@ -502,6 +540,9 @@ static const struct test_case victim_tests[] = {
 	TEST_ENTRY(victim, queued_message_keeps_the_length_it_was_sent_with),
 	TEST_ENTRY(victim, irq_still_bound_to_it),
 	TEST_ENTRY(victim, capabilities_unchanged),
+	TEST_ENTRY(victim, channel_lookup_names_the_adversary),
+	TEST_ENTRY(victim, channel_lookup_without_a_channel_is_noent),
+	TEST_ENTRY(victim, channel_lookup_after_the_adversary_ended_is_dead),
 	TEST_TABLE_END,
 };
 
@@ -530,6 +571,8 @@ int main(void)
 	unsigned total = sizeof(victim_tests) / sizeof(victim_tests[0]) - 1;
 
 	setup();
+	lookup_adversary = channel_lookup("adversary");
+	lookup_intruder = channel_lookup("intruder");
 	call_adversary(); /* even after a failed setup: the adversary waits */
 	wait_until_adversary_gone();
 	test_run(tables);

@@ -225,8 +225,18 @@ struct kip {
 /* console_write: r0 = buffer, r1 = length; at most this much per call. */
 #define CONSOLE_WRITE_MAX 256
 
-/* getid results: r0 = thread id, r1 = thread-group id, r2 = container,
- * r3 = pager tid (0: none). */
+/* getid: r0 = GETID_SELF (0): results r0 = thread id, r1 = thread-group
+ * id, r2 = container, r3 = pager tid (0: none).
+ * r0 = GETID_CHANNEL, r1 = a container's name (not NUL-terminated), r2 =
+ * its length (1..GETID_NAME_MAX): r0 = the tid of that container's first
+ * pager, if the caller may send ipc to it (a channel); -E_NOENT no such
+ * container or no channel to it (the same answer, so nothing is learnt
+ * about containers it cannot talk to), -E_BUSY between lives (its pager
+ * ended, a restart may follow), -E_DEAD stopped for good, -E_FAULT name
+ * not readable, -E_INVAL length. Any other r0: -E_INVAL. */
+#define GETID_SELF 0
+#define GETID_CHANNEL 1
+#define GETID_NAME_MAX 16 /* = BOOTINFO_NAME_LEN, a manifest name's limit */
 
 /*
  * Thread ids name one thread for ever: the low TID_INDEX_BITS bits are a
