@@ -128,7 +128,9 @@ static bool has_channel(const struct thread *t, const struct container *to)
  * tid (it may end afterwards: then ipc to the old tid fails, -E_NOENT or
  * -E_PERM, and a new lookup finds the next life).
  */
-static int getid_channel(struct thread *t, uint32_t uname, uint32_t len)
+/* Out of line: getid's common form (GETID_SELF) stays a leaf. */
+static __attribute__((noinline)) int
+getid_channel(struct thread *t, uint32_t uname, uint32_t len)
 {
 	char name[GETID_NAME_MAX];
 	struct container *c;
@@ -159,10 +161,11 @@ int sys_getid(struct user_context *ctx)
 	struct thread *t = current_thread();
 	uint32_t op = ctx_arg(ctx, 0);
 
-	if (op == GETID_CHANNEL)
-		return getid_channel(t, ctx_arg(ctx, 1), ctx_arg(ctx, 2));
-	if (op != GETID_SELF)
-		return -E_INVAL;
+	if (op != GETID_SELF) /* the common call first, the rest apart */
+		return op == GETID_CHANNEL
+			       ? getid_channel(t, ctx_arg(ctx, 1),
+					       ctx_arg(ctx, 2))
+			       : -E_INVAL;
 	ctx_set_result(ctx, 1, t->tgid);
 	ctx_set_result(ctx, 2, t->container->id);
 	ctx_set_result(ctx, 3, t->pager ? t->pager->tid : 0);
