@@ -126,9 +126,9 @@ static bool has_channel(const struct thread *t, const struct container *to)
  * nothing changes. The kernel lock is held for the whole call, so the
  * pager found is the container's current one when the caller gets its
  * tid (it may end afterwards: then ipc to the old tid fails, -E_NOENT or
- * -E_PERM, and a new lookup finds the next life).
+ * -E_PERM, and a new lookup finds the next life). Out of line, so that
+ * getid's common form (GETID_SELF) stays a leaf.
  */
-/* Out of line: getid's common form (GETID_SELF) stays a leaf. */
 static __attribute__((noinline)) int
 getid_channel(struct thread *t, uint32_t uname, uint32_t len)
 {
