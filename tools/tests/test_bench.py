@@ -116,6 +116,18 @@ def test_table_has_targets_and_plot_is_written(run):
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
+def bench_on_cores(n):
+    """scripts/bench --cpus n, 20 iterations, no boot curve, into
+    build/test/bench-smp<n>: (its out dir, the finished process)."""
+    out = f'{OUT}-smp{n}'
+    p = subprocess.run([PY, 'tools/bench.py', '--cpus', str(n),
+                        '--iterations', '20', '--containers', '', '--out',
+                        out], cwd=TOP, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return out, p
+
+
 def test_several_cores():
     """scripts/bench --cpus 4 on qemu_virt: a four-core kernel under -smp 4
     (build/test/bench-smp4) reports every figure of several cores with a
@@ -125,12 +137,7 @@ def test_several_cores():
     same core, one pair costs about what the pinned round trip does, more
     pairs at once cost no less per round trip (instructions of all cores
     under -icount), a maximum is no smaller than its mean."""
-    out = f'{OUT}-smp4'
-    p = subprocess.run([PY, 'tools/bench.py', '--cpus', '4', '--iterations',
-                        '20', '--containers', '', '--out', out], cwd=TOP,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=600)
-    assert p.returncode == 0, p.stdout + p.stderr
+    out, p = bench_on_cores(4)
     with open(os.path.join(out, 'results.json')) as f:
         results = json.load(f)
     assert results['calibration']['valid'], results['calibration']
@@ -214,12 +221,7 @@ def test_two_cores():
     """scripts/bench --cpus 2: every figure of several cores has a value
     but ipc_pairs_4, n/a with its reason (two cores online); every usual
     figure is reported, a number or n/a with a reason."""
-    out = f'{OUT}-smp2'
-    p = subprocess.run([PY, 'tools/bench.py', '--cpus', '2', '--iterations',
-                        '20', '--containers', '', '--out', out], cwd=TOP,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=600)
-    assert p.returncode == 0, p.stdout + p.stderr
+    out, p = bench_on_cores(2)
     with open(os.path.join(out, 'results.json')) as f:
         recs = {r['name']: r for r in json.load(f)['figures']}
     assert recs['ipc_pairs_4'].get('not_available'), recs['ipc_pairs_4']
