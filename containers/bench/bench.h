@@ -37,9 +37,6 @@ uint64_t bench_getid_loop(uint32_t n);
 /* Counts for n calls to tid with tag (IPC_CALL set by the caller); *err
  * gets the OR of every call's result. */
 uint64_t bench_ipc_loop(uint32_t n, uint32_t tid, uint32_t tag, uint32_t *err);
-/* The same calls without the counter readings (for cores other than the
- * boot core, whose user mode may not read the counter); n > 0. */
-void bench_ipc_calls(uint32_t n, uint32_t tid, uint32_t tag, uint32_t *err);
 /* Thread entries (no stack needed): an echo server answering every call
  * with the message it got (label BENCH_LABEL_QUIT: answer, then exit 0);
  * a thread that waits in a receive forever; one that exits at once. */

@@ -125,29 +125,6 @@ bench_ipc_loop:
 	str	r11, [r3]
 	pop	{r4-r11, pc}
 
-@ void bench_ipc_calls(uint32_t n, uint32_t tid, uint32_t tag,
-@			uint32_t *err)
-@ bench_ipc_loop's loop without the counter readings: the kernel lets user
-@ mode read the counter on the boot core only (figs_smp.c). n > 0.
-	.global	bench_ipc_calls
-bench_ipc_calls:
-	push	{r3-r11, lr}
-	mov	r10, r0
-	mov	r8, r1
-	mov	r9, r2
-	mov	r11, #0
-	mov	r7, #BENCH_SYS_ipc
-1:	mov	r0, r8
-	mov	r1, r8
-	mov	r2, r9
-	svc	#0
-	orr	r11, r11, r0
-	subs	r10, r10, #1
-	bne	1b
-	pop	{r3}
-	str	r11, [r3]
-	pop	{r4-r11, pc}
-
 @ The echo server: receive from anyone, then answer each message with
 @ itself and wait for the next (reply-wait). Per message: cmp, bne, lsr,
 @ cmp, beq, mov, mvn, orr, svc, b. Needs no stack.

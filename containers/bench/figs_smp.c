@@ -149,11 +149,8 @@ void fig_ipc_smp(const struct bench_figure *f, uint32_t warm, uint32_t n)
  * up, waits for this thread's start message, then makes n calls between
  * two readings of the counter. The figure: from the first client's first
  * reading to the last client's last, divided by N x n round trips.
- * The clients call with bench_ipc_calls (bench_ipc_loop's loop without
- * its counter readings) and read the counter through time(TIME_COUNTER),
- * the same counter (CNTVCT) read by the kernel: the kernel lets user mode
- * read it (CNTKCTL.PL0VCTEN) on the boot core only, so an MRRC of it is an
- * undefined instruction on the others. */
+ * The clients call with bench_ipc_loop (its own readings unused) and
+ * read the counter with bench_now, as every figure does. */
 static struct pair {
 	uint32_t server, warm, n, err;
 	uint64_t t0, t1;
@@ -168,14 +165,14 @@ static void __attribute__((noreturn)) pair_client(uint32_t i)
 {
 	struct pair *p = &pairs[i];
 	struct ipc_msg m = {0};
-	uint32_t err = 0, rate;
+	uint32_t err = 0;
 
-	bench_ipc_calls(p->warm, p->server, short_call, &err);
+	bench_ipc_loop(p->warm, p->server, short_call, &err);
 	if (ipc_receive(pairs_starter, &m) != 0)
 		err |= 1;
-	p->t0 = sys_time_counter(&rate);
-	bench_ipc_calls(p->n, p->server, short_call, &err);
-	p->t1 = sys_time_counter(&rate);
+	p->t0 = bench_now();
+	bench_ipc_loop(p->n, p->server, short_call, &err);
+	p->t1 = bench_now();
 	p->err = err;
 	sys_exit(0);
 }
