@@ -67,6 +67,7 @@ ADVERSARY_CASES = [
     'thread.resume_victim',
     'thread.destroy_victim',
     'thread.recycle_victim',
+    'thread.cpus_victim',
     'thread.create_from_victim_space',
     'thread.join_victim_thread_group',
     'thread.reap_victim',

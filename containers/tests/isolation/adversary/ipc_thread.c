@@ -236,6 +236,24 @@ TEST_CASE(thread, recycle_victim)
 	PASSED();
 }
 
+/* -E_PERM: reading or changing the cores a thread may run on (TC_CPUS)
+ * needs the capability's cpus operation; on its own child it works. */
+TEST_CASE(thread, cpus_victim)
+{
+	int child = child_spawn(park, 0);
+	uint32_t cpu = ~0u;
+
+	EXPECT_GT(child, 0);
+	EXPECT_GT(sys_thread_cpus((uint32_t)child, 0, &cpu), 0);
+	EXPECT_TRUE(sys_cpus_online() & (1u << cpu));
+	EXPECT_EQ(child_kill(child), 0);
+	for (int i = 0; i < VICTIM_THREADS; i++) {
+		EXPECT_ERR(sys_thread_cpus(victim_thread(i), 0, NULL), -E_PERM);
+		EXPECT_ERR(sys_thread_cpus(victim_thread(i), 1, NULL), -E_PERM);
+	}
+	PASSED();
+}
+
 /* -E_PERM: creating from a space source needs thread_control's create
  * operation on the source thread, whatever the space flags say. */
 TEST_CASE(thread, create_from_victim_space)
@@ -475,6 +493,7 @@ const struct test_case ipc_thread_tests[] = {
 	TEST_ENTRY(thread, resume_victim),
 	TEST_ENTRY(thread, destroy_victim),
 	TEST_ENTRY(thread, recycle_victim),
+	TEST_ENTRY(thread, cpus_victim),
 	TEST_ENTRY(thread, create_from_victim_space),
 	TEST_ENTRY(thread, join_victim_thread_group),
 	TEST_ENTRY(thread, reap_victim),
