@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 import captab
+import elf as elfmod
 import image_format as fmt
 
 FORMAT_VERSION = 2
@@ -37,6 +38,12 @@ DEFAULT_MAX_THREADS = 256         # Kconfig's default for CONFIG_MAX_THREADS
 DEFAULT_NR_CPUS = 1               # Kconfig's default for CONFIG_NR_CPUS
 NAME_RE = re.compile(r'^[a-z][a-z0-9_-]{0,15}$')
 PROGRAM_PART_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+# The Tessera source tree (this file is tools/manifest.py): a program
+# folder named from the manifest must not lead into it, but for containers/
+TREE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# a program value starting so is a folder relative to the manifest's own
+MANIFEST_RELATIVE = ('./', '../', '/')
+ET_EXEC = 2
 
 # Kernel memory one budget unit may cost, an upper estimate (docs/manifest.md,
 # "Fitting the board"): a thread 1 KiB (its struct thread from kmalloc;
@@ -64,8 +71,10 @@ CONTAINER_KEYS = {
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
     'scheduler': 'str', 'forward_schedulers': 'names', 'cpus': 'array',
+    'elf': 'str',
 }
-REQUIRED = ('name', 'program', 'virt', 'size')  # and phys or ram_offset
+# and phys or ram_offset, and program or elf
+REQUIRED = ('name', 'virt', 'size')
 BUDGET_KEYS = {k: 'int' for k in captab.BUDGETS}
 CPU_KEYS = {'budget_us': 'int', 'period_us': 'int'}
 # A CPU budget's period: long enough that enforcing it (a timer interrupt
@@ -153,7 +162,7 @@ class CapEntry:
 class Container:
     index: int
     name: str
-    program: str
+    program: str  # as written; '' when a prebuilt elf is given instead
     phys: int   # resolved: ram_base + ram_offset when given so
     virt: int
     size: int
@@ -179,6 +188,11 @@ class Container:
     path: str = ''
     # the keys its [[container]] table gives (the others take defaults)
     declared: frozenset = frozenset()
+    # the program's folder, resolved (absolute): under containers/, or
+    # relative to the manifest's folder for a program starting with ./,
+    # ../ or /; None with elf
+    program_dir: object = None
+    elf: object = None  # a prebuilt program's ELF, resolved (absolute)
 
     @property
     def phys_key(self):
@@ -187,8 +201,19 @@ class Container:
 
     @property
     def program_name(self):
-        """The program's ELF name: the last part of its folder's path."""
-        return self.program.rsplit('/', 1)[-1]
+        """The program's ELF name: the last part of its folder's path
+        (of a prebuilt ELF: its file name without .elf)."""
+        if self.elf:
+            name = os.path.basename(self.elf)
+            return name[:-4] if name.endswith('.elf') else name
+        if self.program_dir:
+            return os.path.basename(self.program_dir)
+        return self.program.rstrip('/').rsplit('/', 1)[-1]
+
+    @property
+    def out_of_tree(self):
+        """Whether its program is named from the manifest's folder."""
+        return self.program.startswith(MANIFEST_RELATIVE)
 
     @property
     def utcb(self):
@@ -202,7 +227,7 @@ class Container:
 
     def link_params(self):
         """What the program's link depends on (for exact rebuilds)."""
-        return f'{self.program}@0x{self.virt:08x}'
+        return f'{self.program_dir or self.program}@0x{self.virt:08x}'
 
     def virtual_ranges(self):
         """[(virt, size)] it may map at (the default when none declared)."""
@@ -806,20 +831,38 @@ def _tables(ck, path, t, key, fn):
 
 
 def _check_container(ck, i, raw, board, programs_dir,
-                     nr_cpus=DEFAULT_NR_CPUS):
+                     nr_cpus=DEFAULT_NR_CPUS, build_dir=None):
     path = f'container[{i}]'
     t = _table(ck, path, raw, CONTAINER_KEYS, REQUIRED)
+    if 'program' in t and 'elf' in t:
+        raise ck.error(f'{path}.elf', 'give either program (a folder of '
+                       'sources the build compiles) or elf (a program built '
+                       'elsewhere), not both')
+    if 'program' not in t and 'elf' not in t:
+        raise ck.error(f'{path}.program', 'missing required key "program" '
+                       '(a folder of sources) or "elf" (a prebuilt program): '
+                       'exactly one of them')
     phys, offset = _placement(ck, path, t, board)
-    c = Container(index=i, path=path, phys=phys, ram_offset=offset, **{
-        k: t[k] for k in ('name', 'program', 'virt', 'size',
-                          'stack', 'priority', 'channels', 'own_caps',
-                          'scheduler', 'forward_schedulers')
-        if k in t})
+    c = Container(index=i, path=path, phys=phys, ram_offset=offset,
+                  program=t.get('program', ''), **{
+                      k: t[k] for k in ('name', 'virt', 'size',
+                                        'stack', 'priority', 'channels',
+                                        'own_caps', 'scheduler',
+                                        'forward_schedulers')
+                      if k in t})
     c.declared = frozenset(t)
     if not NAME_RE.match(c.name):
         raise ck.error(f'{path}.name', 'expected a name of 1-16 characters '
                        '[a-z0-9_-], starting with a letter')
-    _check_program_path(ck, path, c.program, programs_dir)
+    if 'elf' in t:
+        c.elf = _resolve(ck, t['elf'])
+    elif c.out_of_tree:
+        c.program_dir = _check_outside_program(ck, path, c.program,
+                                               programs_dir, build_dir)
+    else:
+        _check_program_path(ck, path, c.program, programs_dir)
+        c.program_dir = os.path.normpath(os.path.join(
+            programs_dir or os.path.join(TREE, 'containers'), c.program))
     if not 1 <= c.priority <= 255:
         raise ck.error(f'{path}.priority', 'expected a priority in 1..255 '
                        f'(got {c.priority})')
@@ -847,6 +890,8 @@ def _check_container(ck, i, raw, board, programs_dir,
     c.cpus = (_cpus(ck, f'{path}.cpus', t['cpus'], board, nr_cpus, c.name)
               if 'cpus' in t else list(range(nr_cpus)))
     _check_program(ck, c)
+    if c.elf and programs_dir:  # the files are checked (as the build does)
+        _check_elf(ck, c, t['elf'])
     _check_regions(ck, c, board)
     return c
 
@@ -1013,6 +1058,128 @@ def _check_program_path(ck, path, program, programs_dir):
                        f'source{has}')
 
 
+def _resolve(ck, value):
+    """A path the manifest gives relative to its own folder (or absolute),
+    made absolute."""
+    return os.path.normpath(os.path.join(
+        os.path.dirname(os.path.abspath(ck.path)), value))
+
+
+def _within(path, folder):
+    """Whether path is folder or lies in it (both resolved, links
+    followed)."""
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _has_sources(folder):
+    try:
+        return any(f.endswith(('.c', '.S')) for f in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def _check_outside_program(ck, path, program, programs_dir, build_dir):
+    """program = "./driver", "../x" or "/abs/x": a folder relative to the
+    manifest's own folder (docs/manifest.md, "program"), holding .c/.S
+    sources, neither in the build directory nor in the Tessera source tree
+    outside containers/. Returns the folder, resolved."""
+    key = f'{path}.program'
+    where = _resolve(ck, program)
+
+    def bad(why, hint=''):
+        return ck.error(key, f'"{program}": {why} (resolved to {where})'
+                        f'{hint}')
+    containers = os.path.join(TREE, 'containers')
+    libs = [os.path.join(d, 'lib') for d in (containers, programs_dir) if d]
+    if build_dir and _within(where, build_dir):
+        raise bad(f'leads into the build directory '
+                  f'{os.path.abspath(build_dir)}, which holds what the build '
+                  'writes: keep program sources outside it')
+    if any(_within(where, lib) for lib in libs):
+        raise bad('is the user library (containers/lib), not a program')
+    if _within(where, TREE) and not any(
+            _within(where, d) and os.path.realpath(where) !=
+            os.path.realpath(d) for d in (containers, programs_dir) if d):
+        raise bad('leads into the Tessera source tree outside containers/: '
+                  'a program in the tree is a folder under containers/ '
+                  '(named like "examples/hello"); keep yours outside the '
+                  'tree')
+    if not os.path.lexists(where) or not os.path.exists(where):
+        raise bad('no such folder' if not os.path.lexists(where) else
+                  f'a link to {os.path.realpath(where)}, which does not '
+                  'exist', _outside_hint(ck, program, programs_dir))
+    if not os.path.isdir(where):
+        raise bad('is a file, not a folder' if os.path.isfile(where) else
+                  'is not a folder')
+    if not _has_sources(where):
+        inner = sorted(d for d in os.listdir(where)
+                       if _has_sources(os.path.join(where, d)))
+        has = (f': did you mean "{program.rstrip("/")}/{inner[0]}"? (folders'
+               f' in it with sources: {", ".join(inner)})' if inner else '')
+        raise bad('holds no .c or .S source', has)
+    return where
+
+
+def _outside_hint(ck, program, programs_dir):
+    """': did you mean ...?' for a missing folder named from the manifest:
+    a folder with sources beside it, or a program of containers/."""
+    parent = os.path.dirname(_resolve(ck, program.rstrip('/')))
+    prefix = program.rstrip('/').rsplit('/', 1)[0]
+    try:
+        near = [f'{prefix}/{d}' for d in sorted(os.listdir(parent))
+                if _has_sources(os.path.join(parent, d))]
+    except OSError:
+        near = []
+    hint = did_you_mean(program.rstrip('/'), near)
+    if hint:
+        return hint
+    inside = program[2:].rstrip('/') if program.startswith('./') else None
+    if inside and programs_dir and os.path.isdir(programs_dir) and \
+            inside in program_folders(programs_dir):
+        return (f': did you mean "{inside}" (a folder under containers/, '
+                'named without "./")?')
+    return ''
+
+
+def _check_elf(ck, c, value):
+    """elf = "./prog.elf": a prebuilt program (the SDK's make; docs/build.md,
+    "SDK"): an ARM executable linked at the container's virt that fits its
+    region."""
+    key = f'{c.path}.elf'
+
+    def bad(why):
+        return ck.error(key, f'"{value}": {why} (resolved to {c.elf})')
+    if not os.path.exists(c.elf):
+        raise bad('no such file')
+    if not os.path.isfile(c.elf):
+        raise bad('is not a file' + (' but a folder (a folder of sources is '
+                                     'given with program)'
+                                     if os.path.isdir(c.elf) else ''))
+    try:
+        with open(c.elf, 'rb') as f:
+            head = f.read(4)
+        if head != b'\x7fELF':
+            raise bad('not an ELF file (it does not start with "\\x7fELF")')
+        prog = elfmod.Elf(c.elf)
+        if prog.type != ET_EXEC:
+            raise bad(f'not an executable ELF file (type {prog.type}, '
+                      f'expected {ET_EXEC}): link the objects into a program '
+                      '(the SDK\'s Makefile does)')
+        base, _, span = prog.flat_image(use_paddr=False)
+    except elfmod.ElfError as e:
+        raise bad(str(e).replace(f'{c.elf}: ', '')) from None
+    except OSError as e:
+        raise bad(e.strerror) from None
+    if base != c.virt:
+        raise bad(f'linked at 0x{base:08x}, but container "{c.name}" has '
+                  f'virt = 0x{c.virt:08x} ({c.path}.virt, line '
+                  f'{ck.line(f"{c.path}.virt")}): link it at 0x{c.virt:08x} '
+                  f'(the SDK\'s Makefile: make VIRT=0x{c.virt:08x})')
+    check_room(c, lambda k, msg: ck.error(f'{c.path}.{k}', msg),
+               (span, c.elf))
+
+
 def _check_program(ck, c):
     p = c.path
     for key in (c.phys_key, 'virt', 'size', 'stack'):
@@ -1153,12 +1320,14 @@ def _check_targets(ck, containers, board):
         others = [n for n in names if n != me.name]
         return did_you_mean(name, others) or \
             f' (the containers: {", ".join(names)})'
-    timer = board.get('devices', {}).get('timer_irq')
+    kernel_irqs = {board.get('devices', {}).get('timer_irq'): 'timer',
+                   board.get('devices', {}).get('uart_irq'): 'console UART'}
     for c in containers:
         for d in c.devices:
-            if d.irq is not None and d.irq == timer:
+            if d.irq is not None and d.irq in kernel_irqs:
                 raise ck.error(f'{d.path}.irq', f'container "{c.name}": irq '
-                               f'{d.irq} is the kernel\'s timer')
+                               f'{d.irq} is the kernel\'s '
+                               f'{kernel_irqs[d.irq]}')
         for k, name in enumerate(c.channels):
             p = f'{c.path}.channels[{k}]'
             if name == c.name or name == 'self':
@@ -1325,14 +1494,16 @@ def _parse(path):
 
 
 def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
-         nr_cpus=DEFAULT_NR_CPUS):
+         nr_cpus=DEFAULT_NR_CPUS, build_dir=None):
     """Parse and validate; returns a Manifest or raises ManifestError.
 
     board: a loaded board.toml (tools/board.py); programs_dir: where the
-    container programs live (checked when given); max_threads: the
-    configuration's CONFIG_MAX_THREADS; nr_cpus: its CONFIG_NR_CPUS (the
-    cores the kernel starts: a container's cpus must be below it, and
-    its default is all of them)."""
+    container programs live (containers/; program folders and prebuilt
+    ELFs are checked when given); max_threads: the configuration's
+    CONFIG_MAX_THREADS; nr_cpus: its CONFIG_NR_CPUS (the cores the kernel
+    starts: a container's cpus must be below it, and its default is all of
+    them); build_dir: the build's output directory, where no program folder
+    may lie."""
     text, data = _parse(path)
     ck = _Checker(path, text)
     for key in data:
@@ -1359,7 +1530,8 @@ def load(path, board, programs_dir=None, max_threads=DEFAULT_MAX_THREADS,
                        f'at most {fmt.BOOTINFO_MAX_CONTAINERS} containers '
                        f'(BOOTINFO_MAX_CONTAINERS), the manifest declares '
                        f'{len(raw)}')
-    containers = [_check_container(ck, i, c, board, programs_dir, nr_cpus)
+    containers = [_check_container(ck, i, c, board, programs_dir, nr_cpus,
+                                   build_dir)
                   for i, c in enumerate(raw)]
     _check_names(ck, containers)
     _check_shared(ck, containers)
@@ -1467,6 +1639,9 @@ def main(argv=None):
     chk.add_argument('--max-threads', type=int, default=DEFAULT_MAX_THREADS,
                      help='the configuration\'s CONFIG_MAX_THREADS '
                      f'(default {DEFAULT_MAX_THREADS})')
+    chk.add_argument('--build-dir', metavar='O',
+                     help='the build directory (scons O=...), where no '
+                     'program folder may lie')
     chk.add_argument('--nr-cpus', type=int, default=DEFAULT_NR_CPUS,
                      help='the configuration\'s CONFIG_NR_CPUS, the cores '
                      'the kernel starts: a container\'s cpus must be below '
@@ -1487,14 +1662,15 @@ def main(argv=None):
         os.path.abspath(__file__))), 'containers')
     try:
         man = load(args.file, board, programs, args.max_threads,
-                   args.nr_cpus)
+                   args.nr_cpus, args.build_dir)
     except ManifestError as e:
         print(f'manifest: error: {e}', file=sys.stderr)
         return 1
     for note in man.notes:
         print(f'manifest: note: {note}')
     print(f'{args.file}: ok, {len(man.containers)} container(s): ' +
-          ', '.join(f'{c.name} ({c.program})' for c in man.containers))
+          ', '.join(f'{c.name} ({c.program or c.elf})'
+                    for c in man.containers))
     return 0
 
 

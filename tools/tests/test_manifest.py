@@ -711,9 +711,8 @@ def test_unknown_program(tmp_path):
 
 
 @pytest.mark.parametrize('program,needle', [
-    ('../kernel', 'expected a path under containers/'),
-    ('/examples/hello', 'expected a path under containers/'),
     ('examples//hello', 'expected a path under containers/'),
+    ('examples/./hello', 'expected a path under containers/'),
     ('lib', 'the user library, not a program'),
     ('tests/faults/common', 'holds no .c or .S source'),
     ('examples', 'holds no .c or .S source'),
@@ -1786,7 +1785,10 @@ def test_did_you_mean_capability_target(tmp_path):
     ('tests/suit', 'did you mean "tests/suite"?'),
     ('benhc', 'did you mean "bench"?'),
     ('examples/hello/', 'did you mean "examples/hello"?'),
-    ('./examples/hello', 'did you mean "examples/hello"?'),
+    # "./" names a folder beside the manifest (tmp_path has none)
+    ('./examples/hello', '"./examples/hello": no such folder (resolved to '
+     '{tmp}/examples/hello): did you mean "examples/hello" (a folder under '
+     'containers/, named without "./")?'),
     ('examples/../examples/hello', '"examples/../examples/hello": no ".." '
      'parts; expected a path under containers/ like "examples/hello": did '
      'you mean "examples/hello"?'),
@@ -1795,19 +1797,28 @@ def test_did_you_mean_capability_target(tmp_path):
 ])
 def test_did_you_mean_program(tmp_path, program, words):
     text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
-    check(tmp_path, text, 'program', 'container[0].program', words)
+    check(tmp_path, text, 'program', 'container[0].program',
+          words.replace('{tmp}', str(tmp_path)))
 
 
 @pytest.mark.parametrize('program,words', [
-    ('../tools', '"../tools": ".." leads out of containers/; expected a path '
-     'under containers/ like "examples/hello"'),
-    ('examples/../../tools', '".." leads out of containers/'),
-    (os.path.join(TOP, 'tools'), 'an absolute path (outside containers/); '
-     'expected a path under containers/ like "examples/hello"'),
-    ('/usr/lib', 'an absolute path (outside containers/)'),
-    (os.path.join(TOP, 'containers', 'examples', 'hello'), 'an absolute '
-     'path; expected a path under containers/ like "examples/hello": did '
-     'you mean "examples/hello"?'),
+    ('examples/../../tools', '"examples/../../tools": ".." leads out of '
+     'containers/; expected a path under containers/ like "examples/hello"'),
+    ('examples/../..', '".." leads out of containers/'),
+    # ./, ../ and / name a folder from the manifest's: into the tree but
+    # not under containers/ is refused
+    (os.path.join(TOP, 'tools'), f'"{TOP}/tools": leads into the Tessera '
+     'source tree outside containers/: a program in the tree is a folder '
+     'under containers/ (named like "examples/hello"); keep yours outside '
+     f'the tree (resolved to {TOP}/tools)'),
+    (os.path.join(TOP, 'kernel') + '/', 'leads into the Tessera source tree '
+     f'outside containers/: a program in the tree is a folder under '
+     'containers/ (named like "examples/hello"); keep yours outside the '
+     f'tree (resolved to {TOP}/kernel)'),
+    (TOP, 'leads into the Tessera source tree outside containers/'),
+    (os.path.join(TOP, 'containers', 'lib'), f'"{TOP}/containers/lib": is '
+     'the user library (containers/lib), not a program (resolved to '
+     f'{TOP}/containers/lib)'),
 ])
 def test_program_path_escaping_the_tree(tmp_path, program, words):
     text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
@@ -1870,3 +1881,222 @@ def test_counts_in_limit_messages(tmp_path):
           'container[0].priority', 'expected a priority in 1..255 (got 0)')
     check(tmp_path, GOOD.replace('size = 0x100000', 'size = 0'), 'size',
           'container[0].size', 'region is empty (program region size = 0')
+
+
+# ----------------------------------- program folders named from the manifest
+# A program starting with ./, ../ or / is a folder relative to the folder of
+# the manifest that names it (docs/manifest.md, "program"); anything else is
+# a folder under containers/.
+def outside(tmp_path, program, build_dir=None, folders=('sys/driver',),
+            manifest_at='sys/m.toml'):
+    """Load GOOD with program = program from tmp_path/manifest_at, beside
+    folders holding a main.c each; (the error text or None, manifest path,
+    the Manifest or None)."""
+    for f in folders:
+        (tmp_path / f).mkdir(parents=True, exist_ok=True)
+        (tmp_path / f / 'main.c').write_text('int main(void) { return 0; }\n')
+    p = tmp_path / manifest_at
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(GOOD.replace('"examples/hello"', f'"{program}"'))
+    try:
+        return None, p, manifest.load(str(p), BOARD, PROGRAMS,
+                                      build_dir=build_dir)
+    except manifest.ManifestError as e:
+        return str(e), p, None
+
+
+@pytest.mark.parametrize('program,folder', [
+    ('./driver', 'sys/driver'),
+    ('./driver/', 'sys/driver'),
+    ('../progs/tenant', 'progs/tenant'),
+    ('{tmp}/progs/tenant', 'progs/tenant'),
+])
+def test_program_from_the_manifest_folder(tmp_path, program, folder):
+    err, p, m = outside(tmp_path, program.replace('{tmp}', str(tmp_path)),
+                        folders=('sys/driver', 'progs/tenant'))
+    assert err is None, err
+    c = m.containers[0]
+    assert c.program_dir == str(tmp_path / folder)
+    assert c.program_name == folder.rsplit('/', 1)[-1]
+    assert c.out_of_tree and c.elf is None
+    # in-tree programs keep their meaning and get their folder too
+    p.write_text(GOOD)
+    c = manifest.load(str(p), BOARD, PROGRAMS).containers[0]
+    assert (c.program_dir, c.program_name, c.out_of_tree) == (
+        os.path.join(PROGRAMS, 'examples', 'hello'), 'hello', False)
+
+
+def test_program_from_the_manifest_into_containers_is_a_program(tmp_path):
+    # a path from the manifest that lands under containers/ is allowed
+    rel = os.path.relpath(os.path.join(PROGRAMS, 'examples', 'hello'),
+                          tmp_path / 'sys')
+    err, _, m = outside(tmp_path, rel)
+    assert err is None, err
+    assert m.containers[0].program_dir == os.path.join(PROGRAMS, 'examples',
+                                                       'hello')
+
+
+def test_program_from_the_manifest_errors(tmp_path):
+    sysdir = tmp_path / 'sys'
+    at = f'{sysdir}/m.toml:5: container[0].program: '
+    # missing, with a folder of sources beside it as the hint
+    err, _, _ = outside(tmp_path, './drvier')
+    assert err == (f'{at}"./drvier": no such folder (resolved to '
+                   f'{sysdir}/drvier): did you mean "./driver"?')
+    err, _, _ = outside(tmp_path, '../nowhere/x')
+    assert err == (f'{at}"../nowhere/x": no such folder (resolved to '
+                   f'{tmp_path}/nowhere/x)')
+    # a file instead of a folder
+    (sysdir / 'notes.txt').write_text('')
+    err, _, _ = outside(tmp_path, './notes.txt')
+    assert err == (f'{at}"./notes.txt": is a file, not a folder (resolved '
+                   f'to {sysdir}/notes.txt)')
+    # a folder without sources (what is in it with sources is suggested)
+    (sysdir / 'empty').mkdir()
+    (sysdir / 'empty' / 'README').write_text('')
+    err, _, _ = outside(tmp_path, './empty')
+    assert err == (f'{at}"./empty": holds no .c or .S source (resolved to '
+                   f'{sysdir}/empty)')
+    err, _, _ = outside(tmp_path, './/')
+    assert err == (f'{at}".//": holds no .c or .S source (resolved to '
+                   f'{sysdir}): did you mean "./driver"? (folders in it '
+                   'with sources: driver)')
+    # a link to nothing
+    (sysdir / 'dangling').symlink_to(tmp_path / 'gone')
+    err, _, _ = outside(tmp_path, './dangling')
+    assert err == (f'{at}"./dangling": a link to {tmp_path}/gone, which does '
+                   f'not exist (resolved to {sysdir}/dangling)')
+
+
+def test_program_from_the_manifest_into_the_tree(tmp_path):
+    # ../../.. up to / and down into the tree's tools/, from a manifest
+    # outside it (as "../tools" from configs/ would)
+    rel = os.path.relpath(os.path.join(TOP, 'tools'), tmp_path / 'sys')
+    assert rel.startswith('../')
+    err, p, _ = outside(tmp_path, rel)
+    assert err == (f'{p}:5: container[0].program: "{rel}": leads into the '
+                   'Tessera source tree outside containers/: a program in '
+                   'the tree is a folder under containers/ (named like '
+                   '"examples/hello"); keep yours outside the tree (resolved '
+                   f'to {TOP}/tools)')
+    # a link beside the manifest into the tree is followed
+    (tmp_path / 'sys').mkdir(exist_ok=True)
+    (tmp_path / 'sys' / 'kern').symlink_to(os.path.join(TOP, 'kernel'))
+    err, p, _ = outside(tmp_path, './kern')
+    assert err == (f'{p}:5: container[0].program: "./kern": leads into the '
+                   'Tessera source tree outside containers/: a program in '
+                   'the tree is a folder under containers/ (named like '
+                   '"examples/hello"); keep yours outside the tree (resolved '
+                   f'to {tmp_path}/sys/kern)')
+
+
+def test_program_from_the_manifest_into_the_build_dir(tmp_path):
+    out = tmp_path / 'sys' / 'out'
+    err, p, _ = outside(tmp_path, './out/gen', build_dir=str(out),
+                        folders=('sys/driver', 'sys/out/gen'))
+    assert err == (f'{p}:5: container[0].program: "./out/gen": leads into '
+                   f'the build directory {out}, which holds what the build '
+                   'writes: keep program sources outside it (resolved to '
+                   f'{out}/gen)')
+    err, p, _ = outside(tmp_path, './out', build_dir=str(out))
+    assert 'leads into the build directory' in err
+    # the same folder is fine for a build elsewhere
+    err, _, _ = outside(tmp_path, './out/gen',
+                        build_dir=str(tmp_path / 'other'))
+    assert err is None, err
+    # a build directory inside the tree: its own message, not the tree's
+    build = os.path.join(TOP, 'build', 'h-oot-test')
+    err, p, _ = outside(tmp_path, os.path.join(build, 'x'), build_dir=build)
+    assert err.startswith(f'{p}:5: container[0].program: "{build}/x": leads '
+                          f'into the build directory {build}, '), err
+
+
+def test_in_tree_program_rules_unchanged(tmp_path):
+    # a value without ./, ../ or / is a folder under containers/ as before
+    err, p, _ = outside(tmp_path, 'zzqx')
+    assert err == (f'{p}:5: container[0].program: no program "zzqx" in '
+                   'containers/')
+    err, p, _ = outside(tmp_path, 'examples/helo')
+    assert err == (f'{p}:5: container[0].program: no program "examples/helo" '
+                   'in containers/: did you mean "examples/hello"?')
+
+
+# ------------------------------------------------- prebuilt programs: elf
+def write_elf(path, base=0x10000000, size=0x2000, machine=None, etype=None):
+    """A minimal ARM executable (tools/elf.py's writer) linked at base."""
+    import elf as elfmod
+    elfmod.write_flat_elf(str(path), base, b'\0' * size, base)
+    raw = bytearray(path.read_bytes())
+    if etype is not None:
+        raw[16:18] = etype.to_bytes(2, 'little')
+    if machine is not None:
+        raw[18:20] = machine.to_bytes(2, 'little')
+    path.write_bytes(bytes(raw))
+
+
+def elf_manifest(tmp_path, value, extra=''):
+    p = tmp_path / 'm.toml'
+    p.write_text(GOOD.replace('program = "examples/hello"',
+                              f'elf = "{value}"{extra}'))
+    return p
+
+
+def test_elf_good(tmp_path):
+    write_elf(tmp_path / 'prog.elf')
+    p = elf_manifest(tmp_path, './prog.elf')
+    c = manifest.load(str(p), BOARD, PROGRAMS).containers[0]
+    assert (c.elf, c.program, c.program_dir, c.program_name) == (
+        str(tmp_path / 'prog.elf'), '', None, 'prog')
+    # the packer's load (no programs_dir) resolves without reading it
+    (tmp_path / 'prog.elf').unlink()
+    assert manifest.load(str(p), BOARD).containers[0].elf == \
+        str(tmp_path / 'prog.elf')
+
+
+def test_elf_errors(tmp_path):
+    at = f'{tmp_path}/m.toml:5: container[0].elf: '
+    res = f'(resolved to {tmp_path}/prog.elf)'
+
+    def err(value='./prog.elf', extra=''):
+        p = elf_manifest(tmp_path, value, extra)
+        with pytest.raises(manifest.ManifestError) as e:
+            manifest.load(str(p), BOARD, PROGRAMS)
+        return str(e.value)
+    assert err() == f'{at}"./prog.elf": no such file {res}'
+    (tmp_path / 'prog.elf').write_text('int main;\n')
+    assert err() == (f'{at}"./prog.elf": not an ELF file (it does not start '
+                     f'with "\\x7fELF") {res}')
+    write_elf(tmp_path / 'prog.elf', machine=62)  # x86-64
+    assert err() == f'{at}"./prog.elf": not an ARM ELF file {res}'
+    write_elf(tmp_path / 'prog.elf', etype=1)  # a relocatable object
+    assert err() == (f'{at}"./prog.elf": not an executable ELF file (type 1,'
+                     " expected 2): link the objects into a program (the "
+                     f"SDK's Makefile does) {res}")
+    write_elf(tmp_path / 'prog.elf', base=0x20000000)
+    assert err() == (f'{at}"./prog.elf": linked at 0x20000000, but container '
+                     '"hello" has virt = 0x10000000 (container[0].virt, line '
+                     '7): link it at 0x10000000 (the SDK\'s Makefile: make '
+                     f'VIRT=0x10000000) {res}')
+    # too big for its region: blamed on size, with the numbers
+    write_elf(tmp_path / 'prog.elf', size=0x100000)
+    assert err().startswith(
+        f'{tmp_path}/m.toml:8: container[0].size: container "hello": program '
+        'region 0x100000 (1 MiB) is too small: ')
+    (tmp_path / 'dir.elf').mkdir()
+    assert err('./dir.elf') == (
+        f'{at}"./dir.elf": is not a file but a folder (a folder of sources '
+        f'is given with program) (resolved to {tmp_path}/dir.elf)')
+    # exactly one of program and elf
+    write_elf(tmp_path / 'prog.elf')
+    assert err(extra='\nprogram = "examples/hello"') == (
+        f'{tmp_path}/m.toml:5: container[0].elf: give either program (a '
+        'folder of sources the build compiles) or elf (a program built '
+        'elsewhere), not both')
+    p = tmp_path / 'm.toml'
+    p.write_text(GOOD.replace('program = "examples/hello"\n', ''))
+    with pytest.raises(manifest.ManifestError) as e:
+        manifest.load(str(p), BOARD, PROGRAMS)
+    assert str(e.value) == (
+        f'{p}:3: container[0].program: missing required key "program" (a '
+        'folder of sources) or "elf" (a prebuilt program): exactly one of '
+        'them')
