@@ -1,18 +1,22 @@
 #!/usr/bin/python3
 """QEMU and GDB launchers for a built image.
 
-As a module (used by SConstruct and the test harness): boot(), command(),
-print_gdb_line(). As a script: qemu.py [--debug] [--timeout S] <board> <image>.
+As a module (used by SConstruct, tools/debug.py and the test harness):
+boot(), command(), free_gdb_port(), gdb_line(), print_gdb_line(). As a
+script: qemu.py [--debug] [--port N] [--timeout S] <board> <image>.
 """
 import argparse
+import errno
 import os
+import shlex
+import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import board as boardmod  # noqa: E402
 
-GDB_PORT = 1234
+GDB_PORT = 1234  # the GDB stub's port when none is given, the first tried
 TIMEOUT_STATUS = 124  # as timeout(1) reports it
 
 
@@ -25,14 +29,44 @@ def smp_args(board, cpus):
     return ['-smp', str(cpus)]
 
 
-def command(board, image, debug=False, extra=(), cpus=1):
-    """The QEMU command line; extra's own -smp, if any, wins over cpus."""
+def port_free(port):
+    """Whether a TCP port can be listened on now (on every interface, as
+    QEMU's -gdb tcp::PORT does; SO_REUSEADDR as QEMU sets it, so a port
+    whose last connection lingers counts as free and one with a listener
+    as taken)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('', port))
+        s.listen(1)
+        return True
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES):
+            return False
+        raise
+    finally:
+        s.close()
+
+
+def free_gdb_port(start=GDB_PORT, tries=200, skip=()):
+    """The first port from start that port_free() finds free (not in
+    skip); None when none of `tries` is."""
+    for port in range(start, min(start + tries, 65536)):
+        if port not in skip and port_free(port):
+            return port
+    return None
+
+
+def command(board, image, debug=False, extra=(), cpus=1, gdb_port=None):
+    """The QEMU command line; extra's own -smp, if any, wins over cpus.
+    debug: halted at the first instruction, the GDB stub on gdb_port
+    (default GDB_PORT)."""
     q = board['qemu']
     cmd = [q['binary']] + list(q['args']) + ['-semihosting', '-kernel', image]
     if '-smp' not in extra:
         cmd += smp_args(board, cpus)
     if debug:
-        cmd += ['-S', '-gdb', f'tcp::{GDB_PORT}']
+        cmd += ['-S', '-gdb', f'tcp::{gdb_port or GDB_PORT}']
     return cmd + list(extra)
 
 
@@ -49,13 +83,13 @@ def nr_cpus_of(config_path):
 
 
 def boot(board, image, debug=False, timeout=60, extra=(), cpus=1,
-         annotate=None):
+         annotate=None, gdb_port=None):
     """Boot image; returns the system's exit status (124 on timeout).
     annotate: a function of one output line giving lines to print under
     it (tools/symbolize.py's Symbolizer.feed); QEMU's output then passes
     through here, as it comes, instead of going straight to the
     terminal."""
-    cmd = command(board, image, debug, extra, cpus)
+    cmd = command(board, image, debug, extra, cpus, gdb_port)
     if annotate is not None:
         return boot_annotated(cmd, timeout, annotate)
     try:
@@ -116,33 +150,38 @@ def boot_annotated(cmd, timeout, annotate):
     return p.wait()
 
 
-def gdb_line(kernel, loader, containers):
-    """One gdb-multiarch command with kernel, loader and container symbols."""
-    parts = ['gdb-multiarch', '-q', kernel, '-ex',
-             f"'target remote :{GDB_PORT}'",
-             '-ex', f"'add-symbol-file {loader}'"]
-    for name, path in sorted(containers.items()):
-        parts += ['-ex', f"'add-symbol-file {path}'"]
-    return ' '.join(parts)
+def gdb_line(script):
+    """The one gdb-multiarch command that attaches with a session script
+    (tools/debug.py writes it: kernel and loader symbols, the Tessera
+    helper tools/gdb/tessera.py, the containers, the port). `set confirm
+    off` comes first (-iex), so nothing in the session asks (y or n),
+    pasted into a terminal or not."""
+    return ('gdb-multiarch -q -iex ' + shlex.quote('set confirm off') +
+            ' -x ' + shlex.quote(script))
 
 
-def print_gdb_line(board, kernel, loader, containers):
-    print('QEMU is waiting for GDB. In another terminal, attach with:\n  ' +
-          gdb_line(kernel, loader, containers) +
+def print_gdb_line(script, port):
+    print(f'QEMU is waiting for GDB on port {port}. In another terminal, '
+          'attach with:\n  ' + gdb_line(script) +
           '\n(the loader runs first at its physical address, then the kernel;'
-          ' quit QEMU with Ctrl-C here)', flush=True)
+          ' in gdb, "tessera containers" and "tessera break <container>'
+          ' <location>"; quit QEMU with Ctrl-C here; docs/debugging.md)',
+          flush=True)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description='boot an image in QEMU')
     ap.add_argument('--debug', action='store_true')
+    ap.add_argument('--port', type=int, default=None,
+                    help=f'the GDB stub\'s port with --debug (default '
+                    f'{GDB_PORT}; tools/debug.py picks a free one)')
     ap.add_argument('--timeout', type=int, default=60)
     ap.add_argument('board')
     ap.add_argument('image')
     args = ap.parse_args(argv)
     board = boardmod.load(args.board)
     return boot(board, args.image, args.debug,
-                None if args.debug else args.timeout)
+                None if args.debug else args.timeout, gdb_port=args.port)
 
 
 if __name__ == '__main__':
