@@ -1091,6 +1091,9 @@ def _check_outside_program(ck, path, program, programs_dir, build_dir):
         return ck.error(key, f'"{program}": {why} (resolved to {where})'
                         f'{hint}')
     containers = os.path.join(TREE, 'containers')
+    # the folders of the tree that hold programs: containers/, and
+    # examples/ (example systems, laid out as a user's own repository)
+    homes = [containers, os.path.join(TREE, 'examples'), programs_dir]
     libs = [os.path.join(d, 'lib') for d in (containers, programs_dir) if d]
     if build_dir and _within(where, build_dir):
         raise bad(f'leads into the build directory '
@@ -1100,11 +1103,10 @@ def _check_outside_program(ck, path, program, programs_dir, build_dir):
         raise bad('is the user library (containers/lib), not a program')
     if _within(where, TREE) and not any(
             _within(where, d) and os.path.realpath(where) !=
-            os.path.realpath(d) for d in (containers, programs_dir) if d):
-        raise bad('leads into the Tessera source tree outside containers/: '
-                  'a program in the tree is a folder under containers/ '
-                  '(named like "examples/hello"); keep yours outside the '
-                  'tree')
+            os.path.realpath(d) for d in homes if d):
+        raise bad('leads into the Tessera source tree outside containers/ '
+                  'and examples/, the folders that hold programs: keep '
+                  'yours outside the tree')
     if not os.path.lexists(where) or not os.path.exists(where):
         raise bad('no such folder' if not os.path.lexists(where) else
                   f'a link to {os.path.realpath(where)}, which does not '

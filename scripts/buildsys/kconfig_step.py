@@ -216,3 +216,24 @@ def load(config_path, include_dir):
                                        'CONFIG_' + sym.name),
                           sym.str_value + '\n')
     return values
+
+
+def set_value(config_path, name, value):
+    """Set one symbol of config_path (checked as a build checks it) and
+    write it back when it changes: `scons MANIFEST=<file>` sets
+    CONFIG_MANIFEST this way, so every later build, run and tool of the
+    build directory uses it. Returns whether the file changed."""
+    _require(config_path)
+    kconf = _kconfig()
+    _load_checked(kconf, config_path)
+    sym = kconf.syms.get(name)
+    if sym is None:
+        raise ConfigError(f'{config_path}: no symbol {name} in Kconfig')
+    if sym.str_value == value:
+        return False
+    sym.set_value(value)
+    if sym.str_value != value:
+        raise ConfigError(f'{config_path}: CONFIG_{name}: the value '
+                          f'{value!r} is invalid for {name}')
+    kconf.write_config(config_path, save_old=False)
+    return True

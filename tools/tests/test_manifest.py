@@ -1808,13 +1808,13 @@ def test_did_you_mean_program(tmp_path, program, words):
     # ./, ../ and / name a folder from the manifest's: into the tree but
     # not under containers/ is refused
     (os.path.join(TOP, 'tools'), f'"{TOP}/tools": leads into the Tessera '
-     'source tree outside containers/: a program in the tree is a folder '
-     'under containers/ (named like "examples/hello"); keep yours outside '
-     f'the tree (resolved to {TOP}/tools)'),
+     'source tree outside containers/ and examples/, the folders that hold '
+     f'programs: keep yours outside the tree (resolved to {TOP}/tools)'),
     (os.path.join(TOP, 'kernel') + '/', 'leads into the Tessera source tree '
-     f'outside containers/: a program in the tree is a folder under '
-     'containers/ (named like "examples/hello"); keep yours outside the '
-     f'tree (resolved to {TOP}/kernel)'),
+     'outside containers/ and examples/, the folders that hold programs: '
+     f'keep yours outside the tree (resolved to {TOP}/kernel)'),
+    (os.path.join(TOP, 'examples'), 'leads into the Tessera source tree '
+     'outside containers/ and examples/'),
     (TOP, 'leads into the Tessera source tree outside containers/'),
     (os.path.join(TOP, 'containers', 'lib'), f'"{TOP}/containers/lib": is '
      'the user library (containers/lib), not a program (resolved to '
@@ -1975,19 +1975,24 @@ def test_program_from_the_manifest_into_the_tree(tmp_path):
     assert rel.startswith('../')
     err, p, _ = outside(tmp_path, rel)
     assert err == (f'{p}:5: container[0].program: "{rel}": leads into the '
-                   'Tessera source tree outside containers/: a program in '
-                   'the tree is a folder under containers/ (named like '
-                   '"examples/hello"); keep yours outside the tree (resolved '
-                   f'to {TOP}/tools)')
+                   'Tessera source tree outside containers/ and examples/, '
+                   'the folders that hold programs: keep yours outside the '
+                   f'tree (resolved to {TOP}/tools)')
     # a link beside the manifest into the tree is followed
     (tmp_path / 'sys').mkdir(exist_ok=True)
     (tmp_path / 'sys' / 'kern').symlink_to(os.path.join(TOP, 'kernel'))
     err, p, _ = outside(tmp_path, './kern')
     assert err == (f'{p}:5: container[0].program: "./kern": leads into the '
-                   'Tessera source tree outside containers/: a program in '
-                   'the tree is a folder under containers/ (named like '
-                   '"examples/hello"); keep yours outside the tree (resolved '
-                   f'to {tmp_path}/sys/kern)')
+                   'Tessera source tree outside containers/ and examples/, '
+                   'the folders that hold programs: keep yours outside the '
+                   f'tree (resolved to {tmp_path}/sys/kern)')
+    # the tree's example systems are programs' homes, as containers/ is
+    rel = os.path.relpath(os.path.join(TOP, 'examples', 'rtc', 'driver'),
+                          tmp_path / 'sys')
+    err, _, m = outside(tmp_path, rel)
+    assert err is None, err
+    assert m.containers[0].program_dir == os.path.join(TOP, 'examples', 'rtc',
+                                                       'driver')
 
 
 def test_program_from_the_manifest_into_the_build_dir(tmp_path):
