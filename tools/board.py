@@ -114,8 +114,8 @@ def smp_problem(board, nr_cpus):
 def _check_peripherals(path, data):
     """[peripherals.<name>]: the devices a manifest may give a container.
     Each: compatible, phys and size (page aligned, non-empty, below 4 GiB),
-    irqs (ids below devices.irq_count, not the kernel's timer, each used by
-    one peripheral); none in RAM, on a kernel device or on another."""
+    irqs (ids below devices.irq_count, not the kernel's timer or console
+    UART, each used by one peripheral); none in RAM, on a kernel device or on another."""
     periph = data.get('peripherals', {})
     if not isinstance(periph, dict):
         raise BoardError(f'{path}: peripherals: expected tables '
@@ -179,6 +179,9 @@ def _check_peripherals(path, data):
             if irq == timer:
                 raise BoardError(f'{where}.irqs: irq {irq} is the kernel\'s '
                                  'timer (devices.timer_irq)')
+            if irq == devices.get('uart_irq'):
+                raise BoardError(f'{where}.irqs: irq {irq} is the kernel\'s '
+                                 'console UART (devices.uart_irq)')
             if irq in irqs:
                 raise BoardError(f'{where}.irqs: irq {irq} is also '
                                  f'peripherals.{irqs[irq]}\'s')

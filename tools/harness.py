@@ -134,13 +134,8 @@ def boot(image, board=None, timeout=60, extra=(), realtime=False):
     # as many cores as the kernel starts (extra's -smp wins)
     cmd = qemu.command(b, image, extra=extra,
                        cpus=qemu.nr_cpus_of(config_of(image)))
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-        status, out = p.returncode, p.stdout
-    except subprocess.TimeoutExpired as e:
-        status, out = qemu.TIMEOUT_STATUS, e.stdout or b''
+    # a timeout asks the kernel for its state first (qemu.run)
+    status, out = qemu.run(cmd, timeout, stderr=subprocess.STDOUT)
     text = out.decode('utf-8', errors='replace').replace('\r\n', '\n')
     return Boot(status, text, text.splitlines(), image=image)
 

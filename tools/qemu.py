@@ -18,6 +18,11 @@ import board as boardmod  # noqa: E402
 
 GDB_PORT = 1234  # the GDB stub's port when none is given, the first tried
 TIMEOUT_STATUS = 124  # as timeout(1) reports it
+# Ctrl-T on the console: the kernel prints every container's state, ended
+# by STATE_END (kernel/generic/state_report.c); sent when a run times out
+STATE_KEY = b'\x14'
+STATE_END = b'kernel: state end'
+STATE_WAIT = 10  # host seconds the report may take
 
 
 def smp_args(board, cpus):
@@ -103,14 +108,8 @@ def boot_annotated(cmd, timeout, annotate):
     """Run QEMU with its standard output read here: every byte written on
     at once, and under each complete line what annotate(line) gives
     (annotate's own trouble never stops the run)."""
-    import select
-    import time
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE)
     out = sys.stdout.buffer
-    deadline = None if timeout is None else time.monotonic() + timeout
-    pending, shown = b'', 0  # the line so far; how much of it is out
-    fd = p.stdout.fileno()
+    state = {'pending': b'', 'shown': 0}  # the line so far; how much is out
 
     def under(raw):
         try:
@@ -120,34 +119,88 @@ def boot_annotated(cmd, timeout, annotate):
             extra = [f'    (symbolize: {e})']
         return b''.join(e.encode() + b'\n' for e in extra)
 
-    while True:
-        wait = None if deadline is None else deadline - time.monotonic()
-        if wait is not None and wait <= 0:
-            p.kill()
-            p.wait()
-            out.flush()
-            print(f'\nqemu: no exit after {timeout} s, stopped',
-                  file=sys.stderr)
-            return TIMEOUT_STATUS
-        ready, _, _ = select.select([fd], [], [], wait)
-        if not ready:
-            continue
-        data = os.read(fd, 4096)
-        if not data:
-            break
-        pending += data
+    def sink(data):
+        pending, shown = state['pending'] + data, state['shown']
         *complete, rest = pending.split(b'\n')
         for raw in complete:  # each line, then what goes under it
             out.write(raw[shown:] + b'\n' + under(raw))
             shown = 0
         out.write(rest[shown:])  # a line not ended yet shows as it comes
-        pending, shown = rest, len(rest)
+        state['pending'], state['shown'] = rest, len(rest)
         out.flush()
-    if pending:
-        extra = under(pending)
+
+    status, _ = run(cmd, timeout, sink=sink)
+    if state['pending']:
+        extra = under(state['pending'])
         out.write(b'\n' + extra if extra else b'')
     out.flush()
-    return p.wait()
+    if status == TIMEOUT_STATUS:
+        print(f'\nqemu: no exit after {timeout} s, stopped',
+              file=sys.stderr)
+    return status
+
+
+def run(cmd, timeout, sink=None, stderr=None, state_wait=None,
+        typed=b''):
+    """Run QEMU with its standard output (and stderr=subprocess.STDOUT:
+    its errors) read here; sink(bytes) gets each piece as it comes.
+    Returns (exit status, everything read). After `timeout` seconds
+    (None: none) it sends the console the kernel's state key and waits up
+    to state_wait (default STATE_WAIT) seconds for the report ("kernel: state end") before it
+    stops QEMU: a hang then says which containers were alive and what
+    each thread waited for (CONFIG_CONSOLE_STATE_KEY; a kernel without
+    it, or stuck with interrupts masked, says nothing and the wait just
+    runs out). Status TIMEOUT_STATUS after a timeout. typed: bytes for
+    the console at the start (tests)."""
+    import select
+    import time
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=stderr)
+    fd, got = p.stdout.fileno(), b''
+    deadline = None if timeout is None else time.monotonic() + timeout
+    asked = False
+    if typed:
+        p.stdin.write(typed)
+        p.stdin.flush()
+    try:
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                if asked or not ask_for_state(p):
+                    break
+                asked = True
+                deadline = time.monotonic() + (
+                    STATE_WAIT if state_wait is None else state_wait)
+                continue
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            data = os.read(fd, 4096)
+            if not data:
+                return p.wait(), got
+            got += data
+            if sink:
+                sink(data)
+            if asked and STATE_END in got[-4096 - len(data):]:
+                break
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stdin.close()
+        p.stdout.close()
+    return TIMEOUT_STATUS, got
+
+
+def ask_for_state(p):
+    """Send the state key to QEMU's serial console; False if it cannot
+    take it any more."""
+    try:
+        p.stdin.write(STATE_KEY)
+        p.stdin.flush()
+        return True
+    except (BrokenPipeError, OSError):
+        return False
 
 
 def gdb_line(script):

@@ -51,6 +51,9 @@ USER_FAULT_RE = re.compile(
 KERNEL_FAULT_RE = re.compile(r'^\s*kernel fault: .* at pc ([0-9a-fA-F]+)')
 REGS_RE = re.compile(r'^\s*lr\s+([0-9a-fA-F]{8})\s+pc\s+([0-9a-fA-F]{8})')
 PANIC_RE = re.compile(r'KERNEL PANIC: .*?\bpc (?:0x)?([0-9a-fA-F]+)')
+# a thread's line of the state report (kernel/generic/state_report.c)
+STATE_RE = re.compile(r"state: container '([^']+)' thread \d+: .* at pc "
+                      r'0x([0-9a-fA-F]+) lr 0x([0-9a-fA-F]+)')
 
 
 def config_path(outdir):
@@ -242,6 +245,13 @@ class Symbolizer:
                 return [('missing', m.group(1), None, None)]
             pc = int(m.group(2), 16)
             return [('at', elf, pc, pc)]
+        m = STATE_RE.search(line)
+        if m:  # where it stopped, and lr: its caller's return address
+            elf = self.elfs.get(m.group(1))  # if it has called nothing since
+            if elf is None:
+                return [('missing', m.group(1), None, None)]
+            pc, lr = int(m.group(2), 16), int(m.group(3), 16)
+            return [('at', elf, pc, pc), ('lr at', elf, lr, return_site(lr))]
         m = KERNEL_FAULT_RE.search(line)
         if m:
             self.lr = None

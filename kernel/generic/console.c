@@ -1,7 +1,9 @@
-/* printk: formatted kernel output straight to the platform UART. */
+/* printk: formatted kernel output straight to the platform UART; the
+ * console's one input, the state key. */
 #include <stdio.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/state_report.h>
 
 static void console_putc(void *ctx, char c)
 {
@@ -29,4 +31,19 @@ int printk(const char *fmt, ...)
 	int n = vprintk(fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+/* Ctrl-T: the state key (CONFIG_CONSOLE_STATE_KEY). */
+#define CONSOLE_STATE_KEY 0x14
+
+void console_interrupt(void)
+{
+	int c;
+
+	/* read everything that arrived, which also drops the interrupt;
+	 * nothing but the state key means anything to the kernel */
+	while ((c = platform_getc()) >= 0) {
+		if (c == CONSOLE_STATE_KEY)
+			state_report();
+	}
 }

@@ -92,6 +92,9 @@ def test_no_peripherals_is_allowed(fake_board):
       '(1020)']),
     (GOOD.replace('irqs = [34]', 'irqs = [27]'),
      ["peripherals.one.irqs: irq 27 is the kernel's timer"]),
+    (GOOD.replace('irqs = [34]', 'irqs = [33]'),
+     ["peripherals.one.irqs: irq 33 is the kernel's console UART "
+      '(devices.uart_irq)']),
     (GOOD.replace('irqs = [34]', 'irqs = [-1]'),
      ['peripherals.one.irqs: expected interrupt ids']),
     (GOOD.replace('0x09010000', '0x40100000'),

@@ -123,11 +123,10 @@ static bool alarm_fire_now(void)
 		  "\"system_timer\")")
 #endif
 /* Two interrupt ids no device of this container carries, neither the
- * kernel's timer (35 and 36 on QEMU virt) */
-#define FREE_IRQ_A                                                             \
-	(ALARM_IRQ + 1 == BOARD_TIMER_IRQ ? ALARM_IRQ + 3 : ALARM_IRQ + 1)
-#define FREE_IRQ_B                                                             \
-	(ALARM_IRQ + 2 == BOARD_TIMER_IRQ ? ALARM_IRQ + 4 : ALARM_IRQ + 2)
+ * kernel's timer nor its console UART (35 and 36 on QEMU virt) */
+#define KERNEL_IRQ(i) ((i) == BOARD_TIMER_IRQ || (i) == BOARD_UART_IRQ)
+#define FREE_IRQ_A (KERNEL_IRQ(ALARM_IRQ + 1) ? ALARM_IRQ + 3 : ALARM_IRQ + 1)
+#define FREE_IRQ_B (KERNEL_IRQ(ALARM_IRQ + 2) ? ALARM_IRQ + 4 : ALARM_IRQ + 2)
 
 static __attribute__((unused)) uint32_t irqs_used(void)
 {
@@ -188,6 +187,7 @@ TEST_CASE(irq, errors)
 	EXPECT_ERR(sys_irq_control(0, ALARM_IRQ, 0), -E_INVAL);
 	EXPECT_ERR(sys_irq_control(9, ALARM_IRQ, 0), -E_INVAL);
 	EXPECT_ERR(irq_bind(BOARD_TIMER_IRQ, 0), -E_INVAL); /* the kernel's timer */
+	EXPECT_ERR(irq_bind(BOARD_UART_IRQ, 0), -E_INVAL); /* its console */
 	EXPECT_ERR(irq_bind(5000, 0), -E_INVAL);
 	EXPECT_ERR(irq_bind(FREE_IRQ_A, 0), -E_PERM); /* no device carries it */
 	EXPECT_ERR(irq_bind(ALARM_IRQ, 0xffff), -E_NOENT);

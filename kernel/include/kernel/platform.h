@@ -11,6 +11,8 @@
 
 void platform_init(void);
 void platform_putc(char c);
+/* The next byte received on the console UART, or -1 if none. */
+int platform_getc(void);
 /* Acknowledge and handle one pending interrupt; false if none pending. */
 int platform_handle_irq(void);
 /* End the system with an exit status (semihosting/PSCI/halt per config). */
@@ -20,7 +22,8 @@ uint32_t platform_timer_hz(void);
 /* Device interrupts for user threads (irq_control). */
 void platform_irq_unmask(unsigned irq);
 void platform_irq_mask(unsigned irq);
-/* The kernel's own (timer) or out of range: never bound to a thread. */
+/* The kernel's own (timer, console UART) or out of range: never bound to
+ * a thread. */
 bool platform_irq_reserved(unsigned irq);
 
 /* Start core `cpu` at entry_phys (MMU off) with context in r0; 0 or a
@@ -40,6 +43,10 @@ void platform_send_ipi(unsigned cpu);
 void sched_timer_init(uint32_t tick_hz);
 /* Called by the platform's timer interrupt. */
 void timer_interrupt(void);
+/* Called by the platform for the console UART's receive interrupt
+ * (board.toml devices.uart_irq; CONFIG_CONSOLE_STATE_KEY): console.c
+ * reads what arrived. */
+void console_interrupt(void);
 /* Called by the platform for a device interrupt (masked already). */
 void irq_raised(unsigned irq);
 

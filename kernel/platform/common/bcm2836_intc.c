@@ -152,6 +152,10 @@ int platform_handle_irq(void)
 	irq = pending_peripheral();
 	if (irq < 0)
 		return 0;
+	if (irq == BOARD_UART_IRQ) {
+		console_interrupt(); /* enabled only with the state key */
+		return 1;
+	}
 	/* a device's: masked until its thread acknowledges it */
 	line_set((unsigned)irq, false);
 	irq_raised((unsigned)irq);
@@ -171,8 +175,8 @@ void platform_irq_mask(unsigned irq)
 }
 
 /* Only the peripherals' lines can be given to threads (ids below
- * BOARD_IRQ_COUNT): the local sources (timers, mailboxes) belong to the
- * kernel or to nothing yet. */
+ * BOARD_IRQ_COUNT), but not the console UART's (the kernel's): the local
+ * sources (timers, mailboxes) belong to the kernel or to nothing yet. */
 _Static_assert(BOARD_IRQ_COUNT <= ARM_BASIC_FIRST + ARM_BASIC_LINES,
 	       "board.toml irq_count: ids from 72 are the local sources");
 _Static_assert(BOARD_TIMER_IRQ >= BOARD_IRQ_COUNT,
@@ -180,5 +184,5 @@ _Static_assert(BOARD_TIMER_IRQ >= BOARD_IRQ_COUNT,
 
 bool platform_irq_reserved(unsigned irq)
 {
-	return irq >= BOARD_IRQ_COUNT;
+	return irq == BOARD_UART_IRQ || irq >= BOARD_IRQ_COUNT;
 }

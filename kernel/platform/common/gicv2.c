@@ -119,6 +119,8 @@ int platform_handle_irq(void)
 		 * the way out of the kernel picks again */
 	} else if (id == BOARD_TIMER_IRQ) {
 		timer_interrupt();
+	} else if (id == BOARD_UART_IRQ) {
+		console_interrupt(); /* enabled only with the state key */
 	} else {
 		/* a device's: masked until its thread acknowledges it */
 		gicv2_disable(id);
@@ -140,5 +142,6 @@ void platform_irq_mask(unsigned irq)
 
 bool platform_irq_reserved(unsigned irq)
 {
-	return irq == BOARD_TIMER_IRQ || irq >= BOARD_IRQ_COUNT;
+	return irq == BOARD_TIMER_IRQ || irq == BOARD_UART_IRQ ||
+	       irq >= BOARD_IRQ_COUNT;
 }

@@ -13,6 +13,10 @@ void platform_init(void)
 {
 	pl011_init(arch_map_device(pa(BOARD_UART_PL011), PAGE_SIZE));
 	bcm2836_intc_init();
+#ifdef CONFIG_CONSOLE_STATE_KEY
+	pl011_rx_enable();
+	platform_irq_unmask(BOARD_UART_IRQ);
+#endif
 	timer_init();
 	sched_timer_init(CONFIG_TICK_HZ);
 }
@@ -20,4 +24,9 @@ void platform_init(void)
 void platform_putc(char c)
 {
 	pl011_putc(c);
+}
+
+int platform_getc(void)
+{
+	return pl011_getc();
 }

@@ -17,10 +17,19 @@ void platform_init(void)
 		   arch_map_device(pa(BOARD_GIC_CPU), 0x100));
 	timer_init();
 	gicv2_enable(BOARD_TIMER_IRQ);
+#ifdef CONFIG_CONSOLE_STATE_KEY
+	pl011_rx_enable();
+	gicv2_enable(BOARD_UART_IRQ);
+#endif
 	sched_timer_init(CONFIG_TICK_HZ);
 }
 
 void platform_putc(char c)
 {
 	pl011_putc(c);
+}
+
+int platform_getc(void)
+{
+	return pl011_getc();
 }

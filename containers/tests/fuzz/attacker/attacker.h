@@ -64,7 +64,7 @@
 #define RAM_FIRST_PAGE BOARD_RAM_BASE
 #define RAM_LAST_PAGE (BOARD_RAM_BASE + BOARD_RAM_SIZE - PAGE)
 #define UART_PHYS BOARD_UART_PL011
-#define UART_IRQ 33u /* the console's on QEMU virt; no device's elsewhere */
+#define UART_IRQ ((uint32_t)BOARD_UART_IRQ) /* the kernel's console */
 #define TIMER_IRQ ((uint32_t)BOARD_TIMER_IRQ)
 /* Ids from here on are refused with -E_INVAL (as the timer's is): the
  * GIC's count, or on raspi2b the GPU and ARM basic lines (board.toml) */

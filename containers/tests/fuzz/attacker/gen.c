@@ -963,7 +963,7 @@ static void gen_irq(struct ctx *x)
 	c->a[1] = irq;
 	c->a[2] = c->a[0] == IRQ_BIND && chance(2, 3) ? tid_k(x->self, &k) : 0;
 	if (c->a[0] < IRQ_BIND || c->a[0] > IRQ_ACK || irq == TIMER_IRQ ||
-	    irq >= IRQ_COUNT) {
+	    irq == UART_IRQ || irq >= IRQ_COUNT) {
 		expect(x, -E_INVAL, "no such operation, or a reserved IRQ");
 		return;
 	}

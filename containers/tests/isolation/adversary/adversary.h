@@ -49,9 +49,10 @@
 /* Ids no device carries: an SPI (the console's on QEMU virt), the two
  * after the RTC's (35 and 36 on QEMU virt) skipping the timer, and a
  * high one (100 where the controller has it) */
-#define UART_IRQ      33u
-#define FREE_IRQ_A    (RTC_IRQ + 1 == TIMER_IRQ ? RTC_IRQ + 3 : RTC_IRQ + 1)
-#define FREE_IRQ_B    (RTC_IRQ + 2 == TIMER_IRQ ? RTC_IRQ + 4 : RTC_IRQ + 2)
+#define UART_IRQ      ((uint32_t)BOARD_UART_IRQ) /* the kernel's console */
+#define KERNEL_IRQ(i) ((i) == TIMER_IRQ || (i) == UART_IRQ)
+#define FREE_IRQ_A    (KERNEL_IRQ(RTC_IRQ + 1) ? RTC_IRQ + 3 : RTC_IRQ + 1)
+#define FREE_IRQ_B    (KERNEL_IRQ(RTC_IRQ + 2) ? RTC_IRQ + 4 : RTC_IRQ + 2)
 #define HIGH_IRQ      (IRQ_COUNT > 100 ? 100u : IRQ_COUNT - 1u)
 #define TIMER_IRQ     ((uint32_t)BOARD_TIMER_IRQ) /* the kernel's tick */
 /* Ids from here on are refused with -E_INVAL (as the timer's is): the

@@ -148,8 +148,8 @@ TEST_CASE(budget, caps_by_replicate_and_split)
 
 /* -E_PERM for every IRQ there is: its IRQS budget is 0 (it holds no such
  * capability), and before the budget the kernel wants a device capability
- * carrying the IRQ, which it has for none. The timer and ids past the
- * GIC's are -E_INVAL. */
+ * carrying the IRQ, which it has for none. The timer, the console UART
+ * and ids past the GIC's are -E_INVAL. */
 TEST_CASE(budget, irqs)
 {
 	struct cap_info c;
@@ -159,7 +159,7 @@ TEST_CASE(budget, irqs)
 	EXPECT_FALSE(find_cap(CAP_RES_DEVMEM, &c));
 	for (uint32_t irq = 0; irq < 1024; irq++) {
 		int want =
-		    (irq == TIMER_IRQ || irq >= IRQ_COUNT) ? -E_INVAL : -E_PERM;
+		    (KERNEL_IRQ(irq) || irq >= IRQ_COUNT) ? -E_INVAL : -E_PERM;
 		if (irq_bind(irq, 0) != want)
 			wrong++;
 	}
