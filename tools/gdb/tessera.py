@@ -101,6 +101,7 @@ def setup(kernel, loader=None, containers=(), default=None,
     if not S.hooked:
         gdb.events.stop.connect(on_stop)
         gdb.events.exited.connect(on_exited)
+        gdb.events.breakpoint_created.connect(on_breakpoint_created)
         S.hooked = True
 
 
@@ -266,7 +267,27 @@ def load_symbols(name):
     if name is not None:
         quiet(f'add-symbol-file {S.containers[name]}')
         S.loaded = name
+        fence_kernel_breakpoints(S.containers[name])
     return True
+
+
+def fence_kernel_breakpoints(elf):
+    """A breakpoint with a location in the kernel is a kernel breakpoint:
+    the copies of its name that a container's symbols bring in (the user
+    library's inline wrappers, sys_map and the like, re-set into it when
+    the file comes in) are disabled, so `break sys_map` stops in the
+    kernel only, whichever container's symbols are loaded."""
+    for bp in gdb.breakpoints() or ():
+        locs = getattr(bp, 'locations', None)
+        if not locs or bp.number in S.breaks:
+            continue
+        kernel = [lo for lo in locs if lo.address and
+                  in_elf(S.kernel, lo.address)]
+        if not kernel:
+            continue
+        for lo in locs:
+            if lo.enabled and lo.address and in_elf(elf, lo.address):
+                lo.enabled = False
 
 
 def switch_to_stop():
@@ -292,12 +313,16 @@ def on_stop(event):
         ours = [b.number for b in getattr(event, 'breakpoints', [])
                 if b.number in S.breaks]
         name = cur[1] if cur else None
+        # the event lists every breakpoint at the pc, conditions true or
+        # not: ours for this container is the one that stopped
+        ours = [n for n in ours if S.breaks[n][0] == name] or ours
         if ours:
             # our breakpoints are silent: gdb would have named the frame
             # before the symbols were switched
             gdb.write(f'{PREFIX} Breakpoint {ours[0]}, in '
                       f'{describe(cur)}\n')
-            gdb.execute('frame 0')
+            select_function(S.breaks[ours[0]][1])
+            gdb.execute('frame')
         elif name != S.last:
             gdb.write(f'{PREFIX} now in {describe(cur)}\n')
             if S.loaded is not None:
@@ -305,6 +330,26 @@ def on_stop(event):
         S.last = name
     except Exception as e:  # a stop must never fail because of us
         gdb.write(f'{PREFIX} {e}\n')
+
+
+def on_breakpoint_created(_bp):
+    try:
+        if S.loaded is not None:
+            fence_kernel_breakpoints(S.containers[S.loaded])
+    except Exception as e:
+        gdb.write(f'{PREFIX} {e}\n')
+
+
+def select_function(location):
+    """At a breakpoint on a function whose first lines are inlined calls,
+    select the function's own frame (as gdb's `break` stop does)."""
+    f = gdb.newest_frame()
+    while f is not None and f.type() == gdb.INLINE_FRAME:
+        if f.name() == location:
+            break
+        f = f.older()
+    if f is not None and f.name() == location:
+        f.select()
 
 
 def on_exited(_event):
