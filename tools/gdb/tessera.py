@@ -49,6 +49,7 @@ class State:
         self.phymem = None          # does the stub have PhyMemMode?
         self.layout = None          # struct field offsets
         self.hooked = False
+        self.thread = None          # gdb thread the symbols were chosen for
 
 
 S = State()
@@ -102,6 +103,7 @@ def setup(kernel, loader=None, containers=(), default=None,
         gdb.events.stop.connect(on_stop)
         gdb.events.exited.connect(on_exited)
         gdb.events.breakpoint_created.connect(on_breakpoint_created)
+        gdb.events.before_prompt.connect(on_prompt)
         S.hooked = True
 
 
@@ -309,6 +311,8 @@ def describe(cur):
 
 def on_stop(event):
     try:
+        t = gdb.selected_thread()
+        S.thread = t.num if t else None
         cur = switch_to_stop()
         ours = [b.number for b in getattr(event, 'breakpoints', [])
                 if b.number in S.breaks]
@@ -350,6 +354,22 @@ def select_function(location):
         f = f.older()
     if f is not None and f.name() == location:
         f.select()
+
+
+def on_prompt():
+    """`thread N` selected another core: its container's symbols."""
+    try:
+        t = gdb.selected_thread()
+        if t is None or not t.is_stopped() or t.num == S.thread:
+            return
+        S.thread = t.num
+        cur = switch_to_stop()
+        name = cur[1] if cur else None
+        if name != S.last:
+            gdb.write(f'{PREFIX} core {stopped_cpu()}: {describe(cur)}\n')
+            S.last = name
+    except Exception as e:
+        gdb.write(f'{PREFIX} {e}\n')
 
 
 def on_exited(_event):
@@ -488,6 +508,7 @@ class TesseraCurrent(gdb.Command):
         super().__init__('tessera current', gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
+        on_prompt()  # another thread (core) may have been selected
         cur = current()
         gdb.write(f'{PREFIX} {describe(cur)}; symbols: '
                   f'{S.containers[S.loaded] if S.loaded else "kernel only"}'

@@ -296,3 +296,26 @@ def test_unknown_container_is_rejected_before_qemu(build):
         assert ("no container 'nosuch' in this build; its containers: "
                 'alpha, beta') in r.stdout, r.stdout
         assert 'QEMU is waiting' not in r.stdout, r.stdout
+
+
+def test_two_cores_name_the_stopped_core(sessions):
+    """On a two-core kernel the container is that of the core that
+    stopped (gdb's thread n is core n-1): each container's breakpoint
+    stops once, and the core it reports is the selected thread's."""
+    out_dir = OUT + '-smp2'
+    harness.build('qemu_virt_hello_defconfig', out_dir, extra_config=[
+        'CONFIG_MANIFEST="tools/tests/manifests/debug_pair.toml"',
+        'CONFIG_NR_CPUS=2'])
+    s = sessions(debug_py(out_dir))
+    line, _ = s.wait_line()
+    out = gdb(line, 'tessera break alpha main', 'tessera break beta main',
+              'continue', 'thread', 'continue', 'thread', 'continue')
+    stops = STOP_RE.findall(out)
+    assert sorted(name for _, name, _, _ in stops) == ['alpha', 'beta'], out
+    threads = re.findall(r'^\[Current thread is (\d+) ', out, re.M)
+    assert [str(int(t) - 1) for t in threads] == [
+        core for _, _, core, _ in stops], out
+    # the kernel starts the second container on the second core, so the
+    # two names come from two cores' records
+    assert sorted(core for _, _, core, _ in stops) == ['0', '1'], out
+    assert '[Inferior 1 (process 1) exited normally]' in out, out
