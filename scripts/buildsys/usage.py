@@ -13,7 +13,8 @@ TARGETS = [
     ('menuconfig', "edit the configuration in kconfiglib's terminal UI"),
     ('savedefconfig', 'write the minimal ./defconfig for the configuration'),
     ('run', "build, boot in QEMU, exit with the system's own status"),
-    ('debug', "build, boot halted under QEMU's GDB stub, print the gdb line"),
+    ('debug', "build, boot halted under QEMU's GDB stub on a free port, "
+     'print the gdb line (docs/debugging.md)'),
     ('host-tests', 'build the host unit tests (cmocka)'),
     ('fuzz-host', 'build the libFuzzer targets of loader/fuzz/ (clang)'),
     ('help', 'this text'),
@@ -24,6 +25,10 @@ VARIABLES = [
     ('V=1', 'show full command lines'),
     ('TIMEOUT=<s>', 'for run: stop QEMU after s seconds, status 124 '
      '(default 60; also read from the environment)'),
+    ('CONTAINER=<name>', 'for debug: register that container alone with '
+     'the gdb helper (docs/debugging.md)'),
+    ('GDB_PORT=<n>', "for debug: the GDB stub's port (default: the first "
+     'free one from 1234)'),
 ]
 
 
