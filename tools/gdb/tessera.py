@@ -190,6 +190,11 @@ class KernelMemory:
         return struct.unpack('<I', self.read(vaddr, 4))[0]
 
 
+def kernel_pointer(p):
+    """A plausible pointer into the kernel's linear map."""
+    return p != 0 and p % 4 == 0 and p >= S.phys_offset
+
+
 def stopped_cpu():
     """The core of the selected gdb thread (QEMU: thread n is CPU n-1)."""
     t = gdb.selected_thread()
@@ -203,14 +208,16 @@ def cpu_current(mem, lay, cpu):
     """(container name, thread id) of what core cpu runs, or None."""
     rec = lay['cpu_state'] + cpu * lay['percpu_size']
     thread = mem.word(rec + lay['current'])
-    if not thread:
-        return None
+    if not kernel_pointer(thread):
+        return None  # idle, or not set up yet (loader, early boot)
     tid = mem.word(thread + lay['tid'])
     cont = mem.word(thread + lay['container'])
-    if not cont:
+    if not kernel_pointer(cont):
         return None
-    raw = mem.read(cont + lay['name'], lay['name_len'])
-    return raw.split(b'\0')[0].decode('utf-8', 'replace'), tid
+    raw = mem.read(cont + lay['name'], lay['name_len']).split(b'\0')[0]
+    if not raw or not all(0x20 < b < 0x7f for b in raw):
+        return None  # not a name: memory the kernel has not written yet
+    return raw.decode('ascii'), tid
 
 
 def current(cpu=None):
@@ -264,7 +271,10 @@ def load_symbols(name):
     if name == S.loaded:
         return False
     if S.loaded is not None:
-        quiet(f'remove-symbol-file {S.containers[S.loaded]}')
+        try:
+            quiet(f'remove-symbol-file {S.containers[S.loaded]}')
+        except gdb.error:
+            pass  # removed by hand already
         S.loaded = None
     if name is not None:
         quiet(f'add-symbol-file {S.containers[name]}')
