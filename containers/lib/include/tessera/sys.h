@@ -602,8 +602,9 @@ static inline int cap_destroy(uint32_t id)
  * @param op IRQ_BIND, IRQ_UNBIND, IRQ_WAIT or IRQ_ACK
  * @param irq the IRQ number (a device of the manifest carries it)
  * @param tid bind only: the handler thread (0: the caller)
- * @return 0 or -E_* as the wrappers below; -E_INVAL unknown op, the
- *         kernel's timer IRQ or >= 1020
+ * @return 0 or -E_* as the wrappers below; -E_INVAL unknown op, an IRQ
+ *         the kernel keeps (its timer's, its console UART's) or one past
+ *         the board's interrupt controller
  */
 static inline int sys_irq_control(uint32_t op, uint32_t irq, uint32_t tid)
 {
@@ -621,7 +622,7 @@ static inline int sys_irq_control(uint32_t op, uint32_t irq, uint32_t tid)
  * @param tid the handler (0: the caller)
  * @return 0; -E_BUSY already bound; -E_PERM a capability missing;
  *         -E_NOENT no such thread; -E_BUDGET the IRQS budget; -E_INVAL
- *         the timer's IRQ or >= 1020
+ *         an IRQ the kernel keeps or one past the interrupt controller
  */
 static inline int irq_bind(uint32_t irq, uint32_t tid)
 {
