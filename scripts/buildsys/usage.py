@@ -17,6 +17,8 @@ TARGETS = [
      'print the gdb line (docs/debugging.md)'),
     ('host-tests', 'build the host unit tests (cmocka)'),
     ('fuzz-host', 'build the libFuzzer targets of loader/fuzz/ (clang)'),
+    ('docs', 'the API reference of the container headers (doxygen) into '
+     '<O>/docs/api/; fails on any doxygen warning'),
     ('help', 'this text'),
 ]
 VARIABLES = [
