@@ -29,6 +29,8 @@ in the loader has no translation at all. Kernel pointers are turned into
 physical addresses with the kernel's linear-map offset, which the kernel
 ELF's program headers give (virtual minus physical address).
 """
+import functools
+import os
 import struct
 
 import gdb
@@ -58,6 +60,11 @@ S = State()
 # ------------------------------------------------------------ ELF reading
 def elf_loads(path):
     """(vaddr, paddr, memsz) of each PT_LOAD segment of an ELF32 LE."""
+    return _elf_loads(path, os.stat(path).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _elf_loads(path, _mtime):
     with open(path, 'rb') as f:
         data = f.read(0x1000)
         if data[:4] != b'\x7fELF' or data[4] != 1 or data[5] != 1:
@@ -116,7 +123,6 @@ def kernel_objfile():
 
 
 def same_file(a, b):
-    import os
     try:
         return os.path.samefile(a, b)
     except OSError:
