@@ -71,6 +71,9 @@ def test_the_reference_has_what_programs_call(reference):
     for name in ('MAP_ATTR_DEVICE', 'E_DEAD', 'IPC_TAG', 'CAP_RES_IPC',
                  'TEST_CASE', 'EXPECT_ERR', 'MUTEX_INIT'):
         assert f'>{name}' in macros, name
+    index = open(os.path.join(api, 'index.html')).read()
+    assert 'Tessera container program API' in index  # docs/api-main.dox
+    assert 'href="sys_8h.html"' in index
     sys_page = open(os.path.join(api, 'sys_8h.html')).read()
     # the documented errors made it into the page
     assert '-E_NOENT' in sys_page and 'MAP_ATTR_DEVICE' in sys_page
