@@ -16,6 +16,8 @@ TARGETS = [
     ('debug', "build, boot halted under QEMU's GDB stub on a free port, "
      'print the gdb line (docs/debugging.md)'),
     ('host-tests', 'build the host unit tests (cmocka)'),
+    ('sdk', '<O>/sdk/: headers, libuser.a, user.ld, flags.mk and an example '
+     'Makefile to build container programs with plain make (docs/build.md)'),
     ('fuzz-host', 'build the libFuzzer targets of loader/fuzz/ (clang)'),
     ('docs', 'the API reference of the container headers (doxygen) into '
      '<O>/docs/api/; fails on any doxygen warning'),
@@ -25,6 +27,8 @@ VARIABLES = [
     ('O=<dir>', 'build directory (default build/); its .config lives there '
      'unless it is build/'),
     ('V=1', 'show full command lines'),
+    ('MANIFEST=<file>', "set the configuration's CONFIG_MANIFEST (kept in "
+     'its .config) to a manifest anywhere, then build (docs/build.md)'),
     ('TIMEOUT=<s>', 'for run: stop QEMU after s seconds, status 124 '
      '(default 60; also read from the environment)'),
     ('CONTAINER=<name>', 'for debug: register that container alone with '
