@@ -308,13 +308,47 @@ def fence_kernel_breakpoints(elf):
                 lo.enabled = False
 
 
+def function_block(b):
+    while b is not None and b.function is None:
+        b = b.superblock
+    return b
+
+
+def inline_frames_hidden():
+    """Whether gdb hid inline frames at this stop (a breakpoint on a
+    function whose first lines are inlined calls): it then keeps pointers
+    to those inline functions' symbols until the target runs again, and
+    they must not be freed under it."""
+    try:
+        f = gdb.newest_frame()
+        if in_elf(S.kernel, f.pc()) or (S.loader and
+                                        in_elf(S.loader, f.pc())):
+            return False  # their symbols stay loaded
+        inner = function_block(gdb.block_for_pc(f.pc()))
+        shown = function_block(f.block())
+    except (gdb.error, RuntimeError):
+        return False
+    if inner is None or shown is None:
+        return False
+    # an inline block may span just what its caller's does: compare the
+    # functions as well
+    return ((inner.function.name, inner.start, inner.end) !=
+            (shown.function.name, shown.start, shown.end))
+
+
 def switch_to_stop():
     """Load the symbols of the container the stop is in; returns
-    (cpu, name, tid) or None."""
+    ((cpu, name, tid) or None, whether they could be loaded)."""
     cur = current()
     name = cur[1] if cur else None
-    load_symbols(name if name in S.containers else None)
-    return cur
+    want = name if name in S.containers else None
+    if want != S.loaded and S.loaded is not None and inline_frames_hidden():
+        # gdb holds symbols of the loaded file for this stop (a plain
+        # `break` on container code, hit in another container): freeing
+        # them now would crash gdb; they go at the next stop
+        return cur, False
+    load_symbols(want)
+    return cur, True
 
 
 def describe(cur):
@@ -329,7 +363,15 @@ def on_stop(event):
     try:
         t = gdb.selected_thread()
         S.thread = t.num if t else None
-        cur = switch_to_stop()
+        cur, switched = switch_to_stop()
+        if not switched:
+            gdb.write(f'{PREFIX} in {describe(cur)}, but the frames shown '
+                      f'are named from {S.loaded}\'s symbols (gdb holds '
+                      'inline frames of them at this stop; they are '
+                      'switched at the next stop; use tessera break for '
+                      'one container)\n')
+            S.last = None
+            return
         ours = [b.number for b in getattr(event, 'breakpoints', [])
                 if b.number in S.breaks]
         name = cur[1] if cur else None
@@ -379,7 +421,7 @@ def on_prompt():
         if t is None or not t.is_stopped() or t.num == S.thread:
             return
         S.thread = t.num
-        cur = switch_to_stop()
+        cur, _ = switch_to_stop()
         name = cur[1] if cur else None
         if name != S.last:
             gdb.write(f'{PREFIX} core {stopped_cpu()}: {describe(cur)}\n')

@@ -319,3 +319,45 @@ def test_two_cores_name_the_stopped_core(sessions):
     # two names come from two cores' records
     assert sorted(core for _, _, core, _ in stops) == ['0', '1'], out
     assert '[Inferior 1 (process 1) exited normally]' in out, out
+
+
+def test_driver_and_tenants_the_reported_case(sessions):
+    """The report's system (examples/rtc: a driver and two tenants, three
+    programs at 0x10000000): a breakpoint on the driver's main stops once,
+    in the driver, though both tenants run their own main at that address
+    range; `break sys_map` stops in the kernel only, never in the user
+    library's inline wrapper the driver calls it through."""
+    out_dir = OUT + '-rtc'
+    harness.build('qemu_virt_hello_defconfig', out_dir, extra_config=[
+        'CONFIG_MANIFEST="examples/rtc/system.toml"'])
+    s = sessions(debug_py(out_dir))
+    line, _ = s.wait_line()
+    out = gdb(line, 'tessera break driver main', 'break sys_map',
+              *['continue'] * 6)
+    stops = STOP_RE.findall(out)
+    assert [name for _, name, _, _ in stops] == ['driver'], out
+    kernel_stops = re.findall(r'^Breakpoint 2(?:\.\d+)?, (\w+) \((.*)\) at '
+                              r'(\S+):\d+$', out, re.M)
+    assert kernel_stops, out
+    assert all(f == 'sys_map' and a.startswith('ctx=') and
+               p.startswith('kernel/') for f, a, p in kernel_stops), out
+    assert '[Inferior 1 (process 1) exited normally]' in out, out
+    assert 'all containers finished, exit status 0' in s.output()
+
+
+def test_plain_break_on_container_code_keeps_gdb_alive(build, sessions):
+    """A plain `break main` set with alpha's symbols is an address
+    breakpoint for both containers; where gdb hides inline frames at it,
+    it keeps pointers into alpha's symbols for that stop, so the stop in
+    beta leaves alpha's file loaded and says so (freeing it crashed gdb
+    13 with an internal error)."""
+    s = sessions(debug_py(build))
+    line, _ = s.wait_line()
+    out = gdb(line, 'tessera symbols alpha', 'break main', 'continue',
+              'continue', 'bt', 'continue')
+    assert 'internal-error' not in out, out
+    assert re.search(r"^\[tessera\] now in container 'alpha'", out, re.M), out
+    assert re.search(r"^\[tessera\] in container 'beta' \(core 0, thread \d+"
+                     r"\), but the frames shown are named from alpha's", out,
+                     re.M), out
+    assert '[Inferior 1 (process 1) exited normally]' in out, out
