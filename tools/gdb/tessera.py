@@ -272,10 +272,15 @@ def quiet(cmd):
             gdb.execute('set confirm on')
 
 
-def load_symbols(name):
+def load_symbols(name, by_hand=False):
     """Make name's ELF the one container symbol file (None: none)."""
     if name == S.loaded:
         return False
+    if by_hand and S.loaded is not None and inline_frames_hidden():
+        raise gdb.GdbError(
+            f'tessera: gdb holds inline frames of {S.loaded}\'s symbols at '
+            'this stop, so they cannot be unloaded now; after the next '
+            'stop (or `stepi`) they can')
     if S.loaded is not None:
         try:
             quiet(f'remove-symbol-file {S.containers[S.loaded]}')
@@ -445,7 +450,7 @@ def resolve(name, location):
     the look-up."""
     before = S.loaded
     elf = S.containers[name]
-    load_symbols(name)
+    load_symbols(name, by_hand=True)
     try:
         probe = gdb.Breakpoint(location, internal=True)
         try:
@@ -583,9 +588,9 @@ container symbol file (the next stop loads the current one's again)."""
     def invoke(self, arg, from_tty):
         name = arg.strip()
         if name == 'none':
-            load_symbols(None)
+            load_symbols(None, by_hand=True)
         elif name in S.containers:
-            load_symbols(name)
+            load_symbols(name, by_hand=True)
         else:
             raise gdb.GdbError(f'tessera symbols: one of '
                                f'{", ".join(S.containers)} or none')

@@ -354,8 +354,10 @@ def test_plain_break_on_container_code_keeps_gdb_alive(build, sessions):
     s = sessions(debug_py(build))
     line, _ = s.wait_line()
     out = gdb(line, 'tessera symbols alpha', 'break main', 'continue',
-              'continue', 'bt', 'continue')
+              'continue', 'bt', 'tessera symbols beta', 'continue')
     assert 'internal-error' not in out, out
+    assert "gdb holds inline frames of alpha's symbols at this stop, so " \
+        'they cannot be unloaded now' in out, out
     assert re.search(r"^\[tessera\] now in container 'alpha'", out, re.M), out
     assert re.search(r"^\[tessera\] in container 'beta' \(core 0, thread \d+"
                      r"\), but the frames shown are named from alpha's", out,
