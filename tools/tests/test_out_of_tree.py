@@ -158,8 +158,10 @@ def test_rtc_example_rebuilds_what_changed(rtc):
         '#include <tessera/console.h>\n\n'
         'void farewell(void)\n{\n\tprintf("tenant_a: farewell from a new '
         'file\\n");\n}\n')
-    main.write_text(main.read_text().replace(
-        'int main(void)\n', 'void farewell(void);\n\nint main(void)\n').replace(
+    text = main.read_text()
+    text = text.replace('int main(void)\n',
+                        'void farewell(void);\n\nint main(void)\n')
+    main.write_text(text.replace(
         '\tprintf("tenant_a: done, edited\\n");',
         '\tfarewell();\n\tprintf("tenant_a: done, edited\\n");'))
     rc, text = scons(f'O={out}')
