@@ -427,3 +427,29 @@ def test_sdk_elf_errors_stop_the_build(sdk):
         f'manifest: error: {toml}:5: container[0].elf: give either program '
         '(a folder of sources the build compiles) or elf (a program built '
         'elsewhere), not both']
+
+
+def test_manifest_argument_is_a_path_from_where_scons_started(tmp_path):
+    # a defconfig and MANIFEST= in one command: configured, nothing built;
+    # the path is taken from the directory scons was started in (-C)
+    shutil.copytree(RTC_EXAMPLE, tmp_path / 'rtc')
+    out = os.path.join(TEST_BUILD, 'oot-launch')
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run(['scons', '-Q', '-C', TOP, f'O={out}',
+                        'qemu_virt_hello_defconfig',
+                        'MANIFEST=rtc/system.toml'],
+                       cwd=tmp_path, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout
+    assert f'config: {out}/.config: CONFIG_MANIFEST="{tmp_path}/rtc/' \
+        'system.toml" (MANIFEST=)' in r.stdout
+    assert compiled(r.stdout) == [] and not os.path.exists(
+        os.path.join(out, 'image.bin'))
+    with open(os.path.join(out, '.config')) as f:
+        assert f'\nCONFIG_MANIFEST="{tmp_path}/rtc/system.toml"\n' in f.read()
+    # a manifest in the tree is kept as the defconfigs write it
+    rc, text = scons(f'O={out}', 'qemu_virt_hello_defconfig',
+                     'MANIFEST=examples/rtc/system.toml')
+    assert rc == 0, text
+    with open(os.path.join(out, '.config')) as f:
+        assert '\nCONFIG_MANIFEST="examples/rtc/system.toml"\n' in f.read()
