@@ -856,9 +856,10 @@ def _check_container(ck, i, raw, board, programs_dir,
                        '[a-z0-9_-], starting with a letter')
     if 'elf' in t:
         c.elf = _resolve(ck, t['elf'])
-    elif c.out_of_tree:
-        c.program_dir = _check_outside_program(ck, path, c.program,
-                                               programs_dir, build_dir)
+    elif c.out_of_tree:  # the folder is checked when programs_dir is given
+        c.program_dir = (_check_outside_program(ck, path, c.program,
+                                                programs_dir, build_dir)
+                         if programs_dir else _resolve(ck, c.program))
     else:
         _check_program_path(ck, path, c.program, programs_dir)
         c.program_dir = os.path.normpath(os.path.join(

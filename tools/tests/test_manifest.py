@@ -1919,6 +1919,10 @@ def test_program_from_the_manifest_folder(tmp_path, program, folder):
     assert c.program_dir == str(tmp_path / folder)
     assert c.program_name == folder.rsplit('/', 1)[-1]
     assert c.out_of_tree and c.elf is None
+    # the packer's load (no programs_dir) resolves the folder unchecked
+    p.write_text(GOOD.replace('"examples/hello"', '"./nowhere"'))
+    assert manifest.load(str(p), BOARD).containers[0].program_dir == \
+        str(p.parent / 'nowhere')
     # in-tree programs keep their meaning and get their folder too
     p.write_text(GOOD)
     c = manifest.load(str(p), BOARD, PROGRAMS).containers[0]
