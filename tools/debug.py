@@ -18,6 +18,7 @@ building. docs/debugging.md.
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -144,8 +145,37 @@ def start_qemu(board, image, cpus, port, extra=()):
 def launch(board, image, kernel, loader, containers, outdir, container=None,
            port=None, cpus=1, start_gdb=False, extra=()):
     """Boot under the GDB stub, print the attach line, wait for QEMU (or
-    run gdb with --gdb); returns QEMU's exit status."""
+    run gdb with --gdb); returns QEMU's exit status (143 when the
+    launcher was terminated)."""
     containers, default = choose_container(containers, container)
+    if threading.current_thread() is not threading.main_thread():
+        return run_session(board, image, kernel, loader, containers, default,
+                           outdir, port, cpus, start_gdb, extra)
+    # terminated, the launcher still stops its QEMU and removes its script
+    # (SCons's own handler is put back after)
+    old = signal.signal(signal.SIGTERM, terminated)
+    try:
+        return run_session(board, image, kernel, loader, containers, default,
+                           outdir, port, cpus, start_gdb, extra)
+    except Terminated:
+        return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class Terminated(Exception):
+    pass
+
+
+def terminated(*_):
+    # once: timeout(1) passes its SIGTERM on, so a second one may come
+    # while the first one's clean-up runs
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def run_session(board, image, kernel, loader, containers, default, outdir,
+                port, cpus, start_gdb, extra):
     tried = set()
     for _ in range(PORT_TRIES if port is None else 1):
         p_port = port

@@ -91,12 +91,24 @@ class Session:
         return '\n'.join(self.lines)
 
     def stop(self):
-        """End the launcher and its QEMU (its process group, by id)."""
-        if self.p.poll() is None:
+        """End the launcher and its QEMU (its process group, by id):
+        SIGTERM, so the launcher removes its session script, then
+        SIGKILL for whatever is left."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if self.p.poll() is not None:
+                break
             try:
-                os.killpg(self.p.pid, signal.SIGKILL)
+                os.killpg(self.p.pid, sig)
             except ProcessLookupError:
+                break
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
                 pass
+        try:  # timeout(1) gone first: the rest of its group
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.p.wait()
 
 
