@@ -51,6 +51,11 @@ USER_FAULT_RE = re.compile(
 KERNEL_FAULT_RE = re.compile(r'^\s*kernel fault: .* at pc ([0-9a-fA-F]+)')
 REGS_RE = re.compile(r'^\s*lr\s+([0-9a-fA-F]{8})\s+pc\s+([0-9a-fA-F]{8})')
 PANIC_RE = re.compile(r'KERNEL PANIC: .*?\bpc (?:0x)?([0-9a-fA-F]+)')
+# after a fault or panic line: where the code was and its stack's words
+# (kernel/generic/exception.c, panic.c), unwound by tools/unwind.py
+BT_RE = re.compile(r'^\s*backtrace from pc ([0-9a-fA-F]{8}) sp ([0-9a-fA-F]{8})'
+                   r' lr ([0-9a-fA-F]{8}), (\d+) stack words')
+STACK_RE = re.compile(r'^\s*stack ([0-9a-fA-F]{8}):((?: [0-9a-fA-F]{8})+)\s*$')
 # a thread's line of the state report (kernel/generic/state_report.c)
 STATE_RE = re.compile(r"state: container '([^']+)' thread \d+: .* at pc "
                       r'0x([0-9a-fA-F]+) lr 0x([0-9a-fA-F]+)')
@@ -101,7 +106,7 @@ def containers_of(outdir):
         for c in m.containers:
             out[c.name] = (os.path.join(outdir, 'containers', c.name,
                                         c.program_name + '.elf'),
-                           os.path.join(TOP, 'containers', c.program))
+                           c.program_dir)  # None: a prebuilt elf
     except Exception:  # no or broken .config/manifest: what was built
         for d in sorted(glob.glob(os.path.join(outdir, 'containers', '*'))):
             elfs = glob.glob(os.path.join(d, '*.elf'))
@@ -232,15 +237,28 @@ class Symbolizer:
         self.elfs = {n: e for n, (e, _) in self.containers.items()}
         self.folders = {e: f for e, f in self.containers.values()}
         self.lr = None  # the last kernel register dump's lr
+        self.bt_elf = None  # whose code the next backtrace is in
+        self.bt = None  # a backtrace being read: registers, stack words
+        self.unwinders = {}
         self.cache = {}  # (elf, addr) -> frames
 
     def requests(self, line):
         """What one line asks for: [(label, elf, addr, lookup addr)]; the
         label says how the line reads ('at', 'pc at', 'lr at',
         'called from'). Remembers the register dump's lr for the panic."""
+        if self.bt is not None:
+            return self.backtrace_line(line)
+        m = BT_RE.search(line)
+        if m:
+            pc, sp, lr = (int(m.group(i), 16) for i in (1, 2, 3))
+            n = int(m.group(4))
+            self.bt = {'pc': pc, 'sp': sp, 'lr': lr, 'left': n, 'mem': {},
+                       'elf': self.bt_elf}
+            return self.backtrace_line(None)
         m = USER_FAULT_RE.search(line)
         if m:
             elf = self.elfs.get(m.group(1))
+            self.bt_elf = elf
             if elf is None:
                 return [('missing', m.group(1), None, None)]
             pc = int(m.group(2), 16)
@@ -255,6 +273,7 @@ class Symbolizer:
         m = KERNEL_FAULT_RE.search(line)
         if m:
             self.lr = None
+            self.bt_elf = self.kernel
             pc = int(m.group(1), 16)
             return [('at', self.kernel, pc, pc)]
         m = REGS_RE.search(line)
@@ -263,6 +282,8 @@ class Symbolizer:
             self.lr = lr
             return [('pc at', self.kernel, pc, pc),
                     ('lr at', self.kernel, lr, return_site(lr))]
+        if 'KERNEL PANIC:' in line:  # a backtrace in the kernel follows
+            self.bt_elf = self.kernel
         m = PANIC_RE.search(line)
         if m:
             pc = int(m.group(1), 16)
@@ -274,10 +295,41 @@ class Symbolizer:
             return out
         return []
 
+    def backtrace_line(self, line):
+        """A stack line of the backtrace being read (None: its first
+        line); once all its words are in, the frames to print."""
+        bt = self.bt
+        if line is not None:
+            m = STACK_RE.search(line)
+            if not m:  # cut short: unwind what came
+                bt['left'] = 0
+            else:
+                addr = int(m.group(1), 16)
+                for i, w in enumerate(m.group(2).split()):
+                    bt['mem'][addr + 4 * i] = int(w, 16)
+                bt['left'] -= len(m.group(2).split())
+        if bt['left'] > 0:
+            return []
+        self.bt = None
+        if not bt['elf'] or not os.path.isfile(bt['elf']):
+            return []
+        try:
+            if bt['elf'] not in self.unwinders:
+                import unwind
+                self.unwinders[bt['elf']] = unwind.Unwinder(bt['elf'])
+            pcs = self.unwinders[bt['elf']].frames(bt['pc'], bt['sp'],
+                                                   bt['lr'], bt['mem'])
+        except Exception as e:  # e.g. python3-pyelftools missing
+            return [('note', f'(backtrace: {e})', None, None)]
+        return [(f'#{i}', bt['elf'], pc, pc if i == 0 else return_site(pc))
+                for i, pc in enumerate(pcs)]
+
     def render(self, reqs, table):
         out = []
         for label, elf, addr, look in reqs:
-            if label == 'missing':
+            if label == 'note':
+                out.append(INDENT + elf)
+            elif label == 'missing':
                 out.append(f"{INDENT}(no ELF for container '{elf}' in "
                            f'{self.outdir})')
             elif not os.path.isfile(elf):
@@ -303,17 +355,17 @@ class Symbolizer:
         """The lines to print under one line of output (for a stream)."""
         reqs = self.requests(line)
         table = self.lookup([(e, look) for lbl, e, _, look in reqs
-                             if lbl != 'missing'])
+                             if lbl not in ('missing', 'note')])
         return self.render(reqs, table)
 
     def text(self, output):
         """The whole output with the symbolized lines added under each
         fault and panic line (addr2line once per ELF)."""
         lines = output.splitlines()
-        self.lr = None
+        self.lr = self.bt = self.bt_elf = None
         reqs = [self.requests(line) for line in lines]
         table = self.lookup([(e, look) for r in reqs for lbl, e, _, look in r
-                             if lbl != 'missing'])
+                             if lbl not in ('missing', 'note')])
         out = []
         for line, r in zip(lines, reqs):
             out.append(line)

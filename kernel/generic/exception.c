@@ -16,6 +16,10 @@
 #include <kernel/thread.h>
 #include <tessera/syscall.h>
 
+/* a fault's stack dump: 4 lines of 8 words, 128 bytes */
+#define USER_STACK_LINES 4
+#define WORDS_PER_LINE 8
+
 
 static const char *const exception_names[] = {
 	[EXC_UNDEF] = "undefined instruction", [EXC_SVC] = "supervisor call",
@@ -80,8 +84,33 @@ void kernel_fault(struct user_context *frame, unsigned cause)
 	       exception_name(cause), mode_name(frame->cpsr),
 	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
 	dump_registers(frame);
-	panic("%s in kernel mode at pc 0x%08x, fault address 0x%08x",
-	      exception_name(cause), (unsigned)frame->pc, (unsigned)addr);
+	panic_at(&(struct panic_regs){frame->pc, frame->sp, frame->lr},
+		 "%s in kernel mode at pc 0x%08x, fault address 0x%08x",
+		 exception_name(cause), (unsigned)frame->pc, (unsigned)addr);
+}
+
+void fault_print_user_stack(const struct thread *t,
+			    const struct user_context *ctx)
+{
+	uint32_t words[USER_STACK_LINES][WORDS_PER_LINE];
+	uint32_t lines = 0, sp = ctx->sp;
+
+	/* as much of the stack as is mapped, a line at a time: the host
+	 * unwinds through the container's ELF (tools/symbolize.py) */
+	while (lines < USER_STACK_LINES &&
+	       copy_from_user(t->space, words[lines],
+			      sp + lines * sizeof(words[0]),
+			      sizeof(words[0])) == 0)
+		lines++;
+	printk("  backtrace from pc %08x sp %08x lr %08x, %u stack words\n",
+	       (unsigned)ctx->pc, (unsigned)sp, (unsigned)ctx->lr,
+	       (unsigned)(lines * WORDS_PER_LINE));
+	for (uint32_t l = 0; l < lines; l++) {
+		printk("  stack %08x:", (unsigned)(sp + l * sizeof(words[0])));
+		for (uint32_t i = 0; i < WORDS_PER_LINE; i++)
+			printk(" %08x", (unsigned)words[l][i]);
+		printk("\n");
+	}
 }
 
 void user_exception_entry(struct user_context *frame, unsigned cause)
@@ -101,6 +130,7 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 	       "address 0x%08x, status 0x%x\n",
 	       t->container->name, (unsigned)t->tid, exception_name(cause),
 	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
+	fault_print_user_stack(t, frame);
 	thread_end(t, FAULT_EXIT_BASE + (int)cause);
 }
 

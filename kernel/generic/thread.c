@@ -264,6 +264,7 @@ void thread_unblock(struct thread *t, int result)
 		       exception_name(cause), (unsigned)t->fault[3],
 		       (unsigned)t->fault[2], (unsigned)t->fault[4],
 		       result == -E_DEAD ? "left unserved" : "refused");
+		fault_print_user_stack(t, &t->ctx);
 		thread_end(t, FAULT_EXIT_BASE + (int)cause);
 		return;
 	}

@@ -93,7 +93,16 @@ def test_four_containers_with_their_own_programs():
 
 
 def test_every_line_is_prefixed_by_who_printed_it(demo):
+    """...or is an indented line of a fault's report: where the thread was
+    and its stack's words, for the host's backtrace."""
+    head = None
     for line in demo.lines:
+        if line.startswith('  '):
+            assert head and head.startswith('fault: '), (head, line)
+            assert re.match(r'  (backtrace from pc |stack [0-9a-f]{8}:)',
+                            line), line
+            continue
+        head = line
         assert re.match(r'(loader|kernel|service|client|greedy|flaky|fault): ',
                         line), line
 

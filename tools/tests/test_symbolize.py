@@ -290,3 +290,127 @@ def test_scons_run_symbolizes_and_keeps_its_status(panic):
     assert out[i + 1].startswith('    at selftest_panic '
                                  '(kernel/generic/main.c:'), out[i:]
     assert out[-1] == 'system halted (exit status 3)'
+
+
+# ---- backtraces (tools/unwind.py) --------------------------------------------
+
+FRAME_RE = re.compile(r'^    #(\d+) (\S+) \(([^:()]+):(\d+)\)')
+
+
+def backtraces(text):
+    """[(the fault or panic line, [(n, function, file)])]: the numbered
+    frames printed after each backtrace's stack lines."""
+    out, head, frames = [], None, None
+    for line in text.splitlines():
+        if line.startswith(('fault: ', 'KERNEL PANIC')):
+            head, frames = line, []
+            out.append((head, frames))
+        m = FRAME_RE.match(line)
+        if m and frames is not None:
+            frames.append((int(m.group(1)), m.group(2), m.group(3)))
+        elif line.startswith('    #') and frames is not None:
+            frames.append((int(line.split()[0][1:]), '??', ''))
+    return out
+
+
+@pytest.fixture(scope='module')
+def invariants():
+    """A BUG-style panic deep in the kernel (CONFIG_SELFTEST_INVARIANTS):
+    panic() called from the invariant check after a system call."""
+    image = harness.build('qemu_virt_hello_defconfig',
+                          os.path.join(TEST_BUILD, 'symbolize-invariants'),
+                          extra_config=['CONFIG_SELFTEST_INVARIANTS=y'])
+    b = harness.boot(image, timeout=30)
+    assert b.status == 3, b.output
+    return b, os.path.dirname(image)
+
+
+def test_panic_from_deep_in_the_kernel_is_unwound(invariants):
+    b, _ = invariants
+    [(head, frames)] = backtraces(b.symbolized)
+    assert head.startswith('KERNEL PANIC: invariant violated'), head
+    names = [f for _, f, _ in frames]
+    assert [n for n, _, _ in frames] == list(range(len(frames)))
+    # panic, the check that failed, and up to the system call's entry,
+    # where the assembly without call frame information ends the walk
+    assert names[0] == 'panic', frames
+    assert names[1] == 'check_cap_list', frames
+    assert names[-1] == 'syscall_entry', frames
+    assert frames[1][2] == 'kernel/generic/invariants.c'
+
+
+def test_kernel_fault_is_unwound_to_head_s(panic):
+    b, _ = panic
+    [(head, frames)] = backtraces(b.symbolized)
+    assert head.startswith('KERNEL PANIC: data abort'), head
+    assert frames[0][1:] == ('selftest_panic', 'kernel/generic/main.c')
+    assert frames[-1][1:] == ('high', 'kernel/arch/arm/head.S'), frames
+
+
+def test_user_faults_are_unwound_in_their_own_elf(faults):
+    b, _ = faults
+    found = {}
+    for head, frames in backtraces(b.symbolized):
+        m = re.match(r"fault: container '([^']+)'", head)
+        if m:
+            found.setdefault(m.group(1), frames)
+    # an access in a helper: the helper, then main, then crt0's _start
+    assert [f for _, f, _ in found['crash_data']] == \
+        ['fi_store', 'main', '_start'], found['crash_data']
+    assert found['crash_data'][1][2] == \
+        'containers/tests/faults/crash_data/main.c'
+    # a call through a bad pointer: no code at pc, so on at lr (main)
+    assert found['crash_prefetch'][0][1] == '??'
+    assert found['crash_prefetch'][1][1:] == \
+        ('main', 'containers/tests/faults/crash_prefetch/main.c')
+
+
+def test_every_fault_line_has_its_stack(faults):
+    """Each fault line is followed by the backtrace line and as many stack
+    words as it announces."""
+    lines = faults[0].lines
+    n = 0
+    for i, line in enumerate(lines):
+        if not line.startswith('fault: '):
+            continue
+        n += 1
+        m = symbolize.BT_RE.match(lines[i + 1])
+        assert m, lines[i:i + 3]
+        words = int(m.group(4))
+        got = sum(len(symbolize.STACK_RE.match(x).group(2).split())
+                  for x in lines[i + 2:i + 2 + (words + 7) // 8])
+        assert got == words and words > 0
+    assert n >= 5
+
+
+def test_a_bad_stack_stops_the_walk(panic):
+    """Stack words that lead nowhere (a zero return address, a frame
+    below the last) end the backtrace; missing words too. Never an
+    exception, never a loop."""
+    b, outdir = panic
+    text = b.output
+    m = re.search(r'^  stack ([0-9a-f]{8}):(.*)$', text, re.M)
+    zeroed = text.replace(m.group(0), f'  stack {m.group(1)}:' +
+                          ' 00000000' * len(m.group(2).split()))
+    [(_, frames)] = backtraces(symbolize.symbolize(zeroed, outdir))
+    assert [f for _, f, _ in frames] == ['selftest_panic']
+    cut = re.sub(r'^  stack .*\n', '', text, flags=re.M)
+    [(_, frames)] = backtraces(symbolize.symbolize(cut, outdir))
+    assert [f for _, f, _ in frames] == ['selftest_panic']
+
+
+def test_unwinder_on_a_synthetic_loop(invariants):
+    """A stack whose saved return address points back into the same
+    frame, at the same stack address, is walked once, not forever."""
+    import unwind
+    b, outdir = invariants
+    m = next(symbolize.BT_RE.match(x) for x in b.lines
+             if symbolize.BT_RE.match(x))
+    pc, sp, lr = (int(m.group(i), 16) for i in (1, 2, 3))
+    u = unwind.Unwinder(os.path.join(outdir, 'kernel', 'kernel.elf'))
+    # every word the frame's return address could be read from is pc
+    mem = {sp + 4 * i: pc + 4 for i in range(64)}
+    got = u.frames(pc, sp, lr, mem)
+    assert 1 <= len(got) <= unwind.MAX_FRAMES
+    assert u.frames(0x1, sp, 0, {}) == [0x1]  # no code there, lr neither
+    assert u.frames(0x1, sp, lr, {}) == [0x1, lr & ~1]  # a bad call: lr

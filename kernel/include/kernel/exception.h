@@ -20,6 +20,12 @@ const char *exception_name(unsigned cause);
 struct user_context *syscall_entry(struct user_context *frame);
 void irq_entry(struct user_context *frame);
 void user_exception_entry(struct user_context *frame, unsigned cause);
+struct thread;
+/* After a fault line: where the thread was (pc, sp, lr) and the mapped
+ * words of its stack from sp, for the host to unwind (docs/testing.md
+ * "Readable crashes"). */
+void fault_print_user_stack(const struct thread *t,
+			    const struct user_context *ctx);
 void kernel_fault(struct user_context *frame, unsigned cause)
 	__attribute__((noreturn));
 struct user_context *kernel_exit(void);

@@ -10,6 +10,14 @@
 
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* Where a panic's backtrace starts: a pc, the stack pointer there and lr
+ * (a kernel fault's registers). */
+struct panic_regs {
+	uint32_t pc, sp, lr;
+};
+void panic_at(const struct panic_regs *at, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
 #define BUG_ON(cond, msg)                                                      \
 	do {                                                                   \
 		if (unlikely(cond))                                            \
