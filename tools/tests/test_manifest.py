@@ -778,6 +778,15 @@ def test_irq_of_kernel_timer(tmp_path):
           "the kernel's timer")
 
 
+def test_irq_of_kernel_console(tmp_path):
+    """The console UART's receive interrupt is the kernel's (the state
+    key): no container device may carry it."""
+    text = GOOD + ('[[container.device]]\nname = "a"\nphys = 0x09040000\n'
+                   'size = 0x1000\nirq = 33\n')
+    check(tmp_path, text, 'irq', 'container[0].device[0].irq',
+          'container "hello": irq 33 is the kernel\'s console UART')
+
+
 # ---------------------------------------------------- channels and targets
 def test_channel_to_unknown_container(tmp_path):
     text = GOOD + 'channels = ["nobody"]\n'
