@@ -22,7 +22,7 @@ def build_host_tests():
 
 # SConstruct's HOST_MODULES: <module>/tests/test_x.c builds
 # host/tests/<module with "/" as "_">_test_x
-MODULES = ('libc', 'libmem', 'loader', 'kernel', 'posix/fs')
+MODULES = ('libc', 'libmem', 'loader', 'kernel', 'posix/fs', 'posix/vm')
 
 
 def sources():
