@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import captab
 import elf as elfmod
+import files_archive as archivemod
 import image_format as fmt
 
 FORMAT_VERSION = 2
@@ -83,7 +84,7 @@ CPU_KEYS = {'budget_us': 'int', 'period_us': 'int'}
 CPU_PERIOD_US = (100, 1000000)
 CPU_BUDGET_MIN_US = 10
 MEMORY_KEYS = {'phys': 'int', 'ram_offset': 'int', 'size': 'int',
-               'virt': 'int', 'access': 'str'}
+               'virt': 'int', 'access': 'str', 'files': 'str'}
 VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
 DEVICE_KEYS = {'name': 'str', 'peripheral': 'str', 'optional': 'bool',
                'phys': 'int', 'size': 'int', 'irq': 'int'}
@@ -132,6 +133,9 @@ class Memory:
     access: str
     path: str
     ram_offset: object = None  # as declared, or None (phys given)
+    # files = "./rootfs": that folder (resolved) packed into this region
+    # as the archive posix/fs reads (tools/files_archive.py), or None
+    files: object = None
 
     @property
     def phys_key(self):
@@ -702,7 +706,37 @@ def _memory(ck, path, raw, board):
         raise ck.error(f'{path}.access', f'expected one of: '
                        f'{", ".join(ACCESS)} (got "{t["access"]}")'
                        f'{did_you_mean(t["access"], ACCESS)}')
-    return Memory(phys, t['size'], t.get('virt'), t['access'], path, offset)
+    files = None
+    if 'files' in t:
+        if not t['files'].startswith(MANIFEST_RELATIVE):
+            raise ck.error(f'{path}.files', f'"{t["files"]}": expected a '
+                           'folder relative to the manifest\'s own, like '
+                           '"./rootfs" (or "../x", or an absolute path)')
+        files = _resolve(ck, t['files'])
+    return Memory(phys, t['size'], t.get('virt'), t['access'], path, offset,
+                  files)
+
+
+def files_archive(c, error):
+    """(memory entry, archive bytes) of container c's files folder, or
+    None without one (docs/manifest.md, "Initial files"). error(keypath,
+    message) makes the exception raised when the folder cannot be packed
+    or its archive does not fit the region."""
+    for m in c.memory:
+        if m.files is None:
+            continue
+        try:
+            blob = archivemod.build(m.files)
+        except archivemod.ArchiveError as e:
+            raise error(f'{m.path}.files', f'container "{c.name}": files: '
+                        f'{e}') from None
+        if len(blob) > m.size:
+            raise error(f'{m.path}.files', f'container "{c.name}": the '
+                        f'files of {m.files} pack into '
+                        f'{size_text(len(blob))}, more than the region\'s '
+                        f'{size_text(m.size)} (raise its size)')
+        return m, blob
+    return None
 
 
 def _device(ck, path, raw, board, cname):
@@ -874,6 +908,13 @@ def _check_container(ck, i, raw, board, programs_dir,
         raise ck.error(c.memory[MAX_MEMORY].path, f'container "{c.name}": '
                        f'at most {MAX_MEMORY} [[container.memory]] entries '
                        f'per container, it declares {len(c.memory)}')
+    with_files = [m for m in c.memory if m.files is not None]
+    if len(with_files) > 1:
+        raise ck.error(f'{with_files[1].path}.files', f'container '
+                       f'"{c.name}": files in one memory region only (first '
+                       f'at {ck.where(with_files[0])})')
+    if with_files and programs_dir:  # packed (and checked) as pack does
+        files_archive(c, ck.error)
     c.virtual = [(v['virt'], v['size']) for v in _tables(
         ck, path, t, 'virtual',
         lambda p, r: _table(ck, p, r, VIRTUAL_KEYS, ('virt', 'size')))]

@@ -95,6 +95,20 @@ def container_part(c, program, man=None):
     return Part(fmt.PART_CONTAINER, c.name, c.phys, program.entry, data, span)
 
 
+def files_part(c, man):
+    """c's initial files (a memory entry's files = "./folder") as a part
+    loaded at the start of that region, or None: the archive posix/fs
+    reads (tools/files_archive.py). A container part by kind, so the
+    loader places and verifies it as any other; its name says what it is."""
+    found = manifestmod.files_archive(
+        c, lambda key, msg: PackError(f'{man.where(key)}: {msg}'))
+    if found is None:
+        return None
+    m, blob = found
+    return Part(fmt.PART_CONTAINER, f'{c.name}.files', m.phys, 0, blob,
+                len(blob))
+
+
 def kernel_part(kernel, board):
     base, data, span = kernel.flat_image(use_paddr=True)
     mem = board['memory']
@@ -162,6 +176,9 @@ def pack(args):
     parts = [kernel_part(elf.Elf(args.kernel), board), None]
     parts += [container_part(c, programs[c.name], man)
               for c in man.containers]
+    # then each container's initial files, if any (after the programs:
+    # the boot info names programs by part index)
+    parts += [p for p in (files_part(c, man) for c in man.containers) if p]
     bi = bootinfo_blob(man, program_parts, programs,
                        lambda c: manifestmod.capabilities(man, c))
     bi_addr = board['memory']['kernel_phys'] + board['memory']['kernel_reserve']
