@@ -96,7 +96,7 @@ static int fault_private(struct vm_env *env, const struct vm_area *a,
 		return err;
 	if (below && access != VM_ACCESS_WRITE) {
 		d->page = below->page; /* shared with others: read-only */
-		d->prot = a->prot & ~VM_PROT_WRITE;
+		d->prot = vm_prot_cow(a->prot);
 		return 0;
 	}
 	mine = vm_object_add_page(env, a->obj, off);

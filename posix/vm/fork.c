@@ -104,7 +104,7 @@ static void remap_list(struct vm_fork_result *res, const struct vm_area *a)
 		res->remap[res->nr_remap++] = (struct vm_remap){
 			.va = a->start + (e->off - lo),
 			.page = e->page,
-			.prot = a->prot & ~VM_PROT_WRITE,
+			.prot = vm_prot_cow(a->prot),
 		};
 	}
 }

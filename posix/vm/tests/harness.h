@@ -26,7 +26,28 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#ifndef VM_HARNESS_NO_CMOCKA
 #include <cmocka.h>
+#else
+/* the libFuzzer target: a failed check is a crash the fuzzer reports */
+#include <stdio.h>
+#define assert_true(c)                                                   \
+	do {                                                             \
+		if (!(c)) {                                              \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                         \
+		}                                                        \
+	} while (0)
+#define assert_false(c)		assert_true(!(c))
+#define assert_int_equal(a, b)	assert_true((long long)(a) == (long long)(b))
+#define assert_non_null(p)	assert_true((p) != NULL)
+#define assert_null(p)		assert_true((p) == NULL)
+#define fail_msg(...)                                                    \
+	do {                                                             \
+		fprintf(stderr, __VA_ARGS__);                            \
+		abort();                                                 \
+	} while (0)
+#endif
 
 #include <string.h>
 
@@ -219,8 +240,9 @@ static inline int proc_touch(struct proc *p, vm_addr_t va, unsigned access,
 		struct vm_fault_decision d;
 		int err;
 
-		if (m->page && (access == VM_ACCESS_READ ||
-				(m->prot & access))) {
+		if (m->page && (access == VM_ACCESS_READ
+					? m->prot != VM_PROT_NONE
+					: (m->prot & access) != 0)) {
 			assert_true(live_index(p->t, m->page) >= 0);
 			*byte = (uint8_t *)m->page + (va % PG);
 			return 0;

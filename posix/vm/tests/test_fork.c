@@ -242,6 +242,33 @@ static void test_fork_split_vmas(void **state)
 	assert_nothing_held(&t);
 }
 
+/*
+ * A write-only private VMA reading a page below it after fork: mapped
+ * read-only, not with no rights (the model walk found this).
+ */
+static void test_fork_write_only(void **state)
+{
+	(void)state;
+	struct test_env t;
+	struct proc *p, *c;
+	struct vm_fault_decision d;
+	vm_addr_t a;
+
+	test_env_init(&t);
+	p = proc_new(&t);
+	a = proc_mmap(p, 0, PG, VM_PROT_WRITE, PA, NULL, 0);
+	assert_int_equal(proc_write(p, a, 6), 0);
+	c = forked(p);
+	assert_int_equal(mmu_slot(p, a)->prot, VM_PROT_READ);
+	assert_int_equal(vm_fault(c->space, a, VM_ACCESS_READ, &d), 0);
+	assert_int_equal(d.prot, VM_PROT_READ);
+	assert_int_equal(proc_read(c, a), 6);
+	assert_int_equal(proc_read(p, a), 6);
+	proc_exit(c);
+	proc_exit(p);
+	assert_nothing_held(&t);
+}
+
 /* fork with the n-th allocation failing: clean error, parent unchanged. */
 static void test_fork_out_of_memory(void **state)
 {
@@ -296,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_collapse_bounded),
 		cmocka_unit_test(test_shared_after_fork),
 		cmocka_unit_test(test_fork_split_vmas),
+		cmocka_unit_test(test_fork_write_only),
 		cmocka_unit_test(test_fork_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

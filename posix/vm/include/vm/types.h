@@ -51,6 +51,17 @@ static inline bool vm_page_aligned(vm_addr_t a)
 #define VM_PROT_EXEC  4u
 #define VM_PROT_ALL   (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)
 
+/*
+ * prot without the write right, for a page that is not the VMA's own
+ * (copy on write). A write-only VMA still reads (ARM has no write-only
+ * pages), so it gets read-only rather than nothing.
+ */
+static inline unsigned vm_prot_cow(unsigned prot)
+{
+	prot &= ~VM_PROT_WRITE;
+	return prot ? prot : VM_PROT_READ;
+}
+
 /* mmap flags (MAP_*); anything else is refused with VM_EINVAL. */
 #define VM_MAP_SHARED	      0x01u
 #define VM_MAP_PRIVATE	      0x02u

@@ -1,0 +1,353 @@
+/*
+ * A model-checked random walk over posix/vm, shared by the cmocka test
+ * test_model.c (seeded pseudo-random bytes) and the libFuzzer target
+ * fuzz_vm.c (the fuzzer's bytes).
+ *
+ * Up to MODEL_PROCS processes (harness.h) do mmap (private or shared,
+ * FIXED or not), munmap, mprotect, reads, writes, fork and exit, now and
+ * then with the allocator or the page supply failing. A model kept apart
+ * from the library says, per process and page, whether it is mapped,
+ * with which rights and which byte it must read (private: the process's
+ * own; shared: one cell per shared object and page). Every result is
+ * checked against it: errors (EFAULT, EACCES, ENOMEM only when memory
+ * failed or no range was free), bytes read, VMA lists sorted and
+ * disjoint, counters consistent, chains no deeper than the live VMAs
+ * allow (collapse), and at the end nothing held.
+ */
+#ifndef VM_TESTS_MODEL_H
+#define VM_TESTS_MODEL_H
+
+#include "harness.h"
+
+#define MODEL_PROCS   4
+#define MODEL_SHARED  64 /* shared objects ever made in one run */
+#define MODEL_MAX_LEN 8	 /* pages per mmap/munmap/mprotect */
+
+struct model_page {
+	bool mapped;
+	unsigned prot;
+	int shared; /* shared object index, or -1 */
+	unsigned obj_page;
+	uint8_t val; /* private pages */
+};
+
+struct model {
+	struct test_env t;
+	struct proc *procs[MODEL_PROCS];
+	struct model_page pages[MODEL_PROCS][MMU_SLOTS];
+	uint8_t shared_val[MODEL_SHARED][MODEL_MAX_LEN];
+	int nr_shared;
+	const uint8_t *data;
+	size_t len, pos;
+	/* what the walk did, so a test can tell it was not vacuous */
+	struct {
+		unsigned writes, reads_nonzero, forks, maps, unmaps;
+		unsigned protects, refused, squeezed_failures;
+		unsigned max_depth;
+	} st;
+};
+
+static inline unsigned model_byte(struct model *m)
+{
+	return m->pos < m->len ? m->data[m->pos++] : 0;
+}
+
+/* A page index in [0, MMU_SLOTS). */
+static inline unsigned model_slot(struct model *m)
+{
+	return (model_byte(m) << 8 | model_byte(m)) % MMU_SLOTS;
+}
+
+/* Mostly a page p has mapped (random ones hit nothing), else any. */
+static inline unsigned model_target(struct model *m, unsigned p)
+{
+	unsigned i = model_slot(m);
+
+	if (model_byte(m) % 4 == 0)
+		return i;
+	for (unsigned k = 0; k < MMU_SLOTS; k++) {
+		unsigned j = (i + k) % MMU_SLOTS;
+
+		if (m->pages[p][j].mapped)
+			return j;
+	}
+	return i;
+}
+
+static inline uint8_t *model_cell(struct model *m, unsigned p, unsigned i)
+{
+	struct model_page *mp = &m->pages[p][i];
+
+	return mp->shared >= 0 ? &m->shared_val[mp->shared][mp->obj_page]
+			       : &mp->val;
+}
+
+/* Makes the next library call fail for memory now and then. */
+static inline bool model_squeeze(struct model *m)
+{
+	unsigned b = model_byte(m);
+
+	if (b < 0xf0)
+		return false;
+	if (b & 1)
+		m->t.alloc_budget = b & 6;
+	else
+		m->t.page_budget = (b >> 1) & 3;
+	return true;
+}
+
+static inline void model_unsqueeze(struct model *m)
+{
+	m->t.alloc_budget = -1;
+	m->t.page_budget = -1;
+}
+
+static inline bool model_run_free(const struct model *m, unsigned p,
+				  unsigned n)
+{
+	unsigned run = 0;
+
+	for (unsigned i = 0; i < MMU_SLOTS; i++) {
+		run = m->pages[p][i].mapped ? 0 : run + 1;
+		if (run >= n)
+			return true;
+	}
+	return false;
+}
+
+static inline void model_mmap(struct model *m, unsigned p)
+{
+	unsigned n = 1 + model_byte(m) % MODEL_MAX_LEN;
+	unsigned how = model_byte(m), at = model_target(m, p);
+	unsigned prot = model_byte(m) % 8;
+	bool shared = (how & 1) && m->nr_shared < MODEL_SHARED;
+	bool fixed = how & 2, squeezed;
+	unsigned flags = VM_MAP_ANON |
+			 (shared ? VM_MAP_SHARED : VM_MAP_PRIVATE) |
+			 (fixed ? VM_MAP_FIXED : 0);
+	vm_addr_t a;
+
+	if (at + n > MMU_SLOTS)
+		at = MMU_SLOTS - n;
+	squeezed = model_squeeze(m);
+	a = proc_mmap(m->procs[p], (how & 4) || fixed ? LO + at * PG : 0,
+		      n * PG, prot, flags, NULL, 0);
+	model_unsqueeze(m);
+	if (vm_is_err(a)) {
+		assert_int_equal(vm_err(a), -VM_ENOMEM);
+		assert_true(squeezed || (!fixed && !model_run_free(m, p, n)));
+		return;
+	}
+	assert_true(vm_page_aligned(a) && a >= LO && a + n * PG <= HI);
+	if (fixed)
+		assert_int_equal(a, LO + at * PG);
+	for (unsigned i = 0; i < n; i++) {
+		struct model_page *mp = &m->pages[p][(a - LO) / PG + i];
+
+		if (!fixed)
+			assert_false(mp->mapped);
+		*mp = (struct model_page){.mapped = true, .prot = prot,
+					  .shared = shared ? m->nr_shared : -1,
+					  .obj_page = i};
+	}
+	if (shared)
+		memset(m->shared_val[m->nr_shared++], 0, MODEL_MAX_LEN);
+	m->st.maps++;
+}
+
+static inline void model_munmap(struct model *m, unsigned p)
+{
+	unsigned n = 1 + model_byte(m) % MODEL_MAX_LEN, at = model_target(m, p);
+	bool squeezed;
+	int err;
+
+	if (at + n > MMU_SLOTS)
+		n = MMU_SLOTS - at;
+	squeezed = model_squeeze(m);
+	err = proc_munmap(m->procs[p], LO + at * PG, n * PG);
+	model_unsqueeze(m);
+	if (err) {
+		assert_int_equal(err, -VM_ENOMEM);
+		assert_true(squeezed);
+		return;
+	}
+	for (unsigned i = at; i < at + n; i++)
+		m->pages[p][i].mapped = false;
+	m->st.unmaps++;
+}
+
+static inline void model_mprotect(struct model *m, unsigned p)
+{
+	unsigned n = 1 + model_byte(m) % MODEL_MAX_LEN, at = model_target(m, p);
+	unsigned prot = model_byte(m) % 8;
+	bool all = true, squeezed;
+	int err;
+
+	if (at + n > MMU_SLOTS)
+		n = MMU_SLOTS - at;
+	for (unsigned i = at; i < at + n; i++)
+		all = all && m->pages[p][i].mapped;
+	squeezed = model_squeeze(m);
+	err = proc_mprotect(m->procs[p], LO + at * PG, n * PG, prot);
+	model_unsqueeze(m);
+	if (!all) {
+		assert_int_equal(err, -VM_ENOMEM);
+		return;
+	}
+	if (err) {
+		assert_int_equal(err, -VM_ENOMEM);
+		assert_true(squeezed);
+		return;
+	}
+	for (unsigned i = at; i < at + n; i++)
+		m->pages[p][i].prot = prot;
+	m->st.protects++;
+}
+
+static inline void model_access(struct model *m, unsigned p, bool write)
+{
+	unsigned i = model_target(m, p), off = model_byte(m);
+
+	/* half the reads at byte 0 (the written one), half elsewhere */
+	off = off & 1 ? 0 : (off >> 1) * 32;
+	uint8_t v = (uint8_t)model_byte(m);
+	struct model_page *mp = &m->pages[p][i];
+	vm_addr_t va = LO + i * PG + (write ? 0 : off);
+	bool squeezed = model_squeeze(m);
+	int r = write ? proc_write(m->procs[p], va, v)
+		      : proc_read(m->procs[p], va);
+
+	model_unsqueeze(m);
+	if (!mp->mapped) {
+		assert_int_equal(r, -VM_EFAULT);
+	} else if (write ? !(mp->prot & VM_PROT_WRITE)
+			 : mp->prot == VM_PROT_NONE) {
+		assert_int_equal(r, -VM_EACCES);
+	} else if (r == -VM_ENOMEM) {
+		assert_true(squeezed);
+		m->st.squeezed_failures++;
+	} else if (write) {
+		assert_int_equal(r, 0);
+		*model_cell(m, p, i) = v;
+		m->st.writes++;
+	} else {
+		m->st.reads_nonzero += r > 0;
+		/* writes go to byte 0; the rest must have been zeroed */
+		assert_int_equal(r, off ? 0 : *model_cell(m, p, i));
+	}
+}
+
+static inline void model_fork(struct model *m, unsigned p)
+{
+	unsigned c = 0;
+	bool squeezed;
+	int err;
+
+	while (c < MODEL_PROCS && m->procs[c])
+		c++;
+	if (c == MODEL_PROCS)
+		return;
+	squeezed = model_squeeze(m);
+	err = proc_fork(m->procs[p], &m->procs[c]);
+	model_unsqueeze(m);
+	if (err) {
+		assert_int_equal(err, -VM_ENOMEM);
+		assert_true(squeezed);
+		m->procs[c] = NULL;
+		return;
+	}
+	memcpy(m->pages[c], m->pages[p], sizeof(m->pages[c]));
+	m->st.forks++;
+}
+
+static inline void model_exit(struct model *m, unsigned p)
+{
+	proc_exit(m->procs[p]);
+	m->procs[p] = NULL;
+	memset(m->pages[p], 0, sizeof(m->pages[p]));
+}
+
+/* Structural invariants of every space, and the counters. */
+static inline void model_check(struct model *m)
+{
+	unsigned total_areas = 0;
+
+	for (unsigned p = 0; p < MODEL_PROCS; p++) {
+		const struct proc *pr = m->procs[p];
+		vm_addr_t end = 0;
+		unsigned n = 0;
+
+		if (!pr)
+			continue;
+		for (const struct vm_area *a = pr->space->areas; a;
+		     a = a->next, n++) {
+			assert_true(a->start >= end && a->start < a->end);
+			assert_true(a->start >= LO && a->end <= HI);
+			end = a->end;
+		}
+		assert_int_equal(n, pr->space->nr_areas);
+		total_areas += n;
+	}
+	/*
+	 * Collapse keeps only objects that two live VMAs or more see
+	 * below a top, so no chain is longer than the VMAs alive.
+	 */
+	for (unsigned p = 0; p < MODEL_PROCS; p++) {
+		unsigned d;
+
+		if (!m->procs[p])
+			continue;
+		d = vm_space_max_depth(m->procs[p]->space);
+		assert_true(d <= total_areas + 1);
+		if (d > m->st.max_depth)
+			m->st.max_depth = d;
+	}
+	assert_int_equal(m->t.pages, (long)m->t.env.nr_pages);
+	assert_int_equal(m->t.allocs, (long)m->t.env.nr_allocs);
+}
+
+/*
+ * Runs the walk the bytes describe; everything is freed at the end.
+ * Returns the model (static: it is large) for its statistics.
+ */
+static inline const struct model *model_run(const uint8_t *data, size_t len)
+{
+	static struct model m;
+
+	memset(&m, 0, sizeof(m));
+	test_env_init(&m.t);
+	m.data = data;
+	m.len = len;
+	m.procs[0] = proc_new(&m.t);
+	while (m.pos < m.len) {
+		unsigned op = model_byte(&m), p = model_byte(&m) % MODEL_PROCS;
+
+		if (!m.procs[p])
+			p = 0;
+		if (!m.procs[p]) {
+			m.procs[p] = proc_new(&m.t);
+			continue;
+		}
+		switch (op % 8) {
+		case 0: model_mmap(&m, p); break;
+		case 1: model_munmap(&m, p); break;
+		case 2: model_mprotect(&m, p); break;
+		case 3: case 4: model_access(&m, p, true); break;
+		case 5: model_access(&m, p, false); break;
+		case 6: model_fork(&m, p); break;
+		case 7: model_exit(&m, p); break;
+		}
+		model_check(&m);
+	}
+	for (unsigned p = 0; p < MODEL_PROCS; p++) {
+		if (m.procs[p])
+			model_exit(&m, p);
+	}
+	assert_int_equal(m.t.allocs, 0);
+	assert_int_equal(m.t.pages, 0);
+	assert_int_equal(m.t.env.nr_allocs, 0);
+	assert_int_equal(m.t.env.nr_pages, 0);
+	return &m;
+}
+
+#endif
