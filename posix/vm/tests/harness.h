@@ -19,14 +19,17 @@
 #ifndef VM_TESTS_HARNESS_H
 #define VM_TESTS_HARNESS_H
 
+/* the fuzzer links the host C library, cmocka tests the project's libc */
+#ifndef VM_HARNESS_FUZZ
 #include "../../../libc/tests/host_rename.h"
+#endif
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#ifndef VM_HARNESS_NO_CMOCKA
+#ifndef VM_HARNESS_FUZZ
 #include <cmocka.h>
 #else
 /* the libFuzzer target: a failed check is a crash the fuzzer reports */
@@ -61,7 +64,7 @@
 
 /* --------------------------------------------------------------- env */
 
-#define MAX_LIVE_PAGES 4096
+#define MAX_LIVE_PAGES 16384
 
 struct test_env {
 	struct vm_env env;
