@@ -20,8 +20,8 @@ static bool access_ok(unsigned prot, unsigned access)
 }
 
 /* The file object's page at off, read in through its pager if absent. */
-static int file_page(struct vm_env *env, struct vm_object *file,
-		     uint32_t off, struct vm_page_ent **out)
+static int file_page(struct vm_env *env, struct vm_object *file, uint32_t off,
+		     struct vm_page_ent **out)
 {
 	struct vm_page_ent *e = vm_object_lookup(file, off);
 

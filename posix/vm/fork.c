@@ -82,7 +82,7 @@ static int prepare(struct fork_state *st)
 	}
 	if (nr_remap) {
 		st->res->remap =
-			vm_alloc(env, nr_remap * sizeof(struct vm_remap));
+		    vm_alloc(env, nr_remap * sizeof(struct vm_remap));
 		if (!st->res->remap)
 			return -VM_ENOMEM;
 		st->remap_cap = nr_remap;
@@ -102,9 +102,9 @@ static void remap_list(struct vm_fork_result *res, const struct vm_area *a)
 		if (e->off < lo)
 			continue;
 		res->remap[res->nr_remap++] = (struct vm_remap){
-			.va = a->start + (e->off - lo),
-			.page = e->page,
-			.prot = vm_prot_cow(a->prot),
+		    .va = a->start + (e->off - lo),
+		    .page = e->page,
+		    .prot = vm_prot_cow(a->prot),
 		};
 	}
 }
@@ -140,8 +140,8 @@ static void undo(struct fork_state *st)
 int vm_fork(struct vm_space *parent, struct vm_fork_result *res)
 {
 	struct vm_env *env = parent->env;
-	struct fork_state st = {.parent = parent, .nr = parent->nr_areas,
-				.res = res};
+	struct fork_state st = {
+	    .parent = parent, .nr = parent->nr_areas, .res = res};
 	size_t tops_size = st.nr * sizeof(*st.new_tops);
 	int err = -VM_ENOMEM;
 

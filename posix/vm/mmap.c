@@ -7,8 +7,8 @@
 
 #include "internal.h"
 
-#define VM_MAP_KNOWN                                                     \
-	(VM_MAP_SHARED | VM_MAP_PRIVATE | VM_MAP_FIXED | VM_MAP_ANON |   \
+#define VM_MAP_KNOWN                                                           \
+	(VM_MAP_SHARED | VM_MAP_PRIVATE | VM_MAP_FIXED | VM_MAP_ANON |         \
 	 VM_MAP_FIXED_NOREPLACE)
 
 /* Splits need at most two new VMAs: one at each end of a range. */
@@ -37,8 +37,7 @@ static unsigned cut_at(const struct vm_space *space, vm_addr_t addr)
 	return a && a->start != addr;
 }
 
-static int spares_get(struct vm_env *env, struct vm_area **spares,
-		      unsigned n)
+static int spares_get(struct vm_env *env, struct vm_area **spares, unsigned n)
 {
 	for (unsigned i = 0; i < NR_SPARES; i++)
 		spares[i] = NULL;
@@ -142,8 +141,8 @@ static vm_addr_t mmap_place(const struct vm_space *space, vm_addr_t addr,
 		return addr;
 	if (flags & VM_MAP_FIXED_NOREPLACE)
 		return vm_range_free(space, addr, addr + len)
-			       ? addr
-			       : vm_err_addr(-VM_EEXIST);
+			   ? addr
+			   : vm_err_addr(-VM_EEXIST);
 	addr = vm_page_down(addr);
 	if (addr && in_user_range(space, addr, len) &&
 	    vm_range_free(space, addr, addr + len))
@@ -183,8 +182,8 @@ vm_addr_t vm_mmap(struct vm_space *space, vm_addr_t addr, vm_addr_t len,
 	a->start = start;
 	a->end = start + len;
 	a->prot = prot;
-	a->maxprot = (flags & VM_MAP_SHARED) && obj ? obj->maxprot
-						    : VM_PROT_ALL;
+	a->maxprot =
+	    (flags & VM_MAP_SHARED) && obj ? obj->maxprot : VM_PROT_ALL;
 	a->flags = (flags & VM_MAP_SHARED) ? VM_AREA_SHARED : 0;
 	a->off = obj ? off : 0;
 	vm_area_insert(space, a);
@@ -292,10 +291,9 @@ static int brk_grow(struct vm_space *space, vm_addr_t old_top,
 		a->end = new_top;
 		return 0;
 	}
-	at = vm_mmap(space, old_top, new_top - old_top,
-		     VM_PROT_READ | VM_PROT_WRITE,
-		     VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED_NOREPLACE, NULL,
-		     0);
+	at = vm_mmap(
+	    space, old_top, new_top - old_top, VM_PROT_READ | VM_PROT_WRITE,
+	    VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED_NOREPLACE, NULL, 0);
 	if (vm_is_err(at))
 		return vm_err(at);
 	vm_find_area(space, at)->flags |= VM_AREA_HEAP;

@@ -151,8 +151,7 @@ static void page_link_after(struct vm_object *obj, struct vm_page_ent *prev,
 	obj->nr_pages++;
 }
 
-struct vm_page_ent *vm_object_lookup(const struct vm_object *obj,
-				     uint32_t off)
+struct vm_page_ent *vm_object_lookup(const struct vm_object *obj, uint32_t off)
 {
 	for (struct vm_page_ent *e = obj->pages; e && e->off <= off;
 	     e = e->next) {
@@ -168,8 +167,7 @@ static struct vm_page_ent *page_before(const struct vm_object *obj,
 {
 	struct vm_page_ent *prev = NULL;
 
-	for (struct vm_page_ent *e = obj->pages; e && e->off < off;
-	     e = e->next)
+	for (struct vm_page_ent *e = obj->pages; e && e->off < off; e = e->next)
 		prev = e;
 	return prev;
 }
@@ -190,8 +188,8 @@ struct vm_page_ent *vm_object_add_page(struct vm_env *env,
 	return e;
 }
 
-void vm_object_truncate(struct vm_env *env, struct vm_object *obj,
-			uint32_t lo, uint32_t hi)
+void vm_object_truncate(struct vm_env *env, struct vm_object *obj, uint32_t lo,
+			uint32_t hi)
 {
 	struct vm_page_ent *e = obj->pages;
 

@@ -45,8 +45,7 @@ void vm_shm_area_gone(struct vm_env *env, struct vm_shm_seg *seg)
 		seg_free(env, seg);
 }
 
-static struct vm_shm_seg *seg_by_id(const struct vm_shm_registry *reg,
-				    int id)
+static struct vm_shm_seg *seg_by_id(const struct vm_shm_registry *reg, int id)
 {
 	struct vm_shm_seg *seg;
 
@@ -56,8 +55,7 @@ static struct vm_shm_seg *seg_by_id(const struct vm_shm_registry *reg,
 	return seg && seg->id == id ? seg : NULL;
 }
 
-static struct vm_shm_seg *seg_by_key(const struct vm_shm_registry *reg,
-				     int key)
+static struct vm_shm_seg *seg_by_key(const struct vm_shm_registry *reg, int key)
 {
 	for (unsigned i = 0; i < VM_SHM_MAX_SEGS; i++) {
 		if (reg->segs[i] && reg->segs[i]->key == key)
@@ -92,12 +90,12 @@ static int seg_create(struct vm_shm_registry *reg, int key, vm_addr_t size)
 	return seg->id;
 }
 
-int vm_shmget(struct vm_shm_registry *reg, int key, vm_addr_t size,
-	      int flags)
+int vm_shmget(struct vm_shm_registry *reg, int key, vm_addr_t size, int flags)
 {
-	uint64_t rounded = ((uint64_t)size + VM_PAGE_MASK) & ~(uint64_t)VM_PAGE_MASK;
+	uint64_t rounded =
+	    ((uint64_t)size + VM_PAGE_MASK) & ~(uint64_t)VM_PAGE_MASK;
 	struct vm_shm_seg *seg =
-		key == VM_IPC_PRIVATE ? NULL : seg_by_key(reg, key);
+	    key == VM_IPC_PRIVATE ? NULL : seg_by_key(reg, key);
 
 	if (seg) {
 		if ((flags & VM_IPC_CREAT) && (flags & VM_IPC_EXCL))
@@ -113,8 +111,8 @@ int vm_shmget(struct vm_shm_registry *reg, int key, vm_addr_t size,
 	return seg_create(reg, key, (vm_addr_t)rounded);
 }
 
-vm_addr_t vm_shmat(struct vm_shm_registry *reg, struct vm_space *space,
-		   int id, vm_addr_t addr, int flags)
+vm_addr_t vm_shmat(struct vm_shm_registry *reg, struct vm_space *space, int id,
+		   vm_addr_t addr, int flags)
 {
 	struct vm_shm_seg *seg = seg_by_id(reg, id);
 	unsigned prot = VM_PROT_READ | VM_PROT_WRITE;

@@ -99,8 +99,7 @@ vm_addr_t vm_find_free(const struct vm_space *space, vm_addr_t from,
 	return x;
 }
 
-bool vm_range_free(const struct vm_space *space, vm_addr_t start,
-		   vm_addr_t end)
+bool vm_range_free(const struct vm_space *space, vm_addr_t start, vm_addr_t end)
 {
 	for (const struct vm_area *a = space->areas; a && a->start < end;
 	     a = a->next) {

@@ -34,21 +34,22 @@
 #else
 /* the libFuzzer target: a failed check is a crash the fuzzer reports */
 #include <stdio.h>
-#define assert_true(c)                                                   \
-	do {                                                             \
-		if (!(c)) {                                              \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                         \
-		}                                                        \
+#define assert_true(c)                                                         \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,     \
+				#c);                                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
-#define assert_false(c)		assert_true(!(c))
-#define assert_int_equal(a, b)	assert_true((long long)(a) == (long long)(b))
-#define assert_non_null(p)	assert_true((p) != NULL)
-#define assert_null(p)		assert_true((p) == NULL)
-#define fail_msg(...)                                                    \
-	do {                                                             \
-		fprintf(stderr, __VA_ARGS__);                            \
-		abort();                                                 \
+#define assert_false(c)	       assert_true(!(c))
+#define assert_int_equal(a, b) assert_true((long long)(a) == (long long)(b))
+#define assert_non_null(p)     assert_true((p) != NULL)
+#define assert_null(p)	       assert_true((p) == NULL)
+#define fail_msg(...)                                                          \
+	do {                                                                   \
+		fprintf(stderr, __VA_ARGS__);                                  \
+		abort();                                                       \
 	} while (0)
 #endif
 
@@ -68,10 +69,10 @@
 
 struct test_env {
 	struct vm_env env;
-	long allocs, pages;	 /* live, counted here independently */
-	long alloc_budget;	 /* successes left before failing; -1: never */
+	long allocs, pages; /* live, counted here independently */
+	long alloc_budget;  /* successes left before failing; -1: never */
 	long page_budget;
-	long page_allocs_total;	 /* page_alloc successes ever */
+	long page_allocs_total; /* page_alloc successes ever */
 	void *live[MAX_LIVE_PAGES];
 	unsigned nr_live;
 };
@@ -174,8 +175,10 @@ static inline void assert_nothing_held(const struct test_env *t)
 static inline const struct vm_layout *test_layout(void)
 {
 	static const struct vm_layout l = {
-		.lo = LO, .hi = HI, .mmap_base = MMAP_BASE,
-		.brk_base = BRK_BASE,
+	    .lo = LO,
+	    .hi = HI,
+	    .mmap_base = MMAP_BASE,
+	    .brk_base = BRK_BASE,
 	};
 	return &l;
 }
@@ -243,9 +246,9 @@ static inline int proc_touch(struct proc *p, vm_addr_t va, unsigned access,
 		struct vm_fault_decision d;
 		int err;
 
-		if (m->page && (access == VM_ACCESS_READ
-					? m->prot != VM_PROT_NONE
-					: (m->prot & access) != 0)) {
+		if (m->page &&
+		    (access == VM_ACCESS_READ ? m->prot != VM_PROT_NONE
+					      : (m->prot & access) != 0)) {
 			assert_true(live_index(p->t, m->page) >= 0);
 			*byte = (uint8_t *)m->page + (va % PG);
 			return 0;
@@ -297,8 +300,8 @@ static inline int proc_munmap(struct proc *p, vm_addr_t addr, vm_addr_t len)
 	return err;
 }
 
-static inline vm_addr_t proc_mmap(struct proc *p, vm_addr_t addr,
-				  vm_addr_t len, unsigned prot, unsigned flags,
+static inline vm_addr_t proc_mmap(struct proc *p, vm_addr_t addr, vm_addr_t len,
+				  unsigned prot, unsigned flags,
 				  struct vm_object *obj, uint32_t off)
 {
 	if (flags & VM_MAP_FIXED)
@@ -307,8 +310,8 @@ static inline vm_addr_t proc_mmap(struct proc *p, vm_addr_t addr,
 }
 
 /* mprotect: the library, then lowered rights in the MMU. */
-static inline int proc_mprotect(struct proc *p, vm_addr_t addr,
-				vm_addr_t len, unsigned prot)
+static inline int proc_mprotect(struct proc *p, vm_addr_t addr, vm_addr_t len,
+				unsigned prot)
 {
 	int err = vm_mprotect(p->space, addr, len, prot);
 

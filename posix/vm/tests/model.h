@@ -102,8 +102,7 @@ static inline void model_unsqueeze(struct model *m)
 	m->t.page_budget = -1;
 }
 
-static inline bool model_run_free(const struct model *m, unsigned p,
-				  unsigned n)
+static inline bool model_run_free(const struct model *m, unsigned p, unsigned n)
 {
 	unsigned run = 0;
 
@@ -146,7 +145,8 @@ static inline void model_mmap(struct model *m, unsigned p)
 
 		if (!fixed)
 			assert_false(mp->mapped);
-		*mp = (struct model_page){.mapped = true, .prot = prot,
+		*mp = (struct model_page){.mapped = true,
+					  .prot = prot,
 					  .shared = shared ? m->nr_shared : -1,
 					  .obj_page = i};
 	}
@@ -214,8 +214,8 @@ static inline void model_access(struct model *m, unsigned p, bool write)
 	struct model_page *mp = &m->pages[p][i];
 	vm_addr_t va = LO + i * PG + (write ? 0 : off);
 	bool squeezed = model_squeeze(m);
-	int r = write ? proc_write(m->procs[p], va, v)
-		      : proc_read(m->procs[p], va);
+	int r =
+	    write ? proc_write(m->procs[p], va, v) : proc_read(m->procs[p], va);
 
 	model_unsqueeze(m);
 	if (!mp->mapped) {
@@ -329,13 +329,28 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 			continue;
 		}
 		switch (op % 8) {
-		case 0: model_mmap(&m, p); break;
-		case 1: model_munmap(&m, p); break;
-		case 2: model_mprotect(&m, p); break;
-		case 3: case 4: model_access(&m, p, true); break;
-		case 5: model_access(&m, p, false); break;
-		case 6: model_fork(&m, p); break;
-		case 7: model_exit(&m, p); break;
+		case 0:
+			model_mmap(&m, p);
+			break;
+		case 1:
+			model_munmap(&m, p);
+			break;
+		case 2:
+			model_mprotect(&m, p);
+			break;
+		case 3:
+		case 4:
+			model_access(&m, p, true);
+			break;
+		case 5:
+			model_access(&m, p, false);
+			break;
+		case 6:
+			model_fork(&m, p);
+			break;
+		case 7:
+			model_exit(&m, p);
+			break;
 		}
 		model_check(&m);
 	}

@@ -81,9 +81,9 @@ static void test_rights(void **state)
 	apply(p, &d);
 	assert_int_equal(vm_fault(p->space, none, VM_ACCESS_READ, &d),
 			 -VM_EACCES);
-	assert_int_equal(vm_fault(p->space, none + PG * 300, VM_ACCESS_READ,
-				  &d),
-			 -VM_EFAULT);
+	assert_int_equal(
+	    vm_fault(p->space, none + PG * 300, VM_ACCESS_READ, &d),
+	    -VM_EFAULT);
 	assert_int_equal(t.pages, 1); /* refused faults allocate nothing */
 	proc_exit(p);
 	assert_nothing_held(&t);
@@ -111,7 +111,7 @@ static void test_two_faults_served_once(void **state)
 	assert_int_equal(d2.prot, RW);
 	assert_int_equal(t.page_allocs_total, 1);
 	*(uint8_t *)d1.page.pa = 77; /* thread 1 wrote */
-	apply(p, &d2);	/* nothing is zeroed again */
+	apply(p, &d2);		     /* nothing is zeroed again */
 	assert_int_equal(proc_read(p, a), 77);
 	/* same for reads of a page shared below (after fork) */
 	struct proc *c = NULL;
@@ -152,16 +152,16 @@ static void test_file_shared(void **state)
 	assert_int_equal(proc_write(q, b, 1), -VM_EACCES);
 	/* past the file's end: the pager fails, SIGBUS, nothing held */
 	long pages = t.pages;
-	assert_int_equal(vm_err(proc_mmap(q, 0, PG, VM_PROT_READ,
-					  VM_MAP_SHARED, file, 7 * PG)) == 0,
+	assert_int_equal(vm_err(proc_mmap(q, 0, PG, VM_PROT_READ, VM_MAP_SHARED,
+					  file, 7 * PG)) == 0,
 			 true);
 	vm_addr_t past = vm_find_area(q->space, MMAP_BASE + 3 * PG)->start;
 	assert_int_equal(proc_read(q, past), -VM_EIO);
 	assert_int_equal(t.pages, pages);
 	/* more than the file allows (opened read-only: maxprot READ) */
 	struct fake_file g = {.size_pages = 1};
-	struct vm_object *ro = vm_object_file_create(&t.env, &fake_pager, &g,
-						     VM_PROT_READ);
+	struct vm_object *ro =
+	    vm_object_file_create(&t.env, &fake_pager, &g, VM_PROT_READ);
 	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW, VM_MAP_SHARED, ro, 0)),
 			 -VM_EACCES);
 	b = proc_mmap(p, 0, PG, VM_PROT_READ, VM_MAP_SHARED, ro, 0);
@@ -197,8 +197,7 @@ static void test_file_private_cow(void **state)
 	a = proc_mmap(p, 0, 4 * PG, RW, VM_MAP_PRIVATE, file, 0);
 	b = proc_mmap(q, 0, 4 * PG, VM_PROT_READ, VM_MAP_SHARED, file, 0);
 	/* a read maps the file's own page, read-only */
-	assert_int_equal(vm_fault(p->space, a + 2 * PG, VM_ACCESS_READ, &d),
-			 0);
+	assert_int_equal(vm_fault(p->space, a + 2 * PG, VM_ACCESS_READ, &d), 0);
 	assert_int_equal(d.prot, VM_PROT_READ);
 	assert_int_equal(d.fill, VM_FILL_NONE);
 	apply(p, &d);
@@ -254,7 +253,7 @@ static void test_fault_out_of_memory(void **state)
 
 	test_env_init(&t);
 	struct vm_object *file =
-		vm_object_file_create(&t.env, &fake_pager, &f, RW);
+	    vm_object_file_create(&t.env, &fake_pager, &f, RW);
 	struct proc *p = proc_new(&t);
 	vm_addr_t a = proc_mmap(p, 0, 4 * PG, RW, VM_MAP_PRIVATE, file, 0);
 	/* the file page can be read in, its private copy cannot */
@@ -276,13 +275,13 @@ static void test_fault_out_of_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_demand_zero),
-		cmocka_unit_test(test_rights),
-		cmocka_unit_test(test_two_faults_served_once),
-		cmocka_unit_test(test_file_shared),
-		cmocka_unit_test(test_file_private_cow),
-		cmocka_unit_test(test_shared_anon),
-		cmocka_unit_test(test_fault_out_of_memory),
+	    cmocka_unit_test(test_demand_zero),
+	    cmocka_unit_test(test_rights),
+	    cmocka_unit_test(test_two_faults_served_once),
+	    cmocka_unit_test(test_file_shared),
+	    cmocka_unit_test(test_file_private_cow),
+	    cmocka_unit_test(test_shared_anon),
+	    cmocka_unit_test(test_fault_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,8 +73,8 @@ static void test_fork_remap_list(void **state)
 	assert_int_equal(proc_write(p, a + 3 * PG, 1), 0);
 	assert_int_equal(proc_write(p, ro, 1), 0);
 	assert_int_equal(proc_mprotect(p, ro, PG, VM_PROT_READ), 0);
-	vm_addr_t sh = proc_mmap(p, 0, PG, RW, VM_MAP_SHARED | VM_MAP_ANON,
-				 NULL, 0);
+	vm_addr_t sh =
+	    proc_mmap(p, 0, PG, RW, VM_MAP_SHARED | VM_MAP_ANON, NULL, 0);
 	assert_int_equal(proc_write(p, sh, 1), 0);
 	assert_int_equal(vm_fork(p->space, &r), 0);
 	assert_int_equal(r.nr_remap, 2);
@@ -108,9 +108,9 @@ static void test_three_generations(void **state)
 	assert_int_equal(proc_write(g1, a + 3 * PG, 'B'), 0);
 	/* each sees its own writes and its ancestors' writes before fork */
 	const char want[3][4] = {
-		{'a', 'a', 'a', 'A'},
-		{'a', 'b', 'a', 'B'},
-		{'a', 'b', 'c', 'a'},
+	    {'a', 'a', 'a', 'A'},
+	    {'a', 'b', 'a', 'B'},
+	    {'a', 'b', 'c', 'a'},
 	};
 	struct proc *gen[3] = {g0, g1, g2};
 	for (unsigned g = 0; g < 3; g++) {
@@ -187,8 +187,7 @@ static void test_shared_after_fork(void **state)
 
 	test_env_init(&t);
 	p = proc_new(&t);
-	sh = proc_mmap(p, 0, 2 * PG, RW, VM_MAP_SHARED | VM_MAP_ANON, NULL,
-		       0);
+	sh = proc_mmap(p, 0, 2 * PG, RW, VM_MAP_SHARED | VM_MAP_ANON, NULL, 0);
 	priv = proc_mmap(p, 0, PG, RW, PA, NULL, 0);
 	assert_int_equal(proc_write(p, sh, 1), 0);
 	c = forked(p);
@@ -224,8 +223,7 @@ static void test_fork_split_vmas(void **state)
 	a = proc_mmap(p, 0, 4 * PG, RW, PA, NULL, 0);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(proc_write(p, a + i * PG, 1 + i), 0);
-	assert_int_equal(proc_mprotect(p, a + 2 * PG, 2 * PG, VM_PROT_READ),
-			 0);
+	assert_int_equal(proc_mprotect(p, a + 2 * PG, 2 * PG, VM_PROT_READ), 0);
 	for (unsigned round = 0; round < 20; round++) {
 		c = forked(p);
 		assert_int_equal(proc_write(c, a, 50), 0);
@@ -286,8 +284,8 @@ static void test_fork_out_of_memory(void **state)
 		test_env_init(&t);
 		p = proc_new(&t);
 		a = proc_mmap(p, 0, 2 * PG, RW, PA, NULL, 0);
-		sh = proc_mmap(p, 0, PG, RW, VM_MAP_SHARED | VM_MAP_ANON,
-			       NULL, 0);
+		sh = proc_mmap(p, 0, PG, RW, VM_MAP_SHARED | VM_MAP_ANON, NULL,
+			       0);
 		assert_int_equal(proc_write(p, a, 7), 0);
 		assert_int_equal(proc_write(p, sh, 8), 0);
 		allocs = t.allocs;
@@ -317,14 +315,14 @@ static void test_fork_out_of_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fork_cow),
-		cmocka_unit_test(test_fork_remap_list),
-		cmocka_unit_test(test_three_generations),
-		cmocka_unit_test(test_collapse_bounded),
-		cmocka_unit_test(test_shared_after_fork),
-		cmocka_unit_test(test_fork_split_vmas),
-		cmocka_unit_test(test_fork_write_only),
-		cmocka_unit_test(test_fork_out_of_memory),
+	    cmocka_unit_test(test_fork_cow),
+	    cmocka_unit_test(test_fork_remap_list),
+	    cmocka_unit_test(test_three_generations),
+	    cmocka_unit_test(test_collapse_bounded),
+	    cmocka_unit_test(test_shared_after_fork),
+	    cmocka_unit_test(test_fork_split_vmas),
+	    cmocka_unit_test(test_fork_write_only),
+	    cmocka_unit_test(test_fork_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

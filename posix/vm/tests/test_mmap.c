@@ -85,17 +85,17 @@ static void test_fixed_replace(void **state)
 	assert_int_equal(proc_write(p, a + 3 * PG, 1), -VM_EACCES);
 	assert_int_equal(proc_read(p, a + 5 * PG), 15);
 	/* NOREPLACE refuses a taken range, accepts a free one */
-	assert_int_equal(vm_err(proc_mmap(p, a + 7 * PG, 2 * PG, RW,
-					  PA | VM_MAP_FIXED_NOREPLACE, NULL,
-					  0)),
-			 -VM_EEXIST);
+	assert_int_equal(
+	    vm_err(proc_mmap(p, a + 7 * PG, 2 * PG, RW,
+			     PA | VM_MAP_FIXED_NOREPLACE, NULL, 0)),
+	    -VM_EEXIST);
 	assert_int_equal(proc_mmap(p, a + 8 * PG, 2 * PG, RW,
 				   PA | VM_MAP_FIXED_NOREPLACE, NULL, 0),
 			 a + 8 * PG);
 	/* FIXED across several VMAs at once */
-	assert_int_equal(proc_mmap(p, a + PG, 8 * PG, RW, PA | VM_MAP_FIXED,
-				   NULL, 0),
-			 a + PG);
+	assert_int_equal(
+	    proc_mmap(p, a + PG, 8 * PG, RW, PA | VM_MAP_FIXED, NULL, 0),
+	    a + PG);
 	assert_int_equal(count_areas(p->space), 3);
 	assert_int_equal(proc_read(p, a), 10);
 	assert_int_equal(proc_read(p, a + 5 * PG), 0);
@@ -126,8 +126,7 @@ static void test_munmap_split(void **state)
 	assert_int_equal(proc_munmap(p, a + 2 * PG, 4 * PG), 0);
 	assert_int_equal(count_areas(p->space), 2);
 	assert_int_equal(vm_find_area(p->space, a)->end, a + 2 * PG);
-	assert_int_equal(vm_find_area(p->space, a + 6 * PG)->start,
-			 a + 6 * PG);
+	assert_int_equal(vm_find_area(p->space, a + 6 * PG)->start, a + 6 * PG);
 	assert_int_equal(proc_read(p, a + 6 * PG), 7);
 	assert_int_equal(t.pages, 6);
 	/* unmapping nothing is fine; whole VMAs go */
@@ -150,8 +149,7 @@ static void test_mprotect_split(void **state)
 	p = proc_new(&t);
 	a = proc_mmap(p, 0, 6 * PG, RW, PA, NULL, 0);
 	assert_int_equal(proc_write(p, a + 2 * PG, 42), 0);
-	assert_int_equal(proc_mprotect(p, a + 2 * PG, 2 * PG, VM_PROT_READ),
-			 0);
+	assert_int_equal(proc_mprotect(p, a + 2 * PG, 2 * PG, VM_PROT_READ), 0);
 	assert_int_equal(count_areas(p->space), 3);
 	assert_int_equal(proc_write(p, a + 2 * PG, 1), -VM_EACCES);
 	assert_int_equal(proc_write(p, a + 3 * PG, 1), -VM_EACCES);
@@ -169,8 +167,7 @@ static void test_mprotect_split(void **state)
 	/* a range with a hole is refused, nothing changed */
 	assert_int_equal(proc_munmap(p, a + PG, PG), 0);
 	unsigned before = count_areas(p->space);
-	assert_int_equal(proc_mprotect(p, a, 3 * PG, VM_PROT_READ),
-			 -VM_ENOMEM);
+	assert_int_equal(proc_mprotect(p, a, 3 * PG, VM_PROT_READ), -VM_ENOMEM);
 	assert_int_equal(count_areas(p->space), before);
 	assert_int_equal(proc_write(p, a, 5), 0);
 	proc_exit(p);
@@ -207,9 +204,9 @@ static void test_brk(void **state)
 	/* below the base, past the range, into a mapping: refused */
 	assert_int_equal(vm_brk(s, BRK_BASE - 1), BRK_BASE + 3 * PG);
 	assert_int_equal(vm_brk(s, HI + 1), BRK_BASE + 3 * PG);
-	assert_int_equal(proc_mmap(p, BRK_BASE + 5 * PG, PG, RW,
-				   PA | VM_MAP_FIXED, NULL, 0),
-			 BRK_BASE + 5 * PG);
+	assert_int_equal(
+	    proc_mmap(p, BRK_BASE + 5 * PG, PG, RW, PA | VM_MAP_FIXED, NULL, 0),
+	    BRK_BASE + 5 * PG);
 	assert_int_equal(vm_brk(s, BRK_BASE + 6 * PG), BRK_BASE + 3 * PG);
 	assert_int_equal(vm_brk(s, BRK_BASE + 5 * PG), BRK_BASE + 5 * PG);
 	/* shrinking to the base removes the heap */
@@ -262,26 +259,24 @@ static void test_bad_arguments(void **state)
 			 -VM_EINVAL);
 	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW, VM_MAP_ANON, NULL, 0)),
 			 -VM_EINVAL);
-	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW,
-					  PA | VM_MAP_SHARED, NULL, 0)),
+	assert_int_equal(
+	    vm_err(proc_mmap(p, 0, PG, RW, PA | VM_MAP_SHARED, NULL, 0)),
+	    -VM_EINVAL);
+	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW, PA | 0x4000, NULL, 0)),
 			 -VM_EINVAL);
-	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW, PA | 0x4000, NULL,
-					  0)),
-			 -VM_EINVAL);
-	assert_int_equal(vm_err(proc_mmap(p, 0, PG, RW, VM_MAP_PRIVATE, NULL,
-					  0)),
-			 -VM_EINVAL); /* not anonymous, but no object */
-	assert_int_equal(vm_err(proc_mmap(p, LO + 1, PG, RW,
-					  PA | VM_MAP_FIXED, NULL, 0)),
-			 -VM_EINVAL);
-	assert_int_equal(vm_err(proc_mmap(p, LO - PG, PG, RW,
-					  PA | VM_MAP_FIXED, NULL, 0)),
-			 -VM_EINVAL);
+	assert_int_equal(
+	    vm_err(proc_mmap(p, 0, PG, RW, VM_MAP_PRIVATE, NULL, 0)),
+	    -VM_EINVAL); /* not anonymous, but no object */
+	assert_int_equal(
+	    vm_err(proc_mmap(p, LO + 1, PG, RW, PA | VM_MAP_FIXED, NULL, 0)),
+	    -VM_EINVAL);
+	assert_int_equal(
+	    vm_err(proc_mmap(p, LO - PG, PG, RW, PA | VM_MAP_FIXED, NULL, 0)),
+	    -VM_EINVAL);
 	assert_int_equal(vm_err(proc_mmap(p, HI - PG, 2 * PG, RW,
 					  PA | VM_MAP_FIXED, NULL, 0)),
 			 -VM_EINVAL);
-	assert_int_equal(vm_err(proc_mmap(p, 0, 0xfffff001u, RW, PA, NULL,
-					  0)),
+	assert_int_equal(vm_err(proc_mmap(p, 0, 0xfffff001u, RW, PA, NULL, 0)),
 			 -VM_EINVAL); /* rounds past 4 GiB */
 	/* munmap, mprotect */
 	assert_int_equal(vm_munmap(p->space, LO + 1, PG), -VM_EINVAL);
@@ -323,8 +318,8 @@ static int split_scenario(struct proc *p, vm_addr_t a)
 	err = proc_mprotect(p, a + 5 * PG, PG, VM_PROT_READ);
 	if (err)
 		return err;
-	if (vm_is_err(proc_mmap(p, a + 6 * PG, PG, RW, PA | VM_MAP_FIXED,
-				NULL, 0)))
+	if (vm_is_err(
+		proc_mmap(p, a + 6 * PG, PG, RW, PA | VM_MAP_FIXED, NULL, 0)))
 		return -VM_ENOMEM;
 	return proc_write(p, a + 7 * PG, 1);
 }
@@ -376,8 +371,8 @@ static void test_out_of_memory(void **state)
 		t.alloc_budget = n;
 		struct vm_space *s = vm_space_create(&t.env, test_layout());
 		if (s) {
-			assert_true(vm_is_err(
-				vm_mmap(s, 0, PG, RW, PA, NULL, 0)));
+			assert_true(
+			    vm_is_err(vm_mmap(s, 0, PG, RW, PA, NULL, 0)));
 			assert_int_equal(s->nr_areas, 0);
 			vm_space_destroy(s);
 		}
@@ -388,14 +383,14 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_placement),
-		cmocka_unit_test(test_fixed_replace),
-		cmocka_unit_test(test_munmap_split),
-		cmocka_unit_test(test_mprotect_split),
-		cmocka_unit_test(test_brk),
-		cmocka_unit_test(test_brk_after_split),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_out_of_memory),
+	    cmocka_unit_test(test_placement),
+	    cmocka_unit_test(test_fixed_replace),
+	    cmocka_unit_test(test_munmap_split),
+	    cmocka_unit_test(test_mprotect_split),
+	    cmocka_unit_test(test_brk),
+	    cmocka_unit_test(test_brk_after_split),
+	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

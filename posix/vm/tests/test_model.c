@@ -41,7 +41,7 @@ static void test_random_walks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_walks),
+	    cmocka_unit_test(test_random_walks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

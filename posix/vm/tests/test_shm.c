@@ -24,9 +24,9 @@ static void test_shm_two_spaces(void **state)
 	assert_true(id >= 0);
 	assert_int_equal(vm_shmget(&reg, 42, PG, 0), id);
 	/* shmat 0 goes where mmap would: the free-range search */
-	assert_int_equal(proc_mmap(q, 0, PG, RW,
-				   VM_MAP_PRIVATE | VM_MAP_ANON, NULL, 0),
-			 MMAP_BASE);
+	assert_int_equal(
+	    proc_mmap(q, 0, PG, RW, VM_MAP_PRIVATE | VM_MAP_ANON, NULL, 0),
+	    MMAP_BASE);
 	a = vm_shmat(&reg, p->space, id, 0, 0);
 	b = vm_shmat(&reg, q->space, id, 0, 0);
 	assert_int_equal(a, MMAP_BASE);
@@ -95,8 +95,7 @@ static void test_shm_rmid(void **state)
 	/* shmdt takes an attach's start only, leaves the mapping beside it,
 	   and the removed segment dies with its last attach */
 	assert_int_equal(proc_mmap(p, a + PG, PG, RW,
-				   VM_MAP_PRIVATE | VM_MAP_ANON |
-					   VM_MAP_FIXED,
+				   VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED,
 				   NULL, 0),
 			 a + PG);
 	mmu_clear(p, a, a + PG);
@@ -166,8 +165,7 @@ static void test_shm_errors(void **state)
 			 -VM_EINVAL);
 	assert_int_equal(vm_err(vm_shmat(&reg, p->space, id, LO + 5, 0)),
 			 -VM_EINVAL);
-	assert_int_equal(vm_shmat(&reg, p->space, id, LO + 5, VM_SHM_RND),
-			 LO);
+	assert_int_equal(vm_shmat(&reg, p->space, id, LO + 5, VM_SHM_RND), LO);
 	assert_int_equal(vm_err(vm_shmat(&reg, p->space, id, LO, 0)),
 			 -VM_EINVAL);
 	assert_int_equal(vm_err(vm_shmat(&reg, p->space, id, HI, 0)),
@@ -196,8 +194,7 @@ static void test_shm_errors(void **state)
 				assert_int_equal(vm_err(a), -VM_ENOMEM);
 				assert_int_equal(p->space->nr_areas, 0);
 				assert_int_equal(
-					reg.segs[id % VM_SHM_MAX_SEGS]->nattch,
-					0);
+				    reg.segs[id % VM_SHM_MAX_SEGS]->nattch, 0);
 			}
 		} else {
 			assert_int_equal(id, -VM_ENOMEM);
@@ -213,10 +210,10 @@ static void test_shm_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shm_two_spaces),
-		cmocka_unit_test(test_shm_rmid),
-		cmocka_unit_test(test_shm_split_detach),
-		cmocka_unit_test(test_shm_errors),
+	    cmocka_unit_test(test_shm_two_spaces),
+	    cmocka_unit_test(test_shm_rmid),
+	    cmocka_unit_test(test_shm_split_detach),
+	    cmocka_unit_test(test_shm_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,8 +97,7 @@ void vm_object_get(struct vm_object *obj);
 void vm_object_put(struct vm_env *env, struct vm_object *obj);
 
 /* The page cached at off in obj itself, or NULL. */
-struct vm_page_ent *vm_object_lookup(const struct vm_object *obj,
-				     uint32_t off);
+struct vm_page_ent *vm_object_lookup(const struct vm_object *obj, uint32_t off);
 /*
  * Allocates a page and enters it at off (which must be free in obj).
  * Returns the entry or NULL (VM_ENOMEM: nothing allocated).
@@ -106,8 +105,8 @@ struct vm_page_ent *vm_object_lookup(const struct vm_object *obj,
 struct vm_page_ent *vm_object_add_page(struct vm_env *env,
 				       struct vm_object *obj, uint32_t off);
 /* Frees obj's pages in [lo, hi) (offsets). */
-void vm_object_truncate(struct vm_env *env, struct vm_object *obj,
-			uint32_t lo, uint32_t hi);
+void vm_object_truncate(struct vm_env *env, struct vm_object *obj, uint32_t lo,
+			uint32_t hi);
 /* True if any object of obj's chain caches a page in [lo, hi). */
 bool vm_object_chain_has_pages(const struct vm_object *obj, uint32_t lo,
 			       uint32_t hi);

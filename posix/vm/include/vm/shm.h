@@ -15,7 +15,7 @@
 
 #include <vm/space.h>
 
-#define VM_IPC_PRIVATE 0    /* key: always a new segment */
+#define VM_IPC_PRIVATE 0 /* key: always a new segment */
 #define VM_IPC_CREAT   01000
 #define VM_IPC_EXCL    02000
 #define VM_SHM_RDONLY  010000
@@ -41,7 +41,10 @@ struct vm_shm_registry {
 };
 
 void vm_shm_init(struct vm_shm_registry *reg, struct vm_env *env);
-/* Frees every segment; every attaching space must be gone. */
+/*
+ * Removes every segment (as IPC_RMID): unattached ones are freed now,
+ * attached ones with their last attach (a space destroyed later).
+ */
 void vm_shm_fini(struct vm_shm_registry *reg);
 
 /*
@@ -50,16 +53,15 @@ void vm_shm_fini(struct vm_shm_registry *reg);
  * (size 0, or larger than an existing segment), -VM_ENOENT, -VM_EEXIST
  * (CREAT|EXCL and present), -VM_ENOSPC, -VM_ENOMEM.
  */
-int vm_shmget(struct vm_shm_registry *reg, int key, vm_addr_t size,
-	      int flags);
+int vm_shmget(struct vm_shm_registry *reg, int key, vm_addr_t size, int flags);
 /*
  * Attaches segment id to space and returns the address (or vm_err_addr).
  * addr 0: anywhere free; else exactly there (rounded down with SHM_RND),
  * which must be page aligned and free (-VM_EINVAL otherwise). SHM_RDONLY
  * maps read-only.
  */
-vm_addr_t vm_shmat(struct vm_shm_registry *reg, struct vm_space *space,
-		   int id, vm_addr_t addr, int flags);
+vm_addr_t vm_shmat(struct vm_shm_registry *reg, struct vm_space *space, int id,
+		   vm_addr_t addr, int flags);
 /* Detaches the attachment starting at addr; -VM_EINVAL if none. */
 int vm_shmdt(struct vm_shm_registry *reg, struct vm_space *space,
 	     vm_addr_t addr);

@@ -25,23 +25,23 @@ struct vm_shm_seg;
 #define VM_AREA_HEAP   0x2u /* made by vm_brk */
 
 struct vm_area {
-	struct vm_area *next; /* next higher VMA */
-	vm_addr_t start, end; /* [start, end), page aligned */
-	unsigned prot;	      /* VM_PROT_* */
-	unsigned maxprot;     /* mprotect may not go beyond (shared file
-				 opened read-only, SHM_RDONLY) */
-	unsigned flags;	      /* VM_AREA_* */
-	struct vm_object *obj; /* private VMAs: their own top object */
-	uint32_t off;	       /* offset in obj of start */
+	struct vm_area *next;	/* next higher VMA */
+	vm_addr_t start, end;	/* [start, end), page aligned */
+	unsigned prot;		/* VM_PROT_* */
+	unsigned maxprot;	/* mprotect may not go beyond (shared file
+				   opened read-only, SHM_RDONLY) */
+	unsigned flags;		/* VM_AREA_* */
+	struct vm_object *obj;	/* private VMAs: their own top object */
+	uint32_t off;		/* offset in obj of start */
 	struct vm_shm_seg *shm; /* attached shm segment, or NULL */
 };
 
 /* Where things go in a space; all page aligned, lo < hi. */
 struct vm_layout {
-	vm_addr_t lo, hi;      /* user range [lo, hi) */
-	vm_addr_t mmap_base;   /* mmap without a usable hint searches up
-				  from here (then from lo) */
-	vm_addr_t brk_base;    /* the heap starts here */
+	vm_addr_t lo, hi;    /* user range [lo, hi) */
+	vm_addr_t mmap_base; /* mmap without a usable hint searches up
+				from here (then from lo) */
+	vm_addr_t brk_base;  /* the heap starts here */
 };
 
 struct vm_space {

@@ -63,10 +63,10 @@ static inline unsigned vm_prot_cow(unsigned prot)
 }
 
 /* mmap flags (MAP_*); anything else is refused with VM_EINVAL. */
-#define VM_MAP_SHARED	      0x01u
-#define VM_MAP_PRIVATE	      0x02u
-#define VM_MAP_FIXED	      0x10u
-#define VM_MAP_ANON	      0x20u
+#define VM_MAP_SHARED	       0x01u
+#define VM_MAP_PRIVATE	       0x02u
+#define VM_MAP_FIXED	       0x10u
+#define VM_MAP_ANON	       0x20u
 #define VM_MAP_FIXED_NOREPLACE 0x100000u
 
 /* Error codes, returned negated (Linux errno values). */
