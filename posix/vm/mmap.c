@@ -260,7 +260,9 @@ int vm_mprotect(struct vm_space *space, vm_addr_t addr, vm_addr_t len,
 
 /*
  * The heap VMA ending at top, if growing it in place by len is safe: it
- * must be private with no shadow above (only this space sees its top),
+ * must still be read/write (mprotect may have changed it: new heap pages
+ * are read/write whatever the old ones became), private with no shadow
+ * above (only this space sees its top),
  * and nothing in its chain may hold pages for the new offsets (left over
  * from before a shrink), or they would show instead of zeros.
  */
@@ -271,7 +273,8 @@ static struct vm_area *heap_to_extend(const struct vm_space *space,
 	uint32_t off_end;
 
 	if (!a || a->end != top || !(a->flags & VM_AREA_HEAP) ||
-	    a->obj->shared || a->obj->nr_shadows != 0)
+	    a->prot != (VM_PROT_READ | VM_PROT_WRITE) || a->obj->shared ||
+	    a->obj->nr_shadows != 0)
 		return NULL;
 	off_end = a->off + (a->end - a->start);
 	if ((uint64_t)off_end + len > UINT32_MAX ||

@@ -35,6 +35,7 @@ struct model {
 	struct test_env t;
 	struct proc *procs[MODEL_PROCS];
 	struct model_page pages[MODEL_PROCS][MMU_SLOTS];
+	vm_addr_t brk[MODEL_PROCS]; /* 0: brk_base (never moved) */
 	uint8_t shared_val[MODEL_SHARED][MODEL_MAX_LEN];
 	int nr_shared;
 	const uint8_t *data;
@@ -42,7 +43,7 @@ struct model {
 	/* what the walk did, so a test can tell it was not vacuous */
 	struct {
 		unsigned writes, reads_nonzero, forks, maps, unmaps;
-		unsigned protects, refused, squeezed_failures;
+		unsigned protects, refused, squeezed_failures, brks;
 		unsigned max_depth;
 	} st;
 };
@@ -257,7 +258,43 @@ static inline void model_fork(struct model *m, unsigned p)
 		return;
 	}
 	memcpy(m->pages[c], m->pages[p], sizeof(m->pages[c]));
+	m->brk[c] = m->brk[p];
 	m->st.forks++;
+}
+
+/* The heap: grows over free pages only, shrinks over anything. */
+static inline void model_brk(struct model *m, unsigned p)
+{
+	vm_addr_t old = m->brk[p] ? m->brk[p] : BRK_BASE;
+	vm_addr_t want = BRK_BASE + model_byte(m) % 24 * PG + model_byte(m);
+	unsigned old_top = (old - LO + PG - 1) / PG;
+	unsigned new_top = (want - LO + PG - 1) / PG;
+	bool fits = true, squeezed;
+	vm_addr_t got;
+
+	for (unsigned i = old_top; i < new_top; i++)
+		fits = fits && !m->pages[p][i].mapped;
+	if (new_top < old_top)
+		mmu_clear(m->procs[p], LO + new_top * PG, LO + old_top * PG);
+	squeezed = model_squeeze(m);
+	got = vm_brk(m->procs[p]->space, want);
+	model_unsqueeze(m);
+	assert_int_equal(m->procs[p]->space->brk, got);
+	if (!fits || (got == old && want != old)) {
+		assert_int_equal(got, old);
+		assert_true(!fits || squeezed);
+		return;
+	}
+	assert_int_equal(got, want);
+	m->brk[p] = got;
+	for (unsigned i = old_top; i < new_top; i++)
+		m->pages[p][i] =
+		    (struct model_page){.mapped = true,
+					.prot = VM_PROT_READ | VM_PROT_WRITE,
+					.shared = -1};
+	for (unsigned i = new_top; i < old_top; i++)
+		m->pages[p][i].mapped = false;
+	m->st.brks++;
 }
 
 static inline void model_exit(struct model *m, unsigned p)
@@ -265,6 +302,7 @@ static inline void model_exit(struct model *m, unsigned p)
 	proc_exit(m->procs[p]);
 	m->procs[p] = NULL;
 	memset(m->pages[p], 0, sizeof(m->pages[p]));
+	m->brk[p] = 0;
 }
 
 /* Structural invariants of every space, and the counters. */
@@ -328,7 +366,10 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 			m.procs[p] = proc_new(&m.t);
 			continue;
 		}
-		switch (op % 8) {
+		switch (op % 9) {
+		case 8:
+			model_brk(&m, p);
+			break;
 		case 0:
 			model_mmap(&m, p);
 			break;

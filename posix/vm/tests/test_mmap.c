@@ -243,6 +243,29 @@ static void test_brk_after_split(void **state)
 	assert_nothing_held(&t);
 }
 
+/*
+ * The heap made read-only, then grown: the new pages are read/write, the
+ * old ones stay read-only (the model walk found growth in place taking
+ * the old VMA's rights).
+ */
+static void test_brk_after_mprotect(void **state)
+{
+	(void)state;
+	struct test_env t;
+	struct proc *p;
+
+	test_env_init(&t);
+	p = proc_new(&t);
+	assert_int_equal(vm_brk(p->space, BRK_BASE + PG), BRK_BASE + PG);
+	assert_int_equal(proc_mprotect(p, BRK_BASE, PG, VM_PROT_READ), 0);
+	assert_int_equal(vm_brk(p->space, BRK_BASE + 2 * PG),
+			 BRK_BASE + 2 * PG);
+	assert_int_equal(proc_write(p, BRK_BASE + PG, 1), 0);
+	assert_int_equal(proc_write(p, BRK_BASE, 1), -VM_EACCES);
+	proc_exit(p);
+	assert_nothing_held(&t);
+}
+
 static void test_bad_arguments(void **state)
 {
 	(void)state;
@@ -389,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(test_mprotect_split),
 	    cmocka_unit_test(test_brk),
 	    cmocka_unit_test(test_brk_after_split),
+	    cmocka_unit_test(test_brk_after_mprotect),
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_out_of_memory),
 	};
