@@ -22,13 +22,34 @@
 #define MODEL_PROCS   4
 #define MODEL_SHARED  64 /* shared objects ever made in one run */
 #define MODEL_MAX_LEN 8	 /* pages per mmap/munmap/mprotect */
+#define MODEL_FILE    8	 /* pages of the one file */
+
+/*
+ * The file: page i is 'A' + i, byte 0 aside (file_val[i] in the model),
+ * which writes through shared mappings change. Only byte 0 is ever
+ * written, so every other byte of a file-backed page reads 'A' + i
+ * whoever copied it when.
+ */
+static inline int model_file_read(void *file, uint32_t off, vm_phys_t page)
+{
+	const uint8_t *val = file;
+
+	memset((void *)page.pa, 'A' + (int)(off / PG), PG);
+	*(uint8_t *)page.pa = val[off / PG];
+	return 0;
+}
+
+static const struct vm_pager model_pager = {model_file_read, NULL};
 
 struct model_page {
 	bool mapped;
 	unsigned prot;
-	int shared; /* shared object index, or -1 */
+	int shared; /* shared anonymous object index, or -1 */
 	unsigned obj_page;
-	uint8_t val; /* private pages */
+	int file;     /* file page, or -1 */
+	bool fshared; /* file pages: a shared mapping */
+	bool own;     /* private file pages: written (copied) */
+	uint8_t val;  /* private pages */
 };
 
 struct model {
@@ -37,6 +58,8 @@ struct model {
 	struct model_page pages[MODEL_PROCS][MMU_SLOTS];
 	vm_addr_t brk[MODEL_PROCS]; /* 0: brk_base (never moved) */
 	uint8_t shared_val[MODEL_SHARED][MODEL_MAX_LEN];
+	uint8_t file_val[MODEL_FILE];
+	struct vm_object *file;
 	int nr_shared;
 	const uint8_t *data;
 	size_t len, pos;
@@ -75,10 +98,16 @@ static inline unsigned model_target(struct model *m, unsigned p)
 	return i;
 }
 
-static inline uint8_t *model_cell(struct model *m, unsigned p, unsigned i)
+/* Where byte 0 of p's page i lives; a write to it also makes it own. */
+static inline uint8_t *model_cell(struct model *m, unsigned p, unsigned i,
+				  bool write)
 {
 	struct model_page *mp = &m->pages[p][i];
 
+	if (mp->file >= 0 && (mp->fshared || !(mp->own || write)))
+		return &m->file_val[mp->file];
+	if (mp->file >= 0)
+		mp->own = true;
 	return mp->shared >= 0 ? &m->shared_val[mp->shared][mp->obj_page]
 			       : &mp->val;
 }
@@ -120,9 +149,11 @@ static inline void model_mmap(struct model *m, unsigned p)
 	unsigned n = 1 + model_byte(m) % MODEL_MAX_LEN;
 	unsigned how = model_byte(m), at = model_target(m, p);
 	unsigned prot = model_byte(m) % 8;
-	bool shared = (how & 1) && m->nr_shared < MODEL_SHARED;
+	unsigned fpage = model_byte(m) % (MODEL_FILE - n + 1);
+	bool file = how & 8;
+	bool shared = (how & 1) && (file || m->nr_shared < MODEL_SHARED);
 	bool fixed = how & 2, squeezed;
-	unsigned flags = VM_MAP_ANON |
+	unsigned flags = (file ? 0 : VM_MAP_ANON) |
 			 (shared ? VM_MAP_SHARED : VM_MAP_PRIVATE) |
 			 (fixed ? VM_MAP_FIXED : 0);
 	vm_addr_t a;
@@ -131,7 +162,8 @@ static inline void model_mmap(struct model *m, unsigned p)
 		at = MMU_SLOTS - n;
 	squeezed = model_squeeze(m);
 	a = proc_mmap(m->procs[p], (how & 4) || fixed ? LO + at * PG : 0,
-		      n * PG, prot, flags, NULL, 0);
+		      n * PG, prot, flags, file ? m->file : NULL,
+		      file ? fpage * PG : 0);
 	model_unsqueeze(m);
 	if (vm_is_err(a)) {
 		assert_int_equal(vm_err(a), -VM_ENOMEM);
@@ -146,12 +178,15 @@ static inline void model_mmap(struct model *m, unsigned p)
 
 		if (!fixed)
 			assert_false(mp->mapped);
-		*mp = (struct model_page){.mapped = true,
-					  .prot = prot,
-					  .shared = shared ? m->nr_shared : -1,
-					  .obj_page = i};
+		*mp = (struct model_page){
+		    .mapped = true,
+		    .prot = prot,
+		    .shared = shared && !file ? m->nr_shared : -1,
+		    .obj_page = i,
+		    .file = file ? (int)(fpage + i) : -1,
+		    .fshared = shared};
 	}
-	if (shared)
+	if (shared && !file)
 		memset(m->shared_val[m->nr_shared++], 0, MODEL_MAX_LEN);
 	m->st.maps++;
 }
@@ -229,12 +264,15 @@ static inline void model_access(struct model *m, unsigned p, bool write)
 		m->st.squeezed_failures++;
 	} else if (write) {
 		assert_int_equal(r, 0);
-		*model_cell(m, p, i) = v;
+		*model_cell(m, p, i, true) = v;
 		m->st.writes++;
 	} else {
 		m->st.reads_nonzero += r > 0;
-		/* writes go to byte 0; the rest must have been zeroed */
-		assert_int_equal(r, off ? 0 : *model_cell(m, p, i));
+		/* writes go to byte 0; the rest is zero or the file's */
+		if (off)
+			assert_int_equal(r, mp->file >= 0 ? 'A' + mp->file : 0);
+		else
+			assert_int_equal(r, *model_cell(m, p, i, false));
 	}
 }
 
@@ -291,7 +329,8 @@ static inline void model_brk(struct model *m, unsigned p)
 		m->pages[p][i] =
 		    (struct model_page){.mapped = true,
 					.prot = VM_PROT_READ | VM_PROT_WRITE,
-					.shared = -1};
+					.shared = -1,
+					.file = -1};
 	for (unsigned i = new_top; i < old_top; i++)
 		m->pages[p][i].mapped = false;
 	m->st.brks++;
@@ -356,6 +395,11 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 	test_env_init(&m.t);
 	m.data = data;
 	m.len = len;
+	for (unsigned i = 0; i < MODEL_FILE; i++)
+		m.file_val[i] = (uint8_t)('A' + i);
+	m.file = vm_object_file_create(&m.t.env, &model_pager, m.file_val,
+				       VM_PROT_ALL);
+	assert_non_null(m.file);
 	m.procs[0] = proc_new(&m.t);
 	while (m.pos < m.len) {
 		unsigned op = model_byte(&m), p = model_byte(&m) % MODEL_PROCS;
@@ -399,6 +443,7 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 		if (m.procs[p])
 			model_exit(&m, p);
 	}
+	vm_object_put(&m.t.env, m.file);
 	assert_int_equal(m.t.allocs, 0);
 	assert_int_equal(m.t.pages, 0);
 	assert_int_equal(m.t.env.nr_allocs, 0);
