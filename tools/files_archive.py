@@ -75,12 +75,28 @@ def _walk(folder, rel=''):
                                'can be packed')
 
 
-def build(folder):
-    """The archive of everything under folder (not folder itself)."""
+def _check_folder(folder):
     if not os.path.isdir(folder):
         raise ArchiveError(f'{folder}: ' + ('no such folder' if not
                                             os.path.lexists(folder) else
                                             'not a folder'))
+
+
+def measure(folder):
+    """The size build(folder) would have, with the same checks, reading
+    no file (the manifest check runs on every build)."""
+    _check_folder(folder)
+    total = HEADER.size
+    for path, _mode, full in _walk(folder):
+        size = os.path.getsize(full) if full else 0
+        total += (ENTRY.size + len(path.encode()) + (-len(path.encode()) % 4)
+                  + size + (-size % 4))
+    return total
+
+
+def build(folder):
+    """The archive of everything under folder (not folder itself)."""
+    _check_folder(folder)
     body, n = bytearray(), 0
     for path, mode, full in _walk(folder):
         data = b''

@@ -717,23 +717,26 @@ def _memory(ck, path, raw, board):
                   files)
 
 
-def files_archive(c, error):
+def files_archive(c, error, build=True):
     """(memory entry, archive bytes) of container c's files folder, or
-    None without one (docs/manifest.md, "Initial files"). error(keypath,
-    message) makes the exception raised when the folder cannot be packed
-    or its archive does not fit the region."""
+    None without one (docs/manifest.md, "Initial files"); with build
+    False, the archive's size instead of its bytes (no file is read).
+    error(keypath, message) makes the exception raised when the folder
+    cannot be packed or its archive does not fit the region."""
     for m in c.memory:
         if m.files is None:
             continue
         try:
-            blob = archivemod.build(m.files)
+            blob = (archivemod.build if build else archivemod.measure)(
+                m.files)
         except archivemod.ArchiveError as e:
             raise error(f'{m.path}.files', f'container "{c.name}": files: '
                         f'{e}') from None
-        if len(blob) > m.size:
+        size = len(blob) if build else blob
+        if size > m.size:
             raise error(f'{m.path}.files', f'container "{c.name}": the '
                         f'files of {m.files} pack into '
-                        f'{size_text(len(blob))}, more than the region\'s '
+                        f'{size_text(size)}, more than the region\'s '
                         f'{size_text(m.size)} (raise its size)')
         return m, blob
     return None
@@ -913,8 +916,8 @@ def _check_container(ck, i, raw, board, programs_dir,
         raise ck.error(f'{with_files[1].path}.files', f'container '
                        f'"{c.name}": files in one memory region only (first '
                        f'at {ck.where(with_files[0])})')
-    if with_files and programs_dir:  # packed (and checked) as pack does
-        files_archive(c, ck.error)
+    if with_files and programs_dir:  # checked as pack packs it
+        files_archive(c, ck.error, build=False)
     c.virtual = [(v['virt'], v['size']) for v in _tables(
         ck, path, t, 'virtual',
         lambda p, r: _table(ck, p, r, VIRTUAL_KEYS, ('virt', 'size')))]

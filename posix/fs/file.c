@@ -69,9 +69,9 @@ static int open_check(const struct walk *w, int flags)
 	}
 	if ((flags & FS_O_CREAT) && (flags & FS_O_EXCL))
 		return -FS_EEXIST;
-	if (IS_DIR(w->node))
-		return acc != FS_O_RDONLY || (flags & FS_O_TRUNC) ? -FS_EISDIR
-								  : 0;
+	if (IS_DIR(w->node)) /* read-only, and not to be created (Linux) */
+		return acc != FS_O_RDONLY ||
+		       (flags & (FS_O_TRUNC | FS_O_CREAT)) ? -FS_EISDIR : 0;
 	if (flags & FS_O_DIRECTORY)
 		return -FS_ENOTDIR;
 	return 0;

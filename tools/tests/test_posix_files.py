@@ -120,6 +120,8 @@ def c_sum(data):
 def test_c_loader_reads_what_the_packer_packs(dump, tmp_path):
     files = make_rootfs(tmp_path / 'rootfs')
     blob = files_archive.build(str(tmp_path / 'rootfs'))
+    # what the manifest check measures without reading a file
+    assert files_archive.measure(str(tmp_path / 'rootfs')) == len(blob)
     r = dump(blob, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     got = {line.split()[0]: line.split()[1:] for line in

@@ -58,6 +58,10 @@ static void test_open_errors(void **state)
 	assert_int_equal(fs_open(&e.t, "/d", FS_O_RDWR, 0), -FS_EISDIR);
 	assert_int_equal(fs_open(&e.t, "/d", FS_O_RDONLY | FS_O_TRUNC, 0),
 			 -FS_EISDIR);
+	assert_int_equal(fs_open(&e.t, "/d", FS_O_RDONLY | FS_O_CREAT, 0),
+			 -FS_EISDIR);
+	assert_int_equal(fs_open(&e.t, "/", FS_O_RDONLY | FS_O_CREAT, 0),
+			 -FS_EISDIR);
 	assert_int_equal(fs_open(&e.t, "/f", FS_O_RDONLY | FS_O_DIRECTORY, 0),
 			 -FS_ENOTDIR);
 	assert_int_equal(fs_open(&e.t, "/f/", FS_O_RDONLY, 0), -FS_ENOTDIR);

@@ -14,8 +14,8 @@
  * permission bits), FS_O_EXCL, FS_O_TRUNC (only with write access),
  * FS_O_APPEND, FS_O_NONBLOCK, FS_O_CLOEXEC, FS_O_DIRECTORY; an unknown bit
  * is -FS_EINVAL (rather than ignored, so a personality mismatch shows).
- * Directories open read-only (else -FS_EISDIR) and are read with
- * fs_readdir.
+ * Directories open read-only, without FS_O_CREAT or FS_O_TRUNC (else
+ * -FS_EISDIR), and are read with fs_readdir.
  */
 int fs_open(struct fs_fdtable *t, const char *path, int flags, uint32_t mode);
 
