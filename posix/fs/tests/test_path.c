@@ -62,6 +62,43 @@ static void test_resolution_errors(void **state)
 	env_done(&e);
 }
 
+/* Every call taking a path, on one path: its result. */
+static void each_path_call(struct env *e, const char *path, int want)
+{
+	struct fs_stat st;
+
+	assert_int_equal(fs_open(&e->t, path, FS_O_RDONLY, 0), want);
+	assert_int_equal(fs_open(&e->t, path, FS_O_RDWR | FS_O_CREAT, 0644),
+			 want);
+	assert_int_equal(fs_opendir(&e->t, path), want);
+	assert_int_equal(fs_stat(&e->t, path, &st), want);
+	assert_int_equal(fs_mkdir(&e->t, path, 0755), want);
+	assert_int_equal(fs_rmdir(&e->t, path), want);
+	assert_int_equal(fs_unlink(&e->t, path), want);
+	assert_int_equal(fs_chdir(&e->t, path), want);
+	assert_int_equal(fs_rename(&e->t, path, "/f"), want);
+	assert_int_equal(fs_rename(&e->t, "/f", path), want);
+}
+
+static void test_every_path_call_resolves_alike(void **state)
+{
+	struct env e;
+	char long_name[FS_NAME_MAX + 3] = "/";
+	(void)state;
+
+	env_init(&e, 0);
+	put_file(&e, "/f", "x");
+	memset(long_name + 1, 'n', FS_NAME_MAX + 1);
+	each_path_call(&e, long_name, -FS_ENAMETOOLONG);
+	each_path_call(&e, "", -FS_ENOENT);
+	each_path_call(&e, "/none/x", -FS_ENOENT);
+	each_path_call(&e, "/f/x", -FS_ENOTDIR);
+	each_path_call(&e, NULL, -FS_EINVAL);
+	assert_file(&e, "/f", "x");
+	assert_int_equal(e.fs.nr_inodes, 2);
+	env_done(&e);
+}
+
 static void test_mkdir_rmdir(void **state)
 {
 	struct env e;
@@ -266,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolution_dots_and_slashes),
 		cmocka_unit_test(test_resolution_errors),
+		cmocka_unit_test(test_every_path_call_resolves_alike),
 		cmocka_unit_test(test_mkdir_rmdir),
 		cmocka_unit_test(test_unlink_errors),
 		cmocka_unit_test(test_unlink_open_file_stays_readable),
