@@ -60,13 +60,14 @@ struct model {
 	uint8_t shared_val[MODEL_SHARED][MODEL_MAX_LEN];
 	uint8_t file_val[MODEL_FILE];
 	struct vm_object *file;
+	struct vm_shm_registry shm;
 	int nr_shared;
 	const uint8_t *data;
 	size_t len, pos;
 	/* what the walk did, so a test can tell it was not vacuous */
 	struct {
 		unsigned writes, reads_nonzero, forks, maps, unmaps;
-		unsigned protects, refused, squeezed_failures, brks;
+		unsigned protects, refused, squeezed_failures, brks, shmats;
 		unsigned max_depth;
 	} st;
 };
@@ -336,6 +337,58 @@ static inline void model_brk(struct model *m, unsigned p)
 	m->st.brks++;
 }
 
+/*
+ * A System V segment attached and removed at once (IPC_RMID): it lives
+ * as long as some piece of an attach does (fork, munmap, exit), and the
+ * counters at the end say it was freed.
+ */
+static inline void model_shm(struct model *m, unsigned p)
+{
+	unsigned n = 1 + model_byte(m) % MODEL_MAX_LEN, at = model_target(m, p);
+	bool fixed = model_byte(m) & 1, taken = false, squeezed;
+	vm_addr_t a = 0;
+	int id;
+
+	if (m->nr_shared == MODEL_SHARED)
+		return;
+	if (at + n > MMU_SLOTS)
+		at = MMU_SLOTS - n;
+	for (unsigned i = at; i < at + n; i++)
+		taken = taken || m->pages[p][i].mapped;
+	squeezed = model_squeeze(m);
+	id = vm_shmget(&m->shm, VM_IPC_PRIVATE, n * PG, 0);
+	if (id >= 0)
+		a = vm_shmat(&m->shm, m->procs[p]->space, id,
+			     fixed ? LO + at * PG : 0, 0);
+	model_unsqueeze(m);
+	if (id < 0) {
+		assert_true(id == -VM_ENOMEM && squeezed);
+		return;
+	}
+	assert_int_equal(vm_shmctl_rmid(&m->shm, id), 0);
+	if (vm_is_err(a)) {
+		if (vm_err(a) == -VM_EINVAL)
+			assert_true(fixed && taken);
+		else
+			assert_true(vm_err(a) == -VM_ENOMEM &&
+				    (squeezed || !model_run_free(m, p, n)));
+		return;
+	}
+	assert_true(!fixed || (a == LO + at * PG && !taken));
+	for (unsigned i = 0; i < n; i++) {
+		struct model_page *mp = &m->pages[p][(a - LO) / PG + i];
+
+		assert_false(mp->mapped);
+		*mp = (struct model_page){.mapped = true,
+					  .prot = VM_PROT_READ | VM_PROT_WRITE,
+					  .shared = m->nr_shared,
+					  .obj_page = i,
+					  .file = -1};
+	}
+	memset(m->shared_val[m->nr_shared++], 0, MODEL_MAX_LEN);
+	m->st.shmats++;
+}
+
 static inline void model_exit(struct model *m, unsigned p)
 {
 	proc_exit(m->procs[p]);
@@ -400,6 +453,7 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 	m.file = vm_object_file_create(&m.t.env, &model_pager, m.file_val,
 				       VM_PROT_ALL);
 	assert_non_null(m.file);
+	vm_shm_init(&m.shm, &m.t.env);
 	m.procs[0] = proc_new(&m.t);
 	while (m.pos < m.len) {
 		unsigned op = model_byte(&m), p = model_byte(&m) % MODEL_PROCS;
@@ -410,7 +464,10 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 			m.procs[p] = proc_new(&m.t);
 			continue;
 		}
-		switch (op % 9) {
+		switch (op % 10) {
+		case 9:
+			model_shm(&m, p);
+			break;
 		case 8:
 			model_brk(&m, p);
 			break;
@@ -444,6 +501,7 @@ static inline const struct model *model_run(const uint8_t *data, size_t len)
 			model_exit(&m, p);
 	}
 	vm_object_put(&m.t.env, m.file);
+	vm_shm_fini(&m.shm); /* all removed already: nothing to do */
 	assert_int_equal(m.t.allocs, 0);
 	assert_int_equal(m.t.pages, 0);
 	assert_int_equal(m.t.env.nr_allocs, 0);

@@ -26,15 +26,16 @@ static void test_random_walks(void **state)
 
 		print_message(
 		    "seed %u: %u writes, %u nonzero reads, %u forks, "
-		    "%u maps, %u unmaps, %u mprotects, %u brks, %u out "
-		    "of memory, chains up to %u\n",
+		    "%u maps, %u unmaps, %u mprotects, %u brks, %u shmats, "
+		    "%u out of memory, chains up to %u\n",
 		    seed, m->st.writes, m->st.reads_nonzero, m->st.forks,
 		    m->st.maps, m->st.unmaps, m->st.protects, m->st.brks,
-		    m->st.squeezed_failures, m->st.max_depth);
+		    m->st.shmats, m->st.squeezed_failures, m->st.max_depth);
 		/* the walk did what it is meant to check */
 		assert_true(m->st.writes > 100 && m->st.reads_nonzero > 10);
 		assert_true(m->st.forks > 20 && m->st.maps > 50);
-		assert_true(m->st.max_depth >= 3 && m->st.brks > 20);
+		assert_true(m->st.max_depth >= 3 && m->st.brks > 20 &&
+			    m->st.shmats > 10);
 	}
 }
 
