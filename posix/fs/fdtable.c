@@ -23,8 +23,7 @@ int fd_lowest_free(const struct fs_fdtable *t, int from)
 	return -FS_EMFILE;
 }
 
-void fd_install(struct fs_fdtable *t, int fd, struct fs_file *f,
-		bool cloexec)
+void fd_install(struct fs_fdtable *t, int fd, struct fs_file *f, bool cloexec)
 {
 	t->files[fd] = f;
 	t->fdflags[fd] = cloexec ? FS_FD_CLOEXEC : 0;

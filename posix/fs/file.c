@@ -8,8 +8,9 @@
 
 #include "internal.h"
 
-#define OPEN_FLAGS (FS_O_ACCMODE | FS_O_APPEND | FS_O_CREAT | FS_O_TRUNC | \
-		    FS_O_EXCL | FS_O_NONBLOCK | FS_O_CLOEXEC | FS_O_DIRECTORY)
+#define OPEN_FLAGS                                                             \
+	(FS_O_ACCMODE | FS_O_APPEND | FS_O_CREAT | FS_O_TRUNC | FS_O_EXCL |    \
+	 FS_O_NONBLOCK | FS_O_CLOEXEC | FS_O_DIRECTORY)
 /* what a description keeps; the rest only matter to open */
 #define STATUS_FLAGS (FS_O_ACCMODE | FS_O_APPEND | FS_O_NONBLOCK)
 
@@ -70,8 +71,9 @@ static int open_check(const struct walk *w, int flags)
 	if ((flags & FS_O_CREAT) && (flags & FS_O_EXCL))
 		return -FS_EEXIST;
 	if (IS_DIR(w->node)) /* read-only, and not to be created (Linux) */
-		return acc != FS_O_RDONLY ||
-		       (flags & (FS_O_TRUNC | FS_O_CREAT)) ? -FS_EISDIR : 0;
+		return acc != FS_O_RDONLY || (flags & (FS_O_TRUNC | FS_O_CREAT))
+			   ? -FS_EISDIR
+			   : 0;
 	if (flags & FS_O_DIRECTORY)
 		return -FS_ENOTDIR;
 	return 0;

@@ -44,12 +44,12 @@ void inode_stat(const struct fs_inode *i, struct fs_stat *st);
 
 /* path.c: a resolved path. */
 struct walk {
-	struct fs_inode *dir;    /* holds the last component; NULL for "/" */
-	struct fs_inode *node;   /* what it names, or NULL if absent */
+	struct fs_inode *dir;	  /* holds the last component; NULL for "/" */
+	struct fs_inode *node;	  /* what it names, or NULL if absent */
 	struct fs_dentry *dentry; /* node's entry in dir (NULL: ".", "..") */
-	const char *name;        /* the last component (not NUL-ended) */
+	const char *name;	  /* the last component (not NUL-ended) */
 	uint32_t len;
-	bool slash;              /* a trailing "/" */
+	bool slash; /* a trailing "/" */
 };
 int path_walk(struct fs *fs, struct fs_inode *cwd, const char *path,
 	      struct walk *w);
@@ -70,7 +70,6 @@ void pipe_release(struct fs *fs, struct fs_file *f);
 struct fs_file *fd_file(const struct fs_fdtable *t, int fd);
 /* The lowest free descriptor, or -FS_EMFILE. */
 int fd_lowest_free(const struct fs_fdtable *t, int from);
-void fd_install(struct fs_fdtable *t, int fd, struct fs_file *f,
-		bool cloexec);
+void fd_install(struct fs_fdtable *t, int fd, struct fs_file *f, bool cloexec);
 
 #endif

@@ -180,7 +180,8 @@ void dir_unlink(struct fs *fs, struct fs_inode *dir, struct fs_dentry *d)
 	if (IS_DIR(i)) {
 		i->nlink = 0; /* empty: its "." goes with its name */
 		dir->nlink--;
-		/* a cwd may keep it alive after dir is freed: no pointer back */
+		/* a cwd may keep it alive after dir is freed: no pointer back
+		 */
 		i->u.dir.parent = i;
 	} else {
 		i->nlink--;
@@ -279,7 +280,8 @@ int32_t file_write_at(struct fs *fs, struct fs_inode *i, uint32_t off,
 			step = n - done;
 		if (chunk_slots(fs, i, c) != 0)
 			break;
-		if (!i->u.file.chunks[c] && !(i->u.file.chunks[c] = chunk_new(fs)))
+		if (!i->u.file.chunks[c] &&
+		    !(i->u.file.chunks[c] = chunk_new(fs)))
 			break;
 		memcpy(i->u.file.chunks[c] + in, src + done, step);
 		done += step;

@@ -27,7 +27,11 @@
 #include <fs/path.h>
 #include <fs/pipe.h>
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c))                                                      \
+			__builtin_trap();                                      \
+	} while (0)
 
 static long live, nth, refuse_every;
 
@@ -66,8 +70,8 @@ static uint8_t byte(struct in *in)
 /* A path of up to three components from a small set, so names meet. */
 static const char *path(struct in *in, char *buf)
 {
-	static const char *const parts[] = {"a", "b", "c", ".", "..", "",
-					   "dir", "f"};
+	static const char *const parts[] = {"a",  "b", "c",   ".",
+					    "..", "",  "dir", "f"};
 	uint8_t b = byte(in);
 	size_t n = 0;
 
@@ -88,11 +92,11 @@ static const char *path(struct in *in, char *buf)
 
 static bool is_error(long r)
 {
-	static const int codes[] = {FS_ENOENT, FS_EBADF, FS_EAGAIN, FS_ENOMEM,
-				    FS_EBUSY, FS_EEXIST, FS_ENOTDIR, FS_EISDIR,
-				    FS_EINVAL, FS_EMFILE, FS_EFBIG, FS_ENOSPC,
-				    FS_ESPIPE, FS_EPIPE, FS_ERANGE,
-				    FS_ENAMETOOLONG, FS_ENOTEMPTY};
+	static const int codes[] = {
+	    FS_ENOENT,	     FS_EBADF,	  FS_EAGAIN, FS_ENOMEM, FS_EBUSY,
+	    FS_EEXIST,	     FS_ENOTDIR,  FS_EISDIR, FS_EINVAL, FS_EMFILE,
+	    FS_EFBIG,	     FS_ENOSPC,	  FS_ESPIPE, FS_EPIPE,	FS_ERANGE,
+	    FS_ENAMETOOLONG, FS_ENOTEMPTY};
 	for (unsigned k = 0; k < sizeof(codes) / sizeof(*codes); k++)
 		if (r == -codes[k])
 			return true;
@@ -114,7 +118,8 @@ static void check(struct fs *fs, struct fs_fdtable *t, bool *up)
 				continue;
 			uint32_t names = 0, first = 1;
 			for (int q = 0; q < 2; q++)
-				for (unsigned g = 0; up[q] && g < FS_FD_MAX; g++)
+				for (unsigned g = 0; up[q] && g < FS_FD_MAX;
+				     g++)
 					if (t[q].files[g] == f) {
 						names++;
 						if (q < p || (q == p && g < fd))
@@ -175,9 +180,8 @@ static long op(struct fs_fdtable *t, bool *up, struct in *in)
 	case 3:
 		return fs_write(&t[p], fd, data, byte(in) * 53u);
 	case 4:
-		return (long)fs_lseek(&t[p], fd,
-				      (int64_t)(int8_t)byte(in) * 1000,
-				      byte(in) % 4);
+		return (long)fs_lseek(
+		    &t[p], fd, (int64_t)(int8_t)byte(in) * 1000, byte(in) % 4);
 	case 5:
 		return fs_dup(&t[p], fd);
 	case 6:

@@ -10,7 +10,7 @@
 #include <stdarg.h>
 
 #include <fcntl.h>
-#include <stdio.h>   /* libc/include's: snprintf */
+#include <stdio.h> /* libc/include's: snprintf */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 	int err = fs_archive_load(&fs, blob, (size_t)len, &fault);
 	if (err) {
 		say("error %d: entry %u at %u: %s\n", err,
-			(unsigned)fault.entry, (unsigned)fault.offset,
-			fs_archive_strerror(fault.code));
+		    (unsigned)fault.entry, (unsigned)fault.offset,
+		    fs_archive_strerror(fault.code));
 		fs_destroy(&fs);
 		return 1;
 	}

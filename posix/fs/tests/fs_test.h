@@ -25,10 +25,10 @@
 #include <fs/pipe.h>
 
 struct counting_alloc {
-	long live;          /* allocations not yet freed */
+	long live; /* allocations not yet freed */
 	long live_bytes;
-	long total;         /* allocations ever made */
-	long fail_after;    /* refuse once this many more succeeded; -1 never */
+	long total;	 /* allocations ever made */
+	long fail_after; /* refuse once this many more succeeded; -1 never */
 };
 
 /* Each block carries its size in front, so a free with another size (or
@@ -94,8 +94,8 @@ static inline void env_done(struct env *e)
 
 static inline int put_file(struct env *e, const char *path, const char *text)
 {
-	int fd = fs_open(&e->t, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC,
-			 0644);
+	int fd =
+	    fs_open(&e->t, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	uint32_t n = (uint32_t)strlen(text);
 	assert_int_equal(fs_write(&e->t, fd, text, n), n);

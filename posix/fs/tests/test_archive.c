@@ -164,8 +164,8 @@ static void test_entry_errors(void **state)
 	(void)state;
 
 	/* each path a bad one, alone in the archive */
-	const char *bad_paths[] = {"/etc", "etc/", "a//b", ".", "..", "a/.",
-				   "../x", "a/../b"};
+	const char *bad_paths[] = {"/etc", "etc/", "a//b", ".",
+				   "..",   "a/.",  "../x", "a/../b"};
 	for (unsigned k = 0; k < sizeof(bad_paths) / sizeof(*bad_paths); k++) {
 		ar_begin(&a);
 		ar_add(&a, FS_S_IFDIR | 0755, bad_paths[k], NULL);
@@ -227,7 +227,8 @@ static void test_entry_errors(void **state)
 		put32(a.b + at + 4, sizes[k]);
 		expect(&a, a.len, -FS_EINVAL,
 		       sizes[k] > FS_FILE_MAX ? FS_AR_FILE_SIZE
-					      : FS_AR_ENTRY_BOUNDS, 1);
+					      : FS_AR_ENTRY_BOUNDS,
+		       1);
 	}
 	put32(a.b + at + 4, 1);
 	put16(a.b + at + 8, 0xffff); /* path length past the end */
@@ -302,7 +303,9 @@ static void test_corruptions(void **state)
 			if (err) {
 				refused++;
 				assert_true(f.code != FS_AR_OK);
-				assert_true(f.offset <= c.len); /* at the end: a missing entry */
+				assert_true(
+				    f.offset <=
+				    c.len); /* at the end: a missing entry */
 				assert_true(f.entry <= a.nr);
 				assert_non_null(fs_archive_strerror(f.code));
 			} else {
@@ -321,11 +324,11 @@ static void test_corruptions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_good_archive),
-		cmocka_unit_test(test_header_errors),
-		cmocka_unit_test(test_entry_errors),
-		cmocka_unit_test(test_tree_errors),
-		cmocka_unit_test(test_corruptions),
+	    cmocka_unit_test(test_load_good_archive),
+	    cmocka_unit_test(test_header_errors),
+	    cmocka_unit_test(test_entry_errors),
+	    cmocka_unit_test(test_tree_errors),
+	    cmocka_unit_test(test_corruptions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,12 +195,12 @@ static void test_cloexec(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recycle_10000),
-		cmocka_unit_test(test_lowest_free_and_emfile),
-		cmocka_unit_test(test_dup_shares_offset),
-		cmocka_unit_test(test_dup2),
-		cmocka_unit_test(test_fork_shares_offsets),
-		cmocka_unit_test(test_cloexec),
+	    cmocka_unit_test(test_recycle_10000),
+	    cmocka_unit_test(test_lowest_free_and_emfile),
+	    cmocka_unit_test(test_dup_shares_offset),
+	    cmocka_unit_test(test_dup2),
+	    cmocka_unit_test(test_fork_shares_offsets),
+	    cmocka_unit_test(test_cloexec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

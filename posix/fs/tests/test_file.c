@@ -19,8 +19,9 @@ static void test_open_flags(void **state)
 	assert_int_equal(fs_fstat(&e.t, fd, &st), 0);
 	assert_int_equal(st.mode, FS_S_IFREG | 0640);
 	assert_int_equal(fs_write(&e.t, fd, "hello", 5), 5);
-	assert_int_equal(fs_open(&e.t, "/f", FS_O_RDWR | FS_O_CREAT | FS_O_EXCL,
-				 0640), -FS_EEXIST);
+	assert_int_equal(
+	    fs_open(&e.t, "/f", FS_O_RDWR | FS_O_CREAT | FS_O_EXCL, 0640),
+	    -FS_EEXIST);
 	/* O_CREAT alone opens what exists, mode ignored */
 	int fd2 = fs_open(&e.t, "/f", FS_O_RDONLY | FS_O_CREAT, 0777);
 	assert_int_equal(fd2, 1);
@@ -82,8 +83,9 @@ static void test_open_errors(void **state)
 	long inodes = e.fs.nr_inodes;
 	for (long ok = 0; ok < 3; ok++) {
 		e.ca.fail_after = ok;
-		assert_int_equal(fs_open(&e.t, "/new", FS_O_WRONLY | FS_O_CREAT,
-					 0644), -FS_ENOMEM);
+		assert_int_equal(
+		    fs_open(&e.t, "/new", FS_O_WRONLY | FS_O_CREAT, 0644),
+		    -FS_ENOMEM);
 		e.ca.fail_after = -1;
 		struct fs_stat st;
 		assert_int_equal(fs_stat(&e.t, "/new", &st), -FS_ENOENT);
@@ -151,8 +153,9 @@ static void test_lseek_and_holes(void **state)
 	assert_int_equal(fs_lseek(&e.t, fd, -1, FS_SEEK_SET), -FS_EINVAL);
 	assert_int_equal(fs_lseek(&e.t, fd, -far - 102, FS_SEEK_CUR),
 			 -FS_EINVAL);
-	assert_int_equal(fs_lseek(&e.t, fd, (int64_t)FS_FILE_MAX + 1,
-				  FS_SEEK_SET), -FS_EINVAL);
+	assert_int_equal(
+	    fs_lseek(&e.t, fd, (int64_t)FS_FILE_MAX + 1, FS_SEEK_SET),
+	    -FS_EINVAL);
 	assert_int_equal(fs_lseek(&e.t, fd, INT64_MAX, FS_SEEK_END),
 			 -FS_EINVAL);
 	assert_int_equal(fs_lseek(&e.t, fd, INT64_MIN, FS_SEEK_CUR),
@@ -291,13 +294,13 @@ static void test_readdir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_flags),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_bad_descriptors),
-		cmocka_unit_test(test_lseek_and_holes),
-		cmocka_unit_test(test_enospc),
-		cmocka_unit_test(test_large_file_roundtrip),
-		cmocka_unit_test(test_readdir),
+	    cmocka_unit_test(test_open_flags),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_bad_descriptors),
+	    cmocka_unit_test(test_lseek_and_holes),
+	    cmocka_unit_test(test_enospc),
+	    cmocka_unit_test(test_large_file_roundtrip),
+	    cmocka_unit_test(test_readdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

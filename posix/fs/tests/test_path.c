@@ -301,15 +301,15 @@ static void test_chdir_getcwd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_resolution_dots_and_slashes),
-		cmocka_unit_test(test_resolution_errors),
-		cmocka_unit_test(test_every_path_call_resolves_alike),
-		cmocka_unit_test(test_mkdir_rmdir),
-		cmocka_unit_test(test_unlink_errors),
-		cmocka_unit_test(test_unlink_open_file_stays_readable),
-		cmocka_unit_test(test_rename_files),
-		cmocka_unit_test(test_rename_directories),
-		cmocka_unit_test(test_chdir_getcwd),
+	    cmocka_unit_test(test_resolution_dots_and_slashes),
+	    cmocka_unit_test(test_resolution_errors),
+	    cmocka_unit_test(test_every_path_call_resolves_alike),
+	    cmocka_unit_test(test_mkdir_rmdir),
+	    cmocka_unit_test(test_unlink_errors),
+	    cmocka_unit_test(test_unlink_open_file_stays_readable),
+	    cmocka_unit_test(test_rename_files),
+	    cmocka_unit_test(test_rename_directories),
+	    cmocka_unit_test(test_chdir_getcwd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,10 +128,10 @@ static void test_pipe_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pipe_roundtrip_and_wrap),
-		cmocka_unit_test(test_pipe_eof_when_no_writers),
-		cmocka_unit_test(test_pipe_epipe_when_no_readers),
-		cmocka_unit_test(test_pipe_errors),
+	    cmocka_unit_test(test_pipe_roundtrip_and_wrap),
+	    cmocka_unit_test(test_pipe_eof_when_no_writers),
+	    cmocka_unit_test(test_pipe_epipe_when_no_readers),
+	    cmocka_unit_test(test_pipe_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,34 +22,34 @@
 
 #include <fs/fs.h>
 
-#define FS_ARCHIVE_MAGIC 0x41534654u /* "TFSA" */
-#define FS_ARCHIVE_VERSION 1u
+#define FS_ARCHIVE_MAGIC       0x41534654u /* "TFSA" */
+#define FS_ARCHIVE_VERSION     1u
 #define FS_ARCHIVE_HEADER_SIZE 16u
-#define FS_ARCHIVE_ENTRY_SIZE 12u
+#define FS_ARCHIVE_ENTRY_SIZE  12u
 
 /* Why an archive was refused (fs_archive_strerror names them). */
 enum fs_archive_err {
 	FS_AR_OK = 0,
-	FS_AR_TRUNCATED,    /* shorter than its header or its total size */
+	FS_AR_TRUNCATED, /* shorter than its header or its total size */
 	FS_AR_MAGIC,
 	FS_AR_VERSION,
 	FS_AR_HEADER_SIZE,
 	FS_AR_ENTRY_BOUNDS, /* an entry runs past the total size */
-	FS_AR_TRAILING,     /* bytes after the last entry */
-	FS_AR_PATH,         /* empty, bad component, too long, NUL */
-	FS_AR_MODE,         /* not a directory or regular file */
-	FS_AR_DIR_SIZE,     /* a directory with data */
+	FS_AR_TRAILING,	    /* bytes after the last entry */
+	FS_AR_PATH,	    /* empty, bad component, too long, NUL */
+	FS_AR_MODE,	    /* not a directory or regular file */
+	FS_AR_DIR_SIZE,	    /* a directory with data */
 	FS_AR_FILE_SIZE,    /* beyond FS_FILE_MAX */
-	FS_AR_RESERVED,     /* reserved field or padding not zero */
+	FS_AR_RESERVED,	    /* reserved field or padding not zero */
 	FS_AR_NO_PARENT,    /* parent missing or not a directory */
 	FS_AR_DUPLICATE,    /* a path given twice */
-	FS_AR_NO_SPACE,     /* the file system ran out of memory */
+	FS_AR_NO_SPACE,	    /* the file system ran out of memory */
 };
 
 struct fs_archive_fault {
 	enum fs_archive_err code;
-	uint32_t entry;   /* index of the entry at fault */
-	uint32_t offset;  /* its byte offset in the archive */
+	uint32_t entry;	 /* index of the entry at fault */
+	uint32_t offset; /* its byte offset in the archive */
 };
 
 /*

@@ -20,8 +20,8 @@
 
 struct fs_fdtable {
 	struct fs *fs;
-	struct fs_inode *cwd;               /* holds a reference */
-	struct fs_file *files[FS_FD_MAX];   /* NULL: free */
+	struct fs_inode *cwd;		  /* holds a reference */
+	struct fs_file *files[FS_FD_MAX]; /* NULL: free */
 	uint8_t fdflags[FS_FD_MAX];
 };
 

@@ -78,20 +78,20 @@ struct fs_dentry;
 
 /* A directory entry: one name of an inode in its parent. */
 struct fs_dentry {
-	struct fs_dentry *next;  /* in insertion order: seq increases */
+	struct fs_dentry *next; /* in insertion order: seq increases */
 	struct fs_inode *inode;
-	uint32_t seq;            /* readdir position, unique in the dir */
+	uint32_t seq; /* readdir position, unique in the dir */
 	uint8_t len;
 	char name[FS_NAME_MAX + 1];
 };
 
 /* A pipe's ring buffer and how many descriptions hold each end. */
 struct fs_pipe {
-	uint8_t *buf;       /* FS_PIPE_BUF bytes */
-	uint32_t head;      /* next byte to read */
-	uint32_t count;     /* bytes held */
-	uint32_t readers;   /* open descriptions of the read end */
-	uint32_t writers;   /* ... of the write end */
+	uint8_t *buf;	  /* FS_PIPE_BUF bytes */
+	uint32_t head;	  /* next byte to read */
+	uint32_t count;	  /* bytes held */
+	uint32_t readers; /* open descriptions of the read end */
+	uint32_t writers; /* ... of the write end */
 };
 
 /*
@@ -102,18 +102,18 @@ struct fs_pipe {
 struct fs_inode {
 	struct fs_inode *all_next, *all_prev; /* every inode of the fs */
 	uint32_t ino;
-	uint32_t mode;       /* FS_S_IF* | permission bits */
-	uint32_t nlink;      /* names; a directory: 2 + subdirectories */
-	uint32_t refs;       /* open descriptions and cwds using it */
-	uint32_t size;       /* bytes of a regular file */
+	uint32_t mode;	/* FS_S_IF* | permission bits */
+	uint32_t nlink; /* names; a directory: 2 + subdirectories */
+	uint32_t refs;	/* open descriptions and cwds using it */
+	uint32_t size;	/* bytes of a regular file */
 	union {
-		struct {             /* regular file */
-			uint8_t **chunks;    /* NULL entries are holes */
-			uint32_t nr_chunks;  /* slots in chunks[] */
+		struct {		    /* regular file */
+			uint8_t **chunks;   /* NULL entries are holes */
+			uint32_t nr_chunks; /* slots in chunks[] */
 		} file;
-		struct {             /* directory */
+		struct { /* directory */
 			struct fs_dentry *first, *last;
-			struct fs_inode *parent;  /* the root's is itself */
+			struct fs_inode *parent; /* the root's is itself */
 			uint32_t next_seq;
 		} dir;
 		struct fs_pipe pipe; /* pipe (no name, nlink 0) */
@@ -124,12 +124,12 @@ struct fs_inode {
 struct fs {
 	struct fs_alloc a;
 	struct fs_inode *root;
-	struct fs_inode *all;     /* every inode, for fs_destroy */
+	struct fs_inode *all; /* every inode, for fs_destroy */
 	uint32_t next_ino;
-	uint32_t chunks_used;     /* data chunks and pipe buffers */
-	uint32_t max_chunks;      /* ENOSPC beyond it */
-	uint32_t nr_inodes;       /* live inodes, for invariant checks */
-	uint32_t nr_files;        /* live open descriptions */
+	uint32_t chunks_used; /* data chunks and pipe buffers */
+	uint32_t max_chunks;  /* ENOSPC beyond it */
+	uint32_t nr_inodes;   /* live inodes, for invariant checks */
+	uint32_t nr_files;    /* live open descriptions */
 };
 
 /*
@@ -137,9 +137,9 @@ struct fs {
  * dup() and fork(), so they share the offset and the status flags.
  */
 struct fs_file {
-	uint32_t refs;       /* descriptors (in any table) naming it */
-	uint32_t flags;      /* access mode, FS_O_APPEND, FS_O_NONBLOCK */
-	uint32_t offset;     /* a directory's: the next readdir position */
+	uint32_t refs;	 /* descriptors (in any table) naming it */
+	uint32_t flags;	 /* access mode, FS_O_APPEND, FS_O_NONBLOCK */
+	uint32_t offset; /* a directory's: the next readdir position */
 	struct fs_inode *inode;
 };
 
@@ -148,7 +148,7 @@ struct fs_stat {
 	uint32_t ino;
 	uint32_t mode;
 	uint32_t nlink;
-	uint32_t size;   /* a pipe's: bytes waiting in it */
+	uint32_t size; /* a pipe's: bytes waiting in it */
 };
 
 /* One readdir() entry. */
