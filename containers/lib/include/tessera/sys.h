@@ -371,9 +371,11 @@ static inline uint32_t sys_cpus_online(void)
  * Blocks until one ends; a zombie is reaped at once.
  * @param tid the child (0: any)
  * @param who if not NULL: the tid reaped
- * @return its exit code (which may itself be negative: a child destroyed
- *         with -E_DEAD, or ended by a refused fault with 128 + cause);
- *         -E_NOENT no such child; -E_INVAL tid is the caller
+ * @return its exit code (128 + cause after a refused fault; the code
+ *         its destroyer gave, e.g. -E_DEAD: so a negative result is not
+ *         always an error of the wait: *who names the child reaped);
+ *         -E_NOENT no such child; -E_INVAL tid is the caller; -E_INTR
+ *         the wait ended by suspend
  */
 static inline int sys_thread_wait(uint32_t tid, uint32_t *who)
 {
@@ -456,9 +458,11 @@ static inline int sys_unmap(uint32_t virt, uint32_t pages, uint32_t tid)
  * @param word the mutex word: 0 unlocked, 1 locked, 2 locked with waiters
  * @param op MUTEX_WAIT (block while the word is 2) or MUTEX_WAKE (wake one
  *        waiter)
- * @return 0 (wait), threads woken, 0 or 1 (wake); -E_INVAL op; -E_PERM no
- *         mutex capability; -E_FAULT word unaligned, unmapped, read-only
- *         or device; -E_BUDGET the MUTEXES budget (a unit per waiter)
+ * @return 0 (wait: woken, or the word no longer held 2), threads woken,
+ *         0 or 1 (wake); -E_INVAL op; -E_PERM no mutex capability;
+ *         -E_FAULT word unaligned, unmapped, read-only or device;
+ *         -E_BUDGET the MUTEXES budget (a unit per waiter); -E_INTR a
+ *         wait ended by suspend
  */
 static inline int sys_mutex_control(volatile uint32_t *word, uint32_t op)
 {
