@@ -313,31 +313,67 @@ void container_thread_ended(struct container *c, bool first_pager, int code)
 }
 
 /* Its program as it was packed: decompressed again from the image. */
-static bool restore_program(struct container *c)
+static const struct bootinfo_cap *container_cap(const struct container *c,
+						uint32_t i)
 {
-	const struct bootinfo_container *d = c->desc;
-	const struct image_part *part =
-		(const void *)((const uint8_t *)boot_image +
-			       boot_image->header_size +
-			       d->program_part * boot_image->part_size);
-	size_t len;
-
-	/* all its memory starts clear, mapped at boot or not */
 	const struct bootinfo_cap *caps =
 		(const void *)((const uint8_t *)boot_info + boot_info->caps_offset);
-	for (uint32_t i = 0; i < d->nr_caps; i++) {
-		const struct bootinfo_cap *m = &caps[d->first_cap + i];
-		if (m->resource == CAP_RES_PHYSMEM)
-			memset(phys_to_virt(pa(m->base)), 0, m->size);
+	return &caps[c->desc->first_cap + i];
+}
+
+/* Does [start, start + size) lie in memory of c's own (a PHYSMEM
+ * capability)? Container memory never overlaps another's (pack.py). */
+static bool in_own_memory(const struct container *c, uint32_t start,
+			  uint32_t size)
+{
+	for (uint32_t i = 0; i < c->desc->nr_caps; i++) {
+		const struct bootinfo_cap *m = container_cap(c, i);
+		if (m->resource == CAP_RES_PHYSMEM && start >= m->base &&
+		    size <= m->size && start - m->base <= m->size - size)
+			return true;
 	}
+	return false;
+}
+
+static bool restore_part(const struct container *c,
+			 const struct image_part *part)
+{
+	size_t len;
 	int err = lz4f_decode((const uint8_t *)boot_image + part->frame_offset,
 			      part->frame_size,
 			      phys_to_virt(pa(part->load_addr)), part->mem_size,
 			      LZ4F_REQUIRE_CONTENT_CHECKSUM, &len);
+
 	if (err || len != part->raw_size) {
-		printk("kernel: container '%s': its image part is damaged "
-		       "(%s): not restarted\n", c->name, lz4f_strerror(err));
+		printk("kernel: container '%s': its image part '%.*s' is "
+		       "damaged (%s): not restarted\n", c->name,
+		       (int)sizeof(part->name), part->name,
+		       lz4f_strerror(err));
 		return false;
+	}
+	return true;
+}
+
+/* Put c's memory back as the image has it: all of it clear, then every
+ * container part that lands in it unpacked again, its program and any
+ * other (the initial files of a POSIX container, docs/posix.md). */
+static bool restore_program(struct container *c)
+{
+	const uint8_t *table = (const uint8_t *)boot_image +
+			       boot_image->header_size;
+
+	for (uint32_t i = 0; i < c->desc->nr_caps; i++) {
+		const struct bootinfo_cap *m = container_cap(c, i);
+		if (m->resource == CAP_RES_PHYSMEM)
+			memset(phys_to_virt(pa(m->base)), 0, m->size);
+	}
+	for (uint32_t i = 0; i < boot_image->nr_parts; i++) {
+		const struct image_part *part =
+			(const void *)(table + i * boot_image->part_size);
+		if (part->kind == IMAGE_PART_CONTAINER &&
+		    in_own_memory(c, part->load_addr, part->mem_size) &&
+		    !restore_part(c, part))
+			return false;
 	}
 	return true;
 }

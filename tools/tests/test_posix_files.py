@@ -396,3 +396,26 @@ def test_fuzz_posix_fs_short_campaign(tmp_path):
     assert 'ERROR:' not in out and 'runtime error' not in out, out[-4000:]
     assert not os.listdir(artifacts)
     assert re.search(r'^#\d+\s+DONE ', out, re.M), out[-3000:]
+
+
+def test_a_restarted_container_gets_its_files_back(tmp_path):
+    """The kernel restores a restarted container's memory from the image:
+    every part that lands in it, the files too, not only the program
+    (containers/tests/files_restart: checks the archive, overwrites it,
+    fails; restarted once, it must find the archive intact again)."""
+    make_rootfs(tmp_path / 'rootfs')
+    m = tmp_path / 'system.toml'
+    m.write_text(MANIFEST.format(files='./rootfs', size='0x10000')
+                 .replace('examples/hello', 'tests/files_restart')
+                 .replace('name = "hello"', 'name = "files_restart"')
+                 .replace('access = "r"', 'access = "rw"')
+                 .replace('size = 0x100000\n', 'size = 0x100000\n'
+                          'restart = "on-failure"\nrestart_limit = 1\n', 1))
+    out = os.path.join(TEST_BUILD, 'posix-files-restart')
+    for args in (['qemu_virt_hello_defconfig'], [f'MANIFEST={m}']):
+        r = harness.scons(f'O={out}', *args)
+        assert r.returncode == 0, r.stdout
+    b = harness.boot(os.path.join(out, 'image.elf'), timeout=30)
+    assert b.output.count('files_restart: archive intact') == 2, b.output
+    assert 'overwritten' not in b.output
+    assert "kernel: container 'files_restart' restarting (1)" in b.output
