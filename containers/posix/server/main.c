@@ -1,0 +1,139 @@
+/*
+ * The POSIX container's server (docs/posix.md, "The server as built").
+ * Its first thread is the memory server: the pager of every process
+ * thread. It creates the first process, init, and then serves faults and
+ * the requests of containers/posix/include/posix/proto.h until init ends;
+ * the container's exit code is init's.
+ */
+#include <tessera/console.h>
+#include <tessera/sys.h>
+#include <posix/proto.h>
+#include "server.h"
+
+int proc_nthreads(const struct proc *p);
+
+static void send_reply(uint32_t to, uint32_t r0, uint32_t r1)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(0, 0, IPC_TYPE_SHORT, IPC_NONBLOCK),
+			    .mr = {r0, r1}};
+	ipc_send(to, &m);
+}
+
+static uint32_t stat_of(struct proc *p, uint32_t which)
+{
+	switch (which) {
+	case POSIX_STAT_PROCS:
+		return (uint32_t)proc_count();
+	case POSIX_STAT_VM_PAGES:
+		return env.nr_pages;
+	case POSIX_STAT_VM_ALLOCS:
+		return env.nr_allocs;
+	case POSIX_STAT_THREADS:
+		return budget_used(CAP_RES_THREADS);
+	case POSIX_STAT_SPACES:
+		return budget_used(CAP_RES_SPACES);
+	case POSIX_STAT_PTPAGES:
+		return budget_used(CAP_RES_PTPAGES);
+	case POSIX_STAT_FREE_PAGES:
+		return pool_free_pages();
+	case POSIX_STAT_NTHREADS:
+		return (uint32_t)proc_nthreads(p);
+	}
+	return (uint32_t)-POSIX_EINVAL;
+}
+
+/* Serves one request of thread `tid` of p; 1: answered (mr), 0: no reply
+ * (parked, or the thread is gone). */
+static int serve(struct proc *p, uint32_t tid, struct ipc_msg *m, uint32_t *mr)
+{
+	uint32_t label = IPC_TAG_LABEL(m->tag);
+	mr[1] = 0;
+	switch (label) {
+	case IPC_LABEL_FAULT: {
+		int sig = mem_fault(p, tid, m);
+		if (!sig) {
+			mr[0] = 0;
+			return 1;
+		}
+		printf("posix: pid %u thread %u: signal %d at 0x%x (pc 0x%x)\n",
+		       (unsigned)p->pid, (unsigned)tid, sig, (unsigned)m->mr[1],
+		       (unsigned)m->mr[2]);
+		proc_exit(p, sig);
+		return 0;
+	}
+	case POSIX_FORK:
+		mr[0] = (uint32_t)proc_fork(p, tid);
+		return 1;
+	case POSIX_EXIT:
+		proc_exit(p, (int)((m->mr[0] & 0xff) << 8));
+		return 0;
+	case POSIX_WAITPID:
+		return proc_waitpid(p, tid, (int)m->mr[0], m->mr[1], mr);
+	case POSIX_GETPID:
+		mr[0] = p->pid;
+		return 1;
+	case POSIX_GETPPID:
+		mr[0] = p->ppid;
+		return 1;
+	case POSIX_BRK:
+		mr[0] = (uint32_t)mem_brk(p, tid, m->mr[0]);
+		return 1;
+	case POSIX_MMAP:
+		mr[0] = (uint32_t)mem_mmap(p, m->mr[0], m->mr[1], m->mr[2],
+					   m->mr[3]);
+		return 1;
+	case POSIX_MUNMAP:
+		mr[0] = (uint32_t)mem_munmap(p, tid, m->mr[0], m->mr[1]);
+		return 1;
+	case POSIX_THREAD_CREATE:
+		mr[0] = (uint32_t)proc_thread_create(p, tid, m->mr[0], m->mr[1],
+						     m->mr[2]);
+		return 1;
+	case POSIX_THREAD_EXIT:
+		proc_thread_exit(p, tid, (int)m->mr[0]);
+		return 0;
+	case POSIX_STAT:
+		mr[0] = stat_of(p, m->mr[0]);
+		return 1;
+	}
+	mr[0] = (uint32_t)-POSIX_ENOSYS;
+	return 1;
+}
+
+int main(void)
+{
+	struct sys_ids ids;
+	struct ipc_msg m;
+	uint32_t mr[2];
+
+	sys_getid(&ids);
+	server_tid = ids.tid;
+	if (pool_init() != 0) {
+		printf("posix: no memory pool of %u bytes\n", POOL_SIZE);
+		return 2;
+	}
+	int err = proc_create_init(posix_init_main);
+	if (err < 0) {
+		printf("posix: cannot start init: %d\n", err);
+		return 2;
+	}
+	for (;;) {
+		if (ipc_receive(IPC_ANY, &m) != 0)
+			continue;
+		int slot;
+		struct proc *p = proc_of_thread(m.from, &slot);
+		if (!p)
+			continue; /* not a process thread: ignored */
+		int answered = serve(p, m.from, &m, mr);
+		if (answered)
+			send_reply(m.from, mr[0], mr[1]);
+		if (init_done)
+			break;
+	}
+	/* init ended: the container's exit code is init's */
+	printf("posix: init ended with status 0x%x, %d processes left\n",
+	       (unsigned)init_status, proc_count());
+	int status = init_status;
+	return POSIX_WIFEXITED(status) ? POSIX_WEXITSTATUS(status)
+				       : 128 + (status & 0x7f);
+}

@@ -1,0 +1,149 @@
+/*
+ * Memory of processes: the image mapping, faults served with vm_fault
+ * decisions, brk, mmap and munmap (the kernel first, then the library,
+ * for anything that removes mappings: docs/posix.md).
+ */
+#include <string.h>
+#include <tessera/console.h>
+#include <tessera/boot.h>
+#include <vm/fault.h>
+#include <vm/mmap.h>
+#include <vm/object.h>
+#include <posix/proto.h>
+#include "server.h"
+
+extern char __bss_start[], __bss_end[];
+
+static uint32_t image_end(void)
+{
+	return ((uint32_t)(uintptr_t)__bss_end + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* The image object's pager: a page of the server's own program as it is
+ * now (text, rodata, data), its .bss part zero. Processes are functions of
+ * this program (docs/posix.md); each one's writes go to its own copy. */
+static int image_read(void *file, uint32_t off, vm_phys_t page)
+{
+	(void)file;
+	uint32_t va = container_region.virt + off;
+	uint32_t bss = (uint32_t)(uintptr_t)__bss_start;
+	char *dst = pool_va((uint32_t)page.pa);
+	if (va + PAGE > image_end())
+		return -VM_EIO;
+	for (uint32_t i = 0; i < PAGE; i++)
+		dst[i] = va + i < bss ? *(const char *)(uintptr_t)(va + i) : 0;
+	return 0;
+}
+
+static void image_release(void *file)
+{
+	(void)file;
+}
+
+static const struct vm_pager image_pager = {image_read, image_release};
+static struct vm_object *image_obj;
+
+/* Maps the image (private, read/write/exec) and the stack into a new
+ * process's space. */
+int mem_image_map(struct vm_space *vm)
+{
+	if (!image_obj) {
+		image_obj =
+		    vm_object_file_create(&env, &image_pager, 0, VM_PROT_ALL);
+		if (!image_obj)
+			return -POSIX_ENOMEM;
+	}
+	vm_addr_t a = vm_mmap(vm, container_region.virt,
+			      image_end() - container_region.virt, VM_PROT_ALL,
+			      VM_MAP_PRIVATE | VM_MAP_FIXED, image_obj, 0);
+	if (vm_is_err(a))
+		return -POSIX_ENOMEM;
+	a = vm_mmap(vm, PROC_STACK_TOP - PROC_STACK_SIZE, PROC_STACK_SIZE,
+		    VM_PROT_READ | VM_PROT_WRITE,
+		    VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED, 0, 0);
+	return vm_is_err(a) ? -POSIX_ENOMEM : 0;
+}
+
+int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid)
+{
+	uint32_t attrs = MAP_ATTR_READ;
+	if (prot & VM_PROT_WRITE)
+		attrs |= MAP_ATTR_WRITE;
+	if (prot & VM_PROT_EXEC)
+		attrs |= MAP_ATTR_EXEC;
+	return sys_map(phys, va, 1, attrs, tid);
+}
+
+/* 0: mapped (reply 0 so it retries); else the signal that ends it. */
+int mem_fault(struct proc *p, uint32_t tid, const struct ipc_msg *m)
+{
+	uint32_t cause = m->mr[0], addr = m->mr[1], status = m->mr[3];
+	unsigned access;
+	struct vm_fault_decision d;
+
+	if (cause == FAULT_PREFETCH)
+		access = VM_ACCESS_EXEC;
+	else if (cause == FAULT_DATA)
+		access = status & (1u << 11) ? VM_ACCESS_WRITE : VM_ACCESS_READ;
+	else
+		return POSIX_SIGILL;
+	int err = vm_fault(p->vm, addr, access, &d);
+	if (err == -VM_EIO)
+		return POSIX_SIGBUS;
+	if (err)
+		return err == -VM_ENOMEM ? POSIX_SIGKILL : POSIX_SIGSEGV;
+	if (d.fill == VM_FILL_ZERO)
+		memset(pool_va((uint32_t)d.page.pa), 0, PAGE);
+	else if (d.fill == VM_FILL_COPY)
+		memcpy(pool_va((uint32_t)d.page.pa),
+		       pool_va((uint32_t)d.copy_from.pa), PAGE);
+	err = mem_map_page((uint32_t)d.page.pa, d.va, d.prot, tid);
+	if (err) {
+		printf("posix: map of 0x%x at 0x%x for %u: %d\n",
+		       (unsigned)d.page.pa, (unsigned)d.va, (unsigned)tid, err);
+		return POSIX_SIGKILL;
+	}
+	return 0;
+}
+
+/* Unmaps [lo, hi) from the kernel, at most MAP_MAX_PAGES a call. */
+static void kernel_unmap(uint32_t lo, uint32_t hi, uint32_t tid)
+{
+	while (lo < hi) {
+		uint32_t n = (hi - lo) / PAGE;
+		if (n > MAP_MAX_PAGES)
+			n = MAP_MAX_PAGES;
+		sys_unmap(lo, n, tid);
+		lo += n * PAGE;
+	}
+}
+
+int mem_brk(struct proc *p, uint32_t tid, uint32_t addr)
+{
+	uint32_t old = p->vm->brk;
+	if (addr && addr < old) {
+		uint32_t lo = (addr + PAGE - 1) & ~(PAGE - 1);
+		uint32_t hi = (old + PAGE - 1) & ~(PAGE - 1);
+		if (addr >= p->vm->layout.brk_base)
+			kernel_unmap(lo, hi, tid);
+	}
+	return (int)vm_brk(p->vm, addr);
+}
+
+int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
+	     unsigned flags)
+{
+	if (!(flags & VM_MAP_ANON) || (flags & VM_MAP_FIXED))
+		return -POSIX_EINVAL; /* files and MAP_FIXED: not yet */
+	vm_addr_t a = vm_mmap(p->vm, addr, len, prot, flags, 0, 0);
+	return vm_is_err(a) ? vm_err(a) : (int)a;
+}
+
+int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len)
+{
+	if ((addr & (PAGE - 1)) || !len || addr < PROC_LO ||
+	    addr + len < addr || addr + len > PROC_HI)
+		return -POSIX_EINVAL;
+	kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
+	return vm_munmap(p->vm, addr, len);
+}

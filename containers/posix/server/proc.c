@@ -1,0 +1,329 @@
+/*
+ * Processes: the first one (init), fork, exit, waitpid, threads
+ * (docs/posix.md, "fork, clone, exit" and "The server as built").
+ */
+#include <string.h>
+#include <tessera/boot.h>
+#include <vm/fork.h>
+#include <posix/proto.h>
+#include "server.h"
+
+static struct proc procs[MAX_PROCS];
+uint32_t server_tid;
+uint32_t init_pid;
+int init_done, init_status;
+
+static const struct vm_layout layout = {
+    .lo = PROC_LO,
+    .hi = PROC_HI,
+    .mmap_base = PROC_MMAP_BASE,
+    .brk_base = PROC_BRK_BASE,
+};
+
+struct proc *proc_of_thread(uint32_t tid, int *slot)
+{
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (procs[i].state != P_LIVE)
+			continue;
+		for (int j = 0; j < MAX_THREADS; j++)
+			if (procs[i].threads[j] == tid) {
+				if (slot)
+					*slot = j;
+				return &procs[i];
+			}
+	}
+	return 0;
+}
+
+static struct proc *proc_by_pid(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].state != P_FREE && procs[i].pid == pid)
+			return &procs[i];
+	return 0;
+}
+
+static struct proc *proc_slot(void)
+{
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].state == P_FREE)
+			return &procs[i];
+	return 0;
+}
+
+int proc_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_PROCS; i++)
+		n += procs[i].state != P_FREE;
+	return n;
+}
+
+static int nthreads(const struct proc *p)
+{
+	int n = 0;
+	for (int j = 0; j < MAX_THREADS; j++)
+		n += p->threads[j] != 0;
+	return n;
+}
+
+int proc_create_init(void (*entry)(void))
+{
+	struct proc *p = proc_slot();
+	struct vm_space *vm = vm_space_create(&env, &layout);
+	if (!vm)
+		return -POSIX_ENOMEM;
+	int err = mem_image_map(vm);
+	if (err) {
+		vm_space_destroy(vm);
+		return err;
+	}
+	int tid =
+	    sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0,
+			      (uint32_t)(uintptr_t)entry, PROC_STACK_TOP - 16);
+	if (tid < 0) {
+		vm_space_destroy(vm);
+		return tid;
+	}
+	memset(p, 0, sizeof(*p));
+	p->state = P_LIVE;
+	p->pid = (uint32_t)tid;
+	p->ppid = 0;
+	p->threads[0] = (uint32_t)tid;
+	p->vm = vm;
+	init_pid = (uint32_t)tid;
+	return sys_thread_run((uint32_t)tid);
+}
+
+/*
+ * fork: asked for by thread `tid` of p, which is the one copied (never
+ * "the thread of p's space": its other threads share it).
+ */
+int proc_fork(struct proc *p, uint32_t tid)
+{
+	struct proc *c = proc_slot();
+	struct vm_fork_result res;
+	struct exregs r;
+	int err, ctid;
+
+	if (!c)
+		return -POSIX_EAGAIN;
+	err = vm_fork(p->vm, &res);
+	if (err)
+		return -POSIX_ENOMEM;
+	/* 1. the parent's private pages are copy-on-write from now on */
+	for (size_t i = 0; i < res.nr_remap; i++)
+		if (mem_map_page((uint32_t)res.remap[i].page.pa,
+				 res.remap[i].va, res.remap[i].prot, tid) != 0)
+			/* never left writable: unmapped, it faults back in
+			 * with the library's rights */
+			sys_unmap(res.remap[i].va, 1, tid);
+	vm_fork_result_free(&env, &res);
+	/* 2. the child's thread in a new space (THREADS and SPACES units) */
+	ctid = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0, 0);
+	if (ctid < 0) {
+		vm_space_destroy(res.child);
+		return ctid == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+	}
+	/* 3. its registers: the forking thread's at its svc, as if its call
+	 * had returned the reply 0 (r0 result, r1 sender, r2 tag, r3 MR0) */
+	memset(&r, 0, sizeof(r));
+	err = sys_exchange_registers(tid, EXREGS_GET, &r);
+	if (!err) {
+		r.r[0] = 0;
+		r.r[1] = server_tid;
+		r.r[2] = IPC_TAG(0, 0, IPC_TYPE_SHORT, 0);
+		r.r[3] = 0;
+		r.r[4] = r.r[5] = r.r[6] = 0;
+		err = sys_exchange_registers((uint32_t)ctid,
+					     EXREGS_SET_REGS | EXREGS_SET_SP |
+						 EXREGS_SET_PC | EXREGS_SET_LR |
+						 EXREGS_SET_UTCB,
+					     &r);
+	}
+	if (!err)
+		err = sys_thread_run((uint32_t)ctid);
+	if (err) {
+		sys_thread_destroy((uint32_t)ctid, err);
+		sys_thread_wait((uint32_t)ctid, 0);
+		vm_space_destroy(res.child);
+		return -POSIX_ENOMEM;
+	}
+	memset(c, 0, sizeof(*c));
+	c->state = P_LIVE;
+	c->pid = (uint32_t)ctid;
+	c->ppid = p->pid;
+	c->threads[0] = (uint32_t)ctid;
+	c->vm = res.child;
+	return ctid;
+}
+
+static void reply(uint32_t to, int r0, uint32_t r1)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(0, 0, IPC_TYPE_SHORT, IPC_NONBLOCK),
+			    .mr = {(uint32_t)r0, r1}};
+	ipc_send(to, &m);
+}
+
+static void free_zombie(struct proc *z)
+{
+	z->state = P_FREE;
+	z->pid = 0;
+}
+
+/* A zombie child of p that wait_pid accepts, or NULL; *any: p has such
+ * children at all (alive or not). */
+static struct proc *find_child(struct proc *p, int wait_pid, int *any)
+{
+	struct proc *found = 0;
+	*any = 0;
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == P_FREE || c->ppid != p->pid ||
+		    (wait_pid > 0 && c->pid != (uint32_t)wait_pid))
+			continue;
+		*any = 1;
+		if (c->state == P_ZOMBIE && !found)
+			found = c;
+	}
+	return found;
+}
+
+/* A parked waitpid of p that a new zombie may answer. */
+static void wake_waiter(struct proc *p)
+{
+	int any;
+	if (!p || p->state != P_LIVE || !p->waiter)
+		return;
+	struct proc *z = find_child(p, p->wait_pid, &any);
+	if (!z && any)
+		return;
+	uint32_t w = p->waiter;
+	p->waiter = 0;
+	if (!z) {
+		reply(w, -POSIX_ECHILD, 0);
+		return;
+	}
+	reply(w, (int)z->pid, (uint32_t)z->status);
+	free_zombie(z);
+}
+
+/* Ends every thread of p, frees its memory, hands its children to init
+ * and leaves a zombie for its parent (or nothing, for init). */
+void proc_exit(struct proc *p, int status)
+{
+	for (int j = 0; j < MAX_THREADS; j++)
+		if (p->threads[j]) {
+			sys_thread_destroy(p->threads[j], status);
+			sys_thread_wait(p->threads[j], 0);
+			p->threads[j] = 0;
+		}
+	/* the kernel freed the space and its page tables with the last
+	 * thread; now the library's pages */
+	vm_space_destroy(p->vm);
+	p->vm = 0;
+	p->waiter = 0;
+	p->status = status;
+	if (p->pid == init_pid) {
+		init_done = 1;
+		init_status = status;
+	}
+	struct proc *initp = proc_by_pid(init_pid);
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct proc *c = &procs[i];
+		if (c->state == P_FREE || c->ppid != p->pid || c == p)
+			continue;
+		if (!initp || initp == p) {
+			c->ppid = 0; /* no one will wait: free when it ends */
+			if (c->state == P_ZOMBIE)
+				free_zombie(c);
+		} else {
+			c->ppid = init_pid;
+		}
+	}
+	struct proc *parent = p->ppid ? proc_by_pid(p->ppid) : 0;
+	if (!parent || parent->state != P_LIVE) {
+		free_zombie(p);
+	} else {
+		p->state = P_ZOMBIE;
+		wake_waiter(parent);
+	}
+	if (initp && initp != p)
+		wake_waiter(initp); /* orphans that are zombies already */
+}
+
+int proc_waitpid(struct proc *p, uint32_t tid, int pid, unsigned options,
+		 uint32_t *mr)
+{
+	int any;
+	if (pid == 0 || pid < -1)
+		pid = -1; /* process groups: not yet, any child */
+	struct proc *z = find_child(p, pid, &any);
+	if (z) {
+		mr[0] = z->pid;
+		mr[1] = (uint32_t)z->status;
+		free_zombie(z);
+		return 1;
+	}
+	if (!any) {
+		mr[0] = (uint32_t)-POSIX_ECHILD;
+		return 1;
+	}
+	if ((options & POSIX_WNOHANG) || p->waiter) {
+		mr[0] = (options & POSIX_WNOHANG) ? 0 : (uint32_t)-POSIX_EINVAL;
+		return 1;
+	}
+	p->waiter = tid;
+	p->wait_pid = pid;
+	return 0;
+}
+
+/* A thread of p in p's space and group, started at pc with sp and r0. */
+int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
+		       uint32_t r0)
+{
+	int slot = -1;
+	for (int j = 0; j < MAX_THREADS; j++)
+		if (!p->threads[j]) {
+			slot = j;
+			break;
+		}
+	if (slot < 0)
+		return -POSIX_EAGAIN;
+	int t =
+	    sys_thread_create(tid, TC_SAME_SPACE | TC_AS_PAGER, p->pid, pc, sp);
+	if (t < 0)
+		return t == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+	struct exregs r;
+	memset(&r, 0, sizeof(r));
+	r.r[0] = r0;
+	int err = sys_exchange_registers((uint32_t)t, EXREGS_SET_REGS, &r);
+	if (!err)
+		err = sys_thread_run((uint32_t)t);
+	if (err) {
+		sys_thread_destroy((uint32_t)t, err);
+		sys_thread_wait((uint32_t)t, 0);
+		return -POSIX_ENOMEM;
+	}
+	p->threads[slot] = (uint32_t)t;
+	return t;
+}
+
+int proc_thread_exit(struct proc *p, uint32_t tid, int code)
+{
+	if (nthreads(p) == 1) {
+		proc_exit(p, (code & 0xff) << 8);
+		return 1;
+	}
+	for (int j = 0; j < MAX_THREADS; j++)
+		if (p->threads[j] == tid)
+			p->threads[j] = 0;
+	sys_thread_destroy(tid, code);
+	sys_thread_wait(tid, 0);
+	return 0;
+}
+
+int proc_nthreads(const struct proc *p)
+{
+	return nthreads(p);
+}

@@ -1,0 +1,78 @@
+/* The POSIX memory server's internals (docs/posix.md, "The server as
+ * built"): its page pool, processes and request handlers. */
+#ifndef POSIX_SERVER_H
+#define POSIX_SERVER_H
+
+#include <stdint.h>
+#include <tessera/sys.h>
+#include <vm/env.h>
+#include <vm/space.h>
+
+#define PAGE 4096u
+/* The pool: the manifest's second memory entry, mapped here. */
+#define POOL_VIRT 0x20000000u
+#define POOL_SIZE 0x400000u
+
+/* A process's layout (below KIP_ADDRESS; the image sits where the server's
+ * program does, at container_region.virt). */
+#define PROC_LO		0x1000u
+#define PROC_HI		0x7f000000u
+#define PROC_STACK_TOP	0x7f000000u
+#define PROC_STACK_SIZE 0x10000u
+#define PROC_BRK_BASE	0x40000000u
+#define PROC_MMAP_BASE	0x50000000u
+
+#define MAX_PROCS   32
+#define MAX_THREADS 4 /* per process */
+
+enum proc_state { P_FREE, P_LIVE, P_ZOMBIE };
+
+struct proc {
+	enum proc_state state;
+	uint32_t pid, ppid;
+	uint32_t threads[MAX_THREADS]; /* tids, 0: free */
+	struct vm_space *vm;
+	int status;	 /* wait status once a zombie */
+	uint32_t waiter; /* a thread parked in waitpid, 0: none */
+	int wait_pid;	 /* what it waits for: -1 or a pid */
+};
+
+/* pool.c */
+extern struct vm_env env;
+int pool_init(void);
+uint32_t pool_free_pages(void);
+void *pool_va(uint32_t phys);
+
+/* proc.c */
+extern uint32_t server_tid;
+extern uint32_t init_pid;
+extern int init_done, init_status;
+struct proc *proc_of_thread(uint32_t tid, int *slot);
+int proc_count(void);
+int proc_create_init(void (*entry)(void));
+int proc_fork(struct proc *p, uint32_t tid);
+void proc_exit(struct proc *p, int status);
+/* 1: answered now (MR0, MR1 in m); 0: parked */
+int proc_waitpid(struct proc *p, uint32_t tid, int pid, unsigned options,
+		 uint32_t *mr);
+int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
+		       uint32_t r0);
+/* 1: the process ended too */
+int proc_thread_exit(struct proc *p, uint32_t tid, int code);
+
+/* mem.c */
+int mem_fault(struct proc *p, uint32_t tid, const struct ipc_msg *m);
+int mem_brk(struct proc *p, uint32_t tid, uint32_t addr);
+int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
+	     unsigned flags);
+int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len);
+int mem_image_map(struct vm_space *vm);
+int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid);
+
+/* budgets */
+uint32_t budget_used(uint32_t resource);
+
+/* the processes' own code (init.c) */
+void posix_init_main(void);
+
+#endif
