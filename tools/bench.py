@@ -23,6 +23,7 @@ instructions of all cores per operation.
 Usage: bench.py [--board NAME] [--cpus N] [--iterations N]
                 [--containers 1,8,32] [--out DIR]
                 [--profile FIGURE [--profile-iterations N]]
+                [--compare BEFORE.json [AFTER.json]]
 Exit status: 0 figures reported; 1 the calibration is off by more than 1%
 (the run is invalid); 2 a build or boot failed.
 """
@@ -731,6 +732,105 @@ def plot(recs, path):
     plt.close(fig)
 
 
+# --------------------------------------------------------------- compare
+# A figure more than this much above the baseline is a regression
+# (tools/tests/test_bench.py, docs/benchmarks.md "Regression check").
+REGRESSION_TOLERANCE = 0.10
+
+
+def load_results(path):
+    """The figures of a results.json (as main() writes it): name -> record,
+    in the file's order."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return {r['name']: r for r in data['figures']}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BenchError(f'{path}: not a results.json of tools/bench.py '
+                         f'({e})')
+
+
+def compare(before, after):
+    """Rows (name, unit, before, after, change, relative change, note) over
+    every figure of either run: before's order, then those only after. A
+    value is None when n/a or absent; change and relative change are None
+    unless both have a value (relative: None when before is 0). Every
+    figure is a cost: a positive change is worse."""
+    rows = []
+    for name in list(before) + [n for n in after if n not in before]:
+        b, a = before.get(name), after.get(name)
+        vb = value_of(b) if b else None
+        va = value_of(a) if a else None
+        unit = (a or b)['unit']
+        if b is None:
+            note = 'only after'
+        elif a is None:
+            note = 'only before'
+        elif vb is None or va is None:
+            note = 'n/a ' + ('before' if vb is None else '') + \
+                (' and ' if vb is None and va is None else '') + \
+                ('after' if va is None else '')
+        else:
+            note = ''
+        delta = rel = None
+        if vb is not None and va is not None:
+            delta = va - vb
+            rel = delta / vb if vb else None
+            if b['unit'] != a['unit']:
+                note = f"unit {b['unit']} before"
+        rows.append((name, unit, vb, va, delta, rel, note))
+    return rows
+
+
+def regressions(before, after, tolerance=REGRESSION_TOLERANCE):
+    """(name, before, after, relative change) of every figure with a value
+    in both runs that is more than tolerance above its value before."""
+    return [(name, vb, va, rel) for name, _, vb, va, _, rel, _ in
+            compare(before, after)
+            if rel is not None and rel > tolerance]
+
+
+def fmt_number(v, unit):
+    if v is None:
+        return ''
+    if unit == 'instructions/byte' or (v != int(v) and abs(v) < 100):
+        return f'{v:,.2f}'
+    if v != int(v):
+        return f'{v:,.1f}'
+    return f'{v:,.0f}'
+
+
+def compare_table(rows, before_name, after_name):
+    """The comparison as text: one line per figure."""
+    out = [f'before: {before_name}', f'after:  {after_name}']
+    table_rows = [('figure', 'before', 'after', 'change', 'relative',
+                   'unit', '')]
+    for name, unit, vb, va, delta, rel, note in rows:
+        table_rows.append((
+            name, fmt_number(vb, unit) or '-', fmt_number(va, unit) or '-',
+            ('+' if delta and delta > 0 else '') + fmt_number(delta, unit)
+            if delta is not None else '',
+            f'{rel:+.2%}' if rel is not None else '',
+            unit.replace('instructions', 'instr'), note))
+    widths = [max(len(r[i]) for r in table_rows)
+              for i in range(len(table_rows[0]))]
+    for i, row in enumerate(table_rows):
+        out.append('  '.join(c.rjust(w) if 0 < j < 5 else c.ljust(w)
+                             for j, (c, w) in enumerate(zip(row, widths)))
+                   .rstrip())
+        if i == 0:
+            out.append('  '.join('-' * w for w in widths))
+    worse = [r for r in rows if r[5] is not None and r[5] > 0]
+    better = [r for r in rows if r[5] is not None and r[5] < 0]
+    out.append(f'{len(better)} better, {len(worse)} worse, '
+               f'{sum(1 for r in rows if r[5] == 0)} the same; '
+               f'{sum(1 for r in rows if r[6].startswith("only"))} in one '
+               'run only, '
+               f'{sum(1 for r in rows if r[6].startswith("n/a"))} n/a in '
+               'one or both (every figure is a cost: + is worse)')
+    return '\n'.join(out)
+
+
 # ------------------------------------------------------------------ main
 def run_bench(args, log):
     outdir = os.path.abspath(args.out)
@@ -809,7 +909,15 @@ def parse_args(argv):
                     help='instead: attribute one figure\'s instructions to '
                     'functions (FIGURE as in the table, or boot)')
     ap.add_argument('--profile-iterations', type=int, default=200)
+    ap.add_argument('--compare', nargs='+', metavar='RESULTS_JSON',
+                    help='BEFORE [AFTER]: print every figure of two runs '
+                    '(results.json files) with its change; with BEFORE '
+                    'alone, against this run (after its table)')
     args = ap.parse_args(argv)
+    if args.compare and len(args.compare) > 2:
+        ap.error('--compare: BEFORE [AFTER], two results.json files at most')
+    if args.compare and args.profile:
+        ap.error('--compare: not with --profile')
     try:
         args.containers = [int(x) for x in args.containers.split(',') if x]
     except ValueError:
@@ -841,6 +949,21 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
+    if args.compare and len(args.compare) == 2:
+        try:
+            before, after = (load_results(p) for p in args.compare)
+        except BenchError as e:
+            print(f'bench: error: {e}', file=sys.stderr)
+            return 2
+        print(compare_table(compare(before, after), *args.compare))
+        return 0
+    baseline = None
+    if args.compare:  # read before the run: a bad file fails at once
+        try:
+            baseline = load_results(args.compare[0])
+        except BenchError as e:
+            print(f'bench: error: {e}', file=sys.stderr)
+            return 2
     if args.profile:
         import bench_profile
         try:
@@ -881,6 +1004,10 @@ def main(argv=None):
     rel = os.path.relpath(outdir, TOP)
     print(f'\nresults: {rel}/results.json, plot: {rel}/curves.png, '
           f'console: {rel}/console.log (revision {rev})')
+    if baseline is not None:
+        print()
+        print(compare_table(compare(baseline, {r['name']: r for r in recs}),
+                            args.compare[0], f'this run ({rel}, {rev})'))
     if problem:
         print(f'bench: error: {problem}', file=sys.stderr)
         return 1
