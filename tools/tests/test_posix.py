@@ -2,10 +2,12 @@
 server as built") booted on every board.
 
 The container's first thread is the POSIX memory server
-(containers/posix/server); its first process, init, runs the cases of
-containers/posix/server/init.c (fork and copy-on-write, waitpid, orphans,
-brk, mmap, a fork bomb against the budgets, everything given back) and
-the container exits with init's status. One pytest case per in-target
+(containers/posix/server), its second the file server; its first process,
+init, runs the cases of containers/posix/server/init.c (fork and
+copy-on-write, waitpid, orphans, brk, mmap, a fork bomb against the
+budgets; files, the packed initial tree, descriptor recycling, a pipe
+between two processes, descriptors shared across fork; everything given
+back) and the container exits with init's status. One pytest case per in-target
 case, checked against EXPECTED_CASES, so a case that prints no line fails.
 """
 import pytest
@@ -25,6 +27,12 @@ EXPECTED_CASES = [
     'brk.sbrk_grows_and_shrinks',
     'mmap.anonymous_map_and_unmap',
     'fork.bomb_stops_with_eagain_and_leaks_nothing',
+    'files.create_write_read_back',
+    'files.packed_initial_file',
+    'files.open_close_10000_recycles_descriptors',
+    'files.pipe_between_two_processes',
+    'files.descriptors_forked_share_the_offset',
+    'files.unlink_rename_mkdir_rmdir_chdir',
     'budgets.back_where_they_started',
 ]
 

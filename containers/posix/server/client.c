@@ -1,5 +1,6 @@
 /* The POSIX client library (posix/client.h): calls to the memory server. */
 #include <tessera/sys.h>
+#include <string.h>
 #include <posix/client.h>
 
 int posix_errno;
@@ -133,4 +134,199 @@ void posix_thread_exit(int code)
 uint32_t posix_stat(uint32_t which)
 {
 	return (uint32_t)call(POSIX_STAT, which, 0, 0, 0, 0);
+}
+
+/* ---- files: calls to the file server through this thread's ipc buffer
+ * (the page after its UTCB, kept mapped by the memory server) */
+
+static uint32_t fs_server;
+
+static char *io_buf(void)
+{
+	return (char *)utcb_self() + 4096;
+}
+
+/* One call: ext (len bytes, <= 4096) sent from the buffer, an extended
+ * reply received into it; r: MR1, MR2. */
+static int fcall(uint32_t label, const void *ext, uint32_t len, uint32_t a0,
+		 uint32_t a1, uint32_t a2, uint32_t *r)
+{
+	struct utcb *u = utcb_self();
+	char *buf = io_buf();
+	if (!fs_server)
+		fs_server = (uint32_t)call(POSIX_FS_TID, 0, 0, 0, 0, 0);
+	if (len > 4096)
+		return -POSIX_EINVAL;
+	if (ext && buf != ext)
+		memcpy(buf, ext, len);
+	u->ext_send_buf = (uint32_t)(uintptr_t)buf;
+	u->ext_send_len = len;
+	u->ext_recv_buf = (uint32_t)(uintptr_t)buf;
+	u->ext_recv_size = 4096;
+	u->ext_recv_len = 0;
+	struct ipc_msg m = {
+	    .tag = IPC_TAG(label, 0, ext ? IPC_TYPE_EXT : IPC_TYPE_SHORT, 0),
+	    .mr = {a0, a1, a2}};
+	int err = ipc_call(fs_server, &m);
+	if (err)
+		return err;
+	if (r) {
+		r[0] = m.mr[1];
+		r[1] = m.mr[2];
+	}
+	return (int)m.mr[0];
+}
+
+/* A path call: the path (with its NUL) as the extended message. */
+static int pcall(uint32_t label, const char *path, uint32_t a0, uint32_t a1)
+{
+	uint32_t n = (uint32_t)strlen(path) + 1;
+	if (n > 4096)
+		return result(-36); /* ENAMETOOLONG */
+	return fcall(label, path, n, a0, a1, 0, 0);
+}
+
+int open(const char *path, int flags, unsigned mode)
+{
+	return result(pcall(POSIX_OPEN, path, (uint32_t)flags, mode));
+}
+
+long read(int fd, void *buf, uint32_t n)
+{
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t k = n - done > 4096 ? 4096 : n - done;
+		int r = fcall(POSIX_READ, 0, 0, (uint32_t)fd, k, 0, 0);
+		if (r < 0)
+			return done ? (long)done : result(r);
+		memcpy((char *)buf + done, io_buf(), (uint32_t)r);
+		done += (uint32_t)r;
+		if ((uint32_t)r < k)
+			break; /* short: end of file or what a pipe held */
+	}
+	return (long)done;
+}
+
+long write(int fd, const void *buf, uint32_t n)
+{
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t k = n - done > 4096 ? 4096 : n - done;
+		int r = fcall(POSIX_WRITE, (const char *)buf + done, k,
+			      (uint32_t)fd, 0, 0, 0);
+		if (r < 0)
+			return done ? (long)done : result(r);
+		done += (uint32_t)r;
+		if ((uint32_t)r < k)
+			break;
+	}
+	return (long)done;
+}
+
+long lseek(int fd, long off, int whence)
+{
+	return result(fcall(POSIX_LSEEK, 0, 0, (uint32_t)fd, (uint32_t)off,
+			    (uint32_t)whence, 0));
+}
+
+int close(int fd)
+{
+	return result(fcall(POSIX_CLOSE, 0, 0, (uint32_t)fd, 0, 0, 0));
+}
+
+int dup(int fd)
+{
+	return result(fcall(POSIX_DUP, 0, 0, (uint32_t)fd, 0, 0, 0));
+}
+
+int dup2(int fd, int newfd)
+{
+	return result(
+	    fcall(POSIX_DUP2, 0, 0, (uint32_t)fd, (uint32_t)newfd, 0, 0));
+}
+
+int pipe(int fds[2])
+{
+	uint32_t r[2];
+	int err = fcall(POSIX_PIPE, 0, 0, 0, 0, 0, r);
+	if (err == 0) {
+		fds[0] = (int)r[0];
+		fds[1] = (int)r[1];
+	}
+	return result(err);
+}
+
+static int stat_result(int r, struct posix_stat *st)
+{
+	if (r == 0)
+		memcpy(st, io_buf(), sizeof(*st));
+	return result(r);
+}
+
+int stat(const char *path, struct posix_stat *st)
+{
+	return stat_result(pcall(POSIX_STATP, path, 0, 0), st);
+}
+
+int fstat(int fd, struct posix_stat *st)
+{
+	return stat_result(fcall(POSIX_FSTAT, 0, 0, (uint32_t)fd, 0, 0, 0), st);
+}
+
+int unlink(const char *path)
+{
+	return result(pcall(POSIX_UNLINK, path, 0, 0));
+}
+
+int rename(const char *from, const char *to)
+{
+	uint32_t a = (uint32_t)strlen(from) + 1, b = (uint32_t)strlen(to) + 1;
+	if (a + b > 4096)
+		return result(-36);
+	char *buf = io_buf();
+	memmove(buf, from, a);
+	memmove(buf + a, to, b);
+	return result(fcall(POSIX_RENAME, buf, a + b, 0, 0, 0, 0));
+}
+
+int mkdir(const char *path, unsigned mode)
+{
+	return result(pcall(POSIX_MKDIR, path, mode, 0));
+}
+
+int rmdir(const char *path)
+{
+	return result(pcall(POSIX_RMDIR, path, 0, 0));
+}
+
+char *getcwd(char *buf, uint32_t size)
+{
+	int r = fcall(POSIX_GETCWD, 0, 0, size, 0, 0, 0);
+	if (result(r) < 0)
+		return 0;
+	memcpy(buf, io_buf(), (uint32_t)r + 1);
+	return buf;
+}
+
+int chdir(const char *path)
+{
+	return result(pcall(POSIX_CHDIR, path, 0, 0));
+}
+
+int opendir(const char *path)
+{
+	return result(pcall(POSIX_OPENDIR, path, 0, 0));
+}
+
+int readdir(int fd, struct posix_dirent *d)
+{
+	int r = fcall(POSIX_READDIR, 0, 0, (uint32_t)fd, 0, 0, 0);
+	if (r == 1)
+		memcpy(d, io_buf(), sizeof(*d));
+	return result(r);
+}
+
+int posix_fs_stat(uint32_t which)
+{
+	return fcall(POSIX_FS_STAT, 0, 0, which, 0, 0, 0);
 }

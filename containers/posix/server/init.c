@@ -15,6 +15,7 @@
 static volatile uint32_t pages[3][PG / 4] __attribute__((aligned(4096)));
 static volatile uint32_t shared_flag;
 static uint32_t base_stats[8];
+static int base_fs[6];
 
 static void take_stats(uint32_t *s)
 {
@@ -333,6 +334,151 @@ TEST_CASE(budgets, back_where_they_started)
 	EXPECT_EQ(after[POSIX_STAT_PROCS], base_stats[POSIX_STAT_PROCS]);
 	EXPECT_EQ(after[POSIX_STAT_THREADS], base_stats[POSIX_STAT_THREADS]);
 	EXPECT_EQ(after[POSIX_STAT_SPACES], base_stats[POSIX_STAT_SPACES]);
+	/* and the file server's: descriptions, inodes, chunks, tables */
+	for (uint32_t i = 0; i < 6; i++)
+		EXPECT_EQ(posix_fs_stat(i), base_fs[i]);
+}
+
+#define FILE_BYTES 10000u
+static uint8_t fbuf[FILE_BYTES], fbuf2[FILE_BYTES];
+
+TEST_CASE(files, create_write_read_back)
+{
+	for (uint32_t i = 0; i < FILE_BYTES; i++)
+		fbuf[i] = (uint8_t)(i * 13 + 7);
+	int fd = open("/tmp/a", O_CREAT | O_RDWR | O_EXCL, 0644);
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(write(fd, fbuf, FILE_BYTES), (long)FILE_BYTES);
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0L);
+	memset(fbuf2, 0, sizeof(fbuf2));
+	EXPECT_EQ(read(fd, fbuf2, FILE_BYTES), (long)FILE_BYTES);
+	EXPECT_EQ(memcmp(fbuf, fbuf2, FILE_BYTES), 0);
+	EXPECT_EQ(read(fd, fbuf2, 10), 0L);
+	struct posix_stat st;
+	EXPECT_EQ(fstat(fd, &st), 0);
+	EXPECT_EQ(st.size, FILE_BYTES);
+	EXPECT_EQ(st.mode & S_IFMT, S_IFREG);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(open("/tmp/a", O_CREAT | O_RDWR | O_EXCL, 0644), -1);
+	EXPECT_EQ(posix_errno, 17);
+	EXPECT_EQ(unlink("/tmp/a"), 0);
+	EXPECT_EQ(close(fd), -1);
+	EXPECT_EQ(posix_errno, 9);
+}
+
+TEST_CASE(files, packed_initial_file)
+{
+	static const char motd[] = "Tessera POSIX test system\n";
+	char buf[64];
+	int fd = open("/etc/motd", O_RDONLY, 0);
+	EXPECT_GE(fd, 0);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), (long)(sizeof(motd) - 1));
+	EXPECT_EQ(memcmp(buf, motd, sizeof(motd) - 1), 0);
+	EXPECT_EQ(close(fd), 0);
+	struct posix_stat st;
+	EXPECT_EQ(stat("/etc", &st), 0);
+	EXPECT_EQ(st.mode & S_IFMT, S_IFDIR);
+}
+
+TEST_CASE(files, open_close_10000_recycles_descriptors)
+{
+	int files = posix_fs_stat(POSIX_FSS_FILES);
+	int first = open("/etc/motd", O_RDONLY, 0);
+	EXPECT_GE(first, 0);
+	EXPECT_EQ(close(first), 0);
+	int bad = 0;
+	for (int i = 0; i < 10000; i++) {
+		int fd = open("/etc/motd", O_RDONLY, 0);
+		bad += fd != first;
+		bad += close(fd) != 0;
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_FILES), files);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_FDS), 0);
+}
+
+TEST_CASE(files, pipe_between_two_processes)
+{
+	int fds[2];
+	EXPECT_EQ(pipe(fds), 0);
+	int pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		/* the parent reads first and is parked until these come */
+		int i = 0;
+		while (posix_fs_stat(POSIX_FSS_PARKED) != 1 && i++ < 1000)
+			sys_yield();
+		if (i >= 1000)
+			_exit(2);
+		_exit(write(fds[1], "ping", 4) == 4 ? 0 : 1);
+	}
+	EXPECT_GT(pid, 0);
+	EXPECT_EQ(close(fds[1]), 0);
+	char buf[8] = {0};
+	EXPECT_EQ(read(fds[0], buf, sizeof(buf)), 4L);
+	EXPECT_EQ(memcmp(buf, "ping", 4), 0);
+	/* end of file once the child's write end is gone with it */
+	EXPECT_EQ(read(fds[0], buf, sizeof(buf)), 0L);
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+	EXPECT_EQ(close(fds[0]), 0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_PARKED), 0);
+}
+
+TEST_CASE(files, descriptors_forked_share_the_offset)
+{
+	int fd = open("/tmp/shared", O_CREAT | O_RDWR, 0644);
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(write(fd, "ab", 2), 2L);
+	int pid = fork();
+	if (pid == 0)
+		_exit(write(fd, "cd", 2) == 2 ? 0 : 1);
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+	EXPECT_EQ(write(fd, "ef", 2), 2L);
+	char buf[8] = {0};
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0L);
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), 6L);
+	EXPECT_EQ(memcmp(buf, "abcdef", 6), 0);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(unlink("/tmp/shared"), 0);
+}
+
+TEST_CASE(files, unlink_rename_mkdir_rmdir_chdir)
+{
+	struct posix_stat st;
+	EXPECT_EQ(mkdir("/d", 0755), 0);
+	int fd = open("/d/f", O_CREAT | O_WRONLY, 0644);
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(rename("/d/f", "/d/g"), 0);
+	EXPECT_EQ(stat("/d/f", &st), -1);
+	EXPECT_EQ(posix_errno, 2);
+	EXPECT_EQ(stat("/d/g", &st), 0);
+	EXPECT_EQ(rmdir("/d"), -1);
+	EXPECT_EQ(posix_errno, 39);
+	EXPECT_EQ(chdir("/d"), 0);
+	char cwd[64];
+	EXPECT_TRUE(getcwd(cwd, sizeof(cwd)) != 0);
+	EXPECT_EQ(strcmp(cwd, "/d"), 0);
+	int dfd = opendir(".");
+	EXPECT_GE(dfd, 0);
+	struct posix_dirent d;
+	const char *want[] = {".", "..", "g"};
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(readdir(dfd, &d), 1);
+		EXPECT_EQ(strcmp(d.name, want[i]), 0);
+	}
+	EXPECT_EQ(readdir(dfd, &d), 0);
+	EXPECT_EQ(close(dfd), 0);
+	EXPECT_EQ(unlink("g"), 0);
+	EXPECT_EQ(chdir("/"), 0);
+	EXPECT_EQ(rmdir("/d"), 0);
+	EXPECT_EQ(stat("/d", &st), -1);
+	EXPECT_EQ(posix_errno, 2);
 }
 
 static const struct test_case posix_cases[] = {
@@ -345,6 +491,12 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(brk, sbrk_grows_and_shrinks),
     TEST_ENTRY(mmap, anonymous_map_and_unmap),
     TEST_ENTRY(fork, bomb_stops_with_eagain_and_leaks_nothing),
+    TEST_ENTRY(files, create_write_read_back),
+    TEST_ENTRY(files, packed_initial_file),
+    TEST_ENTRY(files, open_close_10000_recycles_descriptors),
+    TEST_ENTRY(files, pipe_between_two_processes),
+    TEST_ENTRY(files, descriptors_forked_share_the_offset),
+    TEST_ENTRY(files, unlink_rename_mkdir_rmdir_chdir),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };
@@ -354,5 +506,7 @@ static const struct test_case *const tables[] = {posix_cases, 0};
 void posix_init_main(void)
 {
 	take_stats(base_stats);
+	for (uint32_t i = 0; i < 6; i++)
+		base_fs[i] = posix_fs_stat(i);
 	_exit(test_run(tables));
 }

@@ -44,7 +44,8 @@ static uint32_t stat_of(struct proc *p, uint32_t which)
 
 /* Serves one request of thread `tid` of p; 1: answered (mr), 0: no reply
  * (parked, or the thread is gone). */
-static int serve(struct proc *p, uint32_t tid, struct ipc_msg *m, uint32_t *mr)
+static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
+		 uint32_t *mr)
 {
 	uint32_t label = IPC_TAG_LABEL(m->tag);
 	mr[1] = 0;
@@ -62,7 +63,7 @@ static int serve(struct proc *p, uint32_t tid, struct ipc_msg *m, uint32_t *mr)
 		return 0;
 	}
 	case POSIX_FORK:
-		mr[0] = (uint32_t)proc_fork(p, tid);
+		mr[0] = (uint32_t)proc_fork(p, tid, slot);
 		return 1;
 	case POSIX_EXIT:
 		proc_exit(p, (int)((m->mr[0] & 0xff) << 8));
@@ -95,6 +96,9 @@ static int serve(struct proc *p, uint32_t tid, struct ipc_msg *m, uint32_t *mr)
 	case POSIX_STAT:
 		mr[0] = stat_of(p, m->mr[0]);
 		return 1;
+	case POSIX_FS_TID:
+		mr[0] = fs_tid;
+		return 1;
 	}
 	mr[0] = (uint32_t)-POSIX_ENOSYS;
 	return 1;
@@ -112,6 +116,10 @@ int main(void)
 		printf("posix: no memory pool of %u bytes\n", POOL_SIZE);
 		return 2;
 	}
+	if (fs_server_start() != 0) {
+		printf("posix: cannot start the file server\n");
+		return 2;
+	}
 	int err = proc_create_init(posix_init_main);
 	if (err < 0) {
 		printf("posix: cannot start init: %d\n", err);
@@ -122,15 +130,22 @@ int main(void)
 			continue;
 		int slot;
 		struct proc *p = proc_of_thread(m.from, &slot);
+		if (!p && m.from == fs_tid &&
+		    IPC_TAG_LABEL(m.tag) == IPC_LABEL_FAULT) {
+			printf("posix: file server fault at 0x%x (pc 0x%x)\n",
+			       (unsigned)m.mr[1], (unsigned)m.mr[2]);
+			return 3;
+		}
 		if (!p)
 			continue; /* not a process thread: ignored */
-		int answered = serve(p, m.from, &m, mr);
+		int answered = serve(p, m.from, slot, &m, mr);
 		if (answered)
 			send_reply(m.from, mr[0], mr[1]);
 		if (init_done)
 			break;
 	}
 	/* init ended: the container's exit code is init's */
+	fs_server_stop();
 	printf("posix: init ended with status 0x%x, %d processes left\n",
 	       (unsigned)init_status, proc_count());
 	int status = init_status;

@@ -61,6 +61,11 @@ int mem_image_map(struct vm_space *vm)
 	a = vm_mmap(vm, PROC_STACK_TOP - PROC_STACK_SIZE, PROC_STACK_SIZE,
 		    VM_PROT_READ | VM_PROT_WRITE,
 		    VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED, 0, 0);
+	if (vm_is_err(a))
+		return -POSIX_ENOMEM;
+	a = vm_mmap(vm, PROC_IO_BASE, 2 * MAX_THREADS * PAGE,
+		    VM_PROT_READ | VM_PROT_WRITE,
+		    VM_MAP_PRIVATE | VM_MAP_ANON | VM_MAP_FIXED, 0, 0);
 	return vm_is_err(a) ? -POSIX_ENOMEM : 0;
 }
 
@@ -72,6 +77,30 @@ int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid)
 	if (prot & VM_PROT_EXEC)
 		attrs |= MAP_ATTR_EXEC;
 	return sys_map(phys, va, 1, attrs, tid);
+}
+
+/* Resolves a write fault at va now and maps the page for tid's space. */
+static int prefault(struct vm_space *vm, uint32_t va, uint32_t tid)
+{
+	struct vm_fault_decision d;
+	int err = vm_fault(vm, va, VM_ACCESS_WRITE, &d);
+	if (err)
+		return -POSIX_ENOMEM;
+	if (d.fill == VM_FILL_ZERO)
+		memset(pool_va((uint32_t)d.page.pa), 0, PAGE);
+	else if (d.fill == VM_FILL_COPY)
+		memcpy(pool_va((uint32_t)d.page.pa),
+		       pool_va((uint32_t)d.copy_from.pa), PAGE);
+	return mem_map_page((uint32_t)d.page.pa, d.va, d.prot, tid)
+		   ? -POSIX_ENOMEM
+		   : 0;
+}
+
+/* A thread slot's UTCB and ipc buffer pages, writable for the kernel. */
+int mem_prefault_slot(struct vm_space *vm, int slot, uint32_t tid)
+{
+	int err = prefault(vm, PROC_IO_UTCB(slot), tid);
+	return err ? err : prefault(vm, PROC_IO_UTCB(slot) + PAGE, tid);
 }
 
 /* 0: mapped (reply 0 so it retries); else the signal that ends it. */

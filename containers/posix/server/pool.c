@@ -7,6 +7,7 @@
 #include <string.h>
 #include <tessera/boot.h>
 #include <tessera/cap.h>
+#include <tessera/mutex.h>
 #include "server.h"
 
 #define NPAGES	  (POOL_SIZE / PAGE)
@@ -17,6 +18,8 @@ static uint32_t pool_phys;
 static uint32_t bitmap[NPAGES / 32];
 static uint32_t nfree;
 static void *freelist[NCLASSES];
+/* the memory server and the file server thread share the pool */
+static struct mutex pool_lock = MUTEX_INIT;
 
 void *pool_va(uint32_t phys)
 {
@@ -50,7 +53,10 @@ static void run_free(uint32_t i, uint32_t n)
 
 uint32_t pool_free_pages(void)
 {
-	return nfree;
+	mutex_lock(&pool_lock);
+	uint32_t n = nfree;
+	mutex_unlock(&pool_lock);
+	return n;
 }
 
 static unsigned size_class(size_t size)
@@ -61,7 +67,7 @@ static unsigned size_class(size_t size)
 	return c;
 }
 
-static void *pool_alloc(void *ctx, size_t size)
+static void *alloc_locked(void *ctx, size_t size)
 {
 	(void)ctx;
 	if (size == 0)
@@ -90,7 +96,7 @@ static void *pool_alloc(void *ctx, size_t size)
 /* Blocks go back to their class's list (pages carved for small blocks
  * stay carved: the free-page count the tests compare is taken with the
  * lists warm). */
-static void pool_free(void *ctx, void *ptr, size_t size)
+static void free_locked(void *ctx, void *ptr, size_t size)
 {
 	(void)ctx;
 	if (!ptr)
@@ -107,7 +113,7 @@ static void pool_free(void *ctx, void *ptr, size_t size)
 	freelist[c] = ptr;
 }
 
-static int pool_page_alloc(void *ctx, vm_phys_t *out)
+static int page_alloc_locked(void *ctx, vm_phys_t *out)
 {
 	(void)ctx;
 	int i = run_alloc(1);
@@ -117,10 +123,40 @@ static int pool_page_alloc(void *ctx, vm_phys_t *out)
 	return 0;
 }
 
-static void pool_page_free(void *ctx, vm_phys_t page)
+static void page_free_locked(void *ctx, vm_phys_t page)
 {
 	(void)ctx;
 	run_free((uint32_t)(page.pa - pool_phys) / PAGE, 1);
+}
+
+void *pool_alloc(void *ctx, size_t size)
+{
+	mutex_lock(&pool_lock);
+	void *p = alloc_locked(ctx, size);
+	mutex_unlock(&pool_lock);
+	return p;
+}
+
+void pool_free(void *ctx, void *ptr, size_t size)
+{
+	mutex_lock(&pool_lock);
+	free_locked(ctx, ptr, size);
+	mutex_unlock(&pool_lock);
+}
+
+static int pool_page_alloc(void *ctx, vm_phys_t *out)
+{
+	mutex_lock(&pool_lock);
+	int r = page_alloc_locked(ctx, out);
+	mutex_unlock(&pool_lock);
+	return r;
+}
+
+static void pool_page_free(void *ctx, vm_phys_t page)
+{
+	mutex_lock(&pool_lock);
+	page_free_locked(ctx, page);
+	mutex_unlock(&pool_lock);
 }
 
 struct vm_env env = {

@@ -85,6 +85,20 @@ int proc_create_init(void (*entry)(void))
 		vm_space_destroy(vm);
 		return tid;
 	}
+	struct exregs r;
+	memset(&r, 0, sizeof(r));
+	r.utcb = PROC_IO_UTCB(0);
+	err = sys_exchange_registers((uint32_t)tid, EXREGS_SET_UTCB, &r);
+	if (!err)
+		err = mem_prefault_slot(vm, 0, (uint32_t)tid);
+	if (!err)
+		err = fs_notify(POSIX_FSM_NEW, 0, (uint32_t)tid);
+	if (err) {
+		sys_thread_destroy((uint32_t)tid, err);
+		sys_thread_wait((uint32_t)tid, 0);
+		vm_space_destroy(vm);
+		return err;
+	}
 	memset(p, 0, sizeof(*p));
 	p->state = P_LIVE;
 	p->pid = (uint32_t)tid;
@@ -99,7 +113,7 @@ int proc_create_init(void (*entry)(void))
  * fork: asked for by thread `tid` of p, which is the one copied (never
  * "the thread of p's space": its other threads share it).
  */
-int proc_fork(struct proc *p, uint32_t tid)
+int proc_fork(struct proc *p, uint32_t tid, int slot)
 {
 	struct proc *c = proc_slot();
 	struct vm_fork_result res;
@@ -119,6 +133,11 @@ int proc_fork(struct proc *p, uint32_t tid)
 			 * with the library's rights */
 			sys_unmap(res.remap[i].va, 1, tid);
 	vm_fork_result_free(&env, &res);
+	/* the UTCBs and buffers of every thread of the parent writable again
+	 * (the kernel writes them without faulting) */
+	for (int j = 0; j < MAX_THREADS; j++)
+		if (p->threads[j])
+			mem_prefault_slot(p->vm, j, tid);
 	/* 2. the child's thread in a new space (THREADS and SPACES units) */
 	ctid = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0, 0);
 	if (ctid < 0) {
@@ -142,7 +161,15 @@ int proc_fork(struct proc *p, uint32_t tid)
 					     &r);
 	}
 	if (!err)
+		err = mem_prefault_slot(res.child, slot, (uint32_t)ctid);
+	/* its descriptors: copies of the parent's */
+	if (!err)
+		err = fs_notify(POSIX_FSM_NEW, p->pid, (uint32_t)ctid);
+	if (!err) {
 		err = sys_thread_run((uint32_t)ctid);
+		if (err)
+			fs_notify(POSIX_FSM_EXIT, (uint32_t)ctid, 0);
+	}
 	if (err) {
 		sys_thread_destroy((uint32_t)ctid, err);
 		sys_thread_wait((uint32_t)ctid, 0);
@@ -153,7 +180,7 @@ int proc_fork(struct proc *p, uint32_t tid)
 	c->state = P_LIVE;
 	c->pid = (uint32_t)ctid;
 	c->ppid = p->pid;
-	c->threads[0] = (uint32_t)ctid;
+	c->threads[slot] = (uint32_t)ctid;
 	c->vm = res.child;
 	return ctid;
 }
@@ -218,6 +245,8 @@ void proc_exit(struct proc *p, int status)
 			sys_thread_wait(p->threads[j], 0);
 			p->threads[j] = 0;
 		}
+	/* its descriptors (pipes it held may wake readers) */
+	fs_notify(POSIX_FSM_EXIT, p->pid, 0);
 	/* the kernel freed the space and its page tables with the last
 	 * thread; now the library's pages */
 	vm_space_destroy(p->vm);
@@ -297,9 +326,18 @@ int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
 	struct exregs r;
 	memset(&r, 0, sizeof(r));
 	r.r[0] = r0;
-	int err = sys_exchange_registers((uint32_t)t, EXREGS_SET_REGS, &r);
+	r.utcb = PROC_IO_UTCB(slot);
+	int err = sys_exchange_registers((uint32_t)t,
+					 EXREGS_SET_REGS | EXREGS_SET_UTCB, &r);
 	if (!err)
+		err = mem_prefault_slot(p->vm, slot, (uint32_t)t);
+	if (!err)
+		err = fs_notify(POSIX_FSM_THREAD, (uint32_t)t, p->pid);
+	if (!err) {
 		err = sys_thread_run((uint32_t)t);
+		if (err)
+			fs_notify(POSIX_FSM_THREAD_GONE, (uint32_t)t, 0);
+	}
 	if (err) {
 		sys_thread_destroy((uint32_t)t, err);
 		sys_thread_wait((uint32_t)t, 0);
@@ -318,6 +356,7 @@ int proc_thread_exit(struct proc *p, uint32_t tid, int code)
 	for (int j = 0; j < MAX_THREADS; j++)
 		if (p->threads[j] == tid)
 			p->threads[j] = 0;
+	fs_notify(POSIX_FSM_THREAD_GONE, tid, 0);
 	sys_thread_destroy(tid, code);
 	sys_thread_wait(tid, 0);
 	return 0;

@@ -16,11 +16,17 @@
 /* A process's layout (below KIP_ADDRESS; the image sits where the server's
  * program does, at container_region.virt). */
 #define PROC_LO		0x1000u
-#define PROC_HI		0x7f000000u
+#define PROC_HI		0x7ff00000u
 #define PROC_STACK_TOP	0x7f000000u
 #define PROC_STACK_SIZE 0x10000u
 #define PROC_BRK_BASE	0x40000000u
 #define PROC_MMAP_BASE	0x50000000u
+/* Thread slot j of a process: its UTCB at the start of page
+ * PROC_IO_BASE + 2j * PAGE and its ipc buffer the page after (both kept
+ * mapped writable by the server: the kernel copies messages there and
+ * raises no fault). */
+#define PROC_IO_BASE	0x7f800000u
+#define PROC_IO_UTCB(j) (PROC_IO_BASE + (uint32_t)(j)*2u * PAGE)
 
 #define MAX_PROCS   32
 #define MAX_THREADS 4 /* per process */
@@ -42,6 +48,8 @@ extern struct vm_env env;
 int pool_init(void);
 uint32_t pool_free_pages(void);
 void *pool_va(uint32_t phys);
+void *pool_alloc(void *ctx, size_t size);
+void pool_free(void *ctx, void *ptr, size_t size);
 
 /* proc.c */
 extern uint32_t server_tid;
@@ -50,7 +58,7 @@ extern int init_done, init_status;
 struct proc *proc_of_thread(uint32_t tid, int *slot);
 int proc_count(void);
 int proc_create_init(void (*entry)(void));
-int proc_fork(struct proc *p, uint32_t tid);
+int proc_fork(struct proc *p, uint32_t tid, int slot);
 void proc_exit(struct proc *p, int status);
 /* 1: answered now (MR0, MR1 in m); 0: parked */
 int proc_waitpid(struct proc *p, uint32_t tid, int pid, unsigned options,
@@ -67,7 +75,15 @@ int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
 	     unsigned flags);
 int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len);
 int mem_image_map(struct vm_space *vm);
+int mem_prefault_slot(struct vm_space *vm, int slot, uint32_t tid);
 int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid);
+
+/* fs.c: the file server thread */
+int fs_server_start(void);
+void fs_server_stop(void);
+/* what the memory server tells it (0 or -errno) */
+int fs_notify(uint32_t label, uint32_t a0, uint32_t a1);
+extern uint32_t fs_tid;
 
 /* budgets */
 uint32_t budget_used(uint32_t resource);

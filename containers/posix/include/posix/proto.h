@@ -9,9 +9,10 @@
 #ifndef POSIX_PROTO_H
 #define POSIX_PROTO_H
 
-#define POSIX_FORK    1 /* -> child pid (parent), 0 (child) */
-#define POSIX_EXIT    2 /* MR0 = code; no reply */
-#define POSIX_WAITPID 3 /* MR0 = pid or -1, MR1 = options -> pid, MR1 status   \
+#define POSIX_FORK 1 /* -> child pid (parent), 0 (child) */
+#define POSIX_EXIT 2 /* MR0 = code; no reply */
+#define POSIX_WAITPID                                                          \
+	3		/* MR0 = pid or -1, MR1 = options -> pid, MR1 status   \
 			 */
 #define POSIX_GETPID  4 /* -> pid */
 #define POSIX_GETPPID 5 /* -> parent's pid (init's once orphaned) */
@@ -22,6 +23,57 @@
 #define POSIX_THREAD_CREATE 9  /* MR0 = pc, MR1 = sp, MR2 = r0 -> tid */
 #define POSIX_THREAD_EXIT   10 /* MR0 = code; no reply (last thread: exit) */
 #define POSIX_STAT	    11 /* MR0 = POSIX_STAT_* -> the value */
+
+/*
+ * The file server (a second thread of the server; its tid: POSIX_FS_TID
+ * asked of the memory server). Paths and written data travel as an
+ * extended message from the caller's ipc buffer (the page after its UTCB);
+ * read data, getcwd's path, stat and readdir results come back as an
+ * extended message into it. MR0 of the reply: the result or -errno.
+ */
+#define POSIX_FS_TID  12    /* (memory server) -> the file server's tid */
+#define POSIX_OPEN    0x100 /* ext path, MR0 flags, MR1 mode -> fd */
+#define POSIX_READ    0x101 /* MR0 fd, MR1 n (<= 4096) -> n, ext data */
+#define POSIX_WRITE   0x102 /* MR0 fd, ext data -> n */
+#define POSIX_LSEEK   0x103 /* MR0 fd, MR1 offset, MR2 whence -> offset */
+#define POSIX_CLOSE   0x104 /* MR0 fd */
+#define POSIX_DUP     0x105 /* MR0 fd -> fd */
+#define POSIX_DUP2    0x106 /* MR0 fd, MR1 new fd -> new fd */
+#define POSIX_PIPE    0x107 /* MR0 flags -> 0, MR1 read fd, MR2 write fd */
+#define POSIX_STATP   0x108 /* ext path -> 0, ext struct posix_stat */
+#define POSIX_FSTAT   0x109 /* MR0 fd -> 0, ext struct posix_stat */
+#define POSIX_UNLINK  0x10a /* ext path */
+#define POSIX_RENAME  0x10b /* ext "old\0new\0" */
+#define POSIX_MKDIR   0x10c /* ext path, MR0 mode */
+#define POSIX_RMDIR   0x10d /* ext path */
+#define POSIX_GETCWD  0x10e /* MR0 size -> length, ext path */
+#define POSIX_CHDIR   0x10f /* ext path */
+#define POSIX_OPENDIR 0x110 /* ext path -> fd */
+#define POSIX_READDIR 0x111 /* MR0 fd -> 1 and ext struct posix_dirent, 0 */
+#define POSIX_FS_STAT 0x112 /* MR0 POSIX_FSS_* -> the value */
+
+#define POSIX_FSS_FILES	 0 /* open file descriptions */
+#define POSIX_FSS_INODES 1 /* live inodes */
+#define POSIX_FSS_CHUNKS 2 /* data chunks and pipe buffers */
+#define POSIX_FSS_FDS	 3 /* the caller's open descriptors */
+#define POSIX_FSS_PROCS	 4 /* descriptor tables */
+#define POSIX_FSS_PARKED 5 /* callers parked on pipes */
+
+/* The memory server to the file server (only it may send these). */
+#define POSIX_FSM_NEW	      0x180 /* MR0 parent pid (0: none), MR1 pid */
+#define POSIX_FSM_THREAD      0x181 /* MR0 tid, MR1 its pid */
+#define POSIX_FSM_THREAD_GONE 0x182 /* MR0 tid */
+#define POSIX_FSM_EXIT	      0x183 /* MR0 pid */
+#define POSIX_FSM_STOP	      0x184 /* end the file server */
+
+struct posix_stat {
+	unsigned ino, mode, nlink, size;
+};
+
+struct posix_dirent {
+	unsigned ino, mode;
+	char name[64];
+};
 
 /* POSIX_STAT selectors: what the server holds right now. */
 #define POSIX_STAT_PROCS      0 /* process records (zombies included) */
