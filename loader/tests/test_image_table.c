@@ -755,6 +755,79 @@ static void test_unpack_part_checksum(void **state)
 	}
 }
 
+/* A frame of one stored block holding data[0..n), with its content
+ * checksum (given, not computed: a test may lie). Returns its length. */
+static size_t stored_frame(uint8_t *f, const uint8_t *data, size_t n,
+			   uint32_t content_checksum)
+{
+	put_le32(f, 0x184D2204);
+	f[4] = 0x64; /* version 01, independent blocks, content checksum */
+	f[5] = 0x40; /* 64 KiB blocks */
+	f[6] = (uint8_t)(xxh32(f + 4, 2, 0) >> 8);
+	put_le32(f + 7, 0x80000000u | (uint32_t)n);
+	memcpy(f + 11, data, n);
+	put_le32(f + 11 + n, 0);
+	put_le32(f + 15 + n, content_checksum);
+	return n + 19;
+}
+
+/*
+ * Each part is hashed once, by the decoder against the frame's content
+ * checksum; the loader compares the table's checksum with the frame's
+ * stored one. So a frame that is whole in itself (its content checksum
+ * matches its content) but holds other bytes than the table says is
+ * refused by that comparison, and a frame whose stored checksum is wrong
+ * by the decoder even when the table agrees with it.
+ */
+static void test_unpack_checks_each_part_once(void **state)
+{
+	struct spec *s = &specs[1];
+	uint8_t *other = malloc(s->len), *f = malloc(s->len + 32);
+	uint32_t want = xxh32(s->data, s->len, 0);
+
+	(void)state;
+	/* the tool's frames store the table's checksum */
+	for (unsigned i = 0; i < NR_PARTS; i++) {
+		build(NR_PARTS);
+		assert_int_equal(lz4f_content_checksum((uint8_t *)hdr +
+							   ent[i].frame_offset,
+						       ent[i].frame_size),
+				 ent[i].checksum);
+	}
+	assert_int_equal(lz4f_content_checksum(f, 3), 0);
+
+	/* one byte changed, the frame's checksum made to match it */
+	memcpy(other, s->data, s->len);
+	other[s->len / 2] ^= 0x20;
+	free(s->frame);
+	s->frame = f;
+	s->flen = stored_frame(f, other, s->len, xxh32(other, s->len, 0));
+	build(NR_PARTS);
+	ent[1].checksum = want; /* the table holds the original's */
+	reseal();
+	assert_fault(check(), IMAGE_OK, -1);
+	assert_fault(unpack(1), IMAGE_ERR_CHECKSUM, 1);
+	assert_int_equal(fault.detail, 0);
+
+	/* the original bytes, the frame's checksum and the table's both
+	 * wrong but equal: the decoder's hash refuses it */
+	s->flen = stored_frame(f, s->data, s->len, want ^ 0x100);
+	build(NR_PARTS);
+	ent[1].checksum = want ^ 0x100;
+	reseal();
+	assert_fault(check(), IMAGE_OK, -1);
+	assert_fault(unpack(1), IMAGE_ERR_FRAME, 1);
+	assert_int_equal(fault.detail, LZ4F_ERR_CONTENT_CHECKSUM);
+
+	/* and the whole frame with the table's checksum is good */
+	s->flen = stored_frame(f, s->data, s->len, want);
+	build(NR_PARTS);
+	assert_fault(check(), IMAGE_OK, -1);
+	assert_fault(unpack(1), IMAGE_OK, 1);
+	assert_memory_equal(dst_of(1), s->data, s->len);
+	free(other);
+}
+
 /* A stored-block frame built by hand decodes like the tool's. */
 static void test_hand_made_frame(void **state)
 {
@@ -822,6 +895,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_unpack_raw_size_mismatch, setup),
 	    cmocka_unit_test_setup(test_unpack_needs_content_checksum, setup),
 	    cmocka_unit_test_setup(test_unpack_part_checksum, setup),
+	    cmocka_unit_test_setup(test_unpack_checks_each_part_once, setup),
 	    cmocka_unit_test_setup(test_hand_made_frame, setup),
 	    cmocka_unit_test(test_strerror),
 	};

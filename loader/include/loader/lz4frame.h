@@ -8,6 +8,7 @@
 #define LOADER_LZ4FRAME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum lz4f_error {
 	LZ4F_OK = 0,
@@ -38,6 +39,27 @@ enum lz4f_error {
  */
 int lz4f_decode(const void *src, size_t src_len, void *dst, size_t dst_cap,
 		unsigned flags, size_t *out_len);
+
+/*
+ * The content checksum a frame stores: its last 4 bytes, little-endian (0
+ * when src_len < 4). Meaningful only for a frame that lz4f_decode() has
+ * accepted with LZ4F_REQUIRE_CONTENT_CHECKSUM: it then is the xxh32 of
+ * the decoded bytes, which the decoder has verified. A caller that holds
+ * the checksum elsewhere (the image table's) compares it with this rather
+ * than hashing the output a second time.
+ */
+static inline uint32_t lz4f_content_checksum(const void *src, size_t src_len)
+{
+	/* byte loads (volatile: never fused into an unaligned word load,
+	 * which the loader's Strongly-ordered memory does not allow) */
+	const volatile uint8_t *p;
+
+	if (src_len < 4)
+		return 0;
+	p = (const volatile uint8_t *)src + src_len - 4;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
 
 /* Short human text for an lz4f_decode() result. */
 const char *lz4f_strerror(int err);
