@@ -33,6 +33,7 @@ EXPECTED_CASES = [
     'files.pipe_between_two_processes',
     'files.descriptors_forked_share_the_offset',
     'files.unlink_rename_mkdir_rmdir_chdir',
+    'processes.hold_only_ipc_to_the_servers',
     'budgets.back_where_they_started',
 ]
 

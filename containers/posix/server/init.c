@@ -481,6 +481,40 @@ TEST_CASE(files, unlink_rename_mkdir_rmdir_chdir)
 	EXPECT_EQ(posix_errno, 2);
 }
 
+/* A process holds ipc to the two servers and nothing else of the
+ * container's: no map, thread control, registers or capability control,
+ * no ipc to another process. */
+TEST_CASE(processes, hold_only_ipc_to_the_servers)
+{
+	struct sys_ids ids;
+	struct cap_info caps[8];
+	struct exregs r;
+	sys_getid(&ids);
+	EXPECT_ERR(sys_map(0x40000000u, 0x60000000u, 1, MAP_ATTR_READ, 0),
+		   -E_PERM);
+	EXPECT_ERR(sys_unmap(0x10000000u, 1, 0), -E_PERM);
+	EXPECT_ERR(
+	    sys_thread_create(0, TC_NEW_SPACE, 0, 0x10000000u, 0x7f000000u),
+	    -E_PERM);
+	EXPECT_ERR(sys_thread_destroy(ids.pager, 0), -E_PERM);
+	EXPECT_ERR(sys_exchange_registers(ids.pager, EXREGS_GET, &r), -E_PERM);
+	EXPECT_ERR(cap_read(caps, 8), -E_PERM);
+	uint32_t me = ids.tid;
+	int pid = fork();
+	if (pid == 0) {
+		struct ipc_msg m = {
+		    .tag = IPC_TAG(1, 0, IPC_TYPE_SHORT, IPC_NONBLOCK)};
+		/* init is a process: no ipc to it */
+		_exit(ipc_send(me, &m) == -E_PERM ? 0 : 1);
+	}
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+	/* and the servers still answer */
+	EXPECT_EQ(getpid(), (int)me);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_PARKED), 0);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -497,6 +531,7 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(files, pipe_between_two_processes),
     TEST_ENTRY(files, descriptors_forked_share_the_offset),
     TEST_ENTRY(files, unlink_rename_mkdir_rmdir_chdir),
+    TEST_ENTRY(processes, hold_only_ipc_to_the_servers),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };

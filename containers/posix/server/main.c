@@ -104,6 +104,72 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 	return 1;
 }
 
+/* A replica of the operation capability for `res` narrowed to `ops` on
+ * thread `target`, with `flags`; its id or -E_*. */
+static int narrowed(const struct cap_info *caps, int n, uint32_t res,
+		    uint32_t ops, uint32_t flags, uint32_t target)
+{
+	for (int i = 0; i < n; i++) {
+		if (caps[i].resource != res || caps[i].list != CAP_LIST_PRIVATE)
+			continue;
+		int id = cap_replicate(caps[i].id);
+		if (id < 0)
+			return id;
+		int err = cap_deduce((uint32_t)id, ops, flags, CAP_TGT_THREAD,
+				     target);
+		if (err) {
+			cap_destroy((uint32_t)id);
+			return err;
+		}
+		return id;
+	}
+	return -E_NOENT;
+}
+
+/*
+ * Processes run in this container, so everything on the container's list
+ * (own_caps: every operation on the container; its memory) would be
+ * theirs too. The server takes it all onto its own list, then gives the
+ * threads it pages only ipc to itself and to the file server (its shared
+ * list), and the file server the mutex waits of the pool lock. Budgets
+ * stay where they are: they are charged for what the server creates.
+ */
+static int caps_lockdown(void)
+{
+	struct cap_info caps[64];
+	int n = cap_read(caps, 64), ctl = -1, id, err;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (caps[i].list != CAP_LIST_CONTAINER ||
+		    (caps[i].resource & CAP_KIND_MASK) == CAP_KIND_QUANTITY)
+			continue;
+		if (caps[i].resource == CAP_RES_CAPCTRL) {
+			ctl = (int)caps[i].id; /* last: the others need it */
+			continue;
+		}
+		if ((err = cap_grant(caps[i].id, server_tid)))
+			return err;
+	}
+	if (ctl >= 0 && (err = cap_grant((uint32_t)ctl, server_tid)))
+		return err;
+	n = cap_read(caps, 64);
+	uint32_t to[2] = {server_tid, fs_tid};
+	for (int k = 0; k < 2; k++) {
+		id = narrowed(caps, n, CAP_RES_IPC, CAP_OP_IPC_SEND,
+			      CAP_F_SHARE, to[k]);
+		if (id < 0)
+			return id;
+		if ((err = cap_share((uint32_t)id, CAP_SHARE_PAGED)))
+			return err;
+	}
+	id = narrowed(caps, n, CAP_RES_MUTEX, CAP_OP_MUTEX_ALL, CAP_F_GRANT,
+		      fs_tid);
+	if (id < 0)
+		return id;
+	return cap_grant((uint32_t)id, fs_tid);
+}
+
 int main(void)
 {
 	struct sys_ids ids;
@@ -120,7 +186,13 @@ int main(void)
 		printf("posix: cannot start the file server\n");
 		return 2;
 	}
-	int err = proc_create_init(posix_init_main);
+	int err = caps_lockdown();
+	if (err) {
+		printf("posix: cannot take the container's capabilities: %d\n",
+		       err);
+		return 2;
+	}
+	err = proc_create_init(posix_init_main);
 	if (err < 0) {
 		printf("posix: cannot start init: %d\n", err);
 		return 2;
