@@ -21,6 +21,7 @@ EXPECTED_CASES = [
     'cow.parent_and_child_see_own_writes',
     'fork.three_generations',
     'fork.copies_the_forking_thread_by_tid',
+    'fault.threads_of_a_process_share_one_page',
     'wait.status_nohang_and_echild',
     'wait.fault_ends_child_with_sigsegv',
     'orphan.reaped_by_init',

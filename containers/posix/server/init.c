@@ -47,10 +47,16 @@ TEST_CASE(cow, parent_and_child_see_own_writes)
 	for (int i = 0; i < 3; i++)
 		pages[i][7] = 100u + (uint32_t)i;
 	heap[3] = 0xabcd;
+	volatile uint32_t local = 1; /* a stack page */
 	int pid = fork();
-	if (pid == 0)
-		_exit(cow_child(heap));
+	if (pid == 0) {
+		if (local != 1)
+			_exit(50);
+		local = 2;
+		_exit(local == 2 ? cow_child(heap) : 51);
+	}
 	EXPECT_GT(pid, 0);
+	local = 3;
 	/* the parent writes the same pages while the child lives */
 	for (int i = 0; i < 3; i++)
 		pages[i][7] = 300u + (uint32_t)i;
@@ -61,6 +67,7 @@ TEST_CASE(cow, parent_and_child_see_own_writes)
 	for (int i = 0; i < 3; i++)
 		EXPECT_EQ(pages[i][7], 300u + (uint32_t)i);
 	EXPECT_EQ(heap[3], 0xabcdu);
+	EXPECT_EQ(local, 3u);
 	EXPECT_EQ((long)sbrk(-(long)PG), (long)heap + (long)PG);
 }
 
@@ -515,10 +522,50 @@ TEST_CASE(processes, hold_only_ipc_to_the_servers)
 	EXPECT_EQ(posix_fs_stat(POSIX_FSS_PARKED), 0);
 }
 
+/* Threads of one process faulting on one page: one page is allocated,
+ * whichever comes first; the other finds it (posix/vm's cache). */
+static volatile uint32_t go, arrived;
+static int touch_page(void *arg)
+{
+	volatile uint32_t *p = arg;
+	arrived++;
+	while (!go)
+		sys_yield();
+	return (int)p[5];
+}
+
+TEST_CASE(fault, threads_of_a_process_share_one_page)
+{
+	char *stacks = mmap(0, 8 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			    POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1, 0);
+	char *page = mmap(0, PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			  POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1, 0);
+	EXPECT_NE((long)stacks, (long)MAP_FAILED);
+	EXPECT_NE((long)page, (long)MAP_FAILED);
+	/* the stacks are touched first, so only the page is new below */
+	for (int i = 0; i < 8; i++)
+		stacks[i * PG + PG - 64] = 0;
+	go = arrived = 0;
+	EXPECT_GT(posix_thread_create(touch_page, page, stacks + 4 * PG), 0);
+	EXPECT_GT(posix_thread_create(touch_page, page, stacks + 8 * PG), 0);
+	while (arrived != 2)
+		sys_yield();
+	uint32_t before = posix_stat(POSIX_STAT_VM_PAGES);
+	go = 1;
+	while (posix_stat(POSIX_STAT_NTHREADS) != 1)
+		sys_yield();
+	/* the zero page for both, and nothing else */
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), before + 1);
+	EXPECT_EQ(page[5], 0);
+	EXPECT_EQ(munmap(page, PG), 0);
+	EXPECT_EQ(munmap(stacks, 8 * PG), 0);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
     TEST_ENTRY(fork, copies_the_forking_thread_by_tid),
+    TEST_ENTRY(fault, threads_of_a_process_share_one_page),
     TEST_ENTRY(wait, status_nohang_and_echild),
     TEST_ENTRY(wait, fault_ends_child_with_sigsegv),
     TEST_ENTRY(orphan, reaped_by_init),

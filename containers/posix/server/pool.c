@@ -159,12 +159,9 @@ static void pool_page_free(void *ctx, vm_phys_t page)
 	mutex_unlock(&pool_lock);
 }
 
-struct vm_env env = {
-    .alloc = pool_alloc,
-    .free = pool_free,
-    .page_alloc = pool_page_alloc,
-    .page_free = pool_page_free,
-};
+/* Set at start, so it lives in .bss like all the server's state: the
+ * processes' copies of the image have .bss zero (mem.c). */
+struct vm_env env;
 
 /* The pool is the PHYSMEM capability of POOL_SIZE bytes that is not the
  * program region. */
@@ -180,6 +177,10 @@ int pool_init(void)
 	if (!pool_phys)
 		return -1;
 	nfree = NPAGES;
+	env.alloc = pool_alloc;
+	env.free = pool_free;
+	env.page_alloc = pool_page_alloc;
+	env.page_free = pool_page_free;
 	return 0;
 }
 
