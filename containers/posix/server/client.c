@@ -102,6 +102,12 @@ int munmap(void *addr, uint32_t len)
 	    call(POSIX_MUNMAP, (uint32_t)(uintptr_t)addr, len, 0, 0, 0));
 }
 
+int mprotect(void *addr, uint32_t len, int prot)
+{
+	return result(call(POSIX_MPROTECT, (uint32_t)(uintptr_t)addr, len,
+			   (uint32_t)prot, 0, 0));
+}
+
 struct thread_start {
 	int (*fn)(void *);
 	void *arg;
@@ -247,8 +253,13 @@ int dup2(int fd, int newfd)
 
 int pipe(int fds[2])
 {
+	return pipe2(fds, 0);
+}
+
+int pipe2(int fds[2], int flags)
+{
 	uint32_t r[2];
-	int err = fcall(POSIX_PIPE, 0, 0, 0, 0, 0, r);
+	int err = fcall(POSIX_PIPE, 0, 0, (uint32_t)flags, 0, 0, r);
 	if (err == 0) {
 		fds[0] = (int)r[0];
 		fds[1] = (int)r[1];

@@ -561,6 +561,75 @@ TEST_CASE(fault, threads_of_a_process_share_one_page)
 	EXPECT_EQ(munmap(stacks, 8 * PG), 0);
 }
 
+TEST_CASE(mmap, mprotect_lowers_and_raises_rights)
+{
+	char *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+		       POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1, 0);
+	EXPECT_NE((long)m, (long)MAP_FAILED);
+	m[0] = 7;
+	m[PG] = 8;
+	EXPECT_EQ(mprotect(m, PG, POSIX_PROT_READ), 0);
+	int pid = fork();
+	if (pid == 0) {
+		if (m[0] != 7)
+			_exit(1);
+		m[PG] = 9;		 /* still writable */
+		*(volatile char *)m = 1; /* read-only: SIGSEGV */
+		_exit(2);
+	}
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WTERMSIG(status), POSIX_SIGSEGV);
+	EXPECT_EQ(m[0], 7);
+	EXPECT_EQ(mprotect(m, PG, POSIX_PROT_READ | POSIX_PROT_WRITE), 0);
+	m[0] = 10;
+	EXPECT_EQ(m[0] + m[PG], 18);
+	/* the thread slots are the server's to keep mapped */
+	EXPECT_EQ(mprotect((void *)0x7f800000u, PG, POSIX_PROT_READ), -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ(munmap((void *)0x7f800000u, PG), -1);
+	EXPECT_EQ(munmap(m, 2 * PG), 0);
+}
+
+TEST_CASE(files, pipe_full_parks_writer_nonblock_and_epipe)
+{
+	static char big[4096];
+	char small[100];
+	int fds[2];
+	memset(big, 'x', sizeof(big));
+	memset(small, 'y', sizeof(small));
+	/* O_NONBLOCK: EAGAIN instead of parking */
+	EXPECT_EQ(pipe2(fds, O_NONBLOCK), 0);
+	EXPECT_EQ(read(fds[0], small, 1), -1L);
+	EXPECT_EQ(posix_errno, POSIX_EAGAIN);
+	EXPECT_EQ(write(fds[1], big, sizeof(big)), 4096L);
+	EXPECT_EQ(write(fds[1], small, 1), -1L);
+	EXPECT_EQ(posix_errno, POSIX_EAGAIN);
+	EXPECT_EQ(close(fds[0]), 0);
+	EXPECT_EQ(close(fds[1]), 0);
+	/* a full pipe parks its writer until the reader makes room */
+	EXPECT_EQ(pipe(fds), 0);
+	EXPECT_EQ(write(fds[1], big, sizeof(big)), 4096L);
+	int pid = fork();
+	if (pid == 0)
+		_exit(write(fds[1], small, sizeof(small)) == 100 ? 0 : 1);
+	int i = 0;
+	while (posix_fs_stat(POSIX_FSS_PARKED) != 1 && i++ < 1000)
+		sys_yield();
+	EXPECT_LT(i, 1000);
+	EXPECT_EQ(read(fds[0], big, sizeof(big)), 4096L);
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+	EXPECT_EQ(read(fds[0], small, sizeof(small)), 100L);
+	EXPECT_EQ(small[99], 'y');
+	/* no reader left: EPIPE */
+	EXPECT_EQ(close(fds[0]), 0);
+	EXPECT_EQ(write(fds[1], small, 1), -1L);
+	EXPECT_EQ(posix_errno, 32);
+	EXPECT_EQ(close(fds[1]), 0);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -571,11 +640,13 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(orphan, reaped_by_init),
     TEST_ENTRY(brk, sbrk_grows_and_shrinks),
     TEST_ENTRY(mmap, anonymous_map_and_unmap),
+    TEST_ENTRY(mmap, mprotect_lowers_and_raises_rights),
     TEST_ENTRY(fork, bomb_stops_with_eagain_and_leaks_nothing),
     TEST_ENTRY(files, create_write_read_back),
     TEST_ENTRY(files, packed_initial_file),
     TEST_ENTRY(files, open_close_10000_recycles_descriptors),
     TEST_ENTRY(files, pipe_between_two_processes),
+    TEST_ENTRY(files, pipe_full_parks_writer_nonblock_and_epipe),
     TEST_ENTRY(files, descriptors_forked_share_the_offset),
     TEST_ENTRY(files, unlink_rename_mkdir_rmdir_chdir),
     TEST_ENTRY(processes, hold_only_ipc_to_the_servers),

@@ -83,6 +83,10 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 		mr[0] = (uint32_t)mem_mmap(p, m->mr[0], m->mr[1], m->mr[2],
 					   m->mr[3]);
 		return 1;
+	case POSIX_MPROTECT:
+		mr[0] = (uint32_t)mem_mprotect(p, tid, m->mr[0], m->mr[1],
+					       m->mr[2]);
+		return 1;
 	case POSIX_MUNMAP:
 		mr[0] = (uint32_t)mem_munmap(p, tid, m->mr[0], m->mr[1]);
 		return 1;

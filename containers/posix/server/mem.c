@@ -168,10 +168,36 @@ int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
 	return vm_is_err(a) ? vm_err(a) : (int)a;
 }
 
+/* A range a process may unmap or protect: page aligned, in its user
+ * range, clear of the thread slots (the kernel writes those without
+ * faulting, so they stay mapped writable). */
+static int range_ok(uint32_t addr, uint32_t len)
+{
+	uint32_t end = addr + len;
+	if ((addr & (PAGE - 1)) || !len || addr < PROC_LO || end < addr ||
+	    end > PROC_HI)
+		return 0;
+	return end <= PROC_IO_BASE ||
+	       addr >= PROC_IO_BASE + 2 * MAX_THREADS * PAGE;
+}
+
+int mem_mprotect(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len,
+		 unsigned prot)
+{
+	if (!range_ok(addr, len) || (prot & ~VM_PROT_ALL))
+		return -POSIX_EINVAL;
+	int err = vm_mprotect(p->vm, addr, len, prot);
+	if (err)
+		return err;
+	/* the library first, then the kernel: lowered rights take effect
+	 * now, raised ones come back through faults */
+	kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
+	return 0;
+}
+
 int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len)
 {
-	if ((addr & (PAGE - 1)) || !len || addr < PROC_LO ||
-	    addr + len < addr || addr + len > PROC_HI)
+	if (!range_ok(addr, len))
 		return -POSIX_EINVAL;
 	kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
 	return vm_munmap(p->vm, addr, len);

@@ -74,6 +74,8 @@ int mem_brk(struct proc *p, uint32_t tid, uint32_t addr);
 int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
 	     unsigned flags);
 int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len);
+int mem_mprotect(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len,
+		 unsigned prot);
 int mem_image_map(struct vm_space *vm);
 int mem_prefault_slot(struct vm_space *vm, int slot, uint32_t tid);
 int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid);

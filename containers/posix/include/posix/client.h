@@ -22,6 +22,7 @@ void *sbrk(long incr);
 #define MAP_FAILED ((void *)-1)
 void *mmap(void *addr, uint32_t len, int prot, int flags, int fd, uint32_t off);
 int munmap(void *addr, uint32_t len);
+int mprotect(void *addr, uint32_t len, int prot);
 
 /* Files (the file server; flags and modes are posix/fs's, newlib's). */
 #define O_RDONLY    0x0
@@ -50,6 +51,8 @@ int close(int fd);
 int dup(int fd);
 int dup2(int fd, int newfd);
 int pipe(int fds[2]);
+/* flags: O_NONBLOCK, O_CLOEXEC */
+int pipe2(int fds[2], int flags);
 int stat(const char *path, struct posix_stat *st);
 int fstat(int fd, struct posix_stat *st);
 int unlink(const char *path);

@@ -23,6 +23,7 @@
 #define POSIX_THREAD_CREATE 9  /* MR0 = pc, MR1 = sp, MR2 = r0 -> tid */
 #define POSIX_THREAD_EXIT   10 /* MR0 = code; no reply (last thread: exit) */
 #define POSIX_STAT	    11 /* MR0 = POSIX_STAT_* -> the value */
+#define POSIX_MPROTECT	    13 /* MR0 = addr, MR1 = len, MR2 = prot -> 0 */
 
 /*
  * The file server (a second thread of the server; its tid: POSIX_FS_TID
