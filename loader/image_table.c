@@ -211,8 +211,11 @@ const struct image_part *image_part(const void *image, unsigned i)
 }
 
 /*
- * Zero n bytes: words once aligned. The empty asm keeps the compiler from
- * turning the loop into a memset() call, which the loader does not have.
+ * Zero n bytes: words once aligned, eight at a time while there are (a
+ * part's .bss is most of what the loader writes: 177 KB of the bench
+ * system's 270 KB), on ARM with stm. The empty asm keeps the compiler
+ * from turning the loops into a memset() call, which the loader does not
+ * have.
  */
 static void zero_fill(uint8_t *p, size_t n)
 {
@@ -220,6 +223,37 @@ static void zero_fill(uint8_t *p, size_t n)
 
 	for (; n && ((uintptr_t)p & 3); n--)
 		*p++ = 0;
+#ifdef __arm__
+	if (n >= 32) {
+		/* two stm of four zero registers: 32 bytes in 5 instructions */
+		register uint32_t z0 __asm__("r4") = 0;
+		register uint32_t z1 __asm__("r5") = 0;
+		register uint32_t z2 __asm__("r6") = 0;
+		register uint32_t z3 __asm__("r7") = 0;
+
+		for (; n >= 32; n -= 32)
+			__asm__ volatile("stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}"
+					 : "+r"(p)
+					 : "r"(z0), "r"(z1), "r"(z2), "r"(z3)
+					 : "memory");
+	}
+#else
+	for (; n >= 32; n -= 32) {
+		alias_u32 *w = (alias_u32 *)p;
+
+		w[0] = 0;
+		w[1] = 0;
+		w[2] = 0;
+		w[3] = 0;
+		w[4] = 0;
+		w[5] = 0;
+		w[6] = 0;
+		w[7] = 0;
+		p += 32;
+		__asm__("" : "+r"(p));
+	}
+#endif
 	for (; n >= 4; n -= 4) {
 		*(alias_u32 *)p = 0;
 		p += 4;
