@@ -29,6 +29,7 @@ EXPECTED_CASES = [
     'mmap.anonymous_map_and_unmap',
     'mmap.mprotect_lowers_and_raises_rights',
     'fork.bomb_stops_with_eagain_and_leaks_nothing',
+    'memory.exhaustion_ends_the_process_with_sigkill',
     'files.create_write_read_back',
     'files.packed_initial_file',
     'files.open_close_10000_recycles_descriptors',

@@ -630,6 +630,48 @@ TEST_CASE(files, pipe_full_parks_writer_nonblock_and_epipe)
 	EXPECT_EQ(close(fds[1]), 0);
 }
 
+/* A child that touches more pages than the pool holds: the fault that
+ * finds no page ends it with SIGKILL, and everything comes back. */
+static int exhaust(void)
+{
+	uint32_t len = 6u << 20; /* more than the server's 4 MiB pool */
+	volatile char *m = mmap(0, len, POSIX_PROT_READ | POSIX_PROT_WRITE,
+				POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	for (uint32_t off = 0; off < len; off += PG)
+		m[off] = 1;
+	return 2;
+}
+
+static int run_exhaust(void)
+{
+	int status = -1, pid = fork();
+	if (pid == 0)
+		_exit(exhaust());
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+TEST_CASE(memory, exhaustion_ends_the_process_with_sigkill)
+{
+	uint32_t before[8], after[8];
+	EXPECT_EQ(run_exhaust(), POSIX_SIGKILL); /* warms the image cache */
+	take_stats(before);
+	EXPECT_EQ(run_exhaust(), POSIX_SIGKILL);
+	take_stats(after);
+	for (uint32_t i = 0; i < 7; i++)
+		EXPECT_EQ(after[i], before[i]);
+	/* and the servers still serve */
+	int pid = fork();
+	if (pid == 0)
+		_exit(5);
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 5);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -642,6 +684,7 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(mmap, anonymous_map_and_unmap),
     TEST_ENTRY(mmap, mprotect_lowers_and_raises_rights),
     TEST_ENTRY(fork, bomb_stops_with_eagain_and_leaks_nothing),
+    TEST_ENTRY(memory, exhaustion_ends_the_process_with_sigkill),
     TEST_ENTRY(files, create_write_read_back),
     TEST_ENTRY(files, packed_initial_file),
     TEST_ENTRY(files, open_close_10000_recycles_descriptors),
