@@ -820,10 +820,12 @@ def compare_table(rows, before_name, after_name):
                    .rstrip())
         if i == 0:
             out.append('  '.join('-' * w for w in widths))
-    worse = [r for r in rows if r[5] is not None and r[5] > 0]
-    better = [r for r in rows if r[5] is not None and r[5] < 0]
+    same = 0.001  # the counter's resolution shows at a few iterations
+    worse = [r for r in rows if r[5] is not None and r[5] > same]
+    better = [r for r in rows if r[5] is not None and r[5] < -same]
+    unchanged = [r for r in rows if r[5] is not None and abs(r[5]) <= same]
     out.append(f'{len(better)} better, {len(worse)} worse, '
-               f'{sum(1 for r in rows if r[5] == 0)} the same; '
+               f'{len(unchanged)} the same (within 0.1 %); '
                f'{sum(1 for r in rows if r[6].startswith("only"))} in one '
                'run only, '
                f'{sum(1 for r in rows if r[6].startswith("n/a"))} n/a in '

@@ -224,7 +224,8 @@ def test_compare(tmp_path):
                      re.M), out
     assert re.search(r'^boot_kernel_init_8\s+-\s+7\s.*only after$', out,
                      re.M), out
-    assert '1 better, 1 worse, 1 the same; 2 in one run only, 1 n/a' in out
+    assert ('1 better, 1 worse, 1 the same (within 0.1 %); 2 in one run '
+            'only, 1 n/a') in out
     regs = bench.regressions(bench.load_results(before),
                              bench.load_results(after))
     assert [(n, b, a) for n, b, a, _ in regs] == [('map_unmap', 1500, 1651)]
