@@ -166,6 +166,15 @@ def pack(args):
                            nr_cpus=args.nr_cpus)
     for note in man.notes:  # optional devices the board lacks: left out
         print(f'pack: note: {note}')
+    # --files NAME DIR: pack DIR as container NAME's initial files instead
+    # of its manifest folder (the build's copy of that folder with the
+    # POSIX programs it built in bin/: docs/posix.md, "The C library")
+    for name, folder in args.files:
+        found = [m for c in man.containers if c.name == name
+                 for m in c.memory if m.files is not None]
+        if not found:
+            raise PackError(f'--files {name}: no such container with files')
+        found[0].files = os.path.abspath(folder)
     programs = dict(args.container)
     missing = [c.name for c in man.containers if c.name not in programs]
     if missing:
@@ -207,6 +216,9 @@ def main(argv=None):
     ap.add_argument('--kernel', required=True)
     ap.add_argument('--container', nargs=2, action='append', default=[],
                     metavar=('NAME', 'ELF'))
+    ap.add_argument('--files', nargs=2, action='append', default=[],
+                    metavar=('NAME', 'DIR'),
+                    help="pack DIR as container NAME's initial files")
     ap.add_argument('--bin', required=True)
     ap.add_argument('--elf', required=True)
     args = ap.parse_args(argv)

@@ -38,6 +38,14 @@ EXPECTED_CASES = [
     'files.descriptors_forked_share_the_offset',
     'files.unlink_rename_mkdir_rmdir_chdir',
     'processes.hold_only_ipc_to_the_servers',
+    'exec.runs_a_newlib_program_with_args_and_env',
+    'exec.newlib_malloc_string_stdio_files',
+    'exec.missing_file_enoent_directory_eacces',
+    'exec.non_elf_file_enoexec',
+    'exec.corrupt_elf_enoexec_and_the_process_goes_on',
+    'exec.argv_too_long_e2big',
+    'exec.cloexec_descriptor_closed_others_stay',
+    'exec.fork_exec_wait_loop_leaks_nothing',
     'budgets.back_where_they_started',
 ]
 
@@ -75,3 +83,25 @@ def test_faults_are_reported(posix):
              if line.startswith('posix: pid ') and ': signal 11 at ' in line]
     assert len(lines) == 3, b.output
     assert ' at 0x30000000 ' in lines[0], lines
+
+
+def test_exec_programs_print_through_newlib(posix):
+    """The newlib programs of containers/posix/bin/ exec'd by init print
+    their arguments and environment with printf (flushed by newlib's
+    exit), in order: the stack the exec builds holds argc, argv, envp."""
+    b, _ = posix
+    out = b.output
+    expected = ['args: argc=3', 'args: argv[0]="args"',
+                'args: argv[1]="one"', 'args: argv[2]="two words"',
+                'args: envc=2 GREETING=hello tessera',
+                'args: argc=1', 'args: argv[0]="./args"',
+                'args: envc=0 GREETING=(none)',
+                'files: malloc, string, stdio and time ok (20890 bytes)',
+                'args: argc=2', 'args: argv[1]="again"',
+                'args: argc=100', 'args: argv[99]="x"',
+                'cloexec: 3 open, 4 closed']
+    pos = 0
+    for line in expected:
+        at = out.find(line + '\n', pos)
+        assert at >= 0, f'{line!r} missing (or out of order)\n{out}'
+        pos = at

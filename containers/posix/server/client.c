@@ -108,6 +108,37 @@ int mprotect(void *addr, uint32_t len, int prot)
 			   (uint32_t)prot, 0, 0));
 }
 
+static char *io_buf(void);
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	char *buf = io_buf();
+	uint32_t len, argc = 0, envc = 0, n = (uint32_t)strlen(path) + 1;
+	if (n > 4096) {
+		posix_errno = 36; /* ENAMETOOLONG */
+		return -1;
+	}
+	memcpy(buf, path, n);
+	len = n;
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *v = pass ? envp : argv;
+		for (; v && *v; v++) {
+			n = (uint32_t)strlen(*v) + 1;
+			if (n > 4096 - len) {
+				posix_errno = POSIX_E2BIG;
+				return -1;
+			}
+			memcpy(buf + len, *v, n);
+			len += n;
+			if (pass)
+				envc++;
+			else
+				argc++;
+		}
+	}
+	return result(call(POSIX_EXEC, argc, envc, len, 0, 0));
+}
+
 struct thread_start {
 	int (*fn)(void *);
 	void *arg;

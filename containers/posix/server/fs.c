@@ -20,8 +20,8 @@
 #include "server.h"
 
 #define FILES_VIRT    0x21000000u
-#define FILES_SIZE    0x10000u
-#define FS_MAX_CHUNKS 256u
+#define FILES_SIZE    0x100000u
+#define FS_MAX_CHUNKS 512u
 #define MAX_PARKED    16
 #define FS_STACK      8192
 
@@ -177,6 +177,54 @@ static unsigned nparked(void)
 	return n;
 }
 
+struct posix_exec_file {
+	void *buf;
+	uint32_t size;
+};
+
+/* exec's read: the file opened as p would (its working directory, a
+ * descriptor of its table for the time of the call), read whole. */
+static int exec_read(struct fsproc *p, const char *path,
+		     struct posix_exec_file *f)
+{
+	struct fs_stat st;
+	int fd = fs_open(&p->t, path, FS_O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	int r = fs_fstat(&p->t, fd, &st);
+	if (!r && (st.mode & 0170000u) != FS_S_IFREG)
+		r = -POSIX_EACCES;
+	if (!r && st.size > EXEC_MAX_FILE)
+		r = -POSIX_ENOMEM;
+	char *buf = 0;
+	if (!r && !(buf = pool_alloc(0, st.size ? st.size : 1)))
+		r = -POSIX_ENOMEM;
+	uint32_t done = 0;
+	while (!r && done < st.size) {
+		int32_t n = fs_read(&p->t, fd, buf + done, st.size - done);
+		if (n <= 0)
+			break;
+		done += (uint32_t)n;
+	}
+	fs_close(&p->t, fd);
+	if (r) {
+		if (buf)
+			pool_free(0, buf, st.size ? st.size : 1);
+		return r;
+	}
+	if (done != st.size) {
+		pool_free(0, buf, st.size ? st.size : 1);
+		return -POSIX_ENOEXEC;
+	}
+	if (!st.size) { /* nothing to run: an empty file is not an ELF */
+		pool_free(0, buf, 1);
+		return -POSIX_ENOEXEC;
+	}
+	f->buf = buf;
+	f->size = st.size;
+	return 0;
+}
+
 /* The memory server's messages. */
 static int manage(const struct ipc_msg *m)
 {
@@ -198,6 +246,17 @@ static int manage(const struct ipc_msg *m)
 		return 0;
 	case POSIX_FSM_THREAD:
 		return map_thread(m->mr[0], m->mr[1]);
+	case POSIX_FSM_EXEC_READ:
+		p = fsproc(m->mr[0]);
+		return p ? exec_read(p, (const char *)(uintptr_t)m->mr[1],
+				     (struct posix_exec_file *)(uintptr_t)
+					 m->mr[2])
+			 : -POSIX_ESRCH;
+	case POSIX_FSM_EXEC:
+		p = fsproc(m->mr[0]);
+		if (p)
+			fdtable_exec(&p->t);
+		return 0;
 	case POSIX_FSM_THREAD_GONE:
 		unmap_thread(m->mr[0]);
 		return 0;
@@ -436,6 +495,22 @@ int fs_notify(uint32_t label, uint32_t a0, uint32_t a1)
 			    .mr = {a0, a1}};
 	int err = ipc_call(fs_tid, &m);
 	return err ? err : (int)m.mr[0];
+}
+
+int fs_exec_read(uint32_t pid, const char *path, void **buf, uint32_t *size)
+{
+	struct posix_exec_file f = {0, 0};
+	struct ipc_msg m = {
+	    .tag = IPC_TAG(POSIX_FSM_EXEC_READ, 0, IPC_TYPE_SHORT, 0),
+	    .mr = {pid, (uint32_t)(uintptr_t)path, (uint32_t)(uintptr_t)&f}};
+	int err = ipc_call(fs_tid, &m);
+	if (err)
+		return err < 0 ? -POSIX_ENOMEM : err;
+	if ((int)m.mr[0] < 0)
+		return (int)m.mr[0];
+	*buf = f.buf;
+	*size = f.size;
+	return 0;
 }
 
 void fs_server_stop(void)

@@ -9,6 +9,7 @@
 #include <posix/client.h>
 
 #define PG 4096u
+#define EXEC_TEST_MANY 200 /* more strings than exec takes (128) */
 
 /* Process memory: private to each process (the image is mapped
  * copy-on-write), never the server's. */
@@ -672,6 +673,265 @@ TEST_CASE(memory, exhaustion_ends_the_process_with_sigkill)
 	EXPECT_EQ(POSIX_WEXITSTATUS(status), 5);
 }
 
+/* ---- exec: programs of containers/posix/bin/, built against newlib */
+
+static char *const no_env[] = {0};
+
+/* A child that execs path with argv and envp; its wait status, or -1. */
+static int run(const char *path, char *const argv[], char *const envp[])
+{
+	int pid = fork(), status = -1;
+	if (pid == 0) {
+		execve(path, argv, envp);
+		_exit(99); /* exec failed */
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+TEST_CASE(exec, runs_a_newlib_program_with_args_and_env)
+{
+	char *const argv[] = {"args", "one", "two words", 0};
+	char *const envp[] = {"GREETING=hello tessera", "X=1", 0};
+	int status = run("/bin/args", argv, envp);
+	EXPECT_TRUE(POSIX_WIFEXITED(status));
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 3); /* argc */
+	/* relative to the working directory, no environment */
+	EXPECT_EQ(chdir("/bin"), 0);
+	char *const argv1[] = {"./args", 0};
+	status = run("args", argv1, no_env);
+	EXPECT_EQ(chdir("/"), 0);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 1);
+}
+
+TEST_CASE(exec, newlib_malloc_string_stdio_files)
+{
+	char *const argv[] = {"files", 0};
+	int status = run("/bin/files", argv, no_env);
+	EXPECT_TRUE(POSIX_WIFEXITED(status));
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+}
+
+TEST_CASE(exec, missing_file_enoent_directory_eacces)
+{
+	char *const argv[] = {"nope", 0};
+	uint32_t pages0 = posix_stat(POSIX_STAT_VM_PAGES);
+	EXPECT_EQ(execve("/bin/nope", argv, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_ENOENT);
+	EXPECT_EQ(execve("/bin", argv, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_EACCES);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0);
+}
+
+TEST_CASE(exec, non_elf_file_enoexec)
+{
+	char *const argv[] = {"motd", 0};
+	EXPECT_EQ(execve("/etc/motd", argv, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_ENOEXEC);
+	/* an empty file too */
+	int fd = open("/tmp/empty", O_CREAT | O_WRONLY, 0755);
+	EXPECT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(execve("/tmp/empty", argv, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_ENOEXEC);
+	EXPECT_EQ(unlink("/tmp/empty"), 0);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Writes n bytes of elf, with one 32-bit word at off replaced by v (off
+ * < 0: none), to /tmp/bad and execs it: the errno, 0 if exec returned
+ * nothing (it cannot: the process would be gone). */
+static int exec_variant(const uint8_t *elf, uint32_t n, int off, uint32_t v)
+{
+	static uint8_t copy[40000];
+	memcpy(copy, elf, n);
+	if (off >= 0)
+		put32(copy + off, v);
+	int fd = open("/tmp/bad", O_CREAT | O_TRUNC | O_WRONLY, 0755);
+	if (fd < 0 || write(fd, copy, n) != (long)n)
+		return -1;
+	close(fd);
+	char *const argv[] = {"bad", 0};
+	posix_errno = 0;
+	if (execve("/tmp/bad", argv, no_env) != -1)
+		return -2;
+	return posix_errno;
+}
+
+TEST_CASE(exec, corrupt_elf_enoexec_and_the_process_goes_on)
+{
+	static uint8_t elf[40000];
+	volatile uint32_t canary = 0x5a5a1234; /* a stack page */
+	pages[2][9] = 77;		       /* an image page */
+	int fd = open("/bin/args", O_RDONLY, 0);
+	EXPECT_GE(fd, 0);
+	long n = read(fd, elf, sizeof(elf));
+	close(fd);
+	EXPECT_GT(n, 1000);
+	EXPECT_LT(n, (long)sizeof(elf));
+	uint32_t phoff = get32(elf + 28), phnum = elf[44] | elf[45] << 8;
+	int load[2], nl = 0;
+	for (uint32_t i = 0; i < phnum && nl < 2; i++)
+		if (get32(elf + phoff + i * 32) == 1)
+			load[nl++] = (int)(phoff + i * 32);
+	EXPECT_EQ(nl, 2);
+	uint32_t before[8];
+	/* bad magic (first, so the pages of the test's own buffer are
+	 * counted before the counters are taken) */
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 0, 0x464c457e), POSIX_ENOEXEC);
+	take_stats(before);
+	/* truncated: part of the header, the header only, the first
+	 * segment cut, the second one cut */
+	EXPECT_EQ(exec_variant(elf, 40, -1, 0), POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, 52, -1, 0), POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, 5000, -1, 0), POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, get32(elf + load[1] + 4) + 8, -1, 0),
+		  POSIX_ENOEXEC);
+	/* class (64-bit), machine, type */
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 4, 0x00010102), POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 16, 0x00030002),
+		  POSIX_ENOEXEC); /* EM_386 */
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 16, 0x00280003),
+		  POSIX_ENOEXEC); /* ET_DYN */
+	/* program headers: too many, out of the file, wrong size */
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 44, 0x00200200 | 1000),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 28, 0xfffffff0),
+		  POSIX_ENOEXEC);
+	/* a segment: past the file's end, wrapping, filesz > memsz, in the
+	 * stack and thread slots, at page 0, overlapping the other, the
+	 * entry outside the executable one */
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[1] + 4, 0x100000),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[1] + 16, 0xfffffff0),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[1] + 20, 4),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[0] + 8, 0x7efff000),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[1] + 8, 0x7f800000),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[0] + 8, 0),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, load[1] + 8,
+			       get32(elf + load[0] + 8) + 0x1000),
+		  POSIX_ENOEXEC);
+	EXPECT_EQ(exec_variant(elf, (uint32_t)n, 24, 0x40000000),
+		  POSIX_ENOEXEC);
+	/* nothing changed: memory, the counters, and the program still runs */
+	EXPECT_EQ(canary, 0x5a5a1234u);
+	EXPECT_EQ(pages[2][9], 77u);
+	uint32_t after[8];
+	take_stats(after);
+	EXPECT_EQ(after[POSIX_STAT_VM_PAGES], before[POSIX_STAT_VM_PAGES]);
+	EXPECT_EQ(after[POSIX_STAT_FREE_PAGES], before[POSIX_STAT_FREE_PAGES]);
+	EXPECT_EQ(unlink("/tmp/bad"), 0);
+	char *const argv[] = {"args", "again", 0};
+	EXPECT_EQ(POSIX_WEXITSTATUS(run("/bin/args", argv, no_env)), 2);
+}
+
+TEST_CASE(exec, argv_too_long_e2big)
+{
+	static char big[5000];
+	memset(big, 'a', sizeof(big) - 1);
+	char *const argv[] = {"args", big, 0};
+	EXPECT_EQ(execve("/bin/args", argv, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_E2BIG);
+	/* fits the page, but more strings than the server takes */
+	static char *many[EXEC_TEST_MANY + 1];
+	for (int i = 0; i < EXEC_TEST_MANY; i++)
+		many[i] = "x";
+	EXPECT_EQ(execve("/bin/args", many, no_env), -1);
+	EXPECT_EQ(posix_errno, POSIX_E2BIG);
+	/* just within both: it runs */
+	many[100] = 0;
+	int status = run("/bin/args", many, no_env);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 100);
+}
+
+static void itoa10(int v, char *s)
+{
+	char t[12];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*s++ = t[--n];
+	*s = 0;
+}
+
+TEST_CASE(exec, cloexec_descriptor_closed_others_stay)
+{
+	/* descriptors 0-2 taken first: the C library treats those as the
+	 * console when the file server does not know them */
+	int low[3];
+	for (int i = 0; i < 3; i++)
+		low[i] = open("/etc/motd", O_RDONLY, 0);
+	int kept = open("/tmp/ce_kept", O_CREAT | O_RDWR, 0644);
+	int closed = open("/tmp/ce_closed", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	EXPECT_GE(kept, 0);
+	EXPECT_GE(closed, 0);
+	EXPECT_EQ(write(kept, "kept", 4), 4);
+	char a[12], b[12];
+	itoa10(kept, a);
+	itoa10(closed, b);
+	char *const argv[] = {"cloexec", a, b, 0};
+	int status = run("/bin/cloexec", argv, no_env);
+	EXPECT_TRUE(POSIX_WIFEXITED(status));
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+	/* swapped: the program sees the difference (it can fail) */
+	char *const swapped[] = {"cloexec", b, a, 0};
+	EXPECT_EQ(POSIX_WEXITSTATUS(run("/bin/cloexec", swapped, no_env)), 11);
+	/* the parent's own descriptors are untouched */
+	struct posix_stat st;
+	EXPECT_EQ(fstat(kept, &st), 0);
+	EXPECT_EQ(fstat(closed, &st), 0);
+	EXPECT_GE(kept, 3);
+	EXPECT_EQ(close(kept), 0);
+	EXPECT_EQ(close(closed), 0);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(close(low[i]), 0);
+	EXPECT_EQ(unlink("/tmp/ce_kept"), 0);
+	EXPECT_EQ(unlink("/tmp/ce_closed"), 0);
+}
+
+TEST_CASE(exec, fork_exec_wait_loop_leaks_nothing)
+{
+	char *const argv[] = {"cloexec", 0}; /* exits 10 at once */
+	uint32_t before[8], after[8];
+	int fs_before[6];
+	EXPECT_EQ(POSIX_WEXITSTATUS(run("/bin/cloexec", argv, no_env)), 10);
+	take_stats(before);
+	for (uint32_t i = 0; i < 6; i++)
+		fs_before[i] = posix_fs_stat(i);
+	for (int i = 0; i < 25; i++) {
+		int status = run("/bin/cloexec", argv, no_env);
+		if (POSIX_WEXITSTATUS(status) != 10) {
+			EXPECT_EQ(POSIX_WEXITSTATUS(status), 10);
+			break;
+		}
+	}
+	take_stats(after);
+	for (uint32_t i = 0; i < 7; i++)
+		EXPECT_EQ(after[i], before[i]);
+	for (uint32_t i = 0; i < 6; i++)
+		EXPECT_EQ(posix_fs_stat(i), fs_before[i]);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -693,6 +953,14 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(files, descriptors_forked_share_the_offset),
     TEST_ENTRY(files, unlink_rename_mkdir_rmdir_chdir),
     TEST_ENTRY(processes, hold_only_ipc_to_the_servers),
+    TEST_ENTRY(exec, runs_a_newlib_program_with_args_and_env),
+    TEST_ENTRY(exec, newlib_malloc_string_stdio_files),
+    TEST_ENTRY(exec, missing_file_enoent_directory_eacces),
+    TEST_ENTRY(exec, non_elf_file_enoexec),
+    TEST_ENTRY(exec, corrupt_elf_enoexec_and_the_process_goes_on),
+    TEST_ENTRY(exec, argv_too_long_e2big),
+    TEST_ENTRY(exec, cloexec_descriptor_closed_others_stay),
+    TEST_ENTRY(exec, fork_exec_wait_loop_leaks_nothing),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };

@@ -10,7 +10,6 @@
 #include <posix/proto.h>
 #include "server.h"
 
-int proc_nthreads(const struct proc *p);
 
 static void send_reply(uint32_t to, uint32_t r0, uint32_t r1)
 {
@@ -97,6 +96,13 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 	case POSIX_THREAD_EXIT:
 		proc_thread_exit(p, tid, (int)m->mr[0]);
 		return 0;
+	case POSIX_EXEC: {
+		int r = proc_exec(p, tid, slot, m->mr[0], m->mr[1], m->mr[2]);
+		if (r == 0)
+			return 0; /* ended */
+		mr[0] = r == 1 ? 0 : (uint32_t)r;
+		return 1;
+	}
 	case POSIX_STAT:
 		mr[0] = stat_of(p, m->mr[0]);
 		return 1;

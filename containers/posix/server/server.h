@@ -30,6 +30,10 @@
 
 #define MAX_PROCS   32
 #define MAX_THREADS 4 /* per process */
+/* exec: at most this many argv and envp strings together (E2BIG), and a
+ * program file of at most EXEC_MAX_FILE bytes (ENOMEM) */
+#define EXEC_MAX_ARGS 128
+#define EXEC_MAX_FILE 0x100000u
 
 enum proc_state { P_FREE, P_LIVE, P_ZOMBIE };
 
@@ -67,6 +71,11 @@ int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
 		       uint32_t r0);
 /* 1: the process ended too */
 int proc_thread_exit(struct proc *p, uint32_t tid, int code);
+int proc_nthreads(const struct proc *p);
+
+/* exec.c: 1 restarted (reply to unblock it), 0 ended, < 0 -errno */
+int proc_exec(struct proc *p, uint32_t tid, int slot, uint32_t argc,
+	      uint32_t envc, uint32_t len);
 
 /* mem.c */
 int mem_fault(struct proc *p, uint32_t tid, const struct ipc_msg *m);
@@ -86,6 +95,9 @@ void fs_server_stop(void);
 /* what the memory server tells it (0 or -errno) */
 int fs_notify(uint32_t label, uint32_t a0, uint32_t a1);
 extern uint32_t fs_tid;
+/* the file at path, opened as process pid would, read whole into a pool
+ * buffer of *size bytes (pool_free(0, *buf, *size)); 0 or -errno */
+int fs_exec_read(uint32_t pid, const char *path, void **buf, uint32_t *size);
 
 /* budgets */
 uint32_t budget_used(uint32_t resource);

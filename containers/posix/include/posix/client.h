@@ -23,6 +23,10 @@ void *sbrk(long incr);
 void *mmap(void *addr, uint32_t len, int prot, int flags, int fd, uint32_t off);
 int munmap(void *addr, uint32_t len);
 int mprotect(void *addr, uint32_t len, int prot);
+/* Runs the ELF at path (from the file system) in the calling process:
+ * returns only on error (E2BIG when path and the strings do not fit the
+ * ipc buffer's page). docs/posix.md, "exec". */
+int execve(const char *path, char *const argv[], char *const envp[]);
 
 /* Files (the file server; flags and modes are posix/fs's, newlib's). */
 #define O_RDONLY    0x0

@@ -24,6 +24,11 @@
 #define POSIX_THREAD_EXIT   10 /* MR0 = code; no reply (last thread: exit) */
 #define POSIX_STAT	    11 /* MR0 = POSIX_STAT_* -> the value */
 #define POSIX_MPROTECT	    13 /* MR0 = addr, MR1 = len, MR2 = prot -> 0 */
+/* MR0 = argc, MR1 = envc, MR2 = len: the caller's ipc buffer holds len
+ * bytes, "path\0", argc strings, envc strings. No answer on success (the
+ * thread restarts at the program's entry), else -errno and nothing
+ * changed (docs/posix.md, "exec"). */
+#define POSIX_EXEC	    14
 
 /*
  * The file server (a second thread of the server; its tid: POSIX_FS_TID
@@ -66,6 +71,11 @@
 #define POSIX_FSM_THREAD_GONE 0x182 /* MR0 tid */
 #define POSIX_FSM_EXIT	      0x183 /* MR0 pid */
 #define POSIX_FSM_STOP	      0x184 /* end the file server */
+/* MR0 pid, MR1 path (the server's address), MR2 struct posix_exec_file *
+ * (the server's): the file opened as pid would, read whole into a pool
+ * buffer -> 0 or -errno */
+#define POSIX_FSM_EXEC_READ 0x185
+#define POSIX_FSM_EXEC	    0x186 /* MR0 pid: fdtable_exec */
 
 struct posix_stat {
 	unsigned ino, mode, nlink, size;
@@ -103,7 +113,12 @@ struct posix_dirent {
 #define POSIX_MAP_ANONYMOUS 0x20
 
 /* errors (Linux numbers) */
+#define POSIX_ENOENT 2
 #define POSIX_ESRCH  3
+#define POSIX_E2BIG  7
+#define POSIX_ENOEXEC 8
+#define POSIX_EACCES 13
+#define POSIX_EBUSY  16
 #define POSIX_ECHILD 10
 #define POSIX_EAGAIN 11
 #define POSIX_ENOMEM 12
