@@ -44,6 +44,7 @@ EXPECTED_CASES = [
     'exec.non_elf_file_enoexec',
     'exec.corrupt_elf_enoexec_and_the_process_goes_on',
     'exec.argv_too_long_e2big',
+    'exec.refused_with_other_threads_ebusy',
     'exec.cloexec_descriptor_closed_others_stay',
     'exec.fork_exec_wait_loop_leaks_nothing',
     'budgets.back_where_they_started',

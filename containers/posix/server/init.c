@@ -862,6 +862,48 @@ TEST_CASE(exec, argv_too_long_e2big)
 	EXPECT_EQ(POSIX_WEXITSTATUS(status), 100);
 }
 
+static volatile int hold_thread;
+
+static int held(void *arg)
+{
+	(void)arg;
+	while (hold_thread)
+		sys_yield();
+	return 0;
+}
+
+/* A child with a second thread: exec is EBUSY while it runs and goes
+ * once it has ended. */
+static int exec_with_threads(void)
+{
+	char *stack = sbrk(4 * PG);
+	if (stack == (void *)-1)
+		return 1;
+	hold_thread = 1;
+	if (posix_thread_create(held, 0, stack + 4 * PG) <= 0)
+		return 2;
+	char *const argv[] = {"cloexec", 0};
+	if (execve("/bin/cloexec", argv, no_env) != -1 ||
+	    posix_errno != POSIX_EBUSY)
+		return 3;
+	hold_thread = 0;
+	while (posix_stat(POSIX_STAT_NTHREADS) != 1)
+		sys_yield();
+	execve("/bin/cloexec", argv, no_env);
+	return 4;
+}
+
+TEST_CASE(exec, refused_with_other_threads_ebusy)
+{
+	int pid = fork(), status = -1;
+	if (pid == 0)
+		_exit(exec_with_threads());
+	EXPECT_GT(pid, 0);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(POSIX_WIFEXITED(status));
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 10); /* cloexec without args */
+}
+
 static void itoa10(int v, char *s)
 {
 	char t[12];
@@ -959,6 +1001,7 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(exec, non_elf_file_enoexec),
     TEST_ENTRY(exec, corrupt_elf_enoexec_and_the_process_goes_on),
     TEST_ENTRY(exec, argv_too_long_e2big),
+    TEST_ENTRY(exec, refused_with_other_threads_ebusy),
     TEST_ENTRY(exec, cloexec_descriptor_closed_others_stay),
     TEST_ENTRY(exec, fork_exec_wait_loop_leaks_nothing),
     TEST_ENTRY(budgets, back_where_they_started),
