@@ -10,10 +10,19 @@ between two processes, descriptors shared across fork; everything given
 back) and the container exits with init's status. One pytest case per in-target
 case, checked against EXPECTED_CASES, so a case that prints no line fails.
 """
+import glob
+import os
+import struct
+
 import pytest
 
+import files_archive
 import harness
-from conftest import BOARDS, check_case, machine_build
+import inspect_image
+import pack
+from conftest import BOARDS, TOP, check_case, machine_build
+
+BIN = os.path.join(TOP, 'containers', 'posix', 'bin')
 
 # Every case init runs, in order. Add a case here when adding one to
 # containers/posix/server/init.c.
@@ -106,3 +115,59 @@ def test_exec_programs_print_through_newlib(posix):
         at = out.find(line + '\n', pos)
         assert at >= 0, f'{line!r} missing (or out of order)\n{out}'
         pos = at
+
+
+@pytest.fixture(scope='module')
+def posix_build():
+    """The qemu_virt build of the POSIX test system (the boot's)."""
+    return os.path.dirname(machine_build('qemu_virt', 'posix_test',
+                                         'posix-qemu_virt'))
+
+
+def test_programs_packed_into_bin(posix_build):
+    """Each folder of containers/posix/bin is built into /bin/<name> of the
+    files part (pack --files with the build's copy of the rootfs), beside
+    the source folder's files, as a stripped ARM executable at the
+    process address of containers/posix/libc/posix.ld."""
+    img = inspect_image.load(os.path.join(posix_build, 'image.bin'))
+    part, = [p for p in img.parts if p['name'] == 'posix.files']
+    tree = {path: data for path, _, data in
+            files_archive.parse(img.part_data(part))}
+    names = sorted(n for n in os.listdir(BIN)
+                   if glob.glob(os.path.join(BIN, n, '*.c')))
+    assert names == ['args', 'cloexec', 'files']
+    for n in names:
+        data = tree[f'bin/{n}']
+        with open(os.path.join(posix_build, 'posix', 'bin', n, n),
+                  'rb') as f:
+            assert data == f.read()
+        e_type, e_machine = struct.unpack_from('<HH', data, 16)
+        entry, = struct.unpack_from('<I', data, 24)
+        assert data[:4] == b'\x7fELF' and (e_type, e_machine) == (2, 40)
+        assert entry == 0x10000
+    with open(os.path.join(TOP, 'containers/posix/rootfs/etc/motd'),
+              'rb') as f:
+        assert tree['etc/motd'] == f.read()
+    assert 'tmp' in tree
+
+
+def test_pack_files_names_a_container_with_files(posix_build, tmp_path):
+    """pack --files NAME DIR: NAME must be a container with a files
+    folder; DIR replaces that folder."""
+    def args(*files):
+        return ['--board', 'qemu_virt',
+                '--manifest', os.path.join(TOP, 'configs/posix_test.toml'),
+                '--loader', os.path.join(posix_build, 'loader/loader.elf'),
+                '--kernel', os.path.join(posix_build, 'kernel/kernel.elf'),
+                '--container', 'posix',
+                os.path.join(posix_build, 'containers/posix/server.elf'),
+                '--bin', str(tmp_path / 'i.bin'),
+                '--elf', str(tmp_path / 'i.elf')] + list(files)
+    assert pack.main(args('--files', 'nosuch', str(tmp_path))) != 0
+    (tmp_path / 'only').mkdir()
+    (tmp_path / 'only' / 'f').write_bytes(b'x')
+    assert pack.main(args('--files', 'posix', str(tmp_path / 'only'))) == 0
+    img = inspect_image.load(str(tmp_path / 'i.bin'))
+    part, = [p for p in img.parts if p['name'] == 'posix.files']
+    assert [p for p, _, _ in files_archive.parse(img.part_data(part))] == \
+        ['f']
