@@ -243,7 +243,9 @@ int proc_exec(struct proc *p, uint32_t tid, int slot, uint32_t argc,
 		return -POSIX_EBUSY;
 	if (len == 0 || len > PAGE)
 		return -POSIX_EINVAL;
-	if (argc + envc > EXEC_MAX_ARGS || argc > EXEC_MAX_ARGS)
+	/* each alone first: their sum must not wrap */
+	if (argc > EXEC_MAX_ARGS || envc > EXEC_MAX_ARGS ||
+	    argc + envc > EXEC_MAX_ARGS)
 		return -POSIX_E2BIG;
 	char *src = user_page(p->vm, PROC_IO_UTCB(slot) + PAGE,
 			      VM_ACCESS_READ);

@@ -843,8 +843,34 @@ TEST_CASE(exec, corrupt_elf_enoexec_and_the_process_goes_on)
 	EXPECT_EQ(POSIX_WEXITSTATUS(run("/bin/args", argv, no_env)), 2);
 }
 
+/* POSIX_EXEC as a process could send it, whatever the client library
+ * checks: the buffer holds "/bin/args\0" then fill bytes. */
+static int raw_exec(uint32_t argc, uint32_t envc, uint32_t len, char fill)
+{
+	char *buf = (char *)utcb_self() + 4096;
+	memset(buf, fill, 4096);
+	memcpy(buf, "/bin/args", 10);
+	struct sys_ids ids;
+	sys_getid(&ids);
+	struct ipc_msg m = {.tag = IPC_TAG(POSIX_EXEC, 0, IPC_TYPE_SHORT, 0),
+			    .mr = {argc, envc, len}};
+	if (ipc_call(ids.pager, &m))
+		return 1;
+	return (int)m.mr[0];
+}
+
 TEST_CASE(exec, argv_too_long_e2big)
 {
+	/* counts that would wrap, lengths past the page, strings missing or
+	 * not terminated: refused, nothing run */
+	EXPECT_EQ(raw_exec(1, 0xffffffffu, 10, 0), -POSIX_E2BIG);
+	EXPECT_EQ(raw_exec(0xffffffffu, 1, 10, 0), -POSIX_E2BIG);
+	EXPECT_EQ(raw_exec(0, 0, 4097, 0), -POSIX_EINVAL);
+	EXPECT_EQ(raw_exec(0, 0, 0, 0), -POSIX_EINVAL);
+	EXPECT_EQ(raw_exec(1, 0, 10, 0), -POSIX_EINVAL);
+	EXPECT_EQ(raw_exec(0, 0, 11, 0), -POSIX_EINVAL);
+	EXPECT_EQ(raw_exec(1, 0, 4096, 'a'), -POSIX_EINVAL);
+
 	static char big[5000];
 	memset(big, 'a', sizeof(big) - 1);
 	char *const argv[] = {"args", big, 0};
