@@ -182,7 +182,8 @@ static void kunmap(uint32_t lo, uint32_t hi, uint32_t tid)
 }
 
 static char args[PAGE];	   /* the exec request, copied */
-static uint32_t ptrs[EXEC_MAX_ARGS + 2];
+/* argc, argv[] and NULL, envp[] and NULL */
+static uint32_t ptrs[EXEC_MAX_ARGS + 3];
 
 static int map_segments(struct proc *p, struct exec_image *img,
 			const struct phdr *loads, int n)
