@@ -176,6 +176,29 @@ SMP_FIGURES.update({
 })
 FIGURES.update(SMP_FIGURES)
 
+# POSIX (qemu_virt, one core): a boot of its own,
+# qemu_virt_posix_bench_defconfig, whose init runs /bin/posixbench
+# (containers/posix/bin/posixbench/); instructions of all the code that
+# runs (the kernel, the memory and file servers, the processes).
+POSIX_DEFCONFIG = 'qemu_virt_posix_bench_defconfig'
+POSIX_ITERATIONS = 100
+POSIX_BENCH_DIR = os.path.join(TOP, 'containers', 'posix', 'bin',
+                               'posixbench')
+POSIX_FIGURES = {
+    'posix_fork_exit_wait': ('POSIX fork + the child _exits + the parent\'s '
+                             'waitpid reaps it', PER_OP, None, None, None),
+    'posix_fork_exec_wait': ('POSIX fork + the child execs a newlib program '
+                             'that exits at once + waitpid', PER_OP, None,
+                             None, None),
+    'posix_cow_fault': ('POSIX copy-on-write fault: the parent\'s first '
+                        'write to a private page its child shares',
+                        PER_OP, None, None, None),
+    'posix_pipe_round_trip': ('POSIX pipe round trip: 1 byte written to a '
+                              'child, read, written back, read',
+                              PER_OP, None, None, None),
+}
+FIGURES.update(POSIX_FIGURES)
+
 FIG_RE = re.compile(r'^BENCH fig (\S+) (\d+) (\d+)$')
 NA_RE = re.compile(r'^BENCH na (\S+) (.*)$')
 START_RE = re.compile(r'^BENCH start cntfrq (\d+) iterations (\d+)')
@@ -200,11 +223,11 @@ def scons(*args):
                           stderr=subprocess.STDOUT, text=True)
 
 
-def build(outdir, extra=()):
-    """Configure outdir from the bench defconfig plus CONFIG_ lines; build.
-    Returns the image path."""
+def build(outdir, extra=(), defconfig=None):
+    """Configure outdir from the bench defconfig (or defconfig) plus
+    CONFIG_ lines; build. Returns the image path."""
     rel = os.path.relpath(outdir, TOP)
-    r = scons(f'O={rel}', DEFCONFIG)
+    r = scons(f'O={rel}', defconfig or DEFCONFIG)
     if CPUS > 1:
         extra = [f'CONFIG_NR_CPUS={CPUS}'] + list(extra)
     if r.returncode == 0:
@@ -585,11 +608,11 @@ def refill_figure(outdir, template, cntfrq, rev, timeout, log):
                           'period_us': REFILL_BUDGET[1]})]
 
 
-def config_summary(outdir):
+def config_summary(outdir, defconfig=None):
     cfg = read_config(outdir)
     opt = ('-Os' if cfg.get('OPTIMIZE_OS') == 'y' else
            '-O0' if cfg.get('OPTIMIZE_O0') == 'y' else '-O2')
-    out = {'defconfig': DEFCONFIG,
+    out = {'defconfig': defconfig or DEFCONFIG,
            'build_dir': os.path.relpath(outdir, TOP),
            'manifest': cfg.get('MANIFEST'),
            'optimisation': opt,
@@ -833,6 +856,89 @@ def compare_table(rows, before_name, after_name):
     return '\n'.join(out)
 
 
+# ----------------------------------------------------------------- POSIX
+def posix_server_dir():
+    """The program folder of the POSIX bench system's server:
+    containers/posix/bin/posixbench/server/ (git-ignored), links to every
+    source of containers/posix/server/ but init.c, and to
+    posixbench/init/bench_init.c, whose init runs /bin/posixbench. Made
+    again from the server's folder each run, so a source added there is
+    linked too. Returns its path relative to containers/."""
+    sdir = os.path.join(POSIX_BENCH_DIR, 'server')
+    server = os.path.join(TOP, 'containers', 'posix', 'server')
+    want = {n: os.path.join('..', '..', '..', 'server', n)
+            for n in os.listdir(server) if n.endswith(('.c', '.h', '.S'))
+            and n != 'init.c'}
+    want['bench_init.c'] = os.path.join('..', 'init', 'bench_init.c')
+    os.makedirs(sdir, exist_ok=True)
+    for n in os.listdir(sdir):
+        if n not in want:
+            os.remove(os.path.join(sdir, n))
+    for n, target in want.items():
+        path = os.path.join(sdir, n)
+        if os.path.islink(path) and os.readlink(path) == target:
+            continue
+        tmp = f'{path}.{os.getpid()}.tmp'
+        os.symlink(target, tmp)
+        os.replace(tmp, path)  # atomic: another run may be at it too
+    return os.path.relpath(sdir, os.path.join(TOP, 'containers'))
+
+
+def posix_manifest(template, program):
+    """configs/posix_bench.toml with program as the server and its files
+    folder made absolute (the copy lives in the build directory)."""
+    base = os.path.dirname(template)
+    out = []
+    for line in open(template).read().splitlines():
+        m = re.match(r'^(program|files)\s*=\s*"([^"]*)"(.*)$', line)
+        if m and m.group(1) == 'program':
+            line = f'program = "{program}"{m.group(3)}'
+        elif m:
+            line = (f'files = "{os.path.normpath(os.path.join(base, m.group(2)))}"'
+                    f'{m.group(3)}')
+        out.append(line)
+    return '\n'.join(out) + '\n'
+
+
+def posix_figures(outdir, iterations, rev, timeout, log):
+    """Build and boot the POSIX bench system into outdir/posix: the
+    records of its figures (n/a with the reason when a figure failed)."""
+    pdir = os.path.join(outdir, 'posix')
+    os.makedirs(pdir, exist_ok=True)
+    log(f'bench: POSIX figures ({POSIX_DEFCONFIG}, {iterations} '
+        'iterations)')
+    man = os.path.join(pdir, 'posix_bench.toml')
+    text = posix_manifest(os.path.join(TOP, 'configs', 'posix_bench.toml'),
+                          posix_server_dir())
+    if not os.path.exists(man) or open(man).read() != text:
+        with open(man, 'w') as f:
+            f.write(text)
+    image = build(pdir, [f'CONFIG_MANIFEST="{os.path.relpath(man, TOP)}"',
+                         f'CONFIG_BENCH_ITERATIONS={iterations}'],
+                  defconfig=POSIX_DEFCONFIG)
+    status, lines = boot(image, timeout, 'BENCH end')
+    with open(os.path.join(pdir, 'console.log'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    run = Run(lines, status)
+    bad = run.problems()
+    if bad or not run.cntfrq:
+        raise BenchError(f'POSIX bench boot: '
+                         f'{", ".join(bad) or "no BENCH start"}\n' +
+                         '\n'.join(lines[-30:]))
+    cfg = config_summary(pdir, POSIX_DEFCONFIG)
+    per_instr = ns_per_count(run.cntfrq)
+    recs = []
+    for name in POSIX_FIGURES:
+        if name in run.figs:
+            iters, counts = run.figs[name]
+            recs.append(record(name, counts * per_instr / iters, iters, cfg,
+                               rev))
+        else:
+            recs.append(record(name, None, 0, cfg, rev, na=run.na.get(
+                name, 'not printed by /bin/posixbench')))
+    return recs
+
+
 # ------------------------------------------------------------------ main
 def run_bench(args, log):
     outdir = os.path.abspath(args.out)
@@ -867,6 +973,9 @@ def run_bench(args, log):
     if CPUS > 1:
         lock_run, lock_cfg = lock_variant(outdir, args.timeout, log)
         recs += lock_figures(lock_run, lock_cfg, rev)
+    if args.posix:
+        recs += posix_figures(outdir, args.posix_iterations, rev,
+                              args.timeout, log)
     return run, cal, cfg, rev, recs
 
 
@@ -905,6 +1014,13 @@ def parse_args(argv):
                     help='build and output directory (default build/bench, '
                     'build/bench-<board> for another board; with --cpus N '
                     'above 1, build/bench-smpN or build/bench-<board>-smpN)')
+    ap.add_argument('--no-posix', dest='posix', action='store_false',
+                    help='leave out the POSIX figures (their own boot; '
+                    'qemu_virt, one core only)')
+    ap.add_argument('--posix-iterations', type=int,
+                    default=POSIX_ITERATIONS,
+                    help='iterations of each POSIX figure (default '
+                    '%(default)s)')
     ap.add_argument('--timeout', type=int, default=900,
                     help='seconds allowed for one boot')
     ap.add_argument('--profile', metavar='FIGURE',
@@ -934,6 +1050,11 @@ def parse_args(argv):
     if args.profile and args.cpus > 1:
         ap.error('--profile: one core only (tools/bench_profile.py boots '
                  'without -smp)')
+    if args.posix_iterations < 1:
+        ap.error('--posix-iterations: at least 1')
+    # the POSIX system: qemu_virt's generic timer, one core
+    args.posix = args.posix and args.board == 'qemu_virt' and \
+        args.cpus == 1
     select_board(args.board)
     global CPUS
     CPUS = args.cpus
