@@ -2,7 +2,7 @@
  * init of the POSIX bench system (configs/posix_bench.toml,
  * docs/benchmarks.md "POSIX"): instead of the test cases of
  * containers/posix/server/init.c, init replaces itself with
- * /bin/posixbench (built from ../posixbench.c), passing it
+ * /bin/posixbench (built from ../bin/posixbench/), passing it
  * CONFIG_BENCH_ITERATIONS; the container ends with its exit code.
  *
  * tools/bench.py builds the server with this file in place of init.c:

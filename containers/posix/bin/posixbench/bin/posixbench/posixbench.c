@@ -8,7 +8,9 @@
  *   BENCH fig <name> <iterations> <counter ticks>
  *   BENCH end
  * Usage: posixbench [iterations]; "posixbench exit" exits at once (the
- * program the exec figure runs). Generic timer boards only (qemu_virt). */
+ * program the exec figure runs). Generic timer boards only (qemu_virt).
+ * Kept out of containers/posix/bin/<name>/*.c (the POSIX test system's
+ * programs): configs/posix_bench.toml packs ../../rootfs with this bin/. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
