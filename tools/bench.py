@@ -181,7 +181,7 @@ FIGURES.update(SMP_FIGURES)
 # (containers/posix/bin/posixbench/); instructions of all the code that
 # runs (the kernel, the memory and file servers, the processes).
 POSIX_DEFCONFIG = 'qemu_virt_posix_bench_defconfig'
-POSIX_ITERATIONS = 100
+POSIX_ITERATIONS = 1000
 POSIX_BENCH_DIR = os.path.join(TOP, 'containers', 'posix', 'bin',
                                'posixbench')
 POSIX_FIGURES = {

@@ -9,7 +9,7 @@
  *   BENCH end
  * Usage: posixbench [iterations]; "posixbench exit" exits at once (the
  * program the exec figure runs). Generic timer boards only (qemu_virt).
- * Kept out of containers/posix/bin/<name>/*.c (the POSIX test system's
+ * Kept out of the C files of containers/posix/bin/<name>/ (the test system's
  * programs): configs/posix_bench.toml packs ../../rootfs with this bin/. */
 #include <stdint.h>
 #include <stdio.h>
