@@ -43,7 +43,11 @@ static int newlib_errno(int e)
 static int result(int r)
 {
 	if (r < 0) {
+		/* the global errno is what newlib's _r wrappers (open, read,
+		 * ...) copy into the caller's; the calls newlib does not wrap
+		 * (chdir, mkdir, pipe, dup2, ...) set the caller's here */
 		errno = newlib_errno(-r);
+		*__errno() = errno;
 		return -1;
 	}
 	return r;
