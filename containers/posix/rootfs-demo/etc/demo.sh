@@ -18,4 +18,5 @@ cat missing.txt
 ls /
 crash
 echo "still running after the crash"
+sh /etc/errors.sh
 exit 0
