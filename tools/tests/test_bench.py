@@ -52,6 +52,13 @@ def host_figures(board_name):
             f'boot_kernel_init_{n}', f'boot_reset_to_started_{n}']
 
 
+# qemu_virt, one core only: the POSIX bench system's own boot
+# (qemu_virt_posix_bench_defconfig, /bin/posixbench), 20 iterations here
+# (the figures are within 0.1 % of the default 1,000's).
+POSIX_FIGURES = ['posix_fork_exit_wait', 'posix_fork_exec_wait',
+                 'posix_cow_fault', 'posix_pipe_round_trip']
+POSIX_ITERATIONS = 20
+
 # scripts/bench --cpus N (N > 1) only: containers/bench/figs_smp.c and
 # the kernel lock's line.
 SMP_FIGURES = ['ipc_short_same_core_smp', 'ipc_short_cross_core',
@@ -77,7 +84,8 @@ def run(request):
     name = request.param
     iterations, containers = run_args(name)
     p = bench_cmd('--iterations', str(iterations), '--containers',
-                  str(containers), board_name=name)
+                  str(containers), '--posix-iterations',
+                  str(POSIX_ITERATIONS), board_name=name)
     results = None
     path = os.path.join(out_dir(name), 'results.json')
     if p.returncode in (0, 1) and os.path.exists(path):
@@ -113,6 +121,55 @@ def test_every_figure_is_reported(run):
             assert v > 0, r
     # one core: the figures of several cores stay out of the table
     assert not set(SMP_FIGURES) & set(recs), sorted(recs)
+    # the POSIX figures: qemu_virt only, each with a value
+    if board_name == 'qemu_virt':
+        for name in POSIX_FIGURES:
+            assert name in recs, f'{name} missing from results.json'
+            assert (bench.value_of(recs[name]) or 0) > 0, recs[name]
+            assert recs[name]['iterations'] == POSIX_ITERATIONS
+    else:
+        assert not set(POSIX_FIGURES) & set(recs), sorted(recs)
+
+
+def test_posix_figures_are_plausible(run):
+    """Sanity of the POSIX figures (never timed: instruction counts).
+    fork + exit + wait is many ipc round trips and a space made and torn
+    down; exec is a fork + exit + wait plus reading and mapping a program;
+    the copy-on-write fault is a page fault plus a page copied (page_fault
+    maps a fresh page and copies nothing); a pipe round trip is at least
+    four calls to the file server."""
+    _, results, board_name = run
+    if board_name != 'qemu_virt':
+        pytest.skip('the POSIX figures are of qemu_virt')
+    v = {r['name']: bench.value_of(r) for r in results['figures']}
+    ipc = v['ipc_short_other_space']
+    assert v['posix_fork_exit_wait'] > 10 * ipc, v
+    assert v['posix_fork_exec_wait'] > v['posix_fork_exit_wait'], v
+    assert v['posix_cow_fault'] > v['page_fault'], v
+    assert v['posix_cow_fault'] < v['posix_fork_exit_wait'], v
+    assert v['posix_pipe_round_trip'] > 4 * ipc, v
+    with open(os.path.join(out_dir(board_name), 'posix',
+                           'console.log')) as f:
+        console = f.read()
+    assert 'posix: init ended with status 0x0' in console, console[-2000:]
+
+
+def test_posix_server_folder_links_the_server_but_init():
+    """The POSIX bench system's program folder: every source of
+    containers/posix/server/ but init.c, and bench_init.c instead."""
+    rel = bench.posix_server_dir()
+    sdir = os.path.join(TOP, 'containers', rel)
+    server = os.path.join(TOP, 'containers', 'posix', 'server')
+    want = sorted(n for n in os.listdir(server)
+                  if n.endswith(('.c', '.h', '.S')) and n != 'init.c')
+    assert sorted(os.listdir(sdir)) == sorted(want + ['bench_init.c'])
+    for n in want:
+        assert os.path.samefile(os.path.join(sdir, n),
+                                os.path.join(server, n)), n
+    man = bench.posix_manifest(os.path.join(TOP, 'configs',
+                                            'posix_bench.toml'), rel)
+    assert f'program = "{rel}"' in man
+    assert f'files = "{bench.POSIX_BENCH_DIR}/rootfs"' in man
 
 
 def test_records_say_how_they_were_made(run):
@@ -121,7 +178,9 @@ def test_records_say_how_they_were_made(run):
         for key in ('name', 'unit', 'iterations', 'configuration',
                     'git_revision'):
             assert key in r, (key, r)
-        assert r['configuration']['defconfig'] == f'{name}_bench_defconfig'
+        assert r['configuration']['defconfig'] == (
+            bench.POSIX_DEFCONFIG if r['name'] in POSIX_FIGURES
+            else f'{name}_bench_defconfig')
     per_op = [r for r in results['figures'] if r['name'] in GUEST_FIGURES
               and bench.value_of(r) is not None]
     # mutex_handoff counts both threads' passes; the user-scheduling
@@ -179,7 +238,7 @@ def test_baseline_is_a_default_run():
     core: scripts/bench's own results.json."""
     baseline = bench.load_results(BASELINE)
     for name in GUEST_FIGURES + host_figures('qemu_virt') + [
-            'cpu_budget_refill']:
+            'cpu_budget_refill'] + POSIX_FIGURES:
         assert name in baseline, name
         assert bench.value_of(baseline[name]) or \
             baseline[name].get('not_available'), baseline[name]
