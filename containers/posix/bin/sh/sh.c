@@ -17,8 +17,9 @@
  * "[sh] NAME: killed by signal N". The shell's status is the last
  * command's, or exit's argument.
  *
- * Limits (an error message, the line is skipped, status 2): a line of
- * MAX_LINE characters, MAX_WORDS words, MAX_STAGES stages in a pipeline.
+ * Limits (an error message, the line is skipped, status 2): more than
+ * MAX_LINE characters a line, MAX_WORDS words a command, MAX_STAGES
+ * commands a pipeline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,14 +174,15 @@ static void child(struct cmd *c, int in, int out)
 	if (c->in) {
 		int fd = open(c->in, O_RDONLY);
 		if (fd < 0 || move_fd(fd, 0) < 0) {
-			perror(c->in);
+			fprintf(stderr, "sh: %s: %s\n", c->in, strerror(errno));
 			_exit(1);
 		}
 	}
 	if (c->out) {
 		int fd = open(c->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || move_fd(fd, 1) < 0) {
-			perror(c->out);
+			fprintf(stderr, "sh: %s: %s\n", c->out,
+				strerror(errno));
 			_exit(1);
 		}
 	}
@@ -216,17 +218,22 @@ static void report(const char *name, int st)
 		printf("[sh] %s: exit status %d\n", name, WEXITSTATUS(st));
 }
 
-/* Runs a pipeline of n commands; the status is the last one's. */
+/* Runs a pipeline of n commands; the status is the last one's (2 if a
+ * pipe could not be made: the stages started are still waited for). */
 static int run(struct cmd *c, int n)
 {
-	int pids[MAX_STAGES], in = -1;
+	int pids[MAX_STAGES], in = -1, failed = 0;
 	fflush(stdout);
 	for (int i = 0; i < n; i++) {
 		int p[2] = {-1, -1};
 		if (i + 1 < n) {
 			if (pipe(p) < 0) {
 				perror("sh: pipe");
-				return 2;
+				if (in >= 0)
+					close(in);
+				n = i;
+				failed = 1;
+				break;
 			}
 			/* out of the way of 0 and 1, which a child takes */
 			p[0] = move_fd(p[0], PIPE_FD + 2 * i);
@@ -255,6 +262,8 @@ static int run(struct cmd *c, int n)
 		}
 		report(c[i].argv[0], st);
 	}
+	if (failed)
+		return 2;
 	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 }
 
