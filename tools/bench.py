@@ -872,8 +872,11 @@ def posix_server_dir():
     want['bench_init.c'] = os.path.join('..', 'init', 'bench_init.c')
     os.makedirs(sdir, exist_ok=True)
     for n in os.listdir(sdir):
-        if n not in want:
-            os.remove(os.path.join(sdir, n))
+        if n not in want and not n.endswith('.tmp'):  # .tmp: another run's
+            try:
+                os.remove(os.path.join(sdir, n))
+            except FileNotFoundError:
+                pass
     for n, target in want.items():
         path = os.path.join(sdir, n)
         if os.path.islink(path) and os.readlink(path) == target:
@@ -894,8 +897,8 @@ def posix_manifest(template, program):
         if m and m.group(1) == 'program':
             line = f'program = "{program}"{m.group(3)}'
         elif m:
-            line = (f'files = "{os.path.normpath(os.path.join(base, m.group(2)))}"'
-                    f'{m.group(3)}')
+            files = os.path.normpath(os.path.join(base, m.group(2)))
+            line = f'files = "{files}"{m.group(3)}'
         out.append(line)
     return '\n'.join(out) + '\n'
 
