@@ -17,6 +17,7 @@
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <dirent.h>
 #include <tessera/sys.h>
 #include <posix/proto.h>
@@ -508,6 +509,35 @@ int mprotect(void *addr, size_t len, int prot)
 {
 	return result(call(POSIX_MPROTECT, (uint32_t)(uintptr_t)addr,
 			   (uint32_t)len, (uint32_t)prot, 0, 0));
+}
+
+int shmget(key_t key, size_t size, int flags)
+{
+	return result(call(POSIX_SHMGET, (uint32_t)key, (uint32_t)size,
+			   (uint32_t)flags, 0, 0));
+}
+
+void *shmat(int id, const void *addr, int flags)
+{
+	int r = call(POSIX_SHMAT, (uint32_t)id, (uint32_t)(uintptr_t)addr,
+		     (uint32_t)flags, 0, 0);
+	if (r < 0 && r > -4096) {
+		result(r);
+		return (void *)-1;
+	}
+	return (void *)(uintptr_t)(uint32_t)r;
+}
+
+int shmdt(const void *addr)
+{
+	return result(
+	    call(POSIX_SHMDT, (uint32_t)(uintptr_t)addr, 0, 0, 0, 0));
+}
+
+int shmctl(int id, int cmd, struct shmid_ds *buf)
+{
+	(void)buf; /* IPC_RMID only: the server refuses the others */
+	return result(call(POSIX_SHMCTL, (uint32_t)id, (uint32_t)cmd, 0, 0, 0));
 }
 
 uint32_t posix_stat(uint32_t which)

@@ -108,6 +108,31 @@ int mprotect(void *addr, uint32_t len, int prot)
 			   (uint32_t)prot, 0, 0));
 }
 
+int shmget(int key, uint32_t size, int flags)
+{
+	return result(call(POSIX_SHMGET, (uint32_t)key, size, (uint32_t)flags,
+			   0, 0));
+}
+
+void *shmat(int id, const void *addr, int flags)
+{
+	int r = call(POSIX_SHMAT, (uint32_t)id, (uint32_t)(uintptr_t)addr,
+		     (uint32_t)flags, 0, 0);
+	return result(r) == -1 ? (void *)-1 : (void *)(uintptr_t)(uint32_t)r;
+}
+
+int shmdt(const void *addr)
+{
+	return result(
+	    call(POSIX_SHMDT, (uint32_t)(uintptr_t)addr, 0, 0, 0, 0));
+}
+
+int shmctl(int id, int cmd, void *buf)
+{
+	(void)buf; /* only IPC_RMID, which takes none */
+	return result(call(POSIX_SHMCTL, (uint32_t)id, (uint32_t)cmd, 0, 0, 0));
+}
+
 static char *io_buf(void);
 
 int execve(const char *path, char *const argv[], char *const envp[])

@@ -1003,6 +1003,228 @@ TEST_CASE(exec, fork_exec_wait_loop_leaks_nothing)
 		EXPECT_EQ(posix_fs_stat(i), fs_before[i]);
 }
 
+/* ---- System V shm and shared mappings (docs/posix.md, "shm") */
+#define SHM_KEY 0x5e6d
+
+/* Two children of init that share nothing but the key: the writer makes
+ * the segment, the reader finds it by its key. */
+static int shm_writer(void)
+{
+	int id = shmget(SHM_KEY, 2 * PG,
+			POSIX_IPC_CREAT | POSIX_IPC_EXCL | 0600);
+	if (id < 0)
+		return 1;
+	volatile uint32_t *s = shmat(id, 0, 0);
+	if (s == (void *)-1)
+		return 2;
+	s[PG / 4] = 0x1234; /* the second page */
+	s[0] = 1;
+	while (s[1] != 0x5678)
+		sys_yield();
+	return shmdt((const void *)s) ? 3 : 0;
+}
+
+static int shm_reader(void)
+{
+	int id;
+	while ((id = shmget(SHM_KEY, 0, 0)) < 0) {
+		if (posix_errno != POSIX_ENOENT)
+			return 1;
+		sys_yield();
+	}
+	volatile uint32_t *s = shmat(id, 0, 0);
+	if (s == (void *)-1)
+		return 2;
+	while (s[0] != 1)
+		sys_yield();
+	if (s[PG / 4] != 0x1234)
+		return 3;
+	s[1] = 0x5678;
+	return shmdt((const void *)s) ? 4 : 0;
+}
+
+TEST_CASE(shm, unrelated_processes_share_a_segment)
+{
+	int status = -1;
+	int r = fork(); /* the reader first: it waits for the key */
+	if (r == 0)
+		_exit(shm_reader());
+	int w = fork();
+	if (w == 0)
+		_exit(shm_writer());
+	EXPECT_GT(r, 0);
+	EXPECT_GT(w, 0);
+	EXPECT_EQ(waitpid(w, &status, 0), w);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(waitpid(r, &status, 0), r);
+	EXPECT_EQ(status, 0);
+	/* the segment outlives both, with what they wrote */
+	int id = shmget(SHM_KEY, 0, 0);
+	EXPECT_GE(id, 0);
+	volatile uint32_t *s = shmat(id, 0, POSIX_SHM_RDONLY);
+	EXPECT_NE((long)s, -1L);
+	EXPECT_EQ(s[PG / 4], 0x1234u);
+	EXPECT_EQ(s[1], 0x5678u);
+	EXPECT_EQ(shmdt((const void *)s), 0);
+	EXPECT_EQ(shmctl(id, POSIX_IPC_RMID, 0), 0);
+	EXPECT_EQ(shmget(SHM_KEY, 0, 0), -1);
+	EXPECT_EQ(posix_errno, POSIX_ENOENT);
+}
+
+TEST_CASE(mmap, shared_anonymous_seen_by_both_sides_after_fork)
+{
+	volatile uint32_t *m =
+	    mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+		 POSIX_MAP_SHARED | POSIX_MAP_ANONYMOUS, -1, 0);
+	EXPECT_NE((long)m, (long)MAP_FAILED);
+	m[0] = 7; /* the first page before the fork, the second after */
+	int pid = fork();
+	if (pid == 0) {
+		if (m[0] != 7)
+			_exit(1);
+		m[PG / 4] = 11;
+		m[1] = 1;
+		while (m[2] != 2)
+			sys_yield();
+		_exit(m[0] == 8 ? 0 : 2);
+	}
+	EXPECT_GT(pid, 0);
+	while (m[1] != 1)
+		sys_yield();
+	EXPECT_EQ(m[PG / 4], 11u); /* the child's write, seen here */
+	m[0] = 8;		   /* and this one there */
+	m[2] = 2;
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(m[0], 8u);
+	EXPECT_EQ(munmap((void *)m, 2 * PG), 0);
+}
+
+/* IPC_RMID hides the segment at once; its pages go with the last
+ * detach (a fork child's attach counts too). */
+TEST_CASE(shm, rmid_frees_after_the_last_detach)
+{
+	uint32_t pages0 = posix_stat(POSIX_STAT_VM_PAGES);
+	uint32_t allocs0 = posix_stat(POSIX_STAT_VM_ALLOCS);
+	int id = shmget(POSIX_IPC_PRIVATE, 2 * PG, POSIX_IPC_CREAT | 0600);
+	EXPECT_GE(id, 0);
+	char *a = shmat(id, 0, 0), *b = shmat(id, 0, 0);
+	EXPECT_NE((long)a, -1L);
+	EXPECT_NE((long)b, -1L);
+	EXPECT_NE((long)a, (long)b);
+	a[0] = 1;
+	a[PG] = 2;
+	EXPECT_EQ(b[0] + b[PG], 3);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0 + 2);
+	int pid = fork();
+	if (pid == 0) {
+		/* the child's attaches came with the fork */
+		while (a[5] != 1)
+			sys_yield();
+		b[6] = 9;
+		_exit(0);
+	}
+	EXPECT_EQ(shmctl(id, POSIX_IPC_RMID, 0), 0);
+	a[5] = 1;
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(a[6], 9);
+	/* removed: no second RMID, no new attach */
+	EXPECT_EQ(shmctl(id, POSIX_IPC_RMID, 0), -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ((long)shmat(id, 0, 0), -1L);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ(shmdt(a), 0);
+	EXPECT_EQ(b[PG], 2); /* still there through b */
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0 + 2);
+	EXPECT_EQ(shmdt(b), 0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_ALLOCS), allocs0);
+	/* shmdt takes the kernel's mapping at once: a read of the detached
+	 * page (mapped before) ends a child with SIGSEGV */
+	pid = fork();
+	if (pid == 0) {
+		int i = shmget(POSIX_IPC_PRIVATE, PG, POSIX_IPC_CREAT | 0600);
+		volatile char *c = shmat(i, 0, 0);
+		if (i < 0 || c == (void *)-1 || shmctl(i, POSIX_IPC_RMID, 0))
+			_exit(1);
+		c[0] = 1;
+		if (shmdt((const void *)c))
+			_exit(2);
+		_exit(c[0] + 3);
+	}
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, POSIX_SIGSEGV);
+}
+
+#define SHM_ERR(call, e)                                                       \
+	do {                                                                   \
+		EXPECT_EQ((long)(call), -1L);                                  \
+		EXPECT_EQ(posix_errno, (e));                                   \
+	} while (0)
+
+static int shm_ids[64];
+
+TEST_CASE(shm, every_error)
+{
+	const int C = POSIX_IPC_CREAT, X = POSIX_IPC_EXCL;
+	uint32_t allocs0 = posix_stat(POSIX_STAT_VM_ALLOCS);
+	SHM_ERR(shmget(0x77, PG, 0), POSIX_ENOENT);
+	SHM_ERR(shmget(0x77, 0, C), POSIX_EINVAL);
+	SHM_ERR(shmget(0x77, POSIX_SHM_SEG_MAX + 1, C), POSIX_EINVAL);
+	SHM_ERR(shmget(0x77, PG, C | 0x40000), POSIX_EINVAL);
+	int id = shmget(0x77, PG, C | X | 0600);
+	EXPECT_GE(id, 0);
+	SHM_ERR(shmget(0x77, PG, C | X), POSIX_EEXIST);
+	EXPECT_EQ(shmget(0x77, PG, C), id);
+	EXPECT_EQ(shmget(0x77, 0, 0), id);
+	SHM_ERR(shmget(0x77, 2 * PG, 0), POSIX_EINVAL); /* larger */
+	SHM_ERR(shmat(-1, 0, 0), POSIX_EINVAL);
+	SHM_ERR(shmat(id + 1, 0, 0), POSIX_EINVAL);
+	SHM_ERR(shmat(id, (void *)0x50000123, 0), POSIX_EINVAL);
+	SHM_ERR(shmat(id, (void *)0x7f800000, 0), POSIX_EINVAL); /* slots */
+	SHM_ERR(shmat(id, 0, 0x100), POSIX_EINVAL);
+	char *a = shmat(id, 0, 0);
+	EXPECT_NE((long)a, -1L);
+	SHM_ERR(shmat(id, a, 0), POSIX_EINVAL); /* taken */
+	SHM_ERR(shmat(id, a + 5, POSIX_SHM_RND), POSIX_EINVAL);
+	SHM_ERR(shmdt(a + PG), POSIX_EINVAL);
+	SHM_ERR(shmdt((void *)pages), POSIX_EINVAL); /* not an attach */
+	EXPECT_EQ(shmdt(a), 0);
+	SHM_ERR(shmdt(a), POSIX_EINVAL);
+	SHM_ERR(shmctl(id, 2 /* IPC_STAT */, 0), POSIX_EINVAL);
+	SHM_ERR(shmctl(-1, POSIX_IPC_RMID, 0), POSIX_EINVAL);
+	EXPECT_EQ(shmctl(id, POSIX_IPC_RMID, 0), 0);
+	SHM_ERR(shmget(0x77, 0, 0), POSIX_ENOENT);
+
+	/* the container's shm pages: two segments of the largest size */
+	int n = 0;
+	while (n < 4 && (shm_ids[n] = shmget(POSIX_IPC_PRIVATE,
+					     POSIX_SHM_SEG_MAX, C)) >= 0)
+		n++;
+	EXPECT_EQ(n, (int)(POSIX_SHM_ALL_PAGES / (POSIX_SHM_SEG_MAX / PG)));
+	EXPECT_EQ(posix_errno, POSIX_ENOSPC);
+	SHM_ERR(shmget(0x78, PG, C), POSIX_ENOSPC);
+	EXPECT_EQ(shmctl(shm_ids[0], POSIX_IPC_RMID, 0), 0);
+	int small = shmget(0x78, PG, C);
+	EXPECT_GE(small, 0);
+	EXPECT_EQ(shmctl(small, POSIX_IPC_RMID, 0), 0);
+	for (int i = 1; i < n; i++)
+		EXPECT_EQ(shmctl(shm_ids[i], POSIX_IPC_RMID, 0), 0);
+
+	/* the segment table: 64 */
+	n = 0;
+	while (n < 64 && (shm_ids[n] = shmget(POSIX_IPC_PRIVATE, PG, C)) >= 0)
+		n++;
+	EXPECT_EQ(n, 64);
+	SHM_ERR(shmget(POSIX_IPC_PRIVATE, PG, C), POSIX_ENOSPC);
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(shmctl(shm_ids[i], POSIX_IPC_RMID, 0), 0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_ALLOCS), allocs0);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -1033,6 +1255,10 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(exec, refused_with_other_threads_ebusy),
     TEST_ENTRY(exec, cloexec_descriptor_closed_others_stay),
     TEST_ENTRY(exec, fork_exec_wait_loop_leaks_nothing),
+    TEST_ENTRY(shm, unrelated_processes_share_a_segment),
+    TEST_ENTRY(mmap, shared_anonymous_seen_by_both_sides_after_fork),
+    TEST_ENTRY(shm, rmid_frees_after_the_last_detach),
+    TEST_ENTRY(shm, every_error),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };

@@ -109,6 +109,11 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 	case POSIX_FS_TID:
 		mr[0] = fs_tid;
 		return 1;
+	case POSIX_SHMGET:
+	case POSIX_SHMAT:
+	case POSIX_SHMDT:
+	case POSIX_SHMCTL:
+		return shm_request(p, tid, label, m->mr, mr);
 	}
 	mr[0] = (uint32_t)-POSIX_ENOSYS;
 	return 1;

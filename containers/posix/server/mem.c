@@ -136,7 +136,7 @@ int mem_fault(struct proc *p, uint32_t tid, const struct ipc_msg *m)
 }
 
 /* Unmaps [lo, hi) from the kernel, at most MAP_MAX_PAGES a call. */
-static void kernel_unmap(uint32_t lo, uint32_t hi, uint32_t tid)
+void mem_kernel_unmap(uint32_t lo, uint32_t hi, uint32_t tid)
 {
 	while (lo < hi) {
 		uint32_t n = (hi - lo) / PAGE;
@@ -154,7 +154,7 @@ int mem_brk(struct proc *p, uint32_t tid, uint32_t addr)
 		uint32_t lo = (addr + PAGE - 1) & ~(PAGE - 1);
 		uint32_t hi = (old + PAGE - 1) & ~(PAGE - 1);
 		if (addr >= p->vm->layout.brk_base)
-			kernel_unmap(lo, hi, tid);
+			mem_kernel_unmap(lo, hi, tid);
 	}
 	return (int)vm_brk(p->vm, addr);
 }
@@ -191,7 +191,7 @@ int mem_mprotect(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len,
 		return err;
 	/* the library first, then the kernel: lowered rights take effect
 	 * now, raised ones come back through faults */
-	kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
+	mem_kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
 	return 0;
 }
 
@@ -199,6 +199,6 @@ int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len)
 {
 	if (!range_ok(addr, len))
 		return -POSIX_EINVAL;
-	kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
+	mem_kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
 	return vm_munmap(p->vm, addr, len);
 }

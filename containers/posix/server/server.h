@@ -88,6 +88,12 @@ int mem_mprotect(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len,
 int mem_image_map(struct vm_space *vm);
 int mem_prefault_slot(struct vm_space *vm, int slot, uint32_t tid);
 int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid);
+/* unmaps [lo, hi) of tid's space from the kernel */
+void mem_kernel_unmap(uint32_t lo, uint32_t hi, uint32_t tid);
+
+/* shm.c: POSIX_SHM* requests (a = MR0-MR3); 1: answered in mr[0] */
+int shm_request(struct proc *p, uint32_t tid, uint32_t label,
+		const uint32_t *a, uint32_t *mr);
 
 /* fs.c: the file server thread */
 int fs_server_start(void);

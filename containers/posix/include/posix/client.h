@@ -23,6 +23,12 @@ void *sbrk(long incr);
 void *mmap(void *addr, uint32_t len, int prot, int flags, int fd, uint32_t off);
 int munmap(void *addr, uint32_t len);
 int mprotect(void *addr, uint32_t len, int prot);
+/* System V shm (POSIX_IPC_*, POSIX_SHM_* flags of posix/proto.h);
+ * shmat returns (void *)-1 on error. */
+int shmget(int key, uint32_t size, int flags);
+void *shmat(int id, const void *addr, int flags);
+int shmdt(const void *addr);
+int shmctl(int id, int cmd, void *buf);
 /* Runs the ELF at path (from the file system) in the calling process:
  * returns only on error (E2BIG when path and the strings do not fit the
  * ipc buffer's page). docs/posix.md, "exec". */

@@ -29,6 +29,23 @@
  * thread restarts at the program's entry), else -errno and nothing
  * changed (docs/posix.md, "exec"). */
 #define POSIX_EXEC	    14
+/* System V shm (docs/posix.md, "shm"). Errors: EINVAL, ENOENT, EEXIST,
+ * ENOSPC (segment table or the container's shm pages full), ENOMEM. */
+#define POSIX_SHMGET 15 /* MR0 key, MR1 size, MR2 flags -> id */
+#define POSIX_SHMAT  16 /* MR0 id, MR1 addr (0: anywhere), MR2 flags -> addr */
+#define POSIX_SHMDT  17 /* MR0 addr -> 0 */
+#define POSIX_SHMCTL 18 /* MR0 id, MR1 cmd (only POSIX_IPC_RMID) -> 0 */
+#define POSIX_IPC_PRIVATE 0
+#define POSIX_IPC_CREAT	  01000
+#define POSIX_IPC_EXCL	  02000
+#define POSIX_IPC_RMID	  0
+#define POSIX_SHM_RDONLY  010000
+#define POSIX_SHM_RND	  020000
+/* limits: one segment at most POSIX_SHM_SEG_MAX bytes (EINVAL), the
+ * segments not removed at most POSIX_SHM_ALL_PAGES pages together and 64
+ * in number (ENOSPC) */
+#define POSIX_SHM_SEG_MAX   0x100000u
+#define POSIX_SHM_ALL_PAGES 512u
 
 /*
  * The file server (a second thread of the server; its tid: POSIX_FS_TID
@@ -123,7 +140,9 @@ struct posix_dirent {
 #define POSIX_EAGAIN 11
 #define POSIX_ENOMEM 12
 #define POSIX_EFAULT 14
+#define POSIX_EEXIST 17
 #define POSIX_EINVAL 22
+#define POSIX_ENOSPC 28
 #define POSIX_ENOSYS 38
 
 #define POSIX_SIGSEGV 11
