@@ -60,6 +60,8 @@ EXPECTED_CASES = [
     'mmap.shared_anonymous_seen_by_both_sides_after_fork',
     'shm.rmid_frees_after_the_last_detach',
     'shm.every_error',
+    'clone.storm_of_threads_faulting_on_one_page',
+    'clone.tgid_parent_wait_and_exit_group',
     'budgets.back_where_they_started',
 ]
 

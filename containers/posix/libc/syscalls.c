@@ -540,6 +540,32 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 	return result(call(POSIX_SHMCTL, (uint32_t)id, (uint32_t)cmd, 0, 0, 0));
 }
 
+/* clone(2), always in the caller's space (docs/posix.md, "clone"):
+ * fn(arg) on the stack below `stack`; its return ends the thread (a
+ * process's last thread, the process). */
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static void clone_entry(struct clone_start *s)
+{
+	int code = s->fn(s->arg);
+	call(POSIX_THREAD_EXIT, (uint32_t)code, 0, 0, 0, 0);
+	for (;;)
+		sys_exit(code);
+}
+
+int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	uint32_t sp = ((uint32_t)(uintptr_t)stack - 16) & ~7u;
+	struct clone_start *s = (struct clone_start *)(uintptr_t)sp;
+	s->fn = fn;
+	s->arg = arg;
+	return result(call(POSIX_CLONE, (uint32_t)flags,
+			   (uint32_t)(uintptr_t)clone_entry, sp - 8, sp, 0));
+}
+
 uint32_t posix_stat(uint32_t which)
 {
 	return (uint32_t)call(POSIX_STAT, which, 0, 0, 0, 0);

@@ -186,6 +186,19 @@ int posix_thread_create(int (*fn)(void *), void *arg, void *stack_top)
 			   0));
 }
 
+int posix_clone(int (*fn)(void *), void *stack_top, unsigned flags,
+		void *arg)
+{
+	uint32_t sp = ((uint32_t)(uintptr_t)stack_top - 16) & ~7u;
+	struct thread_start *s = (struct thread_start *)(uintptr_t)sp;
+	s->fn = fn;
+	s->arg = arg;
+	/* fn's return ends the thread; a process's last thread, the
+	 * process */
+	return result(call(POSIX_CLONE, flags,
+			   (uint32_t)(uintptr_t)thread_entry, sp - 8, sp, 0));
+}
+
 void posix_thread_exit(int code)
 {
 	call(POSIX_THREAD_EXIT, (uint32_t)code, 0, 0, 0, 0);

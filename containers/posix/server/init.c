@@ -1225,6 +1225,246 @@ TEST_CASE(shm, every_error)
 	EXPECT_EQ(posix_stat(POSIX_STAT_VM_ALLOCS), allocs0);
 }
 
+/* ---- clone (docs/posix.md, "clone") */
+#define STORM_THREADS 3 /* and the caller: every slot of the space */
+#define STORM_ROUNDS  8
+#define CLONE_T                                                                \
+	(POSIX_CLONE_VM | POSIX_CLONE_THREAD | POSIX_CLONE_SIGHAND |           \
+	 POSIX_CLONE_FS | POSIX_CLONE_FILES)
+
+static volatile uint32_t storm_go, storm_ready;
+static volatile uint32_t storm_utcb[STORM_THREADS + 1];
+static volatile uint32_t storm_tgid[STORM_THREADS + 1];
+static volatile uint32_t storm_tid[STORM_THREADS + 1];
+static volatile int storm_pid[STORM_THREADS + 1];
+
+static void storm_record(uint32_t i)
+{
+	struct sys_ids ids;
+	sys_getid(&ids);
+	storm_tid[i] = ids.tid;
+	storm_tgid[i] = ids.tgid;
+	storm_pid[i] = getpid();
+	storm_utcb[i] = (uint32_t)(uintptr_t)utcb_self();
+}
+
+static volatile uint32_t *storm_page;
+static int storm_thread(void *arg)
+{
+	uint32_t i = (uint32_t)(uintptr_t)arg;
+	storm_record(i);
+	__atomic_fetch_add(&storm_ready, 1, __ATOMIC_SEQ_CST);
+	while (!storm_go)
+		sys_yield();
+	/* all at once on the one new page: a write, then a read */
+	storm_page[16 + i] = 100 + i;
+	return (int)storm_page[i];
+}
+
+TEST_CASE(clone, storm_of_threads_faulting_on_one_page)
+{
+	uint32_t before[8], after[8];
+	char *stacks = mmap(0, 2 * STORM_THREADS * PG,
+			    POSIX_PROT_READ | POSIX_PROT_WRITE,
+			    POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1, 0);
+	EXPECT_NE((long)stacks, (long)MAP_FAILED);
+	memset(stacks, 0, 2 * STORM_THREADS * PG); /* no stack faults */
+	/* a first round warms the thread slots' pages */
+	for (int round = 0; round <= STORM_ROUNDS; round++) {
+		if (round == 1)
+			take_stats(before);
+		storm_page = mmap(0, PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+				  POSIX_MAP_PRIVATE | POSIX_MAP_ANONYMOUS, -1,
+				  0);
+		EXPECT_NE((long)storm_page, (long)MAP_FAILED);
+		storm_go = storm_ready = 0;
+		storm_record(STORM_THREADS);
+		for (uint32_t i = 0; i < STORM_THREADS; i++)
+			EXPECT_GT(posix_clone(storm_thread,
+					      stacks + 2 * (i + 1) * PG,
+					      CLONE_T, (void *)(uintptr_t)i),
+				  0);
+		while (storm_ready != STORM_THREADS)
+			sys_yield();
+		uint32_t pages = posix_stat(POSIX_STAT_VM_PAGES);
+		storm_go = 1;
+		storm_page[16 + STORM_THREADS] = 100 + STORM_THREADS;
+		while (posix_stat(POSIX_STAT_NTHREADS) != 1)
+			sys_yield();
+		/* the page once, whoever came first; the others found it */
+		EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages + 1);
+		for (uint32_t i = 0; i <= STORM_THREADS; i++) {
+			EXPECT_EQ(storm_page[16 + i], 100 + i);
+			/* one group: the caller's tgid and pid, own tids */
+			EXPECT_EQ(storm_tgid[i], storm_tgid[STORM_THREADS]);
+			EXPECT_EQ(storm_pid[i], getpid());
+			for (uint32_t k = 0; k < i; k++) {
+				EXPECT_NE(storm_tid[i], storm_tid[k]);
+				EXPECT_NE(storm_utcb[i], storm_utcb[k]);
+			}
+		}
+		EXPECT_EQ(storm_tgid[STORM_THREADS], (uint32_t)getpid());
+		EXPECT_EQ(munmap((void *)storm_page, PG), 0);
+	}
+	take_stats(after);
+	/* threads, spaces, page tables, pages and blocks as before */
+	for (uint32_t i = 0; i < 7; i++)
+		EXPECT_EQ(after[i], before[i]);
+	EXPECT_EQ(munmap(stacks, 2 * STORM_THREADS * PG), 0);
+}
+
+/* A process of its own in the caller's space (no CLONE_THREAD). */
+static volatile uint32_t clone_word;
+static volatile int clone_stop;
+static volatile int clone_seen_pid, clone_seen_ppid, clone_seen_tgid;
+static int clone_process(void *arg)
+{
+	struct sys_ids ids;
+	sys_getid(&ids);
+	clone_seen_pid = getpid();
+	clone_seen_ppid = getppid();
+	clone_seen_tgid = (int)ids.tgid;
+	clone_word = (uint32_t)(uintptr_t)arg; /* the same memory */
+	while (clone_word != 0xdead)
+		sys_yield();
+	return 5;
+}
+
+static int clone_spin(void *arg)
+{
+	(void)arg;
+	while (!clone_stop)
+		sys_yield();
+	return 0;
+}
+
+static int clone_exit_group(void *arg)
+{
+	(void)arg;
+	_exit(7); /* the whole group, not only this thread */
+}
+
+static char clone_stack[3][2 * PG] __attribute__((aligned(8)));
+
+/* In a child of init: CLONE_PARENT makes a sibling that init waits for. */
+static int clone_parent_child(void)
+{
+	int t = posix_clone(clone_process, clone_stack[0] + 2 * PG,
+			    POSIX_CLONE_VM | POSIX_CLONE_PARENT, (void *)9);
+	if (t <= 0)
+		return 1;
+	while (clone_word != 9)
+		sys_yield();
+	if (clone_seen_ppid != getppid() || clone_seen_pid != t ||
+	    clone_seen_tgid != t)
+		return 2;
+	if (waitpid(t, 0, POSIX_WNOHANG) != -1 || posix_errno != POSIX_ECHILD)
+		return 3; /* not this process's child */
+	char *const argv[] = {"args", 0};
+	if (execve("/bin/args", argv, no_env) != -1 ||
+	    posix_errno != POSIX_EBUSY)
+		return 4; /* the space is the clone's too */
+	clone_word = 0xdead;
+	return 0;
+}
+
+static int clone_group_child(void)
+{
+	if (posix_clone(clone_spin, clone_stack[1] + 2 * PG, CLONE_T, 0) <= 0)
+		return 1;
+	if (posix_clone(clone_exit_group, clone_stack[2] + 2 * PG, CLONE_T,
+			0) <= 0)
+		return 2;
+	for (;;)
+		sys_yield();
+}
+
+/* In a child of init: CLONE_THREAD threads are no children to wait for,
+ * and fill the space's four slots. */
+static int clone_thread_child(void)
+{
+	int me = getpid();
+	int th = posix_clone(clone_spin, clone_stack[1] + 2 * PG, CLONE_T, 0);
+	if (th <= 0 || th == me)
+		return 1;
+	if (waitpid(th, 0, POSIX_WNOHANG) != -1 || posix_errno != POSIX_ECHILD)
+		return 2;
+	if (posix_stat(POSIX_STAT_NTHREADS) != 2)
+		return 3;
+	if (posix_clone(clone_spin, clone_stack[2] + 2 * PG, CLONE_T, 0) <= 0 ||
+	    posix_clone(clone_spin, clone_stack[0] + 2 * PG, CLONE_T, 0) <= 0)
+		return 4;
+	if (posix_clone(clone_spin, clone_stack[0] + PG, CLONE_T, 0) != -1 ||
+	    posix_errno != POSIX_EAGAIN)
+		return 5;
+	return 0; /* _exit ends the three spinning threads with it */
+}
+
+TEST_CASE(clone, tgid_parent_wait_and_exit_group)
+{
+	uint32_t before[8], after[8];
+	int status = -1, me = getpid();
+	take_stats(before);
+	/* without CLONE_THREAD: a process of its own, same memory */
+	clone_word = 0;
+	int t = posix_clone(clone_process, clone_stack[0] + 2 * PG,
+			    POSIX_CLONE_VM | 17 /* SIGCHLD */, (void *)3);
+	EXPECT_GT(t, 0);
+	while (clone_word != 3)
+		sys_yield();
+	EXPECT_EQ(clone_seen_pid, t);
+	EXPECT_EQ(clone_seen_tgid, t);
+	EXPECT_EQ(clone_seen_ppid, me);
+	EXPECT_EQ(waitpid(t, &status, POSIX_WNOHANG), 0);
+	clone_word = 0xdead;
+	EXPECT_EQ(waitpid(t, &status, 0), t);
+	EXPECT_EQ(status, 5 << 8);
+	/* CLONE_THREAD threads in a child (its exit ends them) */
+	int c = fork();
+	if (c == 0)
+		_exit(clone_thread_child());
+	EXPECT_EQ(waitpid(c, &status, 0), c);
+	EXPECT_EQ(status, 0);
+	/* CLONE_PARENT: a sibling of a child, waited for by init */
+	clone_word = 0;
+	c = fork();
+	if (c == 0)
+		_exit(clone_parent_child());
+	EXPECT_EQ(waitpid(c, &status, 0), c);
+	EXPECT_EQ(status, 0);
+	int s = waitpid(-1, &status, 0);
+	EXPECT_GT(s, 0);
+	EXPECT_NE(s, c);
+	EXPECT_EQ(status, 5 << 8);
+	/* a thread's _exit ends its whole group */
+	c = fork();
+	if (c == 0)
+		_exit(clone_group_child());
+	EXPECT_EQ(waitpid(c, &status, 0), c);
+	EXPECT_EQ(status, 7 << 8);
+	/* refused: a space of its own (fork's), descriptors shared without
+	 * a group, init's parent, unknown flags */
+	EXPECT_EQ(posix_clone(clone_spin, clone_stack[2] + 2 * PG, 0, 0), -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ(posix_clone(clone_spin, clone_stack[2] + 2 * PG,
+			      POSIX_CLONE_VM | POSIX_CLONE_FILES, 0),
+		  -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ(posix_clone(clone_spin, clone_stack[2] + 2 * PG,
+			      POSIX_CLONE_VM | POSIX_CLONE_PARENT, 0),
+		  -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	EXPECT_EQ(posix_clone(clone_spin, clone_stack[2] + 2 * PG,
+			      CLONE_T | 0x1000000, 0),
+		  -1);
+	EXPECT_EQ(posix_errno, POSIX_EINVAL);
+	take_stats(after);
+	EXPECT_EQ(after[POSIX_STAT_PROCS], before[POSIX_STAT_PROCS]);
+	EXPECT_EQ(after[POSIX_STAT_THREADS], before[POSIX_STAT_THREADS]);
+	EXPECT_EQ(after[POSIX_STAT_SPACES], before[POSIX_STAT_SPACES]);
+	EXPECT_EQ(after[POSIX_STAT_PTPAGES], before[POSIX_STAT_PTPAGES]);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -1259,6 +1499,8 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(mmap, shared_anonymous_seen_by_both_sides_after_fork),
     TEST_ENTRY(shm, rmid_frees_after_the_last_detach),
     TEST_ENTRY(shm, every_error),
+    TEST_ENTRY(clone, storm_of_threads_faulting_on_one_page),
+    TEST_ENTRY(clone, tgid_parent_wait_and_exit_group),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };

@@ -96,7 +96,15 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 	case POSIX_THREAD_EXIT:
 		proc_thread_exit(p, tid, (int)m->mr[0]);
 		return 0;
+	case POSIX_CLONE:
+		mr[0] = (uint32_t)proc_clone(p, tid, m->mr[0], m->mr[1],
+					     m->mr[2], m->mr[3]);
+		return 1;
 	case POSIX_EXEC: {
+		if (proc_vm_sharer(p)) { /* the space is another's too */
+			mr[0] = (uint32_t)-POSIX_EBUSY;
+			return 1;
+		}
 		int r = proc_exec(p, tid, slot, m->mr[0], m->mr[1], m->mr[2]);
 		if (r == 0)
 			return 0; /* ended */

@@ -135,9 +135,11 @@ int proc_fork(struct proc *p, uint32_t tid, int slot)
 	vm_fork_result_free(&env, &res);
 	/* the UTCBs and buffers of every thread of the parent writable again
 	 * (the kernel writes them without faulting) */
-	for (int j = 0; j < MAX_THREADS; j++)
-		if (p->threads[j])
-			mem_prefault_slot(p->vm, j, tid);
+	for (int i = 0; i < MAX_PROCS; i++)
+		for (int j = 0; j < MAX_THREADS; j++)
+			if (procs[i].state == P_LIVE && procs[i].vm == p->vm &&
+			    procs[i].threads[j])
+				mem_prefault_slot(p->vm, j, tid);
 	/* 2. the child's thread in a new space (THREADS and SPACES units) */
 	ctid = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0, 0);
 	if (ctid < 0) {
@@ -248,8 +250,10 @@ void proc_exit(struct proc *p, int status)
 	/* its descriptors (pipes it held may wake readers) */
 	fs_notify(POSIX_FSM_EXIT, p->pid, 0);
 	/* the kernel freed the space and its page tables with the last
-	 * thread; now the library's pages */
-	vm_space_destroy(p->vm);
+	 * thread; now the library's pages, unless a process cloned without
+	 * CLONE_THREAD still runs in the space */
+	if (!proc_vm_sharer(p))
+		vm_space_destroy(p->vm);
 	p->vm = 0;
 	p->waiter = 0;
 	p->status = status;
@@ -308,21 +312,48 @@ int proc_waitpid(struct proc *p, uint32_t tid, int pid, unsigned options,
 }
 
 /* A thread of p in p's space and group, started at pc with sp and r0. */
-int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
-		       uint32_t r0)
+/* Another live process sharing p's space (clone without CLONE_THREAD),
+ * or NULL. */
+struct proc *proc_vm_sharer(const struct proc *p)
 {
-	int slot = -1;
-	for (int j = 0; j < MAX_THREADS; j++)
-		if (!p->threads[j]) {
-			slot = j;
-			break;
-		}
+	for (int i = 0; i < MAX_PROCS; i++)
+		if (procs[i].state == P_LIVE && &procs[i] != p &&
+		    procs[i].vm == p->vm)
+			return &procs[i];
+	return 0;
+}
+
+/* A thread slot free in p's space: no thread of any process sharing the
+ * space has it (slots are addresses of the space); -1: none. */
+static int free_slot(const struct proc *p)
+{
+	for (int j = 0; j < MAX_THREADS; j++) {
+		int used = 0;
+		for (int i = 0; i < MAX_PROCS; i++)
+			if (procs[i].state == P_LIVE && procs[i].vm == p->vm &&
+			    procs[i].threads[j])
+				used = 1;
+		if (!used)
+			return j;
+	}
+	return -1;
+}
+
+/* A thread in tid's space (p's) started at pc with sp and r0, in slot
+ * *slotp (its own UTCB and ipc buffer): new_proc 0, a thread of p's group
+ * (tgid p->pid), told to the file server as p's; new_proc 1, a process of
+ * its own (tgid its tid) whose descriptors are a copy of p's. */
+static int thread_in_space(struct proc *p, uint32_t tid, int new_proc,
+			   uint32_t pc, uint32_t sp, uint32_t r0, int *slotp)
+{
+	int slot = free_slot(p);
 	if (slot < 0)
 		return -POSIX_EAGAIN;
-	int t =
-	    sys_thread_create(tid, TC_SAME_SPACE | TC_AS_PAGER, p->pid, pc, sp);
+	int t = sys_thread_create(tid, TC_SAME_SPACE | TC_AS_PAGER,
+				  new_proc ? 0 : p->pid, pc, sp);
 	if (t < 0)
 		return t == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+	*slotp = slot;
 	struct exregs r;
 	memset(&r, 0, sizeof(r));
 	r.r[0] = r0;
@@ -332,10 +363,13 @@ int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
 	if (!err)
 		err = mem_prefault_slot(p->vm, slot, (uint32_t)t);
 	if (!err)
-		err = fs_notify(POSIX_FSM_THREAD, (uint32_t)t, p->pid);
+		err = new_proc ? fs_notify(POSIX_FSM_NEW, p->pid, (uint32_t)t)
+			       : fs_notify(POSIX_FSM_THREAD, (uint32_t)t, p->pid);
 	if (!err) {
 		err = sys_thread_run((uint32_t)t);
-		if (err)
+		if (err && new_proc)
+			fs_notify(POSIX_FSM_EXIT, (uint32_t)t, 0);
+		else if (err)
 			fs_notify(POSIX_FSM_THREAD_GONE, (uint32_t)t, 0);
 	}
 	if (err) {
@@ -343,7 +377,55 @@ int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
 		sys_thread_wait((uint32_t)t, 0);
 		return -POSIX_ENOMEM;
 	}
-	p->threads[slot] = (uint32_t)t;
+	return t;
+}
+
+int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
+		       uint32_t r0)
+{
+	int slot;
+	int t = thread_in_space(p, tid, 0, pc, sp, r0, &slot);
+	if (t > 0)
+		p->threads[slot] = (uint32_t)t;
+	return t;
+}
+
+/*
+ * clone(2) of thread tid of p, always in p's space (CLONE_VM): with
+ * CLONE_THREAD a thread of p's group (the kernel's tgid p->pid), else a
+ * new process sharing the space (its tgid and pid its own tid), whose
+ * parent is p, or p's parent with CLONE_PARENT, and whose descriptors
+ * are a copy of p's. Either gets a slot of its own (UTCB, ipc buffer).
+ */
+int proc_clone(struct proc *p, uint32_t tid, unsigned flags, uint32_t pc,
+	       uint32_t sp, uint32_t r0)
+{
+	const unsigned known = POSIX_CLONE_VM | POSIX_CLONE_FS |
+			       POSIX_CLONE_FILES | POSIX_CLONE_SIGHAND |
+			       POSIX_CLONE_PARENT | POSIX_CLONE_THREAD |
+			       POSIX_CLONE_CSIGNAL;
+	if ((flags & ~known) || !(flags & POSIX_CLONE_VM))
+		return -POSIX_EINVAL; /* a space of its own: fork */
+	if (flags & POSIX_CLONE_THREAD)
+		return proc_thread_create(p, tid, pc, sp, r0);
+	/* a process sharing the space: its descriptors are a copy */
+	if (flags & (POSIX_CLONE_FS | POSIX_CLONE_FILES | POSIX_CLONE_SIGHAND))
+		return -POSIX_EINVAL;
+	if ((flags & POSIX_CLONE_PARENT) && !p->ppid)
+		return -POSIX_EINVAL; /* init has no parent */
+	struct proc *c = proc_slot();
+	if (!c)
+		return -POSIX_EAGAIN;
+	int slot;
+	int t = thread_in_space(p, tid, 1, pc, sp, r0, &slot);
+	if (t < 0)
+		return t;
+	memset(c, 0, sizeof(*c));
+	c->state = P_LIVE;
+	c->pid = (uint32_t)t;
+	c->ppid = (flags & POSIX_CLONE_PARENT) ? p->ppid : p->pid;
+	c->threads[slot] = (uint32_t)t;
+	c->vm = p->vm;
 	return t;
 }
 

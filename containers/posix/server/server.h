@@ -69,6 +69,10 @@ int proc_waitpid(struct proc *p, uint32_t tid, int pid, unsigned options,
 		 uint32_t *mr);
 int proc_thread_create(struct proc *p, uint32_t tid, uint32_t pc, uint32_t sp,
 		       uint32_t r0);
+int proc_clone(struct proc *p, uint32_t tid, unsigned flags, uint32_t pc,
+	       uint32_t sp, uint32_t r0);
+/* another live process in p's space (cloned without CLONE_THREAD) */
+struct proc *proc_vm_sharer(const struct proc *p);
 /* 1: the process ended too */
 int proc_thread_exit(struct proc *p, uint32_t tid, int code);
 int proc_nthreads(const struct proc *p);

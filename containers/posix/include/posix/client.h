@@ -82,6 +82,11 @@ int posix_fs_stat(uint32_t which);
  * ends the process). */
 int posix_thread_create(int (*fn)(void *), void *arg, void *stack_top);
 void posix_thread_exit(int code) __attribute__((noreturn));
+/* clone(2) with POSIX_CLONE_* flags (posix/proto.h), always in the
+ * caller's space: fn(arg) on stack [.. stack_top); its return ends the
+ * thread. The new thread's tid or -1. */
+int posix_clone(int (*fn)(void *), void *stack_top, unsigned flags,
+		void *arg);
 /* What the server holds now (POSIX_STAT_*), for tests. */
 uint32_t posix_stat(uint32_t which);
 

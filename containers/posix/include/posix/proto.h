@@ -41,6 +41,22 @@
 #define POSIX_IPC_RMID	  0
 #define POSIX_SHM_RDONLY  010000
 #define POSIX_SHM_RND	  020000
+/* clone (docs/posix.md, "clone"): MR0 flags, MR1 pc, MR2 sp, MR3 r0 ->
+ * the new thread's tid. Always in the caller's space (POSIX_CLONE_VM
+ * required: a space of its own is fork). POSIX_CLONE_THREAD: a thread of
+ * the caller's group (its tgid, getpid the caller's pid); else a process
+ * of its own in the same space (tgid and pid its tid) whose parent is the
+ * caller, or the caller's parent with POSIX_CLONE_PARENT, and whose
+ * descriptors are a copy (CLONE_FS, CLONE_FILES, CLONE_SIGHAND need
+ * CLONE_THREAD). The low byte (exit signal) is accepted and ignored. */
+#define POSIX_CLONE	    19
+#define POSIX_CLONE_CSIGNAL 0x000000ffu
+#define POSIX_CLONE_VM	    0x00000100u
+#define POSIX_CLONE_FS	    0x00000200u
+#define POSIX_CLONE_FILES   0x00000400u
+#define POSIX_CLONE_SIGHAND 0x00000800u
+#define POSIX_CLONE_PARENT  0x00008000u
+#define POSIX_CLONE_THREAD  0x00010000u
 /* limits: one segment at most POSIX_SHM_SEG_MAX bytes (EINVAL), the
  * segments not removed at most POSIX_SHM_ALL_PAGES pages together and 64
  * in number (ENOSPC) */
