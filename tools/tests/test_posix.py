@@ -62,6 +62,9 @@ EXPECTED_CASES = [
     'shm.every_error',
     'clone.storm_of_threads_faulting_on_one_page',
     'clone.tgid_parent_wait_and_exit_group',
+    'mmap.file_private_reads_the_file_writes_stay_private',
+    'mmap.file_shared_written_back_on_munmap_msync_exit',
+    'mmap.file_refused_directory_write_only_bad_fd',
     'budgets.back_where_they_started',
 ]
 

@@ -485,17 +485,34 @@ int closedir(DIR *d)
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (fd != -1 || off || !(flags & MAP_ANONYMOUS)) {
-		errno = ENODEV; /* file mappings: not yet */
-		return MAP_FAILED;
+	int r;
+	if (!(flags & MAP_ANONYMOUS)) {
+		/* a file: prot, flags and fd packed (posix/proto.h) */
+		if (fd < 0 || fd > 0xffff || (flags & ~0xfff) || (prot & ~0xf) ||
+		    off < 0) {
+			errno = fd < 0 ? EBADF : EINVAL;
+			return MAP_FAILED;
+		}
+		r = call(POSIX_MMAP_FILE, (uint32_t)(uintptr_t)addr,
+			 (uint32_t)len,
+			 (uint32_t)prot | (uint32_t)flags << 4 | (uint32_t)fd << 16,
+			 (uint32_t)off, 0);
+	} else {
+		r = call(POSIX_MMAP, (uint32_t)(uintptr_t)addr, (uint32_t)len,
+			 (uint32_t)prot, (uint32_t)flags, 0);
 	}
-	int r = call(POSIX_MMAP, (uint32_t)(uintptr_t)addr, (uint32_t)len,
-		     (uint32_t)prot, (uint32_t)flags, 0);
 	if (r < 0 && r > -4096) {
 		result(r);
 		return MAP_FAILED;
 	}
 	return (void *)(uintptr_t)(uint32_t)r;
+}
+
+int msync(void *addr, size_t len, int flags)
+{
+	(void)flags; /* MS_SYNC and MS_ASYNC alike: written now */
+	return result(call(POSIX_MSYNC, (uint32_t)(uintptr_t)addr,
+			   (uint32_t)len, 0, 0, 0));
 }
 
 int munmap(void *addr, size_t len)

@@ -87,13 +87,28 @@ void *sbrk(long incr)
 
 void *mmap(void *addr, uint32_t len, int prot, int flags, int fd, uint32_t off)
 {
-	if (fd != -1 || off) {
-		posix_errno = POSIX_EINVAL; /* file mappings: not yet */
-		return MAP_FAILED;
+	if (!(flags & POSIX_MAP_ANONYMOUS)) {
+		if (fd < 0 || fd > 0xffff || (flags & ~0xfff) || (prot & ~0xf)) {
+			posix_errno = fd < 0 ? POSIX_EBADF : POSIX_EINVAL;
+			return MAP_FAILED;
+		}
+		int r = call(POSIX_MMAP_FILE, (uint32_t)(uintptr_t)addr, len,
+			     (uint32_t)prot | (uint32_t)flags << 4 |
+				 (uint32_t)fd << 16,
+			     off, 0);
+		return result(r) == -1 ? MAP_FAILED
+				       : (void *)(uintptr_t)(uint32_t)r;
 	}
 	int r = call(POSIX_MMAP, (uint32_t)(uintptr_t)addr, len, (uint32_t)prot,
 		     (uint32_t)flags, 0);
 	return result(r) == -1 ? MAP_FAILED : (void *)(uintptr_t)(uint32_t)r;
+}
+
+int msync(void *addr, uint32_t len, int flags)
+{
+	(void)flags; /* MS_SYNC and MS_ASYNC alike: written now */
+	return result(
+	    call(POSIX_MSYNC, (uint32_t)(uintptr_t)addr, len, 0, 0, 0));
 }
 
 int munmap(void *addr, uint32_t len)

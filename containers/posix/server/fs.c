@@ -18,6 +18,8 @@
 #include <fs/pipe.h>
 #include <posix/proto.h>
 #include "server.h"
+/* inode references, file data by inode (file mappings) */
+#include "../../../posix/fs/internal.h"
 
 #define FILES_VIRT    0x21000000u
 #define FILES_SIZE    0x100000u
@@ -260,6 +262,30 @@ static int manage(const struct ipc_msg *m)
 	case POSIX_FSM_THREAD_GONE:
 		unmap_thread(m->mr[0]);
 		return 0;
+	case POSIX_FSM_PAGE_READ: {
+		/* a page of a mapped file: zero past its end; a page wholly
+		 * past it is SIGBUS */
+		struct fs_inode *i = (struct fs_inode *)(uintptr_t)m->mr[0];
+		uint32_t off = m->mr[1];
+		if (off >= ((uint64_t)i->size + PAGE - 1) / PAGE * PAGE)
+			return -POSIX_EINVAL;
+		memset((void *)(uintptr_t)m->mr[2], 0, PAGE);
+		file_read_at(i, off, (void *)(uintptr_t)m->mr[2], PAGE);
+		return 0;
+	}
+	case POSIX_FSM_PAGE_WRITE: {
+		struct fs_inode *i = (struct fs_inode *)(uintptr_t)m->mr[0];
+		uint32_t off = m->mr[1];
+		if (off >= i->size)
+			return 0;
+		uint32_t n = i->size - off < PAGE ? i->size - off : PAGE;
+		int32_t r = file_write_at(&fs, i, off,
+					  (const void *)(uintptr_t)m->mr[2], n);
+		return r < 0 ? r : 0;
+	}
+	case POSIX_FSM_INODE_PUT:
+		inode_put(&fs, (struct fs_inode *)(uintptr_t)m->mr[0]);
+		return 0;
 	case POSIX_FSM_EXIT:
 		p = fsproc(m->mr[0]);
 		for (unsigned i = 0; i < MAX_PROCS * MAX_THREADS; i++)
@@ -422,6 +448,27 @@ static void serve(struct fsproc *p, uint32_t tid, const struct ipc_msg *m,
 	retry_parked();
 }
 
+/* POSIX_FSM_MMAP: descriptor fd of a process, mapped: a regular file
+ * (ENODEV), readable (EACCES), writable for a shared writable mapping
+ * (EACCES); its inode held for the mapping (POSIX_FSM_INODE_PUT). */
+static int mmap_check(const struct ipc_msg *m, uint32_t *writable)
+{
+	struct fsproc *p = fsproc(m->mr[0]);
+	if (!p || m->mr[1] >= FS_FD_MAX)
+		return -POSIX_EBADF;
+	struct fs_file *f = fd_file(&p->t, (int)m->mr[1]);
+	if (!f)
+		return -POSIX_EBADF;
+	if (!IS_REG(f->inode))
+		return -POSIX_ENODEV;
+	uint32_t acc = f->flags & FS_O_ACCMODE;
+	if (acc == FS_O_WRONLY || (m->mr[2] && acc != FS_O_RDWR))
+		return -POSIX_EACCES;
+	inode_get(f->inode);
+	*writable = acc == FS_O_RDWR;
+	return (int)(uintptr_t)f->inode;
+}
+
 static void fs_main(void)
 {
 	struct ipc_msg m = {0};
@@ -446,6 +493,12 @@ static void fs_main(void)
 				fs_destroy(&fs);
 				reply(m.from, 0, 0, 0, 0);
 				sys_exit(0);
+			}
+			if (IPC_TAG_LABEL(m.tag) == POSIX_FSM_MMAP) {
+				uint32_t w = 0;
+				int r = mmap_check(&m, &w);
+				reply(m.from, r, w, 0, 0);
+				continue;
 			}
 			reply(m.from, manage(&m), 0, 0, 0);
 			continue;

@@ -1465,6 +1465,204 @@ TEST_CASE(clone, tgid_parent_wait_and_exit_group)
 	EXPECT_EQ(after[POSIX_STAT_PTPAGES], before[POSIX_STAT_PTPAGES]);
 }
 
+/* ---- file mappings (docs/posix.md, "File mappings") */
+#define MF_SIZE 6000u /* a page and a part */
+
+static uint8_t mf_byte(uint32_t i)
+{
+	return (uint8_t)((i * 7u) ^ 0x5a);
+}
+
+static uint8_t mf_buf[2 * PG];
+
+/* path made MF_SIZE bytes of mf_byte, opened with flags */
+static int mf_file(const char *path, int flags)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	if (fd < 0)
+		return -1;
+	for (uint32_t i = 0; i < MF_SIZE; i++)
+		mf_buf[i] = mf_byte(i);
+	if (write(fd, mf_buf, MF_SIZE) != (long)MF_SIZE)
+		return -1;
+	close(fd);
+	return open(path, flags, 0);
+}
+
+static int mf_sigbus_child(int fd)
+{
+	volatile uint8_t *m = mmap(0, 3 * PG, POSIX_PROT_READ,
+				   POSIX_MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	if (m[PG] != mf_byte(PG) || m[2 * PG - 1] != 0)
+		return 2;
+	return m[2 * PG] + 3; /* wholly past the end: SIGBUS */
+}
+
+TEST_CASE(mmap, file_private_reads_the_file_writes_stay_private)
+{
+	int inodes0 = posix_fs_stat(POSIX_FSS_INODES);
+	int fd = mf_file("/tmp/mf1", O_RDWR);
+	EXPECT_GE(fd, 0);
+	/* (mf_buf's pages are in now) */
+	uint32_t pages0 = posix_stat(POSIX_STAT_VM_PAGES);
+	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			  POSIX_MAP_PRIVATE, fd, 0);
+	EXPECT_NE((long)m, (long)MAP_FAILED);
+	int bad = 0;
+	for (uint32_t i = 0; i < MF_SIZE; i++)
+		bad += m[i] != mf_byte(i);
+	for (uint32_t i = MF_SIZE; i < 2 * PG; i++)
+		bad += m[i] != 0; /* past the end of the file: zero */
+	EXPECT_EQ(bad, 0);
+	m[10] = 'X';
+	m[PG + 1] = 'Y';
+	EXPECT_EQ(m[10], 'X');
+	/* at an offset */
+	uint8_t *o = mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, fd, PG);
+	EXPECT_NE((long)o, (long)MAP_FAILED);
+	EXPECT_EQ(o[0], mf_byte(PG));
+	EXPECT_EQ(o[1], mf_byte(PG + 1)); /* not m's private 'Y' */
+	EXPECT_EQ(munmap(o, PG), 0);
+	EXPECT_EQ(munmap(m, 2 * PG), 0);
+	/* the file kept its bytes */
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0);
+	EXPECT_EQ(read(fd, mf_buf, 2 * PG), (long)MF_SIZE);
+	EXPECT_EQ(mf_buf[10], mf_byte(10));
+	EXPECT_EQ(mf_buf[PG + 1], mf_byte(PG + 1));
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, fd, 100),
+		POSIX_EINVAL);
+	/* every page back (checked before forking: a child warms the
+	 * image's page cache) */
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0);
+	/* a page wholly past the end: SIGBUS */
+	int pid = fork();
+	if (pid == 0)
+		_exit(mf_sigbus_child(fd));
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, POSIX_SIGBUS);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(unlink("/tmp/mf1"), 0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_INODES), inodes0);
+}
+
+static int mf_shared_child(int fd, uint32_t at)
+{
+	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			  POSIX_MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	m[at] = 'E';
+	return 0; /* exit writes it back */
+}
+
+TEST_CASE(mmap, file_shared_written_back_on_munmap_msync_exit)
+{
+	int inodes0 = posix_fs_stat(POSIX_FSS_INODES);
+	struct posix_stat st;
+	int fd = mf_file("/tmp/mf2", O_RDWR);
+	EXPECT_GE(fd, 0);
+	uint32_t pages0 = posix_stat(POSIX_STAT_VM_PAGES);
+	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			  POSIX_MAP_SHARED, fd, 0);
+	EXPECT_NE((long)m, (long)MAP_FAILED);
+	EXPECT_EQ(m[PG + 3], mf_byte(PG + 3));
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages0 + 1);
+	m[0] = 'S';
+	m[PG + 1] = 'T';
+	m[MF_SIZE + 5] = 'Z'; /* past the end: not in the file */
+	/* a fork child's writes reach the same pages */
+	int pid = fork();
+	if (pid == 0) {
+		m[2] = 'C';
+		_exit(m[0] == 'S' ? 0 : 1);
+	}
+	int status = -1;
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(m[2], 'C');
+	/* the mapping's two pages, and the child's gone with it */
+	uint32_t pages_forked = posix_stat(POSIX_STAT_VM_PAGES);
+	/* msync: read() sees them */
+	EXPECT_EQ(msync(m, 2 * PG, 0), 0);
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0);
+	EXPECT_EQ(read(fd, mf_buf, 4), 4);
+	EXPECT_EQ(mf_buf[0], 'S');
+	EXPECT_EQ(mf_buf[2], 'C');
+	m[3] = 'M';
+	EXPECT_EQ(munmap(m, 2 * PG), 0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_PAGES), pages_forked - 2);
+	EXPECT_EQ(lseek(fd, 0, SEEK_SET), 0);
+	EXPECT_EQ(read(fd, mf_buf, 2 * PG), (long)MF_SIZE); /* not grown */
+	EXPECT_EQ(mf_buf[3], 'M');
+	EXPECT_EQ(mf_buf[PG + 1], 'T');
+	EXPECT_EQ(mf_buf[PG + 3], mf_byte(PG + 3));
+	/* a process that ends with its mapping: written back at exit */
+	pid = fork();
+	if (pid == 0)
+		_exit(mf_shared_child(fd, 7));
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(lseek(fd, 7, SEEK_SET), 7);
+	EXPECT_EQ(read(fd, mf_buf, 1), 1);
+	EXPECT_EQ(mf_buf[0], 'E');
+	EXPECT_EQ(fstat(fd, &st), 0);
+	EXPECT_EQ(st.size, MF_SIZE);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(unlink("/tmp/mf2"), 0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_INODES), inodes0);
+}
+
+TEST_CASE(mmap, file_refused_directory_write_only_bad_fd)
+{
+	uint32_t allocs0 = posix_stat(POSIX_STAT_VM_ALLOCS);
+	int inodes0 = posix_fs_stat(POSIX_FSS_INODES);
+	int files0 = posix_fs_stat(POSIX_FSS_FILES);
+	const int RW = POSIX_PROT_READ | POSIX_PROT_WRITE;
+	int d = opendir("/tmp");
+	EXPECT_GE(d, 0);
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, d, 0),
+		POSIX_ENODEV);
+	EXPECT_EQ(close(d), 0);
+	int fds[2];
+	EXPECT_EQ(pipe(fds), 0);
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_SHARED, fds[0], 0),
+		POSIX_ENODEV);
+	EXPECT_EQ(close(fds[0]), 0);
+	EXPECT_EQ(close(fds[1]), 0);
+	int w = mf_file("/tmp/mf3", O_WRONLY);
+	EXPECT_GE(w, 0);
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, w, 0),
+		POSIX_EACCES);
+	EXPECT_EQ(close(w), 0);
+	int r = open("/tmp/mf3", O_RDONLY, 0);
+	EXPECT_GE(r, 0);
+	SHM_ERR(mmap(0, PG, RW, POSIX_MAP_SHARED, r, 0), POSIX_EACCES);
+	/* read-only shared, or private copy-on-write: fine */
+	uint8_t *s = mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_SHARED, r, 0);
+	EXPECT_NE((long)s, (long)MAP_FAILED);
+	EXPECT_EQ(s[1], mf_byte(1));
+	SHM_ERR(mprotect(s, PG, RW), POSIX_EACCES); /* never writable */
+	EXPECT_EQ(munmap(s, PG), 0);
+	uint8_t *p = mmap(0, PG, RW, POSIX_MAP_PRIVATE, r, 0);
+	EXPECT_NE((long)p, (long)MAP_FAILED);
+	p[1] = 1;
+	EXPECT_EQ(munmap(p, PG), 0);
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, 40, 0),
+		POSIX_EBADF);
+	SHM_ERR(mmap(0, PG, POSIX_PROT_READ, POSIX_MAP_PRIVATE, -1, 0),
+		POSIX_EBADF);
+	SHM_ERR(mmap(0, 0, POSIX_PROT_READ, POSIX_MAP_PRIVATE, r, 0),
+		POSIX_EINVAL);
+	EXPECT_EQ(close(r), 0);
+	EXPECT_EQ(unlink("/tmp/mf3"), 0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_INODES), inodes0);
+	EXPECT_EQ(posix_fs_stat(POSIX_FSS_FILES), files0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_VM_ALLOCS), allocs0);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -1501,6 +1699,9 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(shm, every_error),
     TEST_ENTRY(clone, storm_of_threads_faulting_on_one_page),
     TEST_ENTRY(clone, tgid_parent_wait_and_exit_group),
+    TEST_ENTRY(mmap, file_private_reads_the_file_writes_stay_private),
+    TEST_ENTRY(mmap, file_shared_written_back_on_munmap_msync_exit),
+    TEST_ENTRY(mmap, file_refused_directory_write_only_bad_fd),
     TEST_ENTRY(budgets, back_where_they_started),
     TEST_TABLE_END,
 };

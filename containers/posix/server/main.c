@@ -96,6 +96,13 @@ static int serve(struct proc *p, uint32_t tid, int slot, struct ipc_msg *m,
 	case POSIX_THREAD_EXIT:
 		proc_thread_exit(p, tid, (int)m->mr[0]);
 		return 0;
+	case POSIX_MMAP_FILE:
+		mr[0] = (uint32_t)mem_mmap_file(p, m->mr[0], m->mr[1], m->mr[2],
+						m->mr[3]);
+		return 1;
+	case POSIX_MSYNC:
+		mr[0] = (uint32_t)mem_msync(p, m->mr[0], m->mr[1]);
+		return 1;
 	case POSIX_CLONE:
 		mr[0] = (uint32_t)proc_clone(p, tid, m->mr[0], m->mr[1],
 					     m->mr[2], m->mr[3]);

@@ -168,6 +168,109 @@ int mem_mmap(struct proc *p, uint32_t addr, uint32_t len, unsigned prot,
 	return vm_is_err(a) ? vm_err(a) : (int)a;
 }
 
+/*
+ * File mappings: the file server is the pager. A mapping holds a
+ * reference on the file's inode (POSIX_FSM_MMAP) until its object dies;
+ * a page is read by inode and offset into the server's view of the page
+ * (zero past the end of the file; a page wholly past it is SIGBUS).
+ * Each mmap call makes its own file object (fork shares it).
+ */
+struct mapped_file {
+	uint32_t inode; /* the file server's handle */
+};
+
+static int fs_call(uint32_t label, uint32_t a0, uint32_t a1, uint32_t a2,
+		   uint32_t *r1)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(label, 0, IPC_TYPE_SHORT, 0),
+			    .mr = {a0, a1, a2}};
+	int err = ipc_call(fs_tid, &m);
+	if (err)
+		return -POSIX_ENOMEM;
+	if (r1)
+		*r1 = m.mr[1];
+	return (int)m.mr[0];
+}
+
+static int file_read(void *file, uint32_t off, vm_phys_t page)
+{
+	struct mapped_file *f = file;
+	return fs_call(POSIX_FSM_PAGE_READ, f->inode, off,
+		       (uint32_t)(uintptr_t)pool_va((uint32_t)page.pa), 0)
+		   ? -VM_EIO
+		   : 0;
+}
+
+static void file_release(void *file)
+{
+	struct mapped_file *f = file;
+	fs_call(POSIX_FSM_INODE_PUT, f->inode, 0, 0, 0);
+	pool_free(0, f, sizeof(*f));
+}
+
+static const struct vm_pager file_pager = {file_read, file_release};
+
+/* The pages of shared, writable file mappings in [lo, hi) written to
+ * their files (munmap, msync, exit): what is cached is what was mapped. */
+void mem_writeback(struct vm_space *vm, uint32_t lo, uint32_t hi)
+{
+	for (struct vm_area *a = vm->areas; a && a->start < hi; a = a->next) {
+		if (a->end <= lo || !(a->flags & VM_AREA_SHARED) || !a->obj ||
+		    a->obj->pager != &file_pager ||
+		    !(a->maxprot & VM_PROT_WRITE))
+			continue;
+		uint32_t s = a->start > lo ? a->start : lo;
+		uint32_t e = a->end < hi ? a->end : hi;
+		uint32_t olo = a->off + (s - a->start),
+			 ohi = a->off + (e - a->start);
+		struct mapped_file *f = a->obj->file;
+		for (struct vm_page_ent *p = a->obj->pages; p; p = p->next)
+			if (p->off >= olo && p->off < ohi)
+				fs_call(POSIX_FSM_PAGE_WRITE, f->inode, p->off,
+					(uint32_t)(uintptr_t)pool_va(
+					    (uint32_t)p->page.pa),
+					0);
+	}
+}
+
+int mem_mmap_file(struct proc *p, uint32_t addr, uint32_t len, uint32_t pf,
+		  uint32_t off)
+{
+	unsigned prot = pf & 0xf, flags = (pf >> 4) & 0xfff;
+	uint32_t fd = pf >> 16, writable = 0;
+	if ((flags & (VM_MAP_ANON | VM_MAP_FIXED)) || (off & (PAGE - 1)) ||
+	    !len)
+		return -POSIX_EINVAL;
+	int h = fs_call(POSIX_FSM_MMAP, p->pid, fd,
+			(flags & VM_MAP_SHARED) && (prot & VM_PROT_WRITE), &writable);
+	if (h < 0)
+		return h;
+	struct mapped_file *f = pool_alloc(0, sizeof(*f));
+	struct vm_object *obj =
+	    f ? vm_object_file_create(&env, &file_pager, f,
+				      writable ? VM_PROT_ALL
+					       : VM_PROT_READ | VM_PROT_EXEC)
+	      : 0;
+	if (!obj) {
+		if (f)
+			pool_free(0, f, sizeof(*f));
+		fs_call(POSIX_FSM_INODE_PUT, (uint32_t)h, 0, 0, 0);
+		return -POSIX_ENOMEM;
+	}
+	f->inode = (uint32_t)h;
+	vm_addr_t a = vm_mmap(p->vm, addr, len, prot, flags, obj, off);
+	vm_object_put(&env, obj); /* the mapping holds its own (or none) */
+	return vm_is_err(a) ? vm_err(a) : (int)a;
+}
+
+int mem_msync(struct proc *p, uint32_t addr, uint32_t len)
+{
+	if ((addr & (PAGE - 1)) || addr + len < addr)
+		return -POSIX_EINVAL;
+	mem_writeback(p->vm, addr, addr + len);
+	return 0;
+}
+
 /* A range a process may unmap or protect: page aligned, in its user
  * range, clear of the thread slots (the kernel writes those without
  * faulting, so they stay mapped writable). */
@@ -199,6 +302,8 @@ int mem_munmap(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len)
 {
 	if (!range_ok(addr, len))
 		return -POSIX_EINVAL;
-	mem_kernel_unmap(addr, (addr + len + PAGE - 1) & ~(PAGE - 1), tid);
+	uint32_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+	mem_kernel_unmap(addr, end, tid);
+	mem_writeback(p->vm, addr, end); /* no thread writes them now */
 	return vm_munmap(p->vm, addr, len);
 }

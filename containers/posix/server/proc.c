@@ -247,6 +247,8 @@ void proc_exit(struct proc *p, int status)
 			sys_thread_wait(p->threads[j], 0);
 			p->threads[j] = 0;
 		}
+	/* shared file mappings written back (no thread writes them now) */
+	mem_writeback(p->vm, 0, PROC_HI);
 	/* its descriptors (pipes it held may wake readers) */
 	fs_notify(POSIX_FSM_EXIT, p->pid, 0);
 	/* the kernel freed the space and its page tables with the last

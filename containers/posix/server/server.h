@@ -92,6 +92,11 @@ int mem_mprotect(struct proc *p, uint32_t tid, uint32_t addr, uint32_t len,
 int mem_image_map(struct vm_space *vm);
 int mem_prefault_slot(struct vm_space *vm, int slot, uint32_t tid);
 int mem_map_page(uint32_t phys, uint32_t va, unsigned prot, uint32_t tid);
+/* file mappings: pf = prot | (flags & 0xfff) << 4 | fd << 16 */
+int mem_mmap_file(struct proc *p, uint32_t addr, uint32_t len, uint32_t pf,
+		  uint32_t off);
+int mem_msync(struct proc *p, uint32_t addr, uint32_t len);
+void mem_writeback(struct vm_space *vm, uint32_t lo, uint32_t hi);
 /* unmaps [lo, hi) of tid's space from the kernel */
 void mem_kernel_unmap(uint32_t lo, uint32_t hi, uint32_t tid);
 

@@ -22,6 +22,7 @@ void *sbrk(long incr);
 #define MAP_FAILED ((void *)-1)
 void *mmap(void *addr, uint32_t len, int prot, int flags, int fd, uint32_t off);
 int munmap(void *addr, uint32_t len);
+int msync(void *addr, uint32_t len, int flags);
 int mprotect(void *addr, uint32_t len, int prot);
 /* System V shm (POSIX_IPC_*, POSIX_SHM_* flags of posix/proto.h);
  * shmat returns (void *)-1 on error. */

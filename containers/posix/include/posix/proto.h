@@ -50,6 +50,10 @@
  * descriptors are a copy (CLONE_FS, CLONE_FILES, CLONE_SIGHAND need
  * CLONE_THREAD). The low byte (exit signal) is accepted and ignored. */
 #define POSIX_CLONE	    19
+/* mmap of a file (docs/posix.md, "File mappings"): MR0 hint, MR1 len,
+ * MR2 prot | (flags & 0xfff) << 4 | fd << 16, MR3 offset -> addr */
+#define POSIX_MMAP_FILE 20
+#define POSIX_MSYNC	21 /* MR0 addr, MR1 len: shared file pages written */
 #define POSIX_CLONE_CSIGNAL 0x000000ffu
 #define POSIX_CLONE_VM	    0x00000100u
 #define POSIX_CLONE_FS	    0x00000200u
@@ -109,6 +113,14 @@
  * buffer -> 0 or -errno */
 #define POSIX_FSM_EXEC_READ 0x185
 #define POSIX_FSM_EXEC	    0x186 /* MR0 pid: fdtable_exec */
+/* file mappings: the memory server's pager (docs/posix.md) */
+#define POSIX_FSM_MMAP	     0x187 /* MR0 pid, MR1 fd, MR2 1: shared write
+					-> inode handle, MR1 1: writable */
+#define POSIX_FSM_PAGE_READ  0x188 /* MR0 inode, MR1 off, MR2 page (server
+					address) -> 0, -EIO past EOF */
+#define POSIX_FSM_PAGE_WRITE 0x189 /* MR0 inode, MR1 off, MR2 page: the
+					file's bytes there (never grows) */
+#define POSIX_FSM_INODE_PUT  0x18a /* MR0 inode: the mapping's reference */
 
 struct posix_stat {
 	unsigned ino, mode, nlink, size;
@@ -147,6 +159,8 @@ struct posix_dirent {
 
 /* errors (Linux numbers) */
 #define POSIX_ENOENT 2
+#define POSIX_EBADF  9
+#define POSIX_ENODEV 19
 #define POSIX_ESRCH  3
 #define POSIX_E2BIG  7
 #define POSIX_ENOEXEC 8

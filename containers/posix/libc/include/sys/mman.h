@@ -1,5 +1,5 @@
-/* mmap for POSIX programs (newlib has no <sys/mman.h>): anonymous
- * mappings served by the POSIX memory server (docs/posix.md). */
+/* mmap for POSIX programs (newlib has no <sys/mman.h>): anonymous and
+ * file mappings served by the POSIX memory server (docs/posix.md). */
 #ifndef _SYS_MMAN_H
 #define _SYS_MMAN_H
 #include <sys/types.h>
@@ -17,5 +17,9 @@
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, size_t len);
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC	      4
+int msync(void *addr, size_t len, int flags);
 int mprotect(void *addr, size_t len, int prot);
 #endif
