@@ -18,8 +18,17 @@
 #include <fs/pipe.h>
 #include <posix/proto.h>
 #include "server.h"
-/* inode references, file data by inode (file mappings) */
-#include "../../../posix/fs/internal.h"
+/* posix/fs's own inode references and file data by inode, for file
+ * mappings (posix/fs/internal.h; declared here since the server's
+ * sources are also compiled from elsewhere, where a relative include
+ * would not find it) */
+void inode_get(struct fs_inode *i);
+void inode_put(struct fs *fs, struct fs_inode *i);
+int32_t file_read_at(const struct fs_inode *i, uint32_t off, void *buf,
+		     uint32_t n);
+int32_t file_write_at(struct fs *fs, struct fs_inode *i, uint32_t off,
+		      const void *buf, uint32_t n);
+struct fs_file *fd_file(const struct fs_fdtable *t, int fd);
 
 #define FILES_VIRT    0x21000000u
 #define FILES_SIZE    0x100000u
@@ -459,7 +468,7 @@ static int mmap_check(const struct ipc_msg *m, uint32_t *writable)
 	struct fs_file *f = fd_file(&p->t, (int)m->mr[1]);
 	if (!f)
 		return -POSIX_EBADF;
-	if (!IS_REG(f->inode))
+	if ((f->inode->mode & FS_S_IFMT) != FS_S_IFREG)
 		return -POSIX_ENODEV;
 	uint32_t acc = f->flags & FS_O_ACCMODE;
 	if (acc == FS_O_WRONLY || (m->mr[2] && acc != FS_O_RDWR))
