@@ -33,6 +33,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -857,48 +858,36 @@ def compare_table(rows, before_name, after_name):
 
 
 # ----------------------------------------------------------------- POSIX
-def posix_server_dir():
-    """The program folder of the POSIX bench system's server:
-    containers/posix/bin/posixbench/server/ (git-ignored), links to every
-    source of containers/posix/server/ but init.c, and to
-    posixbench/init/bench_init.c, whose init runs /bin/posixbench. Made
-    again from the server's folder each run, so a source added there is
-    linked too. Returns its path relative to containers/."""
-    sdir = os.path.join(POSIX_BENCH_DIR, 'server')
-    server = os.path.join(TOP, 'containers', 'posix', 'server')
-    want = {n: os.path.join('..', '..', '..', 'server', n)
-            for n in os.listdir(server) if n.endswith(('.c', '.h', '.S'))
-            and n != 'init.c'}
-    want['bench_init.c'] = os.path.join('..', 'init', 'bench_init.c')
-    os.makedirs(sdir, exist_ok=True)
-    for n in os.listdir(sdir):
-        if n not in want and not n.endswith('.tmp'):  # .tmp: another run's
-            try:
-                os.remove(os.path.join(sdir, n))
-            except FileNotFoundError:
-                pass
-    for n, target in want.items():
-        path = os.path.join(sdir, n)
-        if os.path.islink(path) and os.readlink(path) == target:
-            continue
-        tmp = f'{path}.{os.getpid()}.tmp'
-        os.symlink(target, tmp)
-        os.replace(tmp, path)  # atomic: another run may be at it too
-    return os.path.relpath(sdir, os.path.join(TOP, 'containers'))
+def posix_files(pdir, iterations):
+    """The POSIX bench system's file tree, made in pdir: rootfs/ with
+    etc/init = "/bin/posixbench <iterations>" (the server's init execs
+    what /etc/init names, docs/posix.md) and the README of
+    containers/posix/bin/posixbench/rootfs/, and bin/ beside it, a link to
+    posixbench/bin/ (the build puts the programs of a files folder's
+    sibling bin/ into its /bin). Returns the rootfs path."""
+    root = os.path.join(pdir, 'rootfs')
+    os.makedirs(os.path.join(root, 'etc'), exist_ok=True)
+    shutil.copyfile(os.path.join(POSIX_BENCH_DIR, 'rootfs', 'README'),
+                    os.path.join(root, 'README'))
+    init = f'/bin/posixbench {iterations}\n'
+    path = os.path.join(root, 'etc', 'init')
+    if not os.path.exists(path) or open(path).read() != init:
+        with open(path, 'w') as f:
+            f.write(init)
+    link = os.path.join(pdir, 'bin')
+    if not os.path.islink(link):
+        os.symlink(os.path.join(POSIX_BENCH_DIR, 'bin'), link)
+    return root
 
 
-def posix_manifest(template, program):
-    """configs/posix_bench.toml with program as the server and its files
-    folder made absolute (the copy lives in the build directory)."""
-    base = os.path.dirname(template)
+def posix_manifest(template, files):
+    """configs/posix_bench.toml with its files folder replaced by files
+    (the tree posix_files made in the build directory)."""
     out = []
     for line in open(template).read().splitlines():
-        m = re.match(r'^(program|files)\s*=\s*"([^"]*)"(.*)$', line)
-        if m and m.group(1) == 'program':
-            line = f'program = "{program}"{m.group(3)}'
-        elif m:
-            files = os.path.normpath(os.path.join(base, m.group(2)))
-            line = f'files = "{files}"{m.group(3)}'
+        m = re.match(r'^files\s*=\s*"([^"]*)"(.*)$', line)
+        if m:
+            line = f'files = "{files}"{m.group(2)}'
         out.append(line)
     return '\n'.join(out) + '\n'
 
@@ -912,7 +901,7 @@ def posix_figures(outdir, iterations, rev, timeout, log):
         'iterations)')
     man = os.path.join(pdir, 'posix_bench.toml')
     text = posix_manifest(os.path.join(TOP, 'configs', 'posix_bench.toml'),
-                          posix_server_dir())
+                          posix_files(pdir, iterations))
     if not os.path.exists(man) or open(man).read() != text:
         with open(man, 'w') as f:
             f.write(text)

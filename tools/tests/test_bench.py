@@ -154,22 +154,19 @@ def test_posix_figures_are_plausible(run):
     assert 'posix: init ended with status 0x0' in console, console[-2000:]
 
 
-def test_posix_server_folder_links_the_server_but_init():
-    """The POSIX bench system's program folder: every source of
-    containers/posix/server/ but init.c, and bench_init.c instead."""
-    rel = bench.posix_server_dir()
-    sdir = os.path.join(TOP, 'containers', rel)
-    server = os.path.join(TOP, 'containers', 'posix', 'server')
-    want = sorted(n for n in os.listdir(server)
-                  if n.endswith(('.c', '.h', '.S')) and n != 'init.c')
-    assert sorted(os.listdir(sdir)) == sorted(want + ['bench_init.c'])
-    for n in want:
-        assert os.path.samefile(os.path.join(sdir, n),
-                                os.path.join(server, n)), n
+def test_posix_files_name_the_bench_in_etc_init(tmp_path):
+    """The POSIX bench system's file tree: /etc/init runs /bin/posixbench
+    with the iteration count, its programs come from posixbench/bin/, and
+    the manifest is configs/posix_bench.toml with that tree as files."""
+    root = bench.posix_files(str(tmp_path), 123)
+    with open(os.path.join(root, 'etc', 'init')) as f:
+        assert f.read() == '/bin/posixbench 123\n'
+    assert os.path.samefile(os.path.join(tmp_path, 'bin'),
+                            os.path.join(bench.POSIX_BENCH_DIR, 'bin'))
     man = bench.posix_manifest(os.path.join(TOP, 'configs',
-                                            'posix_bench.toml'), rel)
-    assert f'program = "{rel}"' in man
-    assert f'files = "{bench.POSIX_BENCH_DIR}/rootfs"' in man
+                                            'posix_bench.toml'), root)
+    assert 'program = "posix/server"' in man
+    assert f'files = "{root}"' in man
 
 
 def test_records_say_how_they_were_made(run):
