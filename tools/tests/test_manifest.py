@@ -1802,7 +1802,7 @@ def test_did_you_mean_capability_target(tmp_path):
      'parts; expected a path under containers/ like "examples/hello": did '
      'you mean "examples/hello"?'),
     ('examples', 'containers/examples holds no .c or .S source (the '
-     'programs in it: client, flaky, greedy, hello, service)'),
+     'programs in it: client, flaky, greedy, hello, service, ticker)'),
 ])
 def test_did_you_mean_program(tmp_path, program, words):
     text = GOOD.replace('program = "examples/hello"', f'program = "{program}"')
