@@ -34,7 +34,7 @@ CAMPAIGNS = {'qemu_virt': ([1, 2, 3], 100_000),
              'raspi2b': ([6, 7], 100_000),
              'qemu_virt-smp2': ([12, 13], 100_000),
              'qemu_virt-smp4': ([8, 9], 100_000),
-             'vexpress_a9-smp4': ([10], 100_000),
+             'vexpress_a9-smp4': ([10, 16], 100_000),
              'raspi2b-smp4': ([11, 14, 15], 100_000)}
 RUNS = [(m, s) for m in CAMPAIGNS for s in CAMPAIGNS[m][0]]
 SEEDS, CALLS = CAMPAIGNS[fc.BOARD]
