@@ -367,9 +367,11 @@ def test_user_faults_are_unwound_in_their_own_elf(faults):
 
 def test_every_fault_line_has_its_stack(faults):
     """Each fault line is followed by the backtrace line and as many stack
-    words as it announces."""
+    words as it announces: all the mapped ones, and none when the stack
+    pointer is in memory nothing maps (crash_undef's read of SCTLR moves
+    sp to 0x1000 first), where no stack line follows."""
     lines = faults[0].lines
-    n = 0
+    n = unmapped = 0
     for i, line in enumerate(lines):
         if not line.startswith('fault: '):
             continue
@@ -379,8 +381,34 @@ def test_every_fault_line_has_its_stack(faults):
         words = int(m.group(4))
         got = sum(len(symbolize.STACK_RE.match(x).group(2).split())
                   for x in lines[i + 2:i + 2 + (words + 7) // 8])
-        assert got == words and words > 0
+        assert got == words
+        if int(m.group(2), 16) == 0x1000:
+            assert words == 0, lines[i:i + 3]
+            assert not symbolize.STACK_RE.match(lines[i + 2]), lines[i:i + 3]
+            unmapped += 1
+        else:
+            assert words > 0, lines[i:i + 3]
     assert n >= 5
+    assert unmapped >= 2  # SCTLR is one life in three, 9 lives
+
+
+def test_a_fault_with_an_unmapped_stack_is_still_symbolized(faults):
+    """Without stack words the walk has the faulting pc and lr: the
+    instruction in its own ELF, then main, which called it."""
+    b, _ = faults
+    heads = [(h, f) for h, f in backtraces(b.symbolized)
+             if h.startswith("fault: container 'crash_undef'")]
+    lines = b.symbolized.splitlines()
+
+    def sp_after(head):  # the backtrace line that follows a fault line
+        i = lines.index(head)
+        return next(int(m.group(2), 16) for m in
+                    map(symbolize.BT_RE.search, lines[i + 1:]) if m)
+    unmapped = [f for h, f in heads if sp_after(h) == 0x1000]
+    assert unmapped, heads
+    for frames in unmapped:
+        assert [f for _, f, _ in frames][-1] == 'main', frames
+        assert frames[-1][2] == 'containers/tests/faults/crash_undef/main.c'
 
 
 def test_a_bad_stack_stops_the_walk(panic):

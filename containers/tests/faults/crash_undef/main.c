@@ -1,7 +1,9 @@
 /*
  * crash_undef: a first pager that executes an undefined instruction (exit
  * code 128 + 1). Lives take turns: an ARM udf, a Thumb udf, and a read of
- * SCTLR, which user mode may not do. restart = "on-failure" with a limit
+ * SCTLR, which user mode may not do, with the stack pointer moved to
+ * an address nothing maps (the fault report then has no stack words to
+ * show: tools/tests/test_symbolize.py). restart = "on-failure" with a limit
  * long enough for the back-off to reach its 64-tick cap.
  */
 #include <stddef.h>
@@ -20,6 +22,7 @@ __asm__(".pushsection .text\n"
 	".global fi_mrc_sctlr\n"
 	".type fi_mrc_sctlr, %function\n"
 	"fi_mrc_sctlr:\n"
+	"	mov sp, #0x1000\n" /* unmapped: the report reads no stack */
 	".global fi_mrc_sctlr_insn\n"
 	"fi_mrc_sctlr_insn:\n"
 	"	mrc p15, 0, r0, c1, c0, 0\n"
