@@ -94,7 +94,8 @@ static int take_back(struct domain *d, struct domain_child *c)
 	return lost;
 }
 
-int domain_spawn(struct domain *d, const struct domain_spec *spec)
+int domain_create(struct domain *d, const struct domain_spec *spec,
+		  uint32_t source, uint32_t tgid)
 {
 	struct domain_child *c = slot(d, 0);
 	struct sys_ids ids;
@@ -103,8 +104,8 @@ int domain_spawn(struct domain *d, const struct domain_spec *spec)
 	if (!c || spec->nr_grants > DOMAIN_MAX_GRANTS)
 		return -E_BUDGET;
 	sys_getid(&ids);
-	tid = sys_thread_create(0, spec->space | TC_AS_PAGER, 0, spec->pc,
-				spec->sp);
+	tid = sys_thread_create(source, spec->space | TC_AS_PAGER, tgid,
+				spec->pc, spec->sp);
 	if (tid < 0)
 		return tid;
 	c->tid = (uint32_t)tid;
@@ -123,12 +124,31 @@ int domain_spawn(struct domain *d, const struct domain_spec *spec)
 		c->caps[c->nr_caps++] = (uint32_t)id;
 		account(d, g->resource, g->amount, 1);
 	}
-	if (!err)
-		err = sys_thread_run((uint32_t)tid);
 	if (err) { /* undo: end it (its caps come back to us), take them */
 		sys_thread_destroy((uint32_t)tid, err);
 		sys_thread_wait((uint32_t)tid, 0);
 		take_back(d, c);
+		return err;
+	}
+	return tid;
+}
+
+int domain_start(struct domain *d, uint32_t tid)
+{
+	if (!tid || !slot(d, tid))
+		return -E_NOENT;
+	return sys_thread_run(tid);
+}
+
+int domain_spawn(struct domain *d, const struct domain_spec *spec)
+{
+	int tid = domain_create(d, spec, 0, 0);
+
+	if (tid < 0)
+		return tid;
+	int err = domain_start(d, (uint32_t)tid);
+	if (err) {
+		domain_kill(d, (uint32_t)tid);
 		return err;
 	}
 	return tid;
@@ -160,4 +180,13 @@ uint32_t domain_units_out(const struct domain *d, uint32_t resource)
 {
 	return is_quantity(resource) ? d->units_out[resource - CAP_RES_THREADS]
 				     : 0;
+}
+
+uint32_t domain_children(const struct domain *d)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < DOMAIN_MAX_CHILDREN; i++)
+		n += d->child[i].tid != 0;
+	return n;
 }

@@ -122,6 +122,7 @@ EXPECTED_CASES = [
     'budget.caps_exhausted_and_refunded',
     'budget.split_of_caps_budget_pays_for_the_new_capability',
     'domain.thousand_children_leave_budgets_unchanged',
+    'domain.stopped_child_in_the_callers_group_starts_when_told',
     'asid.more_spaces_than_asids',
     'cap.undestroyable_capabilities_left_for_the_teardown',
     'irq.device_mapping_needs_the_device_capability',

@@ -576,6 +576,60 @@ TEST_CASE(domain, thousand_children_leave_budgets_unchanged)
 		EXPECT_EQ(used_of(res[i]), before[i]);
 }
 
+/* A child domain_create() made in the caller's space and group: it has
+ * not run until domain_start(), then reports the group it is in. */
+static volatile int stopped_child_ran;
+static uint32_t stopped_child_stack[256] __attribute__((aligned(8)));
+
+static void stopped_child(void)
+{
+	struct sys_ids ids;
+
+	stopped_child_ran = 1;
+	sys_getid(&ids);
+	sys_exit((int)ids.tgid);
+}
+
+TEST_CASE(domain, stopped_child_in_the_callers_group_starts_when_told)
+{
+	static struct domain d;
+	static const struct domain_grant grants[] = {
+		{CAP_RES_IPC, CAP_OP_IPC_SEND, CAP_TGT_THREAD, 0},
+	};
+	struct sys_ids me;
+	sys_getid(&me);
+	const struct domain_spec spec = {
+	    TC_SAME_SPACE, (uint32_t)(uintptr_t)stopped_child,
+	    (uint32_t)(uintptr_t)&stopped_child_stack[256], grants, 1};
+	uint32_t caps_before = used_of(CAP_RES_CAPS);
+
+	stopped_child_ran = 0;
+	int tid = domain_create(&d, &spec, 0, me.tgid);
+	EXPECT_GT(tid, 0);
+	EXPECT_EQ(domain_children(&d), 1);
+	EXPECT_EQ(d.caps_out, 1); /* granted before it runs */
+	for (int i = 0; i < 10; i++)
+		sys_yield();
+	EXPECT_EQ(stopped_child_ran, 0);
+	EXPECT_EQ(domain_start(&d, 0), -E_NOENT);
+	EXPECT_EQ(domain_start(&d, me.tid), -E_NOENT); /* not a child */
+	EXPECT_EQ(domain_start(&d, (uint32_t)tid), 0);
+	EXPECT_EQ(domain_reap(&d, (uint32_t)tid, 0), (int)me.tgid);
+	EXPECT_EQ(stopped_child_ran, 1);
+	EXPECT_EQ(domain_children(&d), 0);
+	EXPECT_EQ(d.caps_out, 0);
+	EXPECT_EQ(used_of(CAP_RES_CAPS), caps_before);
+	EXPECT_EQ(domain_start(&d, (uint32_t)tid), -E_NOENT); /* reaped */
+
+	/* stopped, then given up: killed, nothing left out */
+	tid = domain_create(&d, &spec, 0, 0);
+	EXPECT_GT(tid, 0);
+	EXPECT_EQ(domain_kill(&d, (uint32_t)tid), -E_DEAD);
+	EXPECT_EQ(domain_children(&d), 0);
+	EXPECT_EQ(d.caps_out, 0);
+	EXPECT_EQ(used_of(CAP_RES_CAPS), caps_before);
+}
+
 /* ---- ASID rollover -------------------------------------------------------- */
 
 #define ASID_SPACES 270 /* more than the 255 ASIDs */
@@ -723,6 +777,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(budget, caps_exhausted_and_refunded),
 	TEST_ENTRY(budget, split_of_caps_budget_pays_for_the_new_capability),
 	TEST_ENTRY(domain, thousand_children_leave_budgets_unchanged),
+	TEST_ENTRY(domain, stopped_child_in_the_callers_group_starts_when_told),
 	TEST_ENTRY(asid, more_spaces_than_asids),
 	TEST_ENTRY(cap, undestroyable_capabilities_left_for_the_teardown),
 	TEST_TABLE_END,

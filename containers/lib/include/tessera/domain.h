@@ -27,8 +27,9 @@
 #include <stdint.h>
 #include <tessera/cap.h>
 
-/** @brief Children one struct domain keeps track of at once. */
-#define DOMAIN_MAX_CHILDREN 32
+/** @brief Children one struct domain keeps track of at once (a pager
+ * with more keeps several domains). */
+#define DOMAIN_MAX_CHILDREN 64
 /** @brief Grants (capabilities) one child may receive. */
 #define DOMAIN_MAX_GRANTS 8
 /** @brief Quantity resources counted in units_out: CAP_RES_THREADS ..
@@ -99,6 +100,39 @@ struct domain {
  *         cap_control and TC_RUN otherwise
  */
 int domain_spawn(struct domain *d, const struct domain_spec *spec);
+/**
+ * @brief domain_spawn() without the start, in another thread's space or
+ * group: the caller sets the child's registers (exchange_registers), then
+ * calls domain_start(), or domain_kill() to give up.
+ *
+ * A POSIX server makes a forked process this way (a new space it fills
+ * itself, the forking thread's registers) and a cloned thread (the
+ * process's space, the process's group).
+ * @param d the caller's domain
+ * @param spec as domain_spawn()
+ * @param source the thread whose space is shared or copied (0: the
+ *        caller); the caller needs thread_control create on it
+ * @param tgid TC_SAME_SPACE: the thread group to join (0: a group of its
+ *        own), as thread_control TC_CREATE
+ * @return the child's tid, created and holding its grants, not running;
+ *         or -E_* as domain_spawn(), with nothing created or handed out
+ */
+int domain_create(struct domain *d, const struct domain_spec *spec,
+		  uint32_t source, uint32_t tgid);
+/**
+ * @brief Start a child domain_create() made (thread_control TC_RUN).
+ * @param d the caller's domain
+ * @param tid the child
+ * @return 0; -E_NOENT if it is not one of this domain's children; TC_RUN's
+ *         errors otherwise (the child stays created: domain_kill() it)
+ */
+int domain_start(struct domain *d, uint32_t tid);
+/**
+ * @brief Children this domain holds now (created and not yet reaped).
+ * @param d the domain
+ * @return how many
+ */
+uint32_t domain_children(const struct domain *d);
 /**
  * @brief Wait for the child to end, then take back what it was given.
  * @param d the caller's domain
