@@ -35,7 +35,12 @@ static int replicate_op(const struct domain_grant *g, uint32_t self)
 {
 	struct cap_info caps[READ_MAX];
 	int n = cap_read(caps, READ_MAX), err = -E_PERM;
-	uint32_t target = g->target ? g->target : self;
+	/* 0 is the pager itself only for thread targets: container 0 is a
+	 * container like the others */
+	uint32_t target = g->target || (g->target_kind != CAP_TGT_THREAD &&
+					g->target_kind != CAP_TGT_PAGED)
+			      ? g->target
+			      : self;
 
 	for (int i = 0; i < n; i++) {
 		if (caps[i].resource != g->resource ||

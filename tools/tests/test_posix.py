@@ -65,7 +65,11 @@ EXPECTED_CASES = [
     'mmap.file_private_reads_the_file_writes_stay_private',
     'mmap.file_shared_written_back_on_munmap_msync_exit',
     'mmap.file_refused_directory_write_only_bad_fd',
+    'channel.granted_one_reaches_its_container_from_every_process',
+    'channel.containers_without_a_channel_stay_unreachable',
+    'channel.each_process_holds_its_own_and_gives_it_back',
     'budgets.back_where_they_started',
+    'channel.secret_heard_from_nobody_else',
 ]
 
 
@@ -92,6 +96,19 @@ def test_run_is_clean(posix):
     assert 'posix: init ended with status 0x0, 0 processes left' \
         in b.output, b.output
     assert "kernel: container 'posix' finished, exit code 0" in b.output
+    # the containers beside it, which init ends through echo
+    assert 'echo: done, secret had 0 messages from others' in b.output
+    for name in ('echo', 'secret'):
+        assert f"kernel: container '{name}' finished, exit code 0" \
+            in b.output, b.output
+
+
+def test_processes_use_the_manifests_channel(posix):
+    """A newlib program (containers/posix/bin/chan) calls echo through
+    the channel its process holds; the server hands every process thread a
+    capability of its own and takes it back (channel.* cases)."""
+    b, _ = posix
+    assert 'chan: echo answered 8\n' in b.output, b.output
 
 
 def test_faults_are_reported(posix):
@@ -172,6 +189,10 @@ def test_pack_files_names_a_container_with_files(posix_build, tmp_path):
                 '--kernel', os.path.join(posix_build, 'kernel/kernel.elf'),
                 '--container', 'posix',
                 os.path.join(posix_build, 'containers/posix/server.elf'),
+                '--container', 'echo',
+                os.path.join(posix_build, 'containers/echo/echo.elf'),
+                '--container', 'secret',
+                os.path.join(posix_build, 'containers/secret/secret.elf'),
                 '--bin', str(tmp_path / 'i.bin'),
                 '--elf', str(tmp_path / 'i.elf')] + list(files)
     assert pack.main(args('--files', 'nosuch', str(tmp_path))) != 0

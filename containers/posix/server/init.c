@@ -8,6 +8,7 @@
 #include <tessera/sys.h>
 #include <tessera/test.h>
 #include <posix/client.h>
+#include "../../tests/posix/common/peer.h"
 
 #define PG 4096u
 #define EXEC_TEST_MANY 200 /* more strings than exec takes (128) */
@@ -18,6 +19,8 @@ static volatile uint32_t pages[3][PG / 4] __attribute__((aligned(4096)));
 static volatile uint32_t shared_flag;
 static uint32_t base_stats[8];
 static int base_fs[6];
+/* POSIX_STAT_CAPS, _CHILDREN, _CAPS_OUT when init started */
+static uint32_t base_domain[3];
 
 static void take_stats(uint32_t *s)
 {
@@ -343,6 +346,10 @@ TEST_CASE(budgets, back_where_they_started)
 	EXPECT_EQ(after[POSIX_STAT_PROCS], base_stats[POSIX_STAT_PROCS]);
 	EXPECT_EQ(after[POSIX_STAT_THREADS], base_stats[POSIX_STAT_THREADS]);
 	EXPECT_EQ(after[POSIX_STAT_SPACES], base_stats[POSIX_STAT_SPACES]);
+	/* and what the server's resource domain handed out */
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS), base_domain[0]);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CHILDREN), base_domain[1]);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS_OUT), base_domain[2]);
 	/* and the file server's: descriptions, inodes, chunks, tables */
 	for (uint32_t i = 0; i < 6; i++)
 		EXPECT_EQ(posix_fs_stat(i), base_fs[i]);
@@ -1663,6 +1670,167 @@ TEST_CASE(mmap, file_refused_directory_write_only_bad_fd)
 	EXPECT_EQ(posix_stat(POSIX_STAT_VM_ALLOCS), allocs0);
 }
 
+/* ---- channels to other containers (configs/posix_test.toml: echo) */
+
+/* A call to echo (tid) with label and MR0; the answer's MR0, MR1 in *r1,
+ * or the ipc error as MR0 with *r1 = 0xffffffff. */
+static uint32_t echo_call(int tid, uint32_t label, uint32_t a0, uint32_t *r1)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(label, 1, IPC_TYPE_SHORT, 0),
+			    .mr = {a0}};
+	int err = ipc_call((uint32_t)tid, &m);
+	if (r1)
+		*r1 = err ? 0xffffffffu : m.mr[1];
+	return err ? (uint32_t)err : m.mr[0];
+}
+
+/* In a process: its channel to echo, used; 0 when it works. */
+static int reach_echo(uint32_t base)
+{
+	int echo = channel_lookup("echo");
+	if (echo <= 0)
+		return 1;
+	return echo_call(echo, ECHO_ADD, base, 0) == base + 1 ? 0 : 2;
+}
+
+static char chan_stack[2 * PG] __attribute__((aligned(8)));
+static volatile int chan_thread_result = -1;
+
+static int chan_thread(void *arg)
+{
+	chan_thread_result = reach_echo((uint32_t)(uintptr_t)arg);
+	for (;;) /* ended with its process */
+		sys_yield();
+	return 0;
+}
+
+/* A forked child: its own channel, and a CLONE_THREAD thread of it using
+ * its group's. */
+static int chan_child(void)
+{
+	if (reach_echo(100))
+		return 1;
+	if (posix_clone(chan_thread, chan_stack + 2 * PG, CLONE_T,
+			(void *)200) <= 0)
+		return 2;
+	while (chan_thread_result < 0)
+		sys_yield();
+	return chan_thread_result ? 3 : 0;
+}
+
+TEST_CASE(channel, granted_one_reaches_its_container_from_every_process)
+{
+	EXPECT_EQ(posix_stat(POSIX_STAT_CHANNELS), 1u);
+	EXPECT_EQ(reach_echo(41), 0); /* init */
+	int pid = fork(), status = -1;
+	if (pid == 0)
+		_exit(chan_child());
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	/* an exec'd program keeps its process's channel */
+	char *const argv[] = {"chan", "echo", "7", 0};
+	pid = fork();
+	if (pid == 0) {
+		execve("/bin/chan", argv, no_env);
+		_exit(99);
+	}
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
+}
+
+TEST_CASE(channel, containers_without_a_channel_stay_unreachable)
+{
+	struct ipc_msg m = {.tag = IPC_TAG(1, 0, IPC_TYPE_SHORT, IPC_NONBLOCK)};
+	int echo = channel_lookup("echo");
+	EXPECT_GT(echo, 0);
+	/* secret: no channel, so no name and no ipc, from init or a child */
+	EXPECT_ERR(channel_lookup("secret"), -E_NOENT);
+	int secret = (int)echo_call(echo, ECHO_SECRET, 0, 0);
+	EXPECT_GT(secret, 0);
+	EXPECT_NE(secret, echo);
+	EXPECT_ERR(ipc_send((uint32_t)secret, &m), -E_PERM);
+	m.tag = IPC_TAG(1, 0, IPC_TYPE_SHORT, 0);
+	EXPECT_ERR(ipc_call((uint32_t)secret, &m), -E_PERM);
+	int pid = fork(), status = -1;
+	if (pid == 0) {
+		struct ipc_msg c = {
+		    .tag = IPC_TAG(1, 0, IPC_TYPE_SHORT, IPC_NONBLOCK)};
+		_exit(ipc_send((uint32_t)secret, &c) == -E_PERM &&
+			      channel_lookup("secret") == -E_NOENT
+			  ? 0
+			  : 1);
+	}
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	/* the way back: echo has no channel to this container, so it reaches
+	 * neither the server nor a process that is not waiting for its
+	 * answer (a child parked in a pipe read) */
+	struct sys_ids ids;
+	sys_getid(&ids);
+	EXPECT_ERR((int)echo_call(echo, ECHO_PROBE, ids.pager, 0), -E_PERM);
+	int fds[2];
+	EXPECT_EQ(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+		_exit(read(fds[0], &c, 1) == 1 ? 0 : 1);
+	}
+	EXPECT_ERR((int)echo_call(echo, ECHO_PROBE, (uint32_t)pid, 0), -E_PERM);
+	EXPECT_EQ(write(fds[1], "x", 1), 1L);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* Every process thread is a child of the server's resource domain and
+ * holds a capability of its own on the channel (a CLONE_THREAD thread
+ * too: it does not see its leader's private list); all of it comes back
+ * when they end. */
+static int hold_child(int fd)
+{
+	char c;
+	if (posix_clone(clone_spin, chan_stack + 2 * PG, CLONE_T, 0) <= 0)
+		return 1;
+	return read(fd, &c, 1) == 1 ? 0 : 2;
+}
+
+TEST_CASE(channel, each_process_holds_its_own_and_gives_it_back)
+{
+	uint32_t caps0 = posix_stat(POSIX_STAT_CAPS);
+	uint32_t out0 = posix_stat(POSIX_STAT_CAPS_OUT);
+	uint32_t kids0 = posix_stat(POSIX_STAT_CHILDREN);
+	EXPECT_GE(out0, 1u);  /* init's */
+	EXPECT_GE(kids0, 1u); /* init's thread */
+	int fds[2], status = -1;
+	EXPECT_EQ(pipe(fds), 0);
+	int pid = fork();
+	if (pid == 0)
+		_exit(hold_child(fds[0]));
+	while (posix_stat(POSIX_STAT_CHILDREN) != kids0 + 2)
+		sys_yield(); /* the child and its thread */
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS_OUT), out0 + 2);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS), caps0 + 2);
+	EXPECT_EQ(write(fds[1], "x", 1), 1L);
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CHILDREN), kids0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS_OUT), out0);
+	EXPECT_EQ(posix_stat(POSIX_STAT_CAPS), caps0);
+}
+
+/* Last: echo ends secret and itself; secret heard from nobody else. */
+TEST_CASE(channel, secret_heard_from_nobody_else)
+{
+	uint32_t others = 0xffffffffu;
+	int echo = channel_lookup("echo");
+	EXPECT_GT(echo, 0);
+	EXPECT_EQ(echo_call(echo, ECHO_DONE, 0, &others), 0u);
+	EXPECT_EQ(others, 0u);
+}
+
 static const struct test_case posix_cases[] = {
     TEST_ENTRY(cow, parent_and_child_see_own_writes),
     TEST_ENTRY(fork, three_generations),
@@ -1702,7 +1870,11 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(mmap, file_private_reads_the_file_writes_stay_private),
     TEST_ENTRY(mmap, file_shared_written_back_on_munmap_msync_exit),
     TEST_ENTRY(mmap, file_refused_directory_write_only_bad_fd),
+    TEST_ENTRY(channel, granted_one_reaches_its_container_from_every_process),
+    TEST_ENTRY(channel, containers_without_a_channel_stay_unreachable),
+    TEST_ENTRY(channel, each_process_holds_its_own_and_gives_it_back),
     TEST_ENTRY(budgets, back_where_they_started),
+    TEST_ENTRY(channel, secret_heard_from_nobody_else),
     TEST_TABLE_END,
 };
 
@@ -1742,6 +1914,9 @@ void posix_init_main(void)
 {
 	exec_etc_init();
 	take_stats(base_stats);
+	base_domain[0] = posix_stat(POSIX_STAT_CAPS);
+	base_domain[1] = posix_stat(POSIX_STAT_CHILDREN);
+	base_domain[2] = posix_stat(POSIX_STAT_CAPS_OUT);
 	for (uint32_t i = 0; i < 6; i++)
 		base_fs[i] = posix_fs_stat(i);
 	_exit(test_run(tables));

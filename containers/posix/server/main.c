@@ -37,6 +37,12 @@ static uint32_t stat_of(struct proc *p, uint32_t which)
 		return pool_free_pages();
 	case POSIX_STAT_NTHREADS:
 		return (uint32_t)proc_nthreads(p);
+	case POSIX_STAT_CAPS:
+		return budget_used(CAP_RES_CAPS);
+	case POSIX_STAT_CHILDREN:
+	case POSIX_STAT_CAPS_OUT:
+	case POSIX_STAT_CHANNELS:
+		return proc_domain_stat(which);
 	}
 	return (uint32_t)-POSIX_EINVAL;
 }
@@ -162,7 +168,10 @@ static int narrowed(const struct cap_info *caps, int n, uint32_t res,
  * theirs too. The server takes it all onto its own list, then gives the
  * threads it pages only ipc to itself and to the file server (its shared
  * list), and the file server the mutex waits of the pool lock. Budgets
- * stay where they are: they are charged for what the server creates.
+ * stay where they are: they are charged for what the server creates. The
+ * manifest's channels to other containers come onto the server's list
+ * too; each process receives a send capability of its own on each
+ * (proc.c, through the resource-domain library).
  */
 static int caps_lockdown(void)
 {
@@ -220,6 +229,11 @@ int main(void)
 	if (err) {
 		printf("posix: cannot take the container's capabilities: %d\n",
 		       err);
+		return 2;
+	}
+	err = proc_channels_init(ids.container);
+	if (err) {
+		printf("posix: cannot read the container's channels: %d\n", err);
 		return 2;
 	}
 	err = proc_create_init(posix_init_main);

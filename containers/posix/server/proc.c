@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include <tessera/boot.h>
+#include <tessera/domain.h>
 #include <vm/fork.h>
 #include <posix/proto.h>
 #include "server.h"
@@ -19,6 +20,81 @@ static const struct vm_layout layout = {
     .mmap_base = PROC_MMAP_BASE,
     .brk_base = PROC_BRK_BASE,
 };
+
+/*
+ * Every process thread is a child of the server's resource domain
+ * (tessera/domain.h): its THREADS unit (and a process's SPACES unit and
+ * page tables) charged to the container's budgets, and a send capability
+ * of its own on each channel the manifest grants the container
+ * (process_grants): a grant lands on the thread's private list, which the
+ * other threads of its group do not see, so every thread gets its own.
+ * The library takes everything back when the thread ends.
+ */
+static struct domain threads_domain;
+static struct domain_grant process_grants[DOMAIN_MAX_GRANTS];
+static uint32_t nr_process_grants;
+
+int proc_channels_init(uint32_t container)
+{
+	struct cap_info caps[64];
+	int n = cap_read(caps, 64);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (caps[i].resource != CAP_RES_IPC ||
+		    caps[i].target_kind != CAP_TGT_CONTAINER ||
+		    caps[i].target == container ||
+		    !(caps[i].ops & CAP_OP_IPC_SEND))
+			continue;
+		if (nr_process_grants == DOMAIN_MAX_GRANTS)
+			return -E_BUDGET; /* more channels than a child holds */
+		process_grants[nr_process_grants++] = (struct domain_grant){
+		    CAP_RES_IPC, CAP_OP_IPC_SEND, CAP_TGT_CONTAINER,
+		    caps[i].target};
+	}
+	return 0;
+}
+
+uint32_t proc_domain_stat(uint32_t which)
+{
+	switch (which) {
+	case POSIX_STAT_CHILDREN:
+		return domain_children(&threads_domain);
+	case POSIX_STAT_CAPS_OUT:
+		return threads_domain.caps_out;
+	case POSIX_STAT_CHANNELS:
+		return nr_process_grants;
+	}
+	return 0;
+}
+
+/* A process thread, created stopped (the caller sets its registers, then
+ * start_thread), holding the channels. Its tid, or -E_*. */
+static int create_thread(uint32_t source, uint32_t space, uint32_t tgid,
+			 uint32_t pc, uint32_t sp)
+{
+	const struct domain_spec spec = {space, pc, sp, process_grants,
+					 nr_process_grants};
+	return domain_create(&threads_domain, &spec, source, tgid);
+}
+
+static int start_thread(uint32_t tid)
+{
+	return domain_start(&threads_domain, tid);
+}
+
+/* Ends a process thread and takes back what it was given. */
+static void end_thread(uint32_t tid)
+{
+	domain_kill(&threads_domain, tid);
+}
+
+/* create_thread's error as errno: out of a budget (THREADS, SPACES, CAPS
+ * for its channels, or the domain's children) is EAGAIN */
+static int create_errno(int err)
+{
+	return err == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+}
 
 struct proc *proc_of_thread(uint32_t tid, int *slot)
 {
@@ -78,9 +154,8 @@ int proc_create_init(void (*entry)(void))
 		vm_space_destroy(vm);
 		return err;
 	}
-	int tid =
-	    sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0,
-			      (uint32_t)(uintptr_t)entry, PROC_STACK_TOP - 16);
+	int tid = create_thread(0, TC_NEW_SPACE, 0, (uint32_t)(uintptr_t)entry,
+				PROC_STACK_TOP - 16);
 	if (tid < 0) {
 		vm_space_destroy(vm);
 		return tid;
@@ -94,8 +169,7 @@ int proc_create_init(void (*entry)(void))
 	if (!err)
 		err = fs_notify(POSIX_FSM_NEW, 0, (uint32_t)tid);
 	if (err) {
-		sys_thread_destroy((uint32_t)tid, err);
-		sys_thread_wait((uint32_t)tid, 0);
+		end_thread((uint32_t)tid);
 		vm_space_destroy(vm);
 		return err;
 	}
@@ -106,7 +180,7 @@ int proc_create_init(void (*entry)(void))
 	p->threads[0] = (uint32_t)tid;
 	p->vm = vm;
 	init_pid = (uint32_t)tid;
-	return sys_thread_run((uint32_t)tid);
+	return start_thread((uint32_t)tid);
 }
 
 /*
@@ -141,10 +215,10 @@ int proc_fork(struct proc *p, uint32_t tid, int slot)
 			    procs[i].threads[j])
 				mem_prefault_slot(p->vm, j, tid);
 	/* 2. the child's thread in a new space (THREADS and SPACES units) */
-	ctid = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0, 0);
+	ctid = create_thread(0, TC_NEW_SPACE, 0, 0, 0);
 	if (ctid < 0) {
 		vm_space_destroy(res.child);
-		return ctid == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+		return create_errno(ctid);
 	}
 	/* 3. its registers: the forking thread's at its svc, as if its call
 	 * had returned the reply 0 (r0 result, r1 sender, r2 tag, r3 MR0) */
@@ -168,13 +242,12 @@ int proc_fork(struct proc *p, uint32_t tid, int slot)
 	if (!err)
 		err = fs_notify(POSIX_FSM_NEW, p->pid, (uint32_t)ctid);
 	if (!err) {
-		err = sys_thread_run((uint32_t)ctid);
+		err = start_thread((uint32_t)ctid);
 		if (err)
 			fs_notify(POSIX_FSM_EXIT, (uint32_t)ctid, 0);
 	}
 	if (err) {
-		sys_thread_destroy((uint32_t)ctid, err);
-		sys_thread_wait((uint32_t)ctid, 0);
+		end_thread((uint32_t)ctid);
 		vm_space_destroy(res.child);
 		return -POSIX_ENOMEM;
 	}
@@ -243,8 +316,7 @@ void proc_exit(struct proc *p, int status)
 {
 	for (int j = 0; j < MAX_THREADS; j++)
 		if (p->threads[j]) {
-			sys_thread_destroy(p->threads[j], status);
-			sys_thread_wait(p->threads[j], 0);
+			end_thread(p->threads[j]);
 			p->threads[j] = 0;
 		}
 	/* shared file mappings written back (no thread writes them now) */
@@ -351,10 +423,10 @@ static int thread_in_space(struct proc *p, uint32_t tid, int new_proc,
 	int slot = free_slot(p);
 	if (slot < 0)
 		return -POSIX_EAGAIN;
-	int t = sys_thread_create(tid, TC_SAME_SPACE | TC_AS_PAGER,
-				  new_proc ? 0 : p->pid, pc, sp);
+	int t = create_thread(tid, TC_SAME_SPACE, new_proc ? 0 : p->pid, pc,
+			      sp);
 	if (t < 0)
-		return t == -E_BUDGET ? -POSIX_EAGAIN : -POSIX_ENOMEM;
+		return create_errno(t);
 	*slotp = slot;
 	struct exregs r;
 	memset(&r, 0, sizeof(r));
@@ -368,15 +440,14 @@ static int thread_in_space(struct proc *p, uint32_t tid, int new_proc,
 		err = new_proc ? fs_notify(POSIX_FSM_NEW, p->pid, (uint32_t)t)
 			       : fs_notify(POSIX_FSM_THREAD, (uint32_t)t, p->pid);
 	if (!err) {
-		err = sys_thread_run((uint32_t)t);
+		err = start_thread((uint32_t)t);
 		if (err && new_proc)
 			fs_notify(POSIX_FSM_EXIT, (uint32_t)t, 0);
 		else if (err)
 			fs_notify(POSIX_FSM_THREAD_GONE, (uint32_t)t, 0);
 	}
 	if (err) {
-		sys_thread_destroy((uint32_t)t, err);
-		sys_thread_wait((uint32_t)t, 0);
+		end_thread((uint32_t)t);
 		return -POSIX_ENOMEM;
 	}
 	return t;
@@ -441,8 +512,7 @@ int proc_thread_exit(struct proc *p, uint32_t tid, int code)
 		if (p->threads[j] == tid)
 			p->threads[j] = 0;
 	fs_notify(POSIX_FSM_THREAD_GONE, tid, 0);
-	sys_thread_destroy(tid, code);
-	sys_thread_wait(tid, 0);
+	end_thread(tid);
 	return 0;
 }
 

@@ -76,6 +76,12 @@ struct proc *proc_vm_sharer(const struct proc *p);
 /* 1: the process ended too */
 int proc_thread_exit(struct proc *p, uint32_t tid, int code);
 int proc_nthreads(const struct proc *p);
+/* The channels the manifest grants the container, each process to get a
+ * send capability of its own on every one; 0 or -E_* */
+int proc_channels_init(uint32_t container);
+/* what the server's resource domain holds (POSIX_STAT_CHILDREN, _CAPS_OUT,
+ * _CHANNELS) */
+uint32_t proc_domain_stat(uint32_t which);
 
 /* exec.c: 1 restarted (reply to unblock it), 0 ended, < 0 -errno */
 int proc_exec(struct proc *p, uint32_t tid, int slot, uint32_t argc,

@@ -140,6 +140,10 @@ struct posix_dirent {
 #define POSIX_STAT_PTPAGES    5 /* PTPAGES budget units used */
 #define POSIX_STAT_FREE_PAGES 6 /* free pages of the server's pool */
 #define POSIX_STAT_NTHREADS   7 /* threads of the caller's process */
+#define POSIX_STAT_CAPS	      8 /* CAPS budget units used */
+#define POSIX_STAT_CHILDREN   9 /* process threads in the server's domain */
+#define POSIX_STAT_CAPS_OUT  10 /* capabilities handed to process threads */
+#define POSIX_STAT_CHANNELS  11 /* channels each process receives */
 
 /* waitpid options and status (as Linux encodes them) */
 #define POSIX_WNOHANG	     1
