@@ -80,7 +80,7 @@ static void account(struct domain *d, uint32_t res, uint32_t amount, int sign)
 static int take_back(struct domain *d, struct domain_child *c)
 {
 	struct cap_info caps[READ_MAX];
-	int n = cap_read(caps, READ_MAX), lost = 0;
+	int n = c->nr_caps ? cap_read(caps, READ_MAX) : 0, lost = 0;
 
 	while (c->nr_caps) {
 		uint32_t id = c->caps[--c->nr_caps];
