@@ -41,14 +41,19 @@ static int newlib_errno(int e)
 	return e;
 }
 
+/* The global errno is what newlib's _r wrappers (open, read, ...) copy
+ * into the caller's; the calls newlib does not wrap (chdir, mkdir, pipe,
+ * dup2, mmap, ...) set the caller's here: both, always. */
+static void set_errno(int e)
+{
+	errno = e;
+	*__errno() = e;
+}
+
 static int result(int r)
 {
 	if (r < 0) {
-		/* the global errno is what newlib's _r wrappers (open, read,
-		 * ...) copy into the caller's; the calls newlib does not wrap
-		 * (chdir, mkdir, pipe, dup2, ...) set the caller's here */
-		errno = newlib_errno(-r);
-		*__errno() = errno;
+		set_errno(newlib_errno(-r));
 		return -1;
 	}
 	return r;
@@ -217,7 +222,7 @@ int _isatty(int fd)
 		return 0;
 	if (S_ISCHR(st.st_mode))
 		return 1;
-	errno = ENOTTY;
+	set_errno(ENOTTY);
 	return 0;
 }
 
@@ -228,7 +233,7 @@ void *_sbrk(ptrdiff_t incr)
 		return (void *)(uintptr_t)cur;
 	uint32_t want = cur + (uint32_t)incr;
 	if ((uint32_t)call(POSIX_BRK, want, 0, 0, 0, 0) != want) {
-		errno = ENOMEM;
+		set_errno(ENOMEM);
 		return (void *)-1;
 	}
 	return (void *)(uintptr_t)cur;
@@ -247,7 +252,7 @@ int _kill(int pid, int sig)
 {
 	if (pid == _getpid() || pid == 0)
 		_exit(128 + (sig & 0x7f));
-	errno = ENOSYS;
+	set_errno(ENOSYS);
 	return -1;
 }
 
@@ -300,7 +305,7 @@ int _execve(const char *path, char *const argv[], char *const envp[])
 	uint32_t len = 0, argc = 0, envc = 0;
 	size_t n = strlen(path) + 1;
 	if (n > 4096) {
-		errno = ENAMETOOLONG;
+		set_errno(ENAMETOOLONG);
 		return -1;
 	}
 	memcpy(buf, path, n);
@@ -310,7 +315,7 @@ int _execve(const char *path, char *const argv[], char *const envp[])
 		for (; v && *v; v++) {
 			n = strlen(*v) + 1;
 			if (n > 4096 - len) {
-				errno = E2BIG;
+				set_errno(E2BIG);
 				return -1;
 			}
 			memcpy(buf + len, *v, n);
@@ -344,7 +349,7 @@ int _link(const char *old, const char *new)
 {
 	(void)old;
 	(void)new;
-	errno = EMLINK;
+	set_errno(EMLINK);
 	return -1;
 }
 
@@ -447,7 +452,7 @@ DIR *opendir(const char *path)
 {
 	DIR *d = malloc(sizeof(*d));
 	if (!d) {
-		errno = ENOMEM;
+		set_errno(ENOMEM);
 		return 0;
 	}
 	d->fd = pcall(POSIX_OPENDIR, path, 0, 0);
@@ -490,7 +495,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		/* a file: prot, flags and fd packed (posix/proto.h) */
 		if (fd < 0 || fd > 0xffff || (flags & ~0xfff) || (prot & ~0xf) ||
 		    off < 0) {
-			errno = fd < 0 ? EBADF : EINVAL;
+			set_errno(fd < 0 ? EBADF : EINVAL);
 			return MAP_FAILED;
 		}
 		r = call(POSIX_MMAP_FILE, (uint32_t)(uintptr_t)addr,

@@ -721,6 +721,20 @@ TEST_CASE(exec, newlib_malloc_string_stdio_files)
 	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0);
 }
 
+/* The layer's memory, shm, clone, process, pipe and directory calls from
+ * a newlib program, with their errno (containers/posix/bin/libcalls). */
+TEST_CASE(exec, newlib_mmap_shm_clone_pipe_directory_calls)
+{
+	char *const argv[] = {"libcalls", 0};
+	uint32_t pages = posix_stat(POSIX_STAT_FREE_PAGES);
+	int status = run("/bin/libcalls", argv, no_env);
+	EXPECT_TRUE(POSIX_WIFEXITED(status));
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 0); /* failed checks */
+	/* its mappings, segment and file gone with it (the program file
+	 * read by exec is not cached) */
+	EXPECT_EQ(posix_stat(POSIX_STAT_FREE_PAGES), pages);
+}
+
 TEST_CASE(exec, missing_file_enoent_directory_eacces)
 {
 	char *const argv[] = {"nope", 0};
@@ -1854,6 +1868,7 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(processes, hold_only_ipc_to_the_servers),
     TEST_ENTRY(exec, runs_a_newlib_program_with_args_and_env),
     TEST_ENTRY(exec, newlib_malloc_string_stdio_files),
+    TEST_ENTRY(exec, newlib_mmap_shm_clone_pipe_directory_calls),
     TEST_ENTRY(exec, missing_file_enoent_directory_eacces),
     TEST_ENTRY(exec, non_elf_file_enoexec),
     TEST_ENTRY(exec, corrupt_elf_enoexec_and_the_process_goes_on),
