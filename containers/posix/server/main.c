@@ -37,6 +37,8 @@ static uint32_t stat_of(struct proc *p, uint32_t which)
 		return pool_free_pages();
 	case POSIX_STAT_NTHREADS:
 		return (uint32_t)proc_nthreads(p);
+	case POSIX_STAT_CORES:
+		return proc_cores(p);
 	case POSIX_STAT_CAPS:
 		return budget_used(CAP_RES_CAPS);
 	case POSIX_STAT_CHILDREN:

@@ -78,9 +78,52 @@ static int create_thread(uint32_t source, uint32_t space, uint32_t tgid,
 	return domain_create(&threads_domain, &spec, source, tgid);
 }
 
+/*
+ * A new thread starts, and stays, on its creator's core (docs/smp.md,
+ * "Placement"): every process thread would run on the server's, and the
+ * threads of a process never at once. On a kernel with several cores the
+ * server moves each new thread to the next online core of its own mask,
+ * round robin (TC_CPUS to that core alone moves it; its mask is then
+ * widened back, which leaves it there).
+ */
+static void place_thread(uint32_t tid)
+{
+	static uint32_t next;
+	int mask = sys_thread_cpus(0, 0, 0);
+	if (mask <= 0)
+		return;
+	uint32_t usable = (uint32_t)mask & sys_cpus_online();
+	if (!(usable & (usable - 1)))
+		return; /* one core: nothing to spread */
+	for (uint32_t i = 0; i < 32; i++) {
+		uint32_t k = (next + i) % 32;
+		if (!(usable & (1u << k)))
+			continue;
+		next = k + 1;
+		if (sys_thread_cpus(tid, 1u << k, 0) >= 0)
+			sys_thread_cpus(tid, (uint32_t)mask, 0);
+		return;
+	}
+}
+
 static int start_thread(uint32_t tid)
 {
+	place_thread(tid);
 	return domain_start(&threads_domain, tid);
+}
+
+uint32_t proc_cores(const struct proc *p)
+{
+	uint32_t seen = 0, n = 0;
+	for (int j = 0; j < MAX_THREADS; j++) {
+		uint32_t cpu;
+		if (p->threads[j] &&
+		    sys_thread_cpus(p->threads[j], 0, &cpu) >= 0 && cpu < 32)
+			seen |= 1u << cpu;
+	}
+	for (; seen; seen &= seen - 1)
+		n++;
+	return n;
 }
 
 /* Ends a process thread and takes back what it was given. */

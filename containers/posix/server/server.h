@@ -82,6 +82,8 @@ int proc_channels_init(uint32_t container);
 /* what the server's resource domain holds (POSIX_STAT_CHILDREN, _CAPS_OUT,
  * _CHANNELS) */
 uint32_t proc_domain_stat(uint32_t which);
+/* how many distinct cores p's threads are on now (POSIX_STAT_CORES) */
+uint32_t proc_cores(const struct proc *p);
 
 /* exec.c: 1 restarted (reply to unblock it), 0 ended, < 0 -errno */
 int proc_exec(struct proc *p, uint32_t tid, int slot, uint32_t argc,

@@ -144,6 +144,7 @@ struct posix_dirent {
 #define POSIX_STAT_CHILDREN   9 /* process threads in the server's domain */
 #define POSIX_STAT_CAPS_OUT  10 /* capabilities handed to process threads */
 #define POSIX_STAT_CHANNELS  11 /* channels each process receives */
+#define POSIX_STAT_CORES     12 /* cores the caller's process's threads are on */
 
 /* waitpid options and status (as Linux encodes them) */
 #define POSIX_WNOHANG	     1
