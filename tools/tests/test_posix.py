@@ -65,6 +65,7 @@ EXPECTED_CASES = [
     'clone.tgid_parent_wait_and_exit_group',
     'mmap.file_private_reads_the_file_writes_stay_private',
     'mmap.file_shared_written_back_on_munmap_msync_exit',
+    'mmap.file_shared_written_back_at_exec',
     'mmap.file_refused_directory_write_only_bad_fd',
     'channel.granted_one_reaches_its_container_from_every_process',
     'channel.containers_without_a_channel_stay_unreachable',

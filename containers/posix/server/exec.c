@@ -2,7 +2,8 @@
  * execve (docs/posix.md, "exec"): the program is read from the file
  * system by the file server (POSIX_FSM_EXEC_READ) into a buffer of the
  * pool, checked in full, and only then does the process change: its
- * VMAs go (vm_munmap, so through vm_area_drop), each PT_LOAD segment
+ * shared file mappings are written back, its VMAs go (vm_munmap, so
+ * through vm_area_drop), each PT_LOAD segment
  * becomes a private mapping of a file object over the buffer (text and
  * data share the file's pages until written; a segment's object reads
  * only its own file bytes, so the tail of the last page is zero) plus an
@@ -304,6 +305,9 @@ int proc_exec(struct proc *p, uint32_t tid, int slot, uint32_t argc,
 	for (struct vm_area *a = p->vm->areas; a; a = a->next)
 		if (a->end <= PROC_IO_BASE || a->start >= io_end)
 			kunmap(a->start, a->end, tid);
+	/* shared file mappings written back, as munmap and exit do (no
+	 * thread writes them now: the space's only thread is this one) */
+	mem_writeback(p->vm, 0, PROC_HI);
 	if (vm_munmap(p->vm, PROC_LO, PROC_IO_BASE - PROC_LO) ||
 	    vm_munmap(p->vm, io_end, PROC_HI - io_end))
 		goto lost;

@@ -1586,6 +1586,38 @@ static int mf_shared_child(int fd, uint32_t at)
 	return 0; /* exit writes it back */
 }
 
+/* A process that execs with a shared writable mapping of a file: written
+ * back at the exec, before the new program runs. */
+static int mf_exec_child(int fd, uint32_t at)
+{
+	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
+			  POSIX_MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	m[at] = 'X';
+	char *const argv[] = {"args", 0};
+	execve("/bin/args", argv, no_env);
+	return 2;
+}
+
+TEST_CASE(mmap, file_shared_written_back_at_exec)
+{
+	int fd = mf_file("/tmp/mf3", O_RDWR);
+	EXPECT_GE(fd, 0);
+	int status = -1, pid = fork();
+	if (pid == 0)
+		_exit(mf_exec_child(fd, PG + 9));
+	EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_EQ(POSIX_WEXITSTATUS(status), 1); /* args: argc */
+	EXPECT_EQ(lseek(fd, PG + 8, SEEK_SET), (long)(PG + 8));
+	EXPECT_EQ(read(fd, mf_buf, 3), 3);
+	EXPECT_EQ(mf_buf[0], mf_byte(PG + 8));
+	EXPECT_EQ(mf_buf[1], 'X');
+	EXPECT_EQ(mf_buf[2], mf_byte(PG + 10));
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(unlink("/tmp/mf3"), 0);
+}
+
 TEST_CASE(mmap, file_shared_written_back_on_munmap_msync_exit)
 {
 	int inodes0 = posix_fs_stat(POSIX_FSS_INODES);
@@ -1891,6 +1923,7 @@ static const struct test_case posix_cases[] = {
     TEST_ENTRY(clone, tgid_parent_wait_and_exit_group),
     TEST_ENTRY(mmap, file_private_reads_the_file_writes_stay_private),
     TEST_ENTRY(mmap, file_shared_written_back_on_munmap_msync_exit),
+    TEST_ENTRY(mmap, file_shared_written_back_at_exec),
     TEST_ENTRY(mmap, file_refused_directory_write_only_bad_fd),
     TEST_ENTRY(channel, granted_one_reaches_its_container_from_every_process),
     TEST_ENTRY(channel, containers_without_a_channel_stay_unreachable),
