@@ -82,27 +82,53 @@ def _check_folder(folder):
                                             'not a folder'))
 
 
-def measure(folder):
-    """The size build(folder) would have, with the same checks, reading
-    no file (the manifest check runs on every build)."""
+def _with_extra(folder, extra):
+    """_walk(folder), then extra's files {archive path: bytes} (mode 0644)
+    after the directories they need that the folder lacks: files the
+    build adds, like etc/init from the manifest (docs/posix.md). A path
+    the folder has too is an error, never a silent replacement."""
+    have = set()
+    for path, mode, full in _walk(folder):
+        have.add(path)
+        yield path, mode, full, None
+    for path, data in sorted((extra or {}).items()):
+        if path in have:
+            raise ArchiveError(f'{os.path.join(folder, path)}: the build '
+                               'adds this file itself')
+        parts = path.split('/')
+        for i in range(1, len(parts)):
+            d = '/'.join(parts[:i])
+            if d not in have:
+                have.add(d)
+                yield d, S_IFDIR | 0o755, None, None
+        have.add(path)
+        yield path, S_IFREG | 0o644, None, data
+
+
+def measure(folder, extra=None):
+    """The size build(folder, extra) would have, with the same checks,
+    reading no file (the manifest check runs on every build)."""
     _check_folder(folder)
     total = HEADER.size
-    for path, _mode, full in _walk(folder):
-        size = os.path.getsize(full) if full else 0
+    for path, _mode, full, data in _with_extra(folder, extra):
+        size = len(data) if data is not None else (
+            os.path.getsize(full) if full else 0)
         total += (ENTRY.size + len(path.encode()) + (-len(path.encode()) % 4)
                   + size + (-size % 4))
     return total
 
 
-def build(folder):
-    """The archive of everything under folder (not folder itself)."""
+def build(folder, extra=None):
+    """The archive of everything under folder (not folder itself), plus
+    extra's files ({archive path: bytes})."""
     _check_folder(folder)
     body, n = bytearray(), 0
-    for path, mode, full in _walk(folder):
-        data = b''
-        if full:
-            with open(full, 'rb') as f:
-                data = f.read()
+    for path, mode, full, data in _with_extra(folder, extra):
+        if data is None:
+            data = b''
+            if full:
+                with open(full, 'rb') as f:
+                    data = f.read()
         body += _entry(path, mode, data)
         n += 1
     total = HEADER.size + len(body)

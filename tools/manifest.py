@@ -16,6 +16,7 @@ As a script: manifest.py check FILE [--board NAME] [--max-threads N]
 """
 import argparse
 import difflib
+import glob
 import os
 import re
 import sys
@@ -72,7 +73,7 @@ CONTAINER_KEYS = {
     'budget': 'table', 'cpu': 'table', 'memory': 'tables',
     'virtual': 'tables', 'device': 'tables', 'capability': 'tables',
     'scheduler': 'str', 'forward_schedulers': 'names', 'cpus': 'array',
-    'elf': 'str',
+    'elf': 'str', 'posix': 'table',
 }
 # and phys or ram_offset, and program or elf
 REQUIRED = ('name', 'virt', 'size')
@@ -88,6 +89,10 @@ MEMORY_KEYS = {'phys': 'int', 'ram_offset': 'int', 'size': 'int',
 VIRTUAL_KEYS = {'virt': 'int', 'size': 'int'}
 DEVICE_KEYS = {'name': 'str', 'peripheral': 'str', 'optional': 'bool',
                'phys': 'int', 'size': 'int', 'irq': 'int'}
+# [container.posix]: a POSIX container's first process (docs/posix.md)
+POSIX_KEYS = {'init': 'str'}
+POSIX_INIT_WORDS = 7     # init.c's exec_etc_init: at most 7 words
+POSIX_INIT_MAX = 255     # bytes of the line it reads
 CAPABILITY_KEYS = {'resource': 'str', 'target': 'str', 'ops': 'all_or_names',
                    'flags': 'all_or_names', 'scope': 'str'}
 
@@ -197,6 +202,9 @@ class Container:
     # ../ or /; None with elf
     program_dir: object = None
     elf: object = None  # a prebuilt program's ELF, resolved (absolute)
+    # [container.posix] init: the command line of its first process, which
+    # the files archive carries as /etc/init; None without
+    posix_init: object = None
 
     @property
     def phys_key(self):
@@ -717,6 +725,48 @@ def _memory(ck, path, raw, board):
                   files)
 
 
+def _posix(ck, path, raw, c, with_files):
+    """[container.posix] init = "/bin/sh /etc/demo.sh": the command line
+    the POSIX server's init execs (docs/posix.md, "The manifest"). The
+    program must be in the container's files: a file of its folder, or
+    /bin/<name> built from the folder's sibling bin/<name>/*.c."""
+    t = _table(ck, path, raw, POSIX_KEYS, ('init',))
+    who = f'container "{c.name}": posix.init'
+    if not with_files:
+        raise ck.error(f'{path}.init', f'{who} needs the container\'s files '
+                       '(a [[container.memory]] entry with files = '
+                       '"./rootfs") to hold the program')
+    line, words = t['init'], t['init'].split()
+    if not words or len(words) > POSIX_INIT_WORDS or \
+            len(line.encode()) > POSIX_INIT_MAX or '\n' in line:
+        raise ck.error(f'{path}.init', f'{who}: expected one line of 1 to '
+                       f'{POSIX_INIT_WORDS} words separated by spaces, at '
+                       f'most {POSIX_INIT_MAX} bytes (got "{line}")')
+    prog = words[0]
+    if not prog.startswith('/'):
+        raise ck.error(f'{path}.init', f'{who}: "{prog}": expected an '
+                       'absolute path in the container\'s files, like '
+                       '"/bin/sh"')
+    files = with_files[0].files
+    if os.path.exists(os.path.join(files, 'etc', 'init')):
+        raise ck.error(f'{path}.init', f'{who}: {files}/etc/init exists '
+                       'too: give the command in one place')
+    bindir = os.path.join(os.path.dirname(files), 'bin')
+    built = sorted(n for n in (os.listdir(bindir) if os.path.isdir(bindir)
+                               else [])
+                   if glob.glob(os.path.join(bindir, n, '*.c')))
+    if os.path.isfile(os.path.join(files, prog.lstrip('/'))) or \
+            (os.path.dirname(prog) == '/bin' and
+             os.path.basename(prog) in built):
+        return line
+    names = ['/bin/' + n for n in built] + [
+        '/' + os.path.relpath(os.path.join(r, n), files)
+        for r, _, ns in os.walk(files) for n in ns]
+    raise ck.error(f'{path}.init', f'{who}: "{prog}" is not in the '
+                   f'container\'s files ({files}, and the programs of '
+                   f'{bindir}){did_you_mean(prog, names)}')
+
+
 def files_archive(c, error, build=True):
     """(memory entry, archive bytes) of container c's files folder, or
     None without one (docs/manifest.md, "Initial files"); with build
@@ -726,9 +776,11 @@ def files_archive(c, error, build=True):
     for m in c.memory:
         if m.files is None:
             continue
+        extra = {'etc/init': (c.posix_init + '\n').encode()} \
+            if c.posix_init else None
         try:
             blob = (archivemod.build if build else archivemod.measure)(
-                m.files)
+                m.files, extra)
         except archivemod.ArchiveError as e:
             raise error(f'{m.path}.files', f'container "{c.name}": files: '
                         f'{e}') from None
@@ -916,6 +968,8 @@ def _check_container(ck, i, raw, board, programs_dir,
         raise ck.error(f'{with_files[1].path}.files', f'container '
                        f'"{c.name}": files in one memory region only (first '
                        f'at {ck.where(with_files[0])})')
+    if 'posix' in t:
+        c.posix_init = _posix(ck, f'{path}.posix', t['posix'], c, with_files)
     if with_files and programs_dir:  # checked as pack packs it
         files_archive(c, ck.error, build=False)
     c.virtual = [(v['virt'], v['size']) for v in _tables(

@@ -419,3 +419,68 @@ def test_a_restarted_container_gets_its_files_back(tmp_path):
     assert b.output.count('files_restart: archive intact') == 2, b.output
     assert 'overwritten' not in b.output
     assert "kernel: container 'files_restart' restarting (1)" in b.output
+
+
+# ---- [container.posix] init (docs/posix.md, "The manifest") ----------------
+
+def posix_manifest(tmp_path, init):
+    return write_manifest(tmp_path, extra=f'''
+[container.posix]
+init = "{init}"
+''')
+
+
+def test_posix_init_is_packed_as_etc_init(tmp_path):
+    """The line lands in the archive as /etc/init (after an etc directory
+    the folder lacks), and the size check counts it."""
+    os.makedirs(tmp_path / 'rootfs' / 'tmp')
+    (tmp_path / 'rootfs' / 'prog').write_text('x')
+    m = posix_manifest(tmp_path, '/prog one two')
+    man = manifest.load(m, BOARD, PROGRAMS)
+    c = man.containers[0]
+    assert c.posix_init == '/prog one two'
+    _, blob = manifest.files_archive(c, manifest.ManifestError)
+    entries = {p: (mode, d) for p, mode, d in files_archive.parse(blob)}
+    assert entries['etc'][0] == files_archive.S_IFDIR | 0o755
+    assert entries['etc/init'] == (files_archive.S_IFREG | 0o644,
+                                   b'/prog one two\n')
+    assert len(blob) == files_archive.measure(
+        str(tmp_path / 'rootfs'), {'etc/init': b'/prog one two\n'})
+    # a program the build makes from the folder's sibling bin/<name>/
+    os.makedirs(tmp_path / 'bin' / 'sh')
+    (tmp_path / 'bin' / 'sh' / 'sh.c').write_text('int main(void){}')
+    assert manifest.load(posix_manifest(tmp_path, '/bin/sh /etc/x'), BOARD,
+                         PROGRAMS).containers[0].posix_init == '/bin/sh /etc/x'
+
+
+POSIX_KEY = 'container[0].posix.init'
+
+
+def test_posix_init_errors(tmp_path):
+    os.makedirs(tmp_path / 'rootfs' / 'bin')
+    (tmp_path / 'rootfs' / 'bin' / 'shell').write_text('x')
+    check_error(posix_manifest(tmp_path, '/bin/shel'), POSIX_KEY,
+                'container "hello": posix.init: "/bin/shel" is not in the '
+                "container's files", 'did you mean "/bin/shell"')
+    check_error(posix_manifest(tmp_path, 'bin/shell'), POSIX_KEY,
+                'expected an absolute path')
+    check_error(posix_manifest(tmp_path, ' '), POSIX_KEY,
+                'expected one line of 1 to 7 words')
+    check_error(posix_manifest(tmp_path, '/bin/shell 1 2 3 4 5 6 7'),
+                POSIX_KEY, 'expected one line of 1 to 7 words')
+    check_error(posix_manifest(tmp_path, '/bin/shell ' + 'x' * 250),
+                POSIX_KEY, 'at most 255 bytes')
+    os.makedirs(tmp_path / 'rootfs' / 'etc')
+    (tmp_path / 'rootfs' / 'etc' / 'init').write_text('/bin/shell\n')
+    check_error(posix_manifest(tmp_path, '/bin/shell'), POSIX_KEY,
+                'etc/init exists too: give the command in one place')
+    # without files: nowhere to hold the program
+    m = tmp_path / 'nofiles.toml'
+    m.write_text(MANIFEST.split('[[container.memory]]')[0] +
+                 '[container.posix]\ninit = "/bin/sh"\n')
+    check_error(str(m), POSIX_KEY, "needs the container's files")
+    m.write_text(MANIFEST.format(files='./rootfs', size='0x10000') +
+                 '[container.posix]\ninit = "/bin/shell"\nshell = 1\n')
+    with pytest.raises(manifest.ManifestError) as e:
+        manifest.load(str(m), BOARD, PROGRAMS)
+    assert 'container[0].posix.shell' in str(e.value)
