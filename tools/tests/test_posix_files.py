@@ -367,27 +367,25 @@ def test_scons_repacks_when_a_file_changes(tmp_path):
     assert files_part() == files_archive.build(str(tmp_path / 'rootfs'))
 
 
-def test_fuzz_posix_fs_short_campaign(tmp_path):
-    """posix/fs/fuzz/fuzz_posix_fs (built by scons fuzz-host; not among
+def short_campaign(tmp_path, target, seeds, runs):
+    """A libFuzzer target of posix/ (built by scons fuzz-host; not among
     test_host_fuzz's loader targets): its seeds and a short campaign that
-    is the same every time, without a finding."""
+    is the same every time (-seed=1), without a finding."""
     out = os.path.join(TEST_BUILD, 'posix-files-fuzz')
     r = harness.scons(f'O={out}', 'qemu_virt_hello_defconfig')
     assert r.returncode == 0, r.stdout
-    exe = os.path.join(out, 'host', 'fuzz', 'fuzz_posix_fs')
+    exe = os.path.join(out, 'host', 'fuzz', target)
     r = harness.scons(f'O={out}', exe)
     assert r.returncode == 0, r.stdout
-    seeds = os.path.join(TOP, 'posix', 'fs', 'fuzz', 'corpus',
-                         'fuzz_posix_fs')
-    corpus = tmp_path / 'corpus'
+    corpus = tmp_path / f'corpus-{target}'
     corpus.mkdir()
     for name in os.listdir(seeds):
         (corpus / name).write_bytes(open(os.path.join(seeds, name),
                                          'rb').read())
     assert len(os.listdir(corpus)) >= 3
-    artifacts = tmp_path / 'artifacts'
+    artifacts = tmp_path / f'artifacts-{target}'
     artifacts.mkdir()
-    r = subprocess.run([exe, '-seed=1', '-runs=3000', '-timeout=10',
+    r = subprocess.run([exe, '-seed=1', f'-runs={runs}', '-timeout=10',
                         f'-artifact_prefix={artifacts}/', str(corpus)],
                        cwd=TOP, capture_output=True, text=True,
                        errors='replace', timeout=300)
@@ -396,6 +394,21 @@ def test_fuzz_posix_fs_short_campaign(tmp_path):
     assert 'ERROR:' not in out and 'runtime error' not in out, out[-4000:]
     assert not os.listdir(artifacts)
     assert re.search(r'^#\d+\s+DONE ', out, re.M), out[-3000:]
+
+
+def test_fuzz_posix_fs_short_campaign(tmp_path):
+    """posix/fs/fuzz/fuzz_posix_fs: random operation sequences and
+    archives against the file system library."""
+    short_campaign(tmp_path, 'fuzz_posix_fs', os.path.join(
+        TOP, 'posix', 'fs', 'fuzz', 'corpus', 'fuzz_posix_fs'), 3000)
+
+
+def test_fuzz_vm_short_campaign(tmp_path):
+    """posix/vm/fuzz/fuzz_vm: the model-checked walk of four processes
+    (mmap, munmap, mprotect, accesses, fork, exit, allocation failures)
+    against the VM library, under ASan/UBSan."""
+    short_campaign(tmp_path, 'fuzz_vm', os.path.join(
+        TOP, 'posix', 'vm', 'fuzz', 'corpus', 'fuzz_vm'), 3000)
 
 
 def test_a_restarted_container_gets_its_files_back(tmp_path):
