@@ -1576,25 +1576,29 @@ TEST_CASE(mmap, file_private_reads_the_file_writes_stay_private)
 	EXPECT_EQ(posix_fs_stat(POSIX_FSS_INODES), inodes0);
 }
 
-static int mf_shared_child(int fd, uint32_t at)
+/* A child's shared writable mapping of the file: c written at `at`; 0,
+ * or 1 when the mapping failed. */
+static int mf_write_shared(int fd, uint32_t at, uint8_t c)
 {
 	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
 			  POSIX_MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return 1;
-	m[at] = 'E';
-	return 0; /* exit writes it back */
+	m[at] = c;
+	return 0;
+}
+
+static int mf_shared_child(int fd, uint32_t at)
+{
+	return mf_write_shared(fd, at, 'E'); /* exit writes it back */
 }
 
 /* A process that execs with a shared writable mapping of a file: written
  * back at the exec, before the new program runs. */
 static int mf_exec_child(int fd, uint32_t at)
 {
-	uint8_t *m = mmap(0, 2 * PG, POSIX_PROT_READ | POSIX_PROT_WRITE,
-			  POSIX_MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
+	if (mf_write_shared(fd, at, 'X'))
 		return 1;
-	m[at] = 'X';
 	char *const argv[] = {"args", 0};
 	execve("/bin/args", argv, no_env);
 	return 2;
