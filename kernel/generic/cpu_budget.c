@@ -229,6 +229,14 @@ bool cpu_budget_switch(struct container *next)
 	return true;
 }
 
+bool cpu_budget_runs_on(const struct thread *next)
+{
+	struct container *c = next->container->cpu.period ? next->container
+							   : NULL;
+
+	return c == running[here()] && !cpu_budget_throttled(next);
+}
+
 void cpu_budget_timer(uint64_t now)
 {
 	unsigned cpu = here();

@@ -143,11 +143,11 @@ void irq_entry(struct user_context *frame)
 		thread_safe_point(current_thread());
 }
 
-/* Pick the thread to return to and load its space (ASID-tagged: no flush). */
-struct user_context *kernel_exit(void)
+/* Run `next` on this core: its UTCB pointer and its space (ASID-tagged:
+ * no flush). Shared by kernel_exit and the ipc fast path. */
+struct user_context *kernel_switch_to(struct thread *next)
 {
 	struct percpu *cpu = this_cpu();
-	struct thread *next = sched_choose();
 
 	if (cpu->current != next) {
 		write_tpidruro(next->utcb); /* user space finds its UTCB here */
@@ -163,4 +163,10 @@ struct user_context *kernel_exit(void)
 	}
 	cpu->current = next;
 	return &next->ctx;
+}
+
+/* Pick the thread to return to and switch to it. */
+struct user_context *kernel_exit(void)
+{
+	return kernel_switch_to(sched_choose());
 }

@@ -16,18 +16,9 @@ void runq_init(struct runq *rq, uint32_t round_ticks, uint32_t granularity)
 	rq->granularity = granularity ? granularity : 1;
 }
 
-static uint32_t clamp_priority(uint32_t priority)
-{
-	if (priority < SCHED_PRIO_MIN)
-		return SCHED_PRIO_MIN;
-	if (priority > SCHED_PRIO_MAX)
-		return SCHED_PRIO_MAX;
-	return priority;
-}
-
 uint32_t runq_level(uint32_t priority)
 {
-	return (clamp_priority(priority) - SCHED_PRIO_MIN) >> SCHED_LEVEL_SHIFT;
+	return runq_level_inline(priority);
 }
 
 uint32_t runq_timeslice(uint32_t priority, uint32_t round_ticks)

@@ -158,6 +158,32 @@ void sched_handoff(struct thread *from, struct thread *to)
 	sched_request_resched();
 }
 
+/*
+ * What the general path would do: sched_handoff (runq_replace: the same
+ * core, the same level, ticks left), then sched_choose, which picks the
+ * head of the highest level. `to` in `from`'s place is that head exactly
+ * when `from` is it now; and nothing may be pending that asks for another
+ * pick (need_resched: a tick, a wake-up that outranks, a throttle). With
+ * budgets, the pick would park a throttled thread or switch accounts:
+ * only a thread of the account this core charges now goes directly.
+ * Another core's thread, or one some core still runs, never does.
+ */
+bool sched_direct_handoff(struct thread *from, struct thread *to)
+{
+	struct runq *rq = rq_of(from);
+
+	if (this_cpu()->need_resched)
+		return false;
+#if CONFIG_NR_CPUS > 1
+	if (from->cpu != this_cpu_id() || to->cpu != from->cpu ||
+	    to->on_cpu != CPU_NONE)
+		return false;
+#endif
+	if (cpu_budgets_in_use && !cpu_budget_runs_on(to))
+		return false;
+	return runq_replace_pick(rq, &from->sched, &to->sched) == 0;
+}
+
 void sched_move(struct thread *t, unsigned cpu)
 {
 	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),

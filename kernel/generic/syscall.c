@@ -25,7 +25,8 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
  * Returns the frame to go straight back to when nothing else has to
  * happen (the caller still runs, nothing asked for a new pick, no suspend
  * waits at this safe point), else NULL: vectors.S then goes through
- * kernel_exit and the scheduler.
+ * kernel_exit and the scheduler. (An ipc tries the fast path, fastpath.c,
+ * before it comes here.)
  */
 struct user_context *syscall_entry(struct user_context *ctx)
 {

@@ -251,6 +251,49 @@ TEST_CASE(cap, missing_ipc_capability_refuses_send_then_share_allows_it)
 	EXPECT_EQ(c.list, CAP_LIST_CONTAINER);
 }
 
+/* Receive once; exit with MR0 (or the error). */
+static int receive_one(uint32_t unused)
+{
+	struct ipc_msg m = {0};
+	int err = ipc_receive(IPC_ANY, &m);
+
+	(void)unused;
+	return err ? err : (int)m.mr[0];
+}
+
+/* Call `to` with MR0 = 111; exit with the result. */
+static int call_once(uint32_t to)
+{
+	struct ipc_msg m = {.mr = {111}};
+
+	return ipc_call(to, &m);
+}
+
+/*
+ * A call without an ipc capability to a thread that waits to receive from
+ * anyone (the ipc fast path's case but for the capability) is refused
+ * with -E_PERM, as by the general path, and the receiver goes on waiting
+ * for a sender that may send.
+ */
+TEST_CASE(cap, call_without_ipc_capability_to_a_waiting_receiver)
+{
+	struct cap_info ipc;
+	uint32_t me = my_tid();
+
+	EXPECT_TRUE(find(CAP_RES_IPC, &ipc));
+	EXPECT_EQ(cap_grant(ipc.id, me), 0); /* ours alone now */
+	int receiver = spawn(receive_one, 0);
+	EXPECT_GT(receiver, 0);
+	sys_yield(); /* it waits */
+	int caller = spawn(call_once, (uint32_t)receiver);
+	EXPECT_GT(caller, 0);
+	EXPECT_EQ(spawn_wait(caller), -E_PERM);
+	struct ipc_msg m = {.mr = {222}};
+	EXPECT_EQ(ipc_send((uint32_t)receiver, &m), 0);
+	EXPECT_EQ(spawn_wait(receiver), 222);
+	EXPECT_EQ(cap_share(ipc.id, CAP_SHARE_CONTAINER), 0); /* as before */
+}
+
 /* A child given a capability shares it with its siblings (its pager's
  * paged list) or its thread group, then exits with the list kind. */
 static int share_given(uint32_t arg)
@@ -769,6 +812,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(cap, replicate_split_and_deduce_operations),
 	TEST_ENTRY(cap, deduce_target),
 	TEST_ENTRY(cap, missing_ipc_capability_refuses_send_then_share_allows_it),
+	TEST_ENTRY(cap, call_without_ipc_capability_to_a_waiting_receiver),
 	TEST_ENTRY(cap, thread_capability_stops_matching_when_its_thread_dies),
 	TEST_ENTRY(cap, share_with_siblings_and_group),
 	TEST_ENTRY(cap, grant_errors_and_busy_budget),

@@ -295,6 +295,191 @@ TEST_CASE(ipc, queued_sender_keeps_the_tag_it_was_sent_with)
 	EXPECT_EQ(received, QUEUED_WORDS);
 }
 
+/* ---- the ipc fast path (kernel/generic/fastpath.c) and its fallbacks ---- */
+
+#define MIX_YIELD 0x10000u /* mixing_server: yield before each answer */
+#define MIX_LABEL 0x5a5u
+
+/* The answer to m: every word moved and changed, the label too, so a word
+ * lost, swapped or left over from an earlier message shows. */
+static struct ipc_msg mixed(const struct ipc_msg *m)
+{
+	struct ipc_msg r = {
+		.tag = IPC_TAG(IPC_TAG_LABEL(m->tag) ^ MIX_LABEL, 0,
+			       IPC_TYPE_SHORT, 0),
+		.mr = {m->mr[3] + 1, m->mr[2] + 2, m->mr[1] + 3, m->mr[0] + 4}};
+	return r;
+}
+
+static bool is_mixed(const struct ipc_msg *got, const struct ipc_msg *sent,
+		     uint32_t from)
+{
+	struct ipc_msg want = mixed(sent);
+
+	return got->from == from && got->tag == want.tag &&
+	       memcmp(got->mr, want.mr, sizeof(want.mr)) == 0;
+}
+
+/* Serve arg & 0xffff calls with reply-and-wait (the last with a send),
+ * each answered with mixed(); with MIX_YIELD, yield before each answer
+ * (another caller may queue meanwhile). */
+static int mixing_server(uint32_t arg)
+{
+	uint32_t count = arg & 0xffffu;
+	struct ipc_msg m = {0};
+	int err = ipc_receive(IPC_ANY, &m);
+
+	while (!err && count--) {
+		uint32_t client = m.from;
+		m = mixed(&m);
+		if (arg & MIX_YIELD)
+			sys_yield();
+		if (!count)
+			return ipc_send(client, &m);
+		err = ipc_reply_wait(client, &m);
+	}
+	return err;
+}
+
+/* Calls of `n` rounds to server; how many answers were not exactly
+ * mixed() of what was sent. */
+static uint32_t bad_round_trips(int server, uint32_t n)
+{
+	uint32_t bad = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct ipc_msg sent = {
+			.tag = IPC_TAG(i & 0xfff, 0, IPC_TYPE_SHORT, 0),
+			.mr = {0x10000000u + i, 0x20000000u ^ i,
+			       0xf0000000u - i, i * 2654435761u}};
+		struct ipc_msg m = sent;
+		if (ipc_call((uint32_t)server, &m) != 0 ||
+		    !is_mixed(&m, &sent, (uint32_t)server))
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * Call and reply-and-wait between threads that wait for each other: the
+ * fast path's case, in one space and across two. Every message register,
+ * the label and the sender arrive as sent, every time, and the flags of
+ * the tag are never passed on.
+ */
+TEST_CASE(ipc, fast_round_trips_keep_every_message_register)
+{
+	int same = spawn(mixing_server, 200);
+	EXPECT_GT(same, 0);
+	EXPECT_EQ(bad_round_trips(same, 200), 0);
+	EXPECT_EQ(spawn_wait(same), 0);
+
+	int other = spawn_create(mixing_server, 200,
+				 TC_COPY_SPACE | TC_AS_PAGER);
+	EXPECT_GT(other, 0);
+	EXPECT_EQ(sys_thread_run((uint32_t)other), 0);
+	EXPECT_EQ(bad_round_trips(other, 200), 0);
+	EXPECT_EQ(spawn_wait(other), 0);
+}
+
+/* Yield a few times first, so that a call made at once finds it not
+ * receiving yet. */
+static int late_server(uint32_t count)
+{
+	for (int i = 0; i < 3; i++)
+		sys_yield();
+	return mixing_server(count);
+}
+
+/* A call to a thread that does not wait yet queues (the general path) and
+ * is answered when it receives; the rounds after that meet it waiting. */
+TEST_CASE(ipc, call_to_a_receiver_not_waiting_queues)
+{
+	int server = spawn(late_server, 5);
+
+	EXPECT_GT(server, 0);
+	EXPECT_EQ(bad_round_trips(server, 5), 0);
+	EXPECT_EQ(spawn_wait(server), 0);
+}
+
+/* Call `to` once with MR0 = 0xc0ffee; exit 0 if the answer is exact. */
+static int one_call(uint32_t to)
+{
+	struct ipc_msg sent = {.tag = IPC_TAG(7, 0, IPC_TYPE_SHORT, 0),
+			       .mr = {0xc0ffee, 1, 2, 3}};
+	struct ipc_msg m = sent;
+	int err = ipc_call(to, &m);
+
+	return err ? err : is_mixed(&m, &sent, to) ? 0 : -1000;
+}
+
+/*
+ * A reply-and-wait while another caller is queued on the server: the
+ * reply goes out and the receive takes the queued call (the general
+ * path, since the server has someone to receive). Both callers get
+ * their own answers.
+ */
+TEST_CASE(ipc, reply_wait_with_a_queued_caller_takes_it)
+{
+	int server = spawn(mixing_server, 2 | MIX_YIELD);
+	EXPECT_GT(server, 0);
+	int other = spawn(one_call, (uint32_t)server);
+	EXPECT_GT(other, 0);
+	EXPECT_EQ(bad_round_trips(server, 1), 0);
+	EXPECT_EQ(spawn_wait(other), 0);
+	EXPECT_EQ(spawn_wait(server), 0);
+}
+
+static volatile uint32_t picky_server_tid;
+
+/* Send MR0 = 0xb0b to the picky server, once. */
+static int picky_sender(uint32_t unused)
+{
+	struct ipc_msg m = {.mr = {0xb0b}};
+
+	(void)unused;
+	while (!picky_server_tid)
+		sys_yield();
+	return ipc_send(picky_server_tid, &m);
+}
+
+/* Receive from `first` only, then from anyone; answer that call with the
+ * first message's MR0 and the call's MR0. */
+static int picky_server(uint32_t first)
+{
+	struct ipc_msg a = {0}, b = {0};
+	int err = ipc_receive(first, &a);
+
+	if (!err)
+		err = ipc_receive(IPC_ANY, &b);
+	if (err)
+		return err;
+	b.mr[1] = b.mr[0];
+	b.mr[0] = a.mr[0];
+	b.tag = 0;
+	return ipc_send(b.from, &b);
+}
+
+/* A call to a thread that waits to receive from another one is not sent
+ * to it: it queues until that thread's message has come. */
+TEST_CASE(ipc, call_to_a_receiver_waiting_for_another_queues)
+{
+	picky_server_tid = 0;
+	int sender = spawn_create(picky_sender, 0, TC_SAME_SPACE | TC_AS_PAGER);
+	EXPECT_GT(sender, 0);
+	int server = spawn(picky_server, (uint32_t)sender);
+	EXPECT_GT(server, 0);
+	for (int i = 0; i < 5; i++)
+		sys_yield(); /* the server waits for the sender */
+	picky_server_tid = (uint32_t)server;
+	EXPECT_EQ(sys_thread_run((uint32_t)sender), 0);
+	struct ipc_msg m = {.mr = {0xca11}};
+	EXPECT_EQ(ipc_call((uint32_t)server, &m), 0);
+	EXPECT_EQ(m.mr[0], 0xb0b);
+	EXPECT_EQ(m.mr[1], 0xca11);
+	EXPECT_EQ(spawn_wait(sender), 0);
+	EXPECT_EQ(spawn_wait(server), 0);
+}
+
 const struct test_case core_ipc_tests[] = {
 	TEST_ENTRY(ipc, short_call_reply_same_space),
 	TEST_ENTRY(ipc, short_call_across_spaces),
@@ -306,5 +491,9 @@ const struct test_case core_ipc_tests[] = {
 	TEST_ENTRY(ipc, errors),
 	TEST_ENTRY(ipc, nonblocking_send_to_busy_thread),
 	TEST_ENTRY(ipc, queued_sender_keeps_the_tag_it_was_sent_with),
+	TEST_ENTRY(ipc, fast_round_trips_keep_every_message_register),
+	TEST_ENTRY(ipc, call_to_a_receiver_not_waiting_queues),
+	TEST_ENTRY(ipc, reply_wait_with_a_queued_caller_takes_it),
+	TEST_ENTRY(ipc, call_to_a_receiver_waiting_for_another_queues),
 	TEST_TABLE_END,
 };

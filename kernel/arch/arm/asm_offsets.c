@@ -7,6 +7,7 @@
 #include <arch/context.h>
 #include <kernel/percpu.h>
 #include <kernel/exception.h>
+#include <tessera/syscall.h>
 
 #define DEFINE(sym, val) __asm__ volatile("\n->" #sym " %0 " : : "i"(val))
 
@@ -26,4 +27,5 @@ void asm_offsets(void)
 	DEFINE(EXC_IRQ, EXC_IRQ);
 	DEFINE(EXC_FIQ, EXC_FIQ);
 	DEFINE(EXC_RESERVED, EXC_RESERVED);
+	DEFINE(SYSNR_IPC, SYS_ipc);
 }

@@ -62,10 +62,24 @@ exception_vectors:
 
 vec_svc:
 	SAVE_CONTEXT EXC_SVC
+#ifdef CONFIG_IPC_FASTPATH
+	/* ipc tries the fast path first (fastpath.c): the receiver's frame
+	 * to return to, or NULL with nothing changed, and the general path
+	 * takes the call. r7 still holds the call number. */
+	cmp	r7, #SYSNR_IPC
+	bne	1f
+	mov	r4, r0
+	bl	fastpath_ipc
+	cmp	r0, #0
+	bne	2f
+	mov	r0, r4
+1:
+#endif
 	bl	syscall_entry
 	cmp	r0, #0
 	beq	exception_return
-	/* the caller runs on: back to it without the scheduler */
+2:	/* the caller runs on, or the fast path's receiver: back to it
+	 * without the scheduler */
 	KERNEL_LEAVE
 	mov	sp, r0
 	ldmia	sp, {r0-lr}^

@@ -89,6 +89,14 @@ struct container;
  * paths skip everything here (one load). */
 extern bool cpu_budgets_in_use;
 
+/*
+ * True if this core may run `next` now without a budget switch: its
+ * container's account (none for an unbudgeted container) is the one this
+ * core is charging, and it is not throttled here. Then
+ * cpu_budget_switch(next->container) would change nothing and the pick
+ * would not park it: the ipc fast path's test (fastpath.c).
+ */
+bool cpu_budget_runs_on(const struct thread *next);
 /* Set c's budget from its boot descriptor (0/0: none). */
 void cpu_budget_init(struct container *c, uint32_t budget_us,
 		     uint32_t period_us);

@@ -1,0 +1,161 @@
+/*
+ * The ipc fast path (CONFIG_IPC_FASTPATH): a call, or a reply-and-wait,
+ * with a short message (r3-r6) to a thread that already waits for it and
+ * will run in the caller's place. In seL4's manner: a flat list of checks,
+ * each of which gives the call back to the general path (ipc.c) with
+ * nothing changed; then the transfer, which cannot fail; then the switch
+ * straight to the receiver, without the scheduler's pick.
+ *
+ * The rule for every check: the fast path runs only where the general
+ * path would end in exactly the state it leaves (the receiver runnable in
+ * the caller's place in the run queue, the caller waiting to receive, the
+ * same registers, the same core-local state), so nothing the general path
+ * does is skipped but what it would find has nothing to do. Anything it is
+ * unsure of (faults, suspension, queued senders, other cores, budgets, a
+ * pending pick, full and extended messages) goes the long way: the
+ * general path makes every decision again, errors included, so a refusal
+ * here is never an answer.
+ *
+ * vectors.S calls it for every ipc, before syscall_entry, under the
+ * kernel lock and with the caller's registers saved in its frame.
+ */
+#include <kernel/cap.h>
+#include <kernel/exception.h>
+#include <kernel/fastpath.h>
+#include <kernel/invariants.h>
+#include <kernel/percpu.h>
+#include <kernel/sched.h>
+#include <kernel/thread.h>
+#include <tessera/syscall.h>
+
+#ifdef CONFIG_IPC_FASTPATH
+
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* A short message with a send and a receive (a call, or a reply-and-wait:
+ * IPC_NONBLOCK only matters to a destination that does not wait, which
+ * the fast path never sends to). What check_tag accepts, narrowed: the
+ * type bits and the reserved bits (0xc0) all zero. */
+static inline bool short_send_receive(uint32_t tag)
+{
+	return (tag & (IPC_TYPE_MASK | 0xc0u | IPC_CALL)) == IPC_CALL;
+}
+
+/*
+ * The receiver waits for this sender (do_send's waits_for) and nothing
+ * else about it needs the general path: not a thread waiting for its
+ * pager's answer to a fault (that is fault_reply), no suspend waiting for
+ * it to run, on no queue that cancel_block would have to walk.
+ */
+static inline bool receiver_ready(const struct thread *dest,
+				  const struct thread *t)
+{
+	return dest->state == THREAD_BLOCKED && dest->block == BLOCK_RECV &&
+	       (dest->recv_any || dest->partner == t) && !dest->fault_pending &&
+	       !dest->suspend_pending && !dest->queued_on;
+}
+
+/*
+ * The caller's receive would wait: nobody is queued to send to it. No
+ * suspend waits for its safe point, and it is not in a fault's ipc. (A
+ * scheduler's pager answering with reply-and-wait does not look at its
+ * inbox, as the general path's hand-over does not either: the kernel's
+ * messages come at its next receive or the next message, scheduling.md.)
+ */
+static inline bool caller_ready(const struct thread *t)
+{
+	return !t->sendq.head && !t->suspend_pending && !t->fault_pending;
+}
+
+/* ipc.c's may_send, the same decision: a thread waiting for this sender
+ * by name (a caller waiting for its reply) may be answered without a
+ * capability; anything else needs the ipc send capability on it. */
+static inline bool may_send(const struct thread *t, const struct thread *dest)
+{
+	return dest->partner == t || cap_allows(t, CAP_RES_IPC,
+						CAP_OP_IPC_SEND, dest);
+}
+
+/*
+ * The message and the end of the receiver's wait, as transfer and
+ * thread_handoff (cancel_block) leave them for a receiver that
+ * receiver_ready admitted: its call returns 0 with the sender's id, the
+ * tag without its flags and MR0-MR3.
+ */
+static inline void deliver(struct thread *t, struct thread *dest,
+			   uint32_t tag)
+{
+	dest->ctx.r[0] = 0;
+	dest->ctx.r[1] = t->tid;
+	dest->ctx.r[2] = tag & ~0xfu;
+	dest->ctx.r[3] = t->ctx.r[3];
+	dest->ctx.r[4] = t->ctx.r[4];
+	dest->ctx.r[5] = t->ctx.r[5];
+	dest->ctx.r[6] = t->ctx.r[6];
+	if (dest->partner)
+		dest->partner->recv_waiters--;
+	dest->partner = NULL;
+	dest->block = BLOCK_NONE;
+	dest->in_call = false;
+	dest->state = THREAD_RUNNABLE;
+}
+
+/* The caller waits to receive from `from` (NULL: anyone), as
+ * wait_receive and recv_from leave it; its run queue place is already
+ * the receiver's (sched_direct_handoff). */
+static inline void wait_for_reply(struct thread *t, struct thread *from)
+{
+	t->state = THREAD_BLOCKED;
+	t->block = BLOCK_RECV;
+	t->partner = from;
+	t->recv_any = from == NULL;
+	if (from)
+		from->recv_waiters++;
+}
+
+/* The checks on the threads, the transfer and the switch; out of line, so
+ * that an ipc the first checks refuse (full and extended messages, plain
+ * sends and receives) costs the general path only a few instructions. */
+static __attribute__((noinline)) struct user_context *
+fast_call(struct user_context *ctx, uint32_t to, uint32_t from, uint32_t tag)
+{
+	struct thread *t = current_thread(), *dest;
+
+#if CONFIG_NR_CPUS > 1
+	if (unlikely(!t))
+		return NULL; /* stopped on the way in: syscall_entry knows */
+#endif
+	dest = thread_by_tid(to);
+	if (unlikely(!dest || dest == t || !receiver_ready(dest, t)))
+		return NULL;
+	if (unlikely(!caller_ready(t)))
+		return NULL;
+	if (unlikely(!may_send(t, dest)))
+		return NULL; /* the general path answers -E_PERM */
+	/* the last check, and the first act: changes nothing if it fails */
+	if (unlikely(!sched_direct_handoff(t, dest)))
+		return NULL;
+	deliver(t, dest, tag);
+	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
+	ctx = kernel_switch_to(dest);
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	invariants_after_syscall(SYS_ipc); /* as syscall_entry would */
+#endif
+	return ctx;
+}
+
+struct user_context *fastpath_ipc(struct user_context *ctx)
+{
+	uint32_t to = ctx_arg(ctx, 0), from = ctx_arg(ctx, 1);
+	uint32_t tag = ctx_arg(ctx, 2);
+
+	if (unlikely(!short_send_receive(tag)))
+		return NULL;
+	/* receive from the destination (a call) or from anyone (a reply
+	 * and wait): no second thread to look up and check */
+	if (unlikely(from != to && from != IPC_ANY))
+		return NULL;
+	return fast_call(ctx, to, from, tag);
+}
+
+#endif /* CONFIG_IPC_FASTPATH */
