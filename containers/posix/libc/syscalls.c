@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <tessera/sys.h>
 #include <posix/proto.h>
+#include <posix/request.h>
 #include "tessera_posix.h"
 
 #undef errno
@@ -59,15 +60,13 @@ static int result(int r)
 	return r;
 }
 
+/* A memory server request; an ipc failure is EIO (never a server's
+ * answer). */
 static int call(uint32_t label, uint32_t a0, uint32_t a1, uint32_t a2,
 		uint32_t a3, uint32_t *r1)
 {
-	struct sys_ids ids;
-	sys_getid(&ids);
-	struct ipc_msg m = {.tag = IPC_TAG(label, 0, IPC_TYPE_SHORT, 0),
-			    .mr = {a0, a1, a2, a3}};
-	int err = ipc_call(ids.pager, &m);
-	if (err)
+	struct ipc_msg m;
+	if (posix_request_memory(label, a0, a1, a2, a3, &m))
 		return -EIO;
 	if (r1)
 		*r1 = m.mr[1];
@@ -76,32 +75,16 @@ static int call(uint32_t label, uint32_t a0, uint32_t a1, uint32_t a2,
 
 static uint32_t fs_server;
 
-/* the thread's ipc buffer: the page after its UTCB */
-static char *io_buf(void)
-{
-	return (char *)utcb_self() + 4096;
-}
-
+/* A file server request (posix/request.h); r: MR1, MR2. */
 static int fcall(uint32_t label, const void *ext, uint32_t len, uint32_t a0,
 		 uint32_t a1, uint32_t a2, uint32_t *r)
 {
-	struct utcb *u = utcb_self();
-	char *buf = io_buf();
+	struct ipc_msg m;
 	if (!fs_server)
 		fs_server = (uint32_t)call(POSIX_FS_TID, 0, 0, 0, 0, 0);
-	if (len > 4096)
+	if (len > POSIX_IO_SIZE)
 		return -EINVAL;
-	if (ext && buf != ext)
-		memcpy(buf, ext, len);
-	u->ext_send_buf = (uint32_t)(uintptr_t)buf;
-	u->ext_send_len = len;
-	u->ext_recv_buf = (uint32_t)(uintptr_t)buf;
-	u->ext_recv_size = 4096;
-	u->ext_recv_len = 0;
-	struct ipc_msg m = {
-	    .tag = IPC_TAG(label, 0, ext ? IPC_TYPE_EXT : IPC_TYPE_SHORT, 0),
-	    .mr = {a0, a1, a2}};
-	if (ipc_call(fs_server, &m))
+	if (posix_request_files(fs_server, label, ext, len, a0, a1, a2, &m))
 		return -EIO;
 	if (r) {
 		r[0] = m.mr[1];
@@ -129,7 +112,7 @@ int _read(int fd, char *buf, int n)
 		int r = fcall(POSIX_READ, 0, 0, (uint32_t)fd, k, 0, 0);
 		if (r < 0)
 			return done ? done : result(r);
-		memcpy(buf + done, io_buf(), (uint32_t)r);
+		memcpy(buf + done, posix_io_buf(), (uint32_t)r);
 		done += r;
 		if ((uint32_t)r < k)
 			break;
@@ -183,7 +166,7 @@ off_t _lseek(int fd, off_t off, int whence)
 static void to_stat(struct stat *st)
 {
 	struct posix_stat ps;
-	memcpy(&ps, io_buf(), sizeof(ps));
+	memcpy(&ps, posix_io_buf(), sizeof(ps));
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ps.ino;
 	st->st_mode = ps.mode;
@@ -301,7 +284,7 @@ pid_t wait(int *status)
  * takes is its E2BIG. Returns only on error. */
 int _execve(const char *path, char *const argv[], char *const envp[])
 {
-	char *buf = io_buf();
+	char *buf = posix_io_buf();
 	uint32_t len = 0, argc = 0, envc = 0;
 	size_t n = strlen(path) + 1;
 	if (n > 4096) {
@@ -358,7 +341,7 @@ int rename(const char *from, const char *to)
 	size_t a = strlen(from) + 1, b = strlen(to) + 1;
 	if (a + b > 4096)
 		return result(-36);
-	char *buf = io_buf();
+	char *buf = posix_io_buf();
 	memmove(buf, from, a);
 	memmove(buf + a, to, b);
 	return result(fcall(POSIX_RENAME, buf, (uint32_t)(a + b), 0, 0, 0, 0));
@@ -444,7 +427,7 @@ char *getcwd(char *buf, size_t size)
 		result(r);
 		return 0;
 	}
-	memcpy(buf, io_buf(), (uint32_t)r + 1);
+	memcpy(buf, posix_io_buf(), (uint32_t)r + 1);
 	return buf;
 }
 
@@ -473,7 +456,7 @@ struct dirent *readdir(DIR *d)
 		return 0;
 	}
 	struct posix_dirent pd;
-	memcpy(&pd, io_buf(), sizeof(pd));
+	memcpy(&pd, posix_io_buf(), sizeof(pd));
 	d->ent.d_ino = pd.ino;
 	d->ent.d_mode = pd.mode;
 	memcpy(d->ent.d_name, pd.name, sizeof(d->ent.d_name));

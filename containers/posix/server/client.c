@@ -2,17 +2,17 @@
 #include <tessera/sys.h>
 #include <string.h>
 #include <posix/client.h>
+#include <posix/request.h>
 
 int posix_errno;
 
+/* A memory server request: its answer's MR0 (MR1 in *r1), or the ipc
+ * error. */
 static int call(uint32_t label, uint32_t a0, uint32_t a1, uint32_t a2,
 		uint32_t a3, uint32_t *r1)
 {
-	struct sys_ids ids;
-	sys_getid(&ids);
-	struct ipc_msg m = {.tag = IPC_TAG(label, 0, IPC_TYPE_SHORT, 0),
-			    .mr = {a0, a1, a2, a3}};
-	int err = ipc_call(ids.pager, &m);
+	struct ipc_msg m;
+	int err = posix_request_memory(label, a0, a1, a2, a3, &m);
 	if (err)
 		return err;
 	if (r1)
@@ -148,11 +148,9 @@ int shmctl(int id, int cmd, void *buf)
 	return result(call(POSIX_SHMCTL, (uint32_t)id, (uint32_t)cmd, 0, 0, 0));
 }
 
-static char *io_buf(void);
-
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	char *buf = io_buf();
+	char *buf = posix_io_buf();
 	uint32_t len, argc = 0, envc = 0, n = (uint32_t)strlen(path) + 1;
 	if (n > 4096) {
 		posix_errno = 36; /* ENAMETOOLONG */
@@ -231,33 +229,17 @@ uint32_t posix_stat(uint32_t which)
 
 static uint32_t fs_server;
 
-static char *io_buf(void)
-{
-	return (char *)utcb_self() + 4096;
-}
-
-/* One call: ext (len bytes, <= 4096) sent from the buffer, an extended
- * reply received into it; r: MR1, MR2. */
+/* One call (posix/request.h); r: MR1, MR2. */
 static int fcall(uint32_t label, const void *ext, uint32_t len, uint32_t a0,
 		 uint32_t a1, uint32_t a2, uint32_t *r)
 {
-	struct utcb *u = utcb_self();
-	char *buf = io_buf();
+	struct ipc_msg m;
 	if (!fs_server)
 		fs_server = (uint32_t)call(POSIX_FS_TID, 0, 0, 0, 0, 0);
-	if (len > 4096)
+	if (len > POSIX_IO_SIZE)
 		return -POSIX_EINVAL;
-	if (ext && buf != ext)
-		memcpy(buf, ext, len);
-	u->ext_send_buf = (uint32_t)(uintptr_t)buf;
-	u->ext_send_len = len;
-	u->ext_recv_buf = (uint32_t)(uintptr_t)buf;
-	u->ext_recv_size = 4096;
-	u->ext_recv_len = 0;
-	struct ipc_msg m = {
-	    .tag = IPC_TAG(label, 0, ext ? IPC_TYPE_EXT : IPC_TYPE_SHORT, 0),
-	    .mr = {a0, a1, a2}};
-	int err = ipc_call(fs_server, &m);
+	int err = posix_request_files(fs_server, label, ext, len, a0, a1, a2,
+				      &m);
 	if (err)
 		return err;
 	if (r) {
@@ -289,7 +271,7 @@ long read(int fd, void *buf, uint32_t n)
 		int r = fcall(POSIX_READ, 0, 0, (uint32_t)fd, k, 0, 0);
 		if (r < 0)
 			return done ? (long)done : result(r);
-		memcpy((char *)buf + done, io_buf(), (uint32_t)r);
+		memcpy((char *)buf + done, posix_io_buf(), (uint32_t)r);
 		done += (uint32_t)r;
 		if ((uint32_t)r < k)
 			break; /* short: end of file or what a pipe held */
@@ -354,7 +336,7 @@ int pipe2(int fds[2], int flags)
 static int stat_result(int r, struct posix_stat *st)
 {
 	if (r == 0)
-		memcpy(st, io_buf(), sizeof(*st));
+		memcpy(st, posix_io_buf(), sizeof(*st));
 	return result(r);
 }
 
@@ -378,7 +360,7 @@ int rename(const char *from, const char *to)
 	uint32_t a = (uint32_t)strlen(from) + 1, b = (uint32_t)strlen(to) + 1;
 	if (a + b > 4096)
 		return result(-36);
-	char *buf = io_buf();
+	char *buf = posix_io_buf();
 	memmove(buf, from, a);
 	memmove(buf + a, to, b);
 	return result(fcall(POSIX_RENAME, buf, a + b, 0, 0, 0, 0));
@@ -399,7 +381,7 @@ char *getcwd(char *buf, uint32_t size)
 	int r = fcall(POSIX_GETCWD, 0, 0, size, 0, 0, 0);
 	if (result(r) < 0)
 		return 0;
-	memcpy(buf, io_buf(), (uint32_t)r + 1);
+	memcpy(buf, posix_io_buf(), (uint32_t)r + 1);
 	return buf;
 }
 
@@ -417,7 +399,7 @@ int readdir(int fd, struct posix_dirent *d)
 {
 	int r = fcall(POSIX_READDIR, 0, 0, (uint32_t)fd, 0, 0, 0);
 	if (r == 1)
-		memcpy(d, io_buf(), sizeof(*d));
+		memcpy(d, posix_io_buf(), sizeof(*d));
 	return result(r);
 }
 
