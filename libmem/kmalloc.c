@@ -51,6 +51,19 @@ void *kmalloc(struct kmalloc *km, size_t size)
 	return obj_alloc(&km->classes[size_class(size)]);
 }
 
+void *kzalloc(struct kmalloc *km, size_t size)
+{
+	if (size == 0 || size > KMALLOC_MAX_SIZE)
+		return NULL;
+	return obj_zalloc(&km->classes[size_class(size)], size);
+}
+
+void kmalloc_pages_zeroed(struct kmalloc *km)
+{
+	for (unsigned i = 0; i < KMALLOC_NR_CLASSES; i++)
+		km->classes[i].zeroed_pages = true;
+}
+
 int kfree(struct kmalloc *km, void *ptr)
 {
 	if (!ptr)

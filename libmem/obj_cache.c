@@ -5,7 +5,10 @@
  * object, sized per cache), then objects from first_offset onwards.
  *
  * A free object's first word links it into its page's free list, which
- * makes allocation O(1). The bitmap is the authority: it is what detects
+ * makes allocation O(1). Slots from pg->fresh on were never handed out and
+ * are on no list: they are carved one at a time once the list is empty, so
+ * a new page costs no walk over its slots and its unused slots stay as
+ * get_page returned them (obj_zalloc relies on that). The bitmap is the authority: it is what detects
  * double frees, and a free list damaged by a use-after-free write is
  * noticed when a popped entry disagrees with the bitmap and is rebuilt
  * from it, rather than handing out a bogus pointer.
@@ -27,6 +30,7 @@ struct obj_page {
 	uint32_t in_use;      /* objects allocated from this page */
 	struct obj_cache *cache;
 	void *free;	 /* free list; next pointer in each object */
+	uint32_t fresh;	 /* slots from here on never handed out */
 	uint32_t used[]; /* bit i set: object i allocated */
 };
 
@@ -138,11 +142,13 @@ static bool page_valid(const struct obj_page *pg)
 	return pg->magic == page_magic(pg) && pg->cache;
 }
 
-/* Makes the free list hold exactly the free slots, lowest first. */
+/* Makes the free list hold exactly the free slots, lowest first (the
+ * fresh ones too: it writes them). */
 static void rebuild_free_list(const struct obj_cache *c, struct obj_page *pg)
 {
 	void *head = NULL;
 
+	pg->fresh = c->objs_per_page;
 	for (uint32_t i = c->objs_per_page; i-- > 0;) {
 		if (!bit_test(pg->used, i)) {
 			void *obj = obj_at(c, pg, i);
@@ -171,7 +177,8 @@ static struct obj_page *page_new(struct obj_cache *c)
 	pg->in_use = 0;
 	pg->cache = c;
 	memset(pg->used, 0, (c->objs_per_page + 31) / 32 * sizeof(uint32_t));
-	rebuild_free_list(c, pg);
+	pg->free = NULL;
+	pg->fresh = 0; /* every slot, carved as needed */
 	list_insert(&pg->link, &c->partial, c->partial.next);
 	c->nr_pages++;
 	return pg;
@@ -231,7 +238,35 @@ int obj_cache_init(struct obj_cache *cache, size_t obj_size, size_t align,
 	return 0;
 }
 
-void *obj_alloc(struct obj_cache *cache)
+/* The next object of pg: the free list's head, else a fresh slot (then
+ * *fresh is set). */
+static void *take_slot(struct obj_cache *cache, struct obj_page *pg,
+		       bool *fresh)
+{
+	void *obj = pg->free;
+	int32_t slot;
+
+	*fresh = !obj && pg->fresh < cache->objs_per_page;
+	if (*fresh) {
+		slot = (int32_t)pg->fresh++;
+		obj = obj_at(cache, pg, (uint32_t)slot);
+	} else {
+		slot = obj ? slot_of(cache, pg, obj) : -1;
+		if (slot < 0 || bit_test(pg->used, (uint32_t)slot)) {
+			/* A write after free broke the list: trust the
+			 * bitmap. */
+			cache->nr_repairs++;
+			rebuild_free_list(cache, pg);
+			obj = pg->free;
+			slot = slot_of(cache, pg, obj);
+		}
+		pg->free = *(void **)obj;
+	}
+	bit_set(pg->used, (uint32_t)slot);
+	return obj;
+}
+
+static void *alloc(struct obj_cache *cache, bool *fresh)
 {
 	struct obj_page *pg;
 
@@ -246,21 +281,29 @@ void *obj_alloc(struct obj_cache *cache)
 			cache->nr_empty = 0;
 	}
 
-	void *obj = pg->free;
-	int32_t slot = obj ? slot_of(cache, pg, obj) : -1;
+	void *obj = take_slot(cache, pg, fresh);
 
-	if (slot < 0 || bit_test(pg->used, (uint32_t)slot)) {
-		/* A write after free broke the list: trust the bitmap. */
-		cache->nr_repairs++;
-		rebuild_free_list(cache, pg);
-		obj = pg->free;
-		slot = slot_of(cache, pg, obj);
-	}
-	pg->free = *(void **)obj;
-	bit_set(pg->used, (uint32_t)slot);
 	if (++pg->in_use == cache->objs_per_page)
 		list_del(&pg->link);
 	cache->nr_in_use++;
+	return obj;
+}
+
+void *obj_alloc(struct obj_cache *cache)
+{
+	bool fresh;
+
+	return alloc(cache, &fresh);
+}
+
+void *obj_zalloc(struct obj_cache *cache, size_t size)
+{
+	bool fresh;
+	void *obj = alloc(cache, &fresh);
+
+	/* a fresh slot of a zeroed page was never written */
+	if (obj && !(fresh && cache->zeroed_pages))
+		memset(obj, 0, size < cache->obj_size ? size : cache->obj_size);
 	return obj;
 }
 

@@ -67,6 +67,7 @@ void kmem_init(const struct image_header *image,
 		if (cap[i].resource == CAP_RES_PHYSMEM)
 			reserve(cap[i].base, cap[i].size, "container memory");
 	kmalloc_init(&objects, get_object_page, put_object_page, NULL);
+	kmalloc_pages_zeroed(&objects); /* kmem_alloc_pages zeroes them */
 }
 
 paddr_t kmem_alloc_pages(uint32_t nr_pages, uint32_t align_pages)
@@ -91,11 +92,8 @@ uint32_t kmem_free_page_count(void)
 
 void *kmem_alloc(size_t size)
 {
-	void *obj = kmalloc(&objects, size);
-
-	if (obj)
-		memset(obj, 0, size);
-	return obj;
+	/* zeroed; an object new to its page already is (kzalloc) */
+	return kzalloc(&objects, size);
 }
 
 void kmem_free(void *obj)

@@ -518,6 +518,45 @@ static void test_random_stress(void **state)
 	}
 }
 
+/* obj_zalloc zeroes what it hands out, except a never-used slot of a page
+ * the owner declared zero-filled: that one it does not write at all (the
+ * pool's garbage shows it). */
+static void test_zalloc(void **state)
+{
+	(void)state;
+	struct obj_cache c;
+	struct page_pool pp;
+	uint8_t *a, *b;
+
+	cache_ok(&c, &pp, 40, 0, 4);
+	a = obj_zalloc(&c, 40);
+	assert_non_null(a);
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(a[i], 0);
+	memset(a, 0x5a, 40);
+	assert_int_equal(obj_free(&c, a), 0);
+	assert_ptr_equal(b = obj_zalloc(&c, 40), a); /* the freed one again */
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(b[i], 0);
+	drain(&c, &pp, (void **)&b, 1);
+
+	cache_ok(&c, &pp, 40, 0, 4);
+	c.zeroed_pages = true; /* a lie here: the pool's pages are garbage */
+	a = obj_zalloc(&c, 40);
+	uint8_t first = a[0];
+	bool untouched = false;
+	for (unsigned i = 0; i < 40; i++)
+		untouched |= a[i] != 0;
+	assert_true(untouched); /* fresh: not written */
+	a[0] = (uint8_t)~first;
+	assert_int_equal(obj_free(&c, a), 0);
+	b = obj_zalloc(&c, 40); /* reused: zeroed */
+	assert_ptr_equal(b, a);
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(b[i], 0);
+	drain(&c, &pp, (void **)&b, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_get_page_failure),
 	    cmocka_unit_test(test_use_after_free_repaired),
 	    cmocka_unit_test(test_random_stress),
+	    cmocka_unit_test(test_zalloc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,28 +50,12 @@ _start:
 	ldr	r7, =_start		@ linked (virtual) address
 	sub	r8, r7, r6		@ r8 = virtual - physical
 
-	@ zero .bss (kernel_l1 lives there)
-	ldr	r0, =__bss_start
-	sub	r0, r0, r8
-	ldr	r1, =__bss_end
-	sub	r1, r1, r8
-	mov	r2, #0			@ eight zero registers: 32 bytes a store
-	mov	r3, #0
-	mov	r7, #0
-	mov	r9, #0
-	mov	r10, #0
-	mov	r11, #0
-	mov	r12, #0
-	mov	lr, #0
-1:	sub	r6, r1, r0		@ (r6 is recomputed below)
-	cmp	r6, #32
-	stmhsia	r0!, {r2, r3, r7, r9, r10, r11, r12, lr}
-	bhs	1b
-2:	cmp	r0, r1			@ the last few words one at a time
-	strlo	r2, [r0], #4
-	blo	2b
-	adr	r6, _start		@ physical address of _start, again
-
+	@ .bss (kernel_l1 included) is zero already: the kernel is the
+	@ image's kernel part, whose mem_size is the ELF's memory span
+	@ (tools/pack.py kernel_part), and the loader zeroes every part
+	@ from raw_size to mem_size when it unpacks it (image_unpack_part,
+	@ loader/image_table.c), with the caches off. Nothing else enters
+	@ here (docs/booting.md).
 	ldr	r9, =kernel_l1
 	sub	r9, r9, r8		@ r9 = physical address of kernel_l1
 	ldr	r2, =L1_SECT_KERNEL_RAM

@@ -126,8 +126,8 @@ uint32_t arch_asid_rollovers(void)
 /* Drop the boot-time identity mapping: user addresses are TTBR0's now. */
 void arch_mmu_init(void)
 {
-	for (uint32_t i = 0; i < USER_L1_ENTRIES; i++)
-		kernel_l1[i] = 0;
+	/* 8 KiB: the page zeroing's stores, not a word at a time */
+	arch_zero_pages(kernel_l1, USER_L1_ENTRIES * sizeof(kernel_l1[0]));
 	dsb();
 	write_tlbiall(0);
 	dsb();

@@ -6,11 +6,13 @@
 #define KERNEL_PLATFORM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 
 void platform_init(void);
-void platform_putc(char c);
+/* Bytes to the console UART, as they are (console.c adds the '\r's). */
+void platform_write(const char *s, size_t len);
 /* The next byte received on the console UART, or -1 if none. */
 int platform_getc(void);
 /* Acknowledge and handle one pending interrupt; false if none pending. */

@@ -28,6 +28,17 @@ void pl011_putc(char c)
 	uart[UART_DR / 4] = (uint32_t)(unsigned char)c;
 }
 
+void pl011_write(const char *s, size_t len)
+{
+	if (!uart)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		while (uart[UART_FR / 4] & UART_FR_TXFF)
+			;
+		uart[UART_DR / 4] = (uint32_t)(unsigned char)s[i];
+	}
+}
+
 void pl011_rx_enable(void)
 {
 	if (!uart)

@@ -24,9 +24,9 @@ void platform_init(void)
 	sched_timer_init(CONFIG_TICK_HZ);
 }
 
-void platform_putc(char c)
+void platform_write(const char *s, size_t len)
 {
-	pl011_putc(c);
+	pl011_write(s, len);
 }
 
 int platform_getc(void)

@@ -43,6 +43,13 @@ int kmalloc_init(struct kmalloc *km, obj_get_page_t get_page,
  */
 void *kmalloc(struct kmalloc *km, size_t size);
 
+/* kmalloc, its first size bytes zeroed (not written again when the page
+ * source is declared zero-filled and the object is new: obj_zalloc). */
+void *kzalloc(struct kmalloc *km, size_t size);
+
+/* Declares that get_page returns zero-filled pages (see obj_zalloc). */
+void kmalloc_pages_zeroed(struct kmalloc *km);
+
 /*
  * Frees ptr; NULL is a no-op returning 0, like free(). Returns
  * -LIBMEM_ERANGE if ptr did not come from km, -LIBMEM_EINVAL if it is not

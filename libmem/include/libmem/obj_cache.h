@@ -18,6 +18,7 @@
 #ifndef LIBMEM_OBJ_CACHE_H
 #define LIBMEM_OBJ_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,7 @@ struct obj_cache {
 	uint32_t nr_pages;	 /* pages held, including the spare */
 	uint32_t nr_empty;	 /* empty pages held (0 or 1) */
 	uint32_t nr_repairs;	 /* free lists rebuilt after corruption */
+	bool zeroed_pages;	 /* owner: get_page returns zero-filled pages */
 	struct obj_link partial; /* pages with free objects, spare last */
 	obj_get_page_t get_page;
 	obj_put_page_t put_page;
@@ -65,6 +67,14 @@ int obj_cache_init(struct obj_cache *cache, size_t obj_size, size_t align,
  * straight back).
  */
 void *obj_alloc(struct obj_cache *cache);
+
+/*
+ * obj_alloc with the object's first size bytes (at most obj_size) zeroed.
+ * When the owner set cache->zeroed_pages (its get_page returns zero-filled
+ * pages), an object never handed out before is not written: it is still
+ * all zero.
+ */
+void *obj_zalloc(struct obj_cache *cache, size_t size);
 
 /*
  * Frees obj. Returns 0, -LIBMEM_EINVAL for NULL or a pointer that is not

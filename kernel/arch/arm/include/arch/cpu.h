@@ -127,7 +127,7 @@ static inline uint32_t read_cpsr(void)
 
 #endif /* __ASSEMBLER__ */
 #ifndef __ASSEMBLER__
-/* Zero bytes (a non-zero multiple of 32) at a word-aligned address. */
+/* Zero bytes (a non-zero multiple of 128) at a word-aligned address. */
 void arch_zero_pages(void *addr, uint32_t bytes);
 #endif
 
