@@ -16,12 +16,9 @@
 #define MAX_VISIBLE_LISTS 5
 
 static uint32_t next_cap_id = 1;
-/*
- * Bumped whenever what some thread can use may have changed (a capability
- * moved, changed or went, a pager changed): a thread's cached answer of
- * cap_allows() is good while the epoch it was taken in lasts.
- */
-static uint32_t cap_epoch = 1;
+/* Bumped whenever a capability moved, changed or went, or a pager
+ * changed (cap.h). */
+uint32_t cap_epoch = 1;
 
 void cap_changed(void)
 {

@@ -13,6 +13,7 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/space.h>
+#include <kernel/switch.h>
 #include <kernel/thread.h>
 #include <tessera/syscall.h>
 
@@ -141,28 +142,6 @@ void irq_entry(struct user_context *frame)
 		;
 	if (current_thread())
 		thread_safe_point(current_thread());
-}
-
-/* Run `next` on this core: its UTCB pointer and its space (ASID-tagged:
- * no flush). Shared by kernel_exit and the ipc fast path. */
-struct user_context *kernel_switch_to(struct thread *next)
-{
-	struct percpu *cpu = this_cpu();
-
-	if (cpu->current != next) {
-		write_tpidruro(next->utcb); /* user space finds its UTCB here */
-#if CONFIG_NR_CPUS > 1
-		if (cpu->current)
-			cpu->current->on_cpu = CPU_NONE;
-		next->on_cpu = (uint8_t)cpu->cpu_id;
-#endif
-	}
-	if (cpu->space != next->space) {
-		arch_switch_space(&next->space->arch);
-		cpu->space = next->space;
-	}
-	cpu->current = next;
-	return &next->ctx;
 }
 
 /* Pick the thread to return to and switch to it. */

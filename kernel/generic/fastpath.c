@@ -18,14 +18,22 @@
  *
  * vectors.S calls it for every ipc, before syscall_entry, under the
  * kernel lock and with the caller's registers saved in its frame.
+ *
+ * Everything it calls on the way through is inline (the thread table,
+ * the run queue hand-over, the switch and the ASID's), and each thread's
+ * conditions for the general path are grouped so that one load tests
+ * them: the cost is the checks themselves, not calls between files.
  */
 #include <kernel/cap.h>
-#include <kernel/exception.h>
+#include <kernel/container.h>
 #include <kernel/fastpath.h>
 #include <kernel/invariants.h>
+#include <kernel/panic.h>
 #include <kernel/percpu.h>
-#include <kernel/sched.h>
+#include <kernel/sched_handoff.h>
+#include <kernel/switch.h>
 #include <kernel/thread.h>
+#include <tessera/cap.h>
 #include <tessera/syscall.h>
 
 #ifdef CONFIG_IPC_FASTPATH
@@ -45,35 +53,51 @@ static inline bool short_send_receive(uint32_t tag)
  * The receiver waits for this sender (do_send's waits_for) and nothing
  * else about it needs the general path: not a thread waiting for its
  * pager's answer to a fault (that is fault_reply), no suspend waiting for
- * it to run, on no queue that cancel_block would have to walk.
+ * it to run (both in slow_ipc), on no queue that cancel_block would have
+ * to walk.
  */
 static inline bool receiver_ready(const struct thread *dest,
 				  const struct thread *t)
 {
 	return dest->state == THREAD_BLOCKED && dest->block == BLOCK_RECV &&
-	       (dest->recv_any || dest->partner == t) && !dest->fault_pending &&
-	       !dest->suspend_pending && !dest->queued_on;
+	       (dest->recv_any || dest->partner == t) && !dest->slow_ipc &&
+	       !dest->queued_on;
 }
 
 /*
  * The caller's receive would wait: nobody is queued to send to it. No
- * suspend waits for its safe point, and it is not in a fault's ipc. (A
- * scheduler's pager answering with reply-and-wait does not look at its
- * inbox, as the general path's hand-over does not either: the kernel's
- * messages come at its next receive or the next message, scheduling.md.)
+ * suspend waits for its safe point, and it is not in a fault's ipc
+ * (slow_ipc). (A scheduler's pager answering with reply-and-wait does not
+ * look at its inbox, as the general path's hand-over does not either: the
+ * kernel's messages come at its next receive or the next message,
+ * scheduling.md.)
  */
 static inline bool caller_ready(const struct thread *t)
 {
-	return !t->sendq.head && !t->suspend_pending && !t->fault_pending;
+	return !t->sendq.head && !t->slow_ipc;
 }
 
-/* ipc.c's may_send, the same decision: a thread waiting for this sender
+/*
+ * ipc.c's may_send, the same decision: a thread waiting for this sender
  * by name (a caller waiting for its reply) may be answered without a
- * capability; anything else needs the ipc send capability on it. */
+ * capability; anything else needs the ipc send capability on it. The
+ * thread's last yes from cap_allows (cap_hit, good in its epoch) is
+ * tried here first when it names a whole container, the commonest
+ * target: the same test as cap_allows' own first one (match_op,
+ * cap_target_matches), without the call.
+ */
 static inline bool may_send(const struct thread *t, const struct thread *dest)
 {
-	return dest->partner == t || cap_allows(t, CAP_RES_IPC,
-						CAP_OP_IPC_SEND, dest);
+	const struct cap *c = t->cap_hit;
+
+	if (dest->partner == t)
+		return true;
+	if (c && t->cap_hit_epoch == cap_epoch &&
+	    c->target_kind == CAP_TGT_CONTAINER &&
+	    c->target_container == dest->container->id &&
+	    c->resource == CAP_RES_IPC && (c->ops & CAP_OP_IPC_SEND))
+		return true;
+	return cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, dest);
 }
 
 /*
@@ -113,17 +137,30 @@ static inline void wait_for_reply(struct thread *t, struct thread *from)
 		from->recv_waiters++;
 }
 
-/* The checks on the threads, the transfer and the switch; out of line, so
- * that an ipc the first checks refuse (full and extended messages, plain
- * sends and receives) costs the general path only a few instructions. */
-static __attribute__((noinline)) struct user_context *
-fast_call(struct user_context *ctx, uint32_t to, uint32_t from, uint32_t tag)
+/* The thread whose registers vectors.S saved in `ctx`: sp_svc points
+ * just past the current thread's frame while it runs in user mode, and
+ * the frame is the thread's first member (arch/context.h). */
+static inline struct thread *thread_of_frame(struct user_context *ctx)
 {
-	struct thread *t = current_thread(), *dest;
+	return container_of(ctx, struct thread, ctx);
+}
 
+struct user_context *fastpath_ipc(struct user_context *ctx)
+{
+	uint32_t to = ctx->r[0], from = ctx->r[1], tag = ctx->r[2];
+	struct thread *t = thread_of_frame(ctx), *dest;
+
+	if (unlikely(!short_send_receive(tag)))
+		return NULL;
+	/* receive from the destination (a call) or from anyone (a reply
+	 * and wait): no second thread to look up and check */
+	if (unlikely(from != to && from != IPC_ANY))
+		return NULL;
 #if CONFIG_NR_CPUS > 1
-	if (unlikely(!t))
+	if (unlikely(current_thread() != t))
 		return NULL; /* stopped on the way in: syscall_entry knows */
+#elif CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	BUG_ON(current_thread() != t, "ipc frame of another thread");
 #endif
 	dest = thread_by_tid(to);
 	if (unlikely(!dest || dest == t || !receiver_ready(dest, t)))
@@ -142,20 +179,6 @@ fast_call(struct user_context *ctx, uint32_t to, uint32_t from, uint32_t tag)
 	invariants_after_syscall(SYS_ipc); /* as syscall_entry would */
 #endif
 	return ctx;
-}
-
-struct user_context *fastpath_ipc(struct user_context *ctx)
-{
-	uint32_t to = ctx_arg(ctx, 0), from = ctx_arg(ctx, 1);
-	uint32_t tag = ctx_arg(ctx, 2);
-
-	if (unlikely(!short_send_receive(tag)))
-		return NULL;
-	/* receive from the destination (a call) or from anyone (a reply
-	 * and wait): no second thread to look up and check */
-	if (unlikely(from != to && from != IPC_ANY))
-		return NULL;
-	return fast_call(ctx, to, from, tag);
 }
 
 #endif /* CONFIG_IPC_FASTPATH */

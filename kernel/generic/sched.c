@@ -41,6 +41,7 @@
 #include <kernel/printk.h>
 #include <kernel/runq.h>
 #include <kernel/sched.h>
+#include <kernel/sched_handoff.h>
 #include <kernel/usched.h>
 
 /* One round: one second of ticks is shared out among the runnable threads. */
@@ -48,32 +49,13 @@
 /* 50 ms, but at least one tick at slow tick rates. */
 #define SCHED_GRANULARITY (CONFIG_TICK_HZ >= 20 ? CONFIG_TICK_HZ / 20 : 1)
 
-/* Per-CPU scheduler state, indexed by cpu_id. */
-struct sched_cpu {
-	struct runq rq;
-	uint64_t next_tick_at; /* counter time of its next tick */
-};
-
-static struct sched_cpu sched_cpus[CONFIG_NR_CPUS];
+struct sched_cpu sched_cpus[CONFIG_NR_CPUS];
 static uint64_t boot_count;   /* counter at sched_timer_init */
 static uint64_t tick_period;  /* counter ticks per kernel tick */
-
-/* One core: index 0 known at compile time (the fast paths' loads). */
-#if CONFIG_NR_CPUS > 1
-#define CORE(i) (i)
-#else
-#define CORE(i) ((void)(i), 0u)
-#endif
 
 static struct sched_cpu *this_sched(void)
 {
 	return &sched_cpus[CORE(this_cpu_id())];
-}
-
-/* The run queue t is on, or joins. */
-static struct runq *rq_of(const struct thread *t)
-{
-	return &sched_cpus[CORE(t->cpu)].rq;
 }
 
 static struct thread *thread_of(struct sched_entity *se)
@@ -156,32 +138,6 @@ void sched_handoff(struct thread *from, struct thread *to)
 		sched_enqueue(to);
 	}
 	sched_request_resched();
-}
-
-/*
- * What the general path would do: sched_handoff (runq_replace: the same
- * core, the same level, ticks left), then sched_choose, which picks the
- * head of the highest level. `to` in `from`'s place is that head exactly
- * when `from` is it now; and nothing may be pending that asks for another
- * pick (need_resched: a tick, a wake-up that outranks, a throttle). With
- * budgets, the pick would park a throttled thread or switch accounts:
- * only a thread of the account this core charges now goes directly.
- * Another core's thread, or one some core still runs, never does.
- */
-bool sched_direct_handoff(struct thread *from, struct thread *to)
-{
-	struct runq *rq = rq_of(from);
-
-	if (this_cpu()->need_resched)
-		return false;
-#if CONFIG_NR_CPUS > 1
-	if (from->cpu != this_cpu_id() || to->cpu != from->cpu ||
-	    to->on_cpu != CPU_NONE)
-		return false;
-#endif
-	if (cpu_budgets_in_use && !cpu_budget_runs_on(to))
-		return false;
-	return runq_replace_pick(rq, &from->sched, &to->sched) == 0;
 }
 
 void sched_move(struct thread *t, unsigned cpu)

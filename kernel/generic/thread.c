@@ -25,7 +25,7 @@
 _Static_assert(CONFIG_MAX_THREADS <= TID_INDEX_MASK + 1,
 	       "thread table slots must fit TID_INDEX_BITS");
 
-static struct thread *threads[CONFIG_MAX_THREADS];
+struct thread *threads[CONFIG_MAX_THREADS];
 /* The container (id + 1; 0: never used) whose thread last had each slot. */
 static uint8_t tid_owner[CONFIG_MAX_THREADS];
 /* The generation of the last id issued from each slot (valid once used). */
@@ -97,17 +97,6 @@ static int tid_alloc(struct thread *t, const struct container *c)
 struct thread *thread_at(uint32_t i)
 {
 	return i < CONFIG_MAX_THREADS ? threads[i] : NULL;
-}
-
-struct thread *thread_by_tid(uint32_t tid)
-{
-	uint32_t i = TID_INDEX(tid);
-	struct thread *t;
-
-	if (i == 0 || i >= CONFIG_MAX_THREADS)
-		return NULL;
-	t = threads[i];
-	return t && t->tid == tid ? t : NULL; /* an older generation: gone */
 }
 
 /*

@@ -327,7 +327,7 @@ int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
 /* ---- threads (thread.c) -------------------------------------------------- */
 
 struct percpu cpu_state[CONFIG_NR_CPUS];
-struct thread *fake_threads[FAKE_MAX_THREADS];
+struct thread *threads[CONFIG_MAX_THREADS];
 static uint8_t tid_owner[FAKE_MAX_THREADS];
 static uint32_t tid_last_generation[FAKE_MAX_THREADS];
 static uint32_t live_threads;
@@ -340,18 +340,6 @@ void fake_set_current(struct thread *t)
 uint32_t fake_live_threads(void)
 {
 	return live_threads;
-}
-
-/* A thread id is a slot plus the slot's generation (tessera/syscall.h). */
-struct thread *thread_by_tid(uint32_t tid)
-{
-	uint32_t i = TID_INDEX(tid);
-	struct thread *t;
-
-	if (i == 0 || i >= FAKE_MAX_THREADS)
-		return NULL;
-	t = fake_threads[i];
-	return t && t->tid == tid ? t : NULL;
 }
 
 static int tid_gone_error(uint32_t tid, const struct container *caller)

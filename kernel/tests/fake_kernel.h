@@ -85,7 +85,10 @@ void fake_console_clear(void);
 /* ---- threads ------------------------------------------------------------- */
 
 /* By slot (TID_INDEX of the thread's id). */
-extern struct thread *fake_threads[FAKE_MAX_THREADS];
+/* thread.h's table (its thread_by_tid is inline); the fake fills only
+ * its first FAKE_MAX_THREADS slots */
+#define fake_threads threads
+_Static_assert(FAKE_MAX_THREADS <= CONFIG_MAX_THREADS, "fake thread table");
 /* Threads not yet ended, in all containers. */
 uint32_t fake_live_threads(void);
 /* End t as thread_end does (capability and budget side). */

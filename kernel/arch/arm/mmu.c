@@ -48,7 +48,7 @@ static uint32_t next_device_va = DEVICE_VA_BASE;
  * the next time it runs. So the number of spaces is never limited by ASIDs,
  * and an ordinary switch still flushes nothing.
  */
-static uint32_t asid_generation = 1;
+uint32_t asid_generation = 1;
 static uint32_t asid_rollovers;
 
 static int asid_alloc(void)
@@ -94,7 +94,7 @@ static void asid_new_generation(void)
 	isb();
 }
 
-static void asid_assign(struct arch_space *as)
+void arch_asid_assign(struct arch_space *as)
 {
 	int a;
 
@@ -279,21 +279,6 @@ int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *p,
 		a |= MAP_DEVICE;
 	*attrs = a;
 	return 0;
-}
-
-/*
- * Switch TTBR0 and the ASID without a window where the new table is used
- * with the old ASID: go through the reserved ASID 0 (ARM ARM B3.10.4).
- */
-void arch_switch_space(struct arch_space *as)
-{
-	asid_assign(as);
-	write_contextidr(0);
-	isb();
-	write_ttbr0(as->l1_phys.pa | TTBR_WALK_FLAGS);
-	isb();
-	write_contextidr(as->asid);
-	isb();
 }
 
 void arch_switch_to_kernel_only(void)

@@ -48,6 +48,13 @@ static inline uint32_t cap_kind(const struct cap *c)
 int cap_create_boot(struct container *c, struct cap_list *list,
 		    const struct bootinfo_cap *desc);
 
+/*
+ * Bumped whenever what some thread can use may have changed (cap.c): a
+ * thread's cached cap_allows() answer (cap_hit) is good while the epoch
+ * it was taken in (cap_hit_epoch) lasts.
+ */
+extern uint32_t cap_epoch;
+
 /* May t do `ops` of operation resource `res` on thread x? */
 bool cap_allows(const struct thread *t, uint32_t res, uint32_t ops,
 		const struct thread *x);

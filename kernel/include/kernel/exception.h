@@ -28,10 +28,9 @@ void fault_print_user_stack(const struct thread *t,
 			    const struct user_context *ctx);
 void kernel_fault(struct user_context *frame, unsigned cause)
 	__attribute__((noreturn));
+/* Pick the thread to run and switch to it (kernel_switch_to,
+ * <kernel/switch.h>); returns its frame. */
 struct user_context *kernel_exit(void);
-/* The part of kernel_exit after the pick: make `next` this core's thread
- * (UTCB pointer, space) and return its frame. */
-struct user_context *kernel_switch_to(struct thread *next);
 void arch_first_return_to_user(void) __attribute__((noreturn));
 #endif
 

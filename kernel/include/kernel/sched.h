@@ -29,14 +29,8 @@ void sched_yield(void);
 /* The current thread `from` just blocked and `to` just woke: `to` takes
  * its place in the run queue (no queue walk) and runs next. */
 void sched_handoff(struct thread *from, struct thread *to);
-/*
- * The ipc fast path's hand-over (fastpath.c): if the general path's
- * hand-over and the next pick would run `to` in place of the current
- * thread `from`, without a budget switch, `to` takes `from`'s place in the
- * run queue and true is returned; the caller then switches to `to`
- * itself, no pick needed. False, with nothing changed, otherwise.
- */
-bool sched_direct_handoff(struct thread *from, struct thread *to);
+/* The ipc fast path's hand-over: sched_direct_handoff, inline in
+ * <kernel/sched_handoff.h>. */
 /* A new child takes half of parent's remaining ticks (never 0 for either). */
 void sched_child_created(struct thread *parent, struct thread *child);
 /* Re-examine the current thread at the next sched_choose(). */

@@ -15,6 +15,7 @@
 #include <kernel/cap.h>
 #include <kernel/sched_entity.h>
 #include <kernel/types.h>
+#include <tessera/syscall.h>
 
 struct space;
 struct container;
@@ -69,7 +70,20 @@ struct thread {
 	uint32_t tgid;
 	enum thread_state state;
 	enum block_reason block;
-	bool suspend_pending; /* suspend at the end of the current syscall */
+	/*
+	 * The two conditions that send any ipc of this thread the general
+	 * way, side by side so that the fast path (fastpath.c) tests both
+	 * with one load of slow_ipc.
+	 */
+	union {
+		struct {
+			/* suspend at the end of the current syscall */
+			bool suspend_pending;
+			/* its message is a fault, in fault[] */
+			bool fault_pending;
+		};
+		uint16_t slow_ipc;
+	};
 	struct space *space;
 	struct container *container;
 	struct thread *pager;   /* handles its exceptions; NULL: the kernel */
@@ -94,7 +108,6 @@ struct thread {
 	struct thread_list *queued_on;
 	uint32_t send_tag;           /* BLOCK_SEND: the tag its queued
 				      * message was checked with (ipc.c) */
-	bool fault_pending;          /* its message is a fault, in fault[] */
 	uint32_t fault[5];           /* tag, MR0-MR3 of a fault message */
 
 	/* mutex */
@@ -135,7 +148,22 @@ struct thread *thread_create(const struct thread *creator,
 			     struct container *c, struct space *s,
 			     struct thread *pager, uint32_t entry, uint32_t sp,
 			     uint32_t priority, int *err);
-struct thread *thread_by_tid(uint32_t tid);
+/* The thread table, indexed by TID_INDEX (thread.c owns it; here so that
+ * thread_by_tid, on the ipc fast path, is inline). */
+extern struct thread *threads[CONFIG_MAX_THREADS];
+
+/* The live (or zombie) thread with this id; NULL if the slot is free or
+ * holds a later generation. */
+static inline struct thread *thread_by_tid(uint32_t tid)
+{
+	uint32_t i = TID_INDEX(tid);
+	struct thread *t;
+
+	if (i == 0 || i >= CONFIG_MAX_THREADS)
+		return NULL;
+	t = threads[i];
+	return t && t->tid == tid ? t : NULL; /* an older generation: gone */
+}
 /* Slot i of the thread table (NULL: free); for walks over every thread. */
 struct thread *thread_at(uint32_t i);
 /* The live thread a call names (tid 0: the caller), if the caller holds an

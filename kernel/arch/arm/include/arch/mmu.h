@@ -35,6 +35,7 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+#include <arch/cpu.h>
 #include <kernel/types.h>
 
 /* Mapping attributes (generic kernel view). */
@@ -62,7 +63,30 @@ uint32_t arch_pt_pages_missing(const struct arch_space *as, uint32_t va,
 			       uint32_t size);
 int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
 		unsigned *attrs);
-void arch_switch_space(struct arch_space *as);
+/* The ASID generation now running (mmu.c): a space's ASID is valid while
+ * its asid_generation equals it. */
+extern uint32_t asid_generation;
+/* Give as a valid ASID (a new generation if they ran out). */
+void arch_asid_assign(struct arch_space *as);
+
+/*
+ * Load as's table and ASID into TTBR0 and CONTEXTIDR without a window
+ * where the new table is used with the old ASID: through the reserved
+ * ASID 0 (ARM ARM B3.10.4). Inline: it is on every switch between spaces,
+ * the ipc fast path's included.
+ */
+static inline void arch_switch_space(struct arch_space *as)
+{
+	if (__builtin_expect(!as->asid || as->asid_generation != asid_generation,
+			     0))
+		arch_asid_assign(as);
+	write_contextidr(0);
+	isb();
+	write_ttbr0(as->l1_phys.pa | TTBR_WALK_FLAGS);
+	isb();
+	write_contextidr(as->asid);
+	isb();
+}
 /* How many times the ASIDs ran out and a new generation began. */
 uint32_t arch_asid_rollovers(void);
 /* Load an empty user half (before the current space's table is freed). */

@@ -1,0 +1,69 @@
+/*
+ * The ipc fast path's hand-over (fastpath.c), inline, and the per-core
+ * scheduler state it reaches into. Only sched.c and fastpath.c include
+ * this: everything else goes through <kernel/sched.h>.
+ */
+#ifndef KERNEL_SCHED_HANDOFF_H
+#define KERNEL_SCHED_HANDOFF_H
+
+#include <kernel/cpu_budget.h>
+#include <kernel/klock.h>
+#include <kernel/percpu.h>
+#include <kernel/runq.h>
+#include <kernel/thread.h>
+
+/* Per-CPU scheduler state, indexed by cpu_id (sched.c owns it). */
+struct sched_cpu {
+	struct runq rq;
+	uint64_t next_tick_at; /* counter time of its next tick */
+};
+
+extern struct sched_cpu sched_cpus[CONFIG_NR_CPUS];
+
+/* One core: index 0 known at compile time (the fast paths' loads). */
+#if CONFIG_NR_CPUS > 1
+#define CORE(i) (i)
+#else
+#define CORE(i) ((void)(i), 0u)
+#endif
+
+/* The run queue t is on, or joins. */
+static inline struct runq *rq_of(const struct thread *t)
+{
+	return &sched_cpus[CORE(t->cpu)].rq;
+}
+
+/*
+ * If the general path's hand-over and the next pick would run `to` in
+ * place of the current thread `from`, without a budget switch, `to` takes
+ * `from`'s place in the run queue and true is returned; the caller then
+ * switches to `to` itself, no pick needed. False, with nothing changed,
+ * otherwise.
+ *
+ * What the general path would do: sched_handoff (runq_replace: the same
+ * core, the same level, ticks left), then sched_choose, which picks the
+ * head of the highest level. `to` in `from`'s place is that head exactly
+ * when `from` is it now; and nothing may be pending that asks for another
+ * pick (need_resched: a tick, a wake-up that outranks, a throttle). With
+ * budgets, the pick would park a throttled thread or switch accounts:
+ * only a thread of the account this core charges now goes directly.
+ * Another core's thread, or one some core still runs, never does.
+ */
+static inline bool sched_direct_handoff(struct thread *from,
+					struct thread *to)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->need_resched)
+		return false;
+#if CONFIG_NR_CPUS > 1
+	if (from->cpu != cpu->cpu_id || to->cpu != from->cpu ||
+	    to->on_cpu != CPU_NONE)
+		return false;
+#endif
+	if (cpu_budgets_in_use && !cpu_budget_runs_on(to))
+		return false;
+	return runq_replace_pick(rq_of(from), &from->sched, &to->sched) == 0;
+}
+
+#endif
