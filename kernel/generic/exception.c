@@ -12,6 +12,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/sched_handoff.h>
 #include <kernel/space.h>
 #include <kernel/switch.h>
 #include <kernel/thread.h>
@@ -119,6 +120,7 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 	struct thread *t = current_thread();
 	uint32_t addr, status;
 
+	sched_settle();
 	if (!t)
 		return; /* stopped on the way in (klock.c): it faults again
 			 * when it runs next */
@@ -138,6 +140,7 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 void irq_entry(struct user_context *frame)
 {
 	(void)frame;
+	sched_settle();
 	while (platform_handle_irq())
 		;
 	if (current_thread())

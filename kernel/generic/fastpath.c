@@ -137,6 +137,39 @@ static inline void wait_for_reply(struct thread *t, struct thread *from)
 		from->recv_waiters++;
 }
 
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+/*
+ * The kernel's invariants, as syscall_entry checks them after a call. The
+ * checks know run queues without loans (sched_handoff.h): an open loan is
+ * checked on its own, then looked through (settled for the checks and
+ * lent again, the queue exactly as before).
+ */
+static void check_invariants(void)
+{
+#if CONFIG_NR_CPUS == 1
+	struct thread *owner = cpu0.lent_by, *cur = cpu0.current;
+
+	if (owner) {
+		if (owner->state != THREAD_BLOCKED ||
+		    !runq_heads_the_pick(rq_of(owner), &owner->sched) ||
+		    !runq_may_stand_in(&owner->sched, &cur->sched))
+			panic("invariant: run-queue place of thread %u lent "
+			      "to thread %u, which cannot take it",
+			      (unsigned)owner->tid, (unsigned)cur->tid);
+		sched_settle_loan();
+	}
+	invariants_after_syscall(SYS_ipc);
+	if (owner) {
+		BUG_ON(runq_replace(rq_of(owner), &cur->sched, &owner->sched),
+		       "run-queue place not given back after the checks");
+		cpu0.lent_by = owner;
+	}
+#else
+	invariants_after_syscall(SYS_ipc);
+#endif
+}
+#endif
+
 /* The thread whose registers vectors.S saved in `ctx`: sp_svc points
  * just past the current thread's frame while it runs in user mode, and
  * the frame is the thread's first member (arch/context.h). */
@@ -176,7 +209,7 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
 	ctx = kernel_switch_to(dest);
 #if CONFIG_DEBUG_INVARIANTS_EVERY > 0
-	invariants_after_syscall(SYS_ipc); /* as syscall_entry would */
+	check_invariants(); /* as syscall_entry would */
 #endif
 	return ctx;
 }

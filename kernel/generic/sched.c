@@ -140,6 +140,20 @@ void sched_handoff(struct thread *from, struct thread *to)
 	sched_request_resched();
 }
 
+#if CONFIG_NR_CPUS == 1
+void sched_settle_loan(void)
+{
+	struct thread *owner = cpu0.lent_by, *cur = cpu0.current;
+
+	cpu0.lent_by = NULL;
+	/* what the fast path checked when it lent the place still holds:
+	 * nothing but fast paths ran since */
+	BUG_ON(!cur || runq_replace(rq_of(owner), &owner->sched,
+				    &cur->sched) != 0,
+	       "run-queue place lent to a thread that cannot take it");
+}
+#endif
+
 void sched_move(struct thread *t, unsigned cpu)
 {
 	BUG_ON(t->on_cpu != CPU_NONE && t->on_cpu != this_cpu_id(),

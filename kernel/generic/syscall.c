@@ -10,6 +10,7 @@
 #include <kernel/timer.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/sched_handoff.h>
 #include <kernel/space.h>
 #include <kernel/syscall.h>
 #include <kernel/thread.h>
@@ -33,6 +34,7 @@ struct user_context *syscall_entry(struct user_context *ctx)
 	struct thread *t = current_thread();
 	uint32_t nr = ctx_syscall_number(ctx);
 
+	sched_settle();
 #if CONFIG_NR_CPUS > 1
 	if (!t)
 		return NULL; /* stopped on the way in: the call runs later */

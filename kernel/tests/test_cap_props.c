@@ -434,7 +434,7 @@ static void check_system(void)
 	uint32_t used[NR_CONTAINERS][NR_BUDGETS] = {{0}};
 	uint32_t ncaps[NR_CONTAINERS] = {0}, nthreads[NR_CONTAINERS] = {0};
 	uint32_t live[NR_CONTAINERS] = {0}, all_live = 0;
-	size_t threads = 0;
+	size_t nr_threads = 0;
 
 	all_caps(&checked);
 	memset(visits, 0, sizeof(visits));
@@ -446,7 +446,7 @@ static void check_system(void)
 		struct thread *t = fake_threads[tid];
 		if (!t)
 			continue;
-		threads++;
+		nr_threads++;
 		CHECK(TID_INDEX(t->tid) == tid && thread_by_tid(t->tid) == t,
 		      "thread %u in slot %u", (unsigned)t->tid, (unsigned)tid);
 		CHECK(fake_kmem_is_live(t, NULL),
@@ -565,9 +565,9 @@ static void check_system(void)
 
 	/* no leak: every block is a capability, a thread or a space */
 	CHECK(fake_kmem_live() ==
-		  checked.n + threads + fake_kmem_live_kind(FAKE_BLOCK_SPACE),
+		  checked.n + nr_threads + fake_kmem_live_kind(FAKE_BLOCK_SPACE),
 	      "%zu kmem blocks for %zu capabilities, %zu threads, %zu spaces",
-	      fake_kmem_live(), checked.n, threads,
+	      fake_kmem_live(), checked.n, nr_threads,
 	      fake_kmem_live_kind(FAKE_BLOCK_SPACE));
 	CHECK(fake_live_threads() == all_live,
 	      "%u live threads counted, %u "

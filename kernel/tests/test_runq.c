@@ -430,6 +430,55 @@ static void test_replace_pick(void **state)
 	assert_int_equal(runq_nr_queued(&rq), 1);
 }
 
+/* The one-core fast path's loan (sched_handoff.h): the two tests it makes
+ * instead of runq_replace_pick, and the settling runq_replace after it. */
+static void test_loan_predicates(void **state)
+{
+	struct sched_entity se[2], hi, in, low, spent;
+	struct runq rq;
+
+	(void)state;
+	runq_init(&rq, ROUND, GRAN);
+	for (unsigned i = 0; i < 2; i++) {
+		entity(&se[i], 100);
+		assert_int_equal(runq_enqueue(&rq, &se[i]), 0);
+	}
+	/* only the head of the highest level heads the pick */
+	assert_true(runq_heads_the_pick(&rq, &se[0]));
+	assert_false(runq_heads_the_pick(&rq, &se[1]));
+	entity(&in, 101);
+	in.ticks_left = 3;
+	assert_false(runq_heads_the_pick(&rq, &in)); /* not queued */
+	entity(&hi, 200);
+	assert_int_equal(runq_enqueue(&rq, &hi), 0);
+	assert_false(runq_heads_the_pick(&rq, &se[0]));
+	assert_true(runq_heads_the_pick(&rq, &hi));
+	assert_int_equal(runq_dequeue(&rq, &hi), 0);
+	assert_true(runq_heads_the_pick(&rq, &se[0]));
+	/* who may stand in: not queued, the same level, ticks left */
+	assert_true(runq_may_stand_in(&se[0], &in));
+	assert_false(runq_may_stand_in(&se[0], &se[1]));
+	entity(&low, 5);
+	low.ticks_left = 4;
+	assert_false(runq_may_stand_in(&se[0], &low));
+	entity(&spent, 100);
+	assert_false(runq_may_stand_in(&se[0], &spent));
+	/* settling the loan is the hand-over the general path makes, and
+	 * handing the place back restores the queue exactly */
+	assert_int_equal(runq_replace(&rq, &se[0], &in), 0);
+	assert_ptr_equal(runq_pick(&rq), &in);
+	assert_ptr_equal(in.next, &se[1]);
+	assert_int_equal(in.ticks_left, 3);
+	assert_null(se[0].array);
+	assert_true(runq_may_stand_in(&in, &se[0]));
+	assert_int_equal(runq_replace(&rq, &in, &se[0]), 0);
+	assert_ptr_equal(runq_pick(&rq), &se[0]);
+	assert_ptr_equal(se[0].next, &se[1]);
+	assert_ptr_equal(se[1].prev, &se[0]);
+	assert_null(in.array);
+	assert_int_equal(runq_nr_queued(&rq), 2);
+}
+
 /* A thread that blocked keeps its remaining ticks when it comes back. */
 static void test_requeue_keeps_ticks(void **state)
 {
@@ -894,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_replace_pick),
 		cmocka_unit_test(test_requeue_keeps_ticks),
 		cmocka_unit_test(test_expire_and_swap),
+		cmocka_unit_test(test_loan_predicates),
 		cmocka_unit_test(test_yield_expires),
 		cmocka_unit_test(test_granularity_rotates),
 		cmocka_unit_test(test_granularity_alone),

@@ -25,6 +25,14 @@ struct percpu {
 	struct thread *current; /* NULL: idle, or its thread was stopped */
 	struct space *space; /* whose table TTBR0 holds, NULL: none */
 	uint32_t cpu_id;
+	/*
+	 * One core (CONFIG_NR_CPUS == 1): the thread whose run-queue place
+	 * the current thread holds without being queued, lent by the ipc
+	 * fast path (sched_handoff.h); NULL: none, the run queue is as the
+	 * rest of the kernel knows it. Every other kernel entry settles the
+	 * loan (sched_settle) before it looks at a thread.
+	 */
+	struct thread *lent_by;
 	bool need_resched; /* pick again before returning to user mode */
 	bool online;       /* started and scheduling threads */
 	/* lock-free: set by the lock holder, cleared by this core once its

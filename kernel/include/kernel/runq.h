@@ -146,6 +146,26 @@ static inline int runq_replace_pick(struct runq *rq, struct sched_entity *old,
 	return 0;
 }
 
+/* Is se what runq_pick() returns now without swapping the queues: the
+ * head of the highest non-empty level of the runnable queue? (Its level
+ * is the one it is queued at; only the level's list holds it.) */
+static inline bool runq_heads_the_pick(const struct runq *rq,
+				       const struct sched_entity *se)
+{
+	const struct runq_array *a = rq->runnable;
+
+	return a->level[se->level].head == se && a->bitmap >> se->level == 1;
+}
+
+/* Could `new` (not queued) take queued `old`'s place, as runq_replace
+ * would let it: the same level, ticks left? */
+static inline bool runq_may_stand_in(const struct sched_entity *old,
+				     const struct sched_entity *new)
+{
+	return !new->array && runq_level_inline(new->priority) == old->level &&
+	       new->ticks_left >= 1;
+}
+
 /* Charge one tick to the running se; true if it should give way now. */
 bool runq_tick(const struct runq *rq, struct sched_entity *se);
 /* Act on what runq_tick() reported; se must be queued. */

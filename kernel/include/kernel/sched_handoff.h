@@ -48,6 +48,18 @@ static inline struct runq *rq_of(const struct thread *t)
  * budgets, the pick would park a throttled thread or switch accounts:
  * only a thread of the account this core charges now goes directly.
  * Another core's thread, or one some core still runs, never does.
+ *
+ * On one core the place is lent rather than handed over (lazy, as L4's
+ * lazy scheduling): the run queue keeps the thread that held the place,
+ * blocked now, and this_cpu()->lent_by names it while threads that are
+ * not queued run in it. A call and its reply therefore leave the run
+ * queue untouched: the reply hands the place back to its owner, which
+ * is where the queue says it is. Nothing but the fast path runs while a
+ * loan is open (sched_settle, at every other kernel entry, makes the
+ * queue what the general path would have left), so no other code ever
+ * sees a blocked thread queued. With several cores another core may look
+ * at this core's queue as soon as the lock is let go: there the place
+ * is handed over at once.
  */
 static inline bool sched_direct_handoff(struct thread *from,
 					struct thread *to)
@@ -63,7 +75,41 @@ static inline bool sched_direct_handoff(struct thread *from,
 #endif
 	if (cpu_budgets_in_use && !cpu_budget_runs_on(to))
 		return false;
+#if CONFIG_NR_CPUS > 1
 	return runq_replace_pick(rq_of(from), &from->sched, &to->sched) == 0;
+#else
+	struct thread *owner = cpu->lent_by;
+
+	if (!owner) {
+		/* from holds its own place: the head of the highest level */
+		if (!runq_heads_the_pick(rq_of(from), &from->sched))
+			return false;
+		owner = from;
+	} else if (to == owner) {
+		cpu->lent_by = NULL; /* back to its owner, still queued there */
+		return true;
+	}
+	if (!runq_may_stand_in(&owner->sched, &to->sched))
+		return false;
+	cpu->lent_by = owner;
+	return true;
+#endif
+}
+
+#if CONFIG_NR_CPUS == 1
+/* The run queue as the general path would have left it: the current
+ * thread takes the place lent to it (sched.c). */
+void sched_settle_loan(void);
+#endif
+
+/* At every kernel entry but the ipc fast path, before anything looks at a
+ * thread: no loan left open (one core; several cores never lend). */
+static inline void sched_settle(void)
+{
+#if CONFIG_NR_CPUS == 1
+	if (__builtin_expect(this_cpu()->lent_by != NULL, 0))
+		sched_settle_loan();
+#endif
 }
 
 #endif
