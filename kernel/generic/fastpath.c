@@ -53,28 +53,30 @@ static inline bool short_send_receive(uint32_t tag)
  * The receiver waits for this sender (do_send's waits_for) and nothing
  * else about it needs the general path: not a thread waiting for its
  * pager's answer to a fault (that is fault_reply), no suspend waiting for
- * it to run (both in slow_ipc), on no queue that cancel_block would have
- * to walk.
+ * it to run (both in slow_ipc). A thread blocked to receive is on no wait
+ * queue (invariants.c checks it after every call in debug builds), so
+ * there is none to leave; and it is not the caller, which runs.
  */
 static inline bool receiver_ready(const struct thread *dest,
 				  const struct thread *t)
 {
 	return dest->state == THREAD_BLOCKED && dest->block == BLOCK_RECV &&
-	       (dest->recv_any || dest->partner == t) && !dest->slow_ipc &&
-	       !dest->queued_on;
+	       (dest->recv_any || dest->partner == t) && !dest->slow_ipc;
 }
 
 /*
- * The caller's receive would wait: nobody is queued to send to it. No
- * suspend waits for its safe point, and it is not in a fault's ipc
- * (slow_ipc). (A scheduler's pager answering with reply-and-wait does not
- * look at its inbox, as the general path's hand-over does not either: the
- * kernel's messages come at its next receive or the next message,
+ * The caller's receive would wait. For a reply-and-wait (from anyone):
+ * nobody is queued to send to it. A call receives only from its
+ * destination, which waits to receive and so is in no send queue. No
+ * suspend waits for the caller's safe point, and it is not in a fault's
+ * ipc (slow_ipc). (A scheduler's pager answering with reply-and-wait does
+ * not look at its inbox, as the general path's hand-over does not either:
+ * the kernel's messages come at its next receive or the next message,
  * scheduling.md.)
  */
-static inline bool caller_ready(const struct thread *t)
+static inline bool caller_ready(const struct thread *t, bool from_any)
 {
-	return !t->sendq.head && !t->slow_ipc;
+	return !(from_any && t->sendq.head) && !t->slow_ipc;
 }
 
 /*
@@ -112,10 +114,7 @@ static inline void deliver(struct thread *t, struct thread *dest,
 	dest->ctx.r[0] = 0;
 	dest->ctx.r[1] = t->tid;
 	dest->ctx.r[2] = tag & ~0xfu;
-	dest->ctx.r[3] = t->ctx.r[3];
-	dest->ctx.r[4] = t->ctx.r[4];
-	dest->ctx.r[5] = t->ctx.r[5];
-	dest->ctx.r[6] = t->ctx.r[6];
+	ctx_copy_r3_r6(&dest->ctx, &t->ctx); /* MR0-MR3 */
 	if (dest->partner)
 		dest->partner->recv_waiters--;
 	dest->partner = NULL;
@@ -196,9 +195,9 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 	BUG_ON(current_thread() != t, "ipc frame of another thread");
 #endif
 	dest = thread_by_tid(to);
-	if (unlikely(!dest || dest == t || !receiver_ready(dest, t)))
+	if (unlikely(!dest || !receiver_ready(dest, t)))
 		return NULL;
-	if (unlikely(!caller_ready(t)))
+	if (unlikely(!caller_ready(t, from == IPC_ANY)))
 		return NULL;
 	if (unlikely(!may_send(t, dest)))
 		return NULL; /* the general path answers -E_PERM */
@@ -207,7 +206,7 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 		return NULL;
 	deliver(t, dest, tag);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
-	ctx = kernel_switch_to(dest);
+	ctx = kernel_switch_thread(this_cpu(), dest); /* dest is not t */
 #if CONFIG_DEBUG_INVARIANTS_EVERY > 0
 	check_invariants(); /* as syscall_entry would */
 #endif

@@ -84,7 +84,8 @@ static void asid_keep_running_elsewhere(void)
 static void asid_new_generation(void)
 {
 	memset(asid_bitmap, 0, sizeof(asid_bitmap));
-	asid_generation++;
+	if (++asid_generation == 0)
+		asid_generation = 1; /* 0 marks a space that has no ASID */
 	asid_rollovers++;
 	asid_keep_running_elsewhere();
 	write_contextidr(0);
@@ -140,7 +141,10 @@ int arch_space_init(struct arch_space *as)
 	if (!as->l1_phys.pa)
 		return -E_BUDGET;
 	as->l1 = phys_to_virt(as->l1_phys);
-	as->asid = 0; /* assigned when it first runs */
+	/* assigned when it first runs: generation 0 is never the current
+	 * one, so arch_switch_space's one test finds it has none */
+	as->asid = 0;
+	as->asid_generation = 0;
 	return 0;
 }
 

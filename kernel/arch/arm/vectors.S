@@ -28,6 +28,10 @@ exception_vectors:
 	b	vec_fiq
 
 	.text
+#if (PSR_MODE_USR & 0xf) != 0
+#error "SAVE_CONTEXT tells user mode by its low mode bits being clear"
+#endif
+
 /* Save the interrupted context; r0 = frame; branch to kfault if not user. */
 .macro SAVE_CONTEXT cause
 	srsdb	sp!, #PSR_MODE_SVC
@@ -36,8 +40,7 @@ exception_vectors:
 	sub	sp, sp, #60
 	mov	r0, sp
 	ldr	r1, [sp, #CTX_CPSR]
-	and	r1, r1, #PSR_MODE_MASK
-	cmp	r1, #PSR_MODE_USR
+	tst	r1, #0xf /* of the modes only USR (0x10) has these bits clear */
 	movne	r1, #\cause
 	bne	kernel_mode_exception
 	mrc	p15, 0, sp, c13, c0, 4

@@ -35,6 +35,22 @@ static inline void ctx_set_result(struct user_context *ctx, unsigned i,
 	ctx->r[i] = v;
 }
 
+/* Copy r3-r6 (the message registers of a short ipc) from one frame to
+ * another: one load and one store multiple. */
+static inline void ctx_copy_r3_r6(struct user_context *dst,
+				  const struct user_context *src)
+{
+#ifdef __arm__
+	__asm__ volatile("ldm %0, {r0-r3}\n\tstm %1, {r0-r3}"
+			 :
+			 : "r"(&src->r[3]), "r"(&dst->r[3])
+			 : "r0", "r1", "r2", "r3", "memory");
+#else
+	for (unsigned i = 3; i <= 6; i++)
+		dst->r[i] = src->r[i];
+#endif
+}
+
 static inline uint32_t ctx_syscall_number(const struct user_context *ctx)
 {
 	return ctx->r[7];

@@ -48,7 +48,8 @@ struct arch_space {
 	uint32_t *l1;    /* kernel-virtual pointer to the 8 KiB table */
 	paddr_t l1_phys;
 	uint32_t asid;   /* 1..255 (0: none yet; reserved for switching) */
-	uint32_t asid_generation; /* the ASID is valid in this generation */
+	uint32_t asid_generation; /* the ASID is valid in this generation
+				   * (0: it has none) */
 	uint32_t pt_pages; /* L2 table pages it holds */
 };
 
@@ -77,8 +78,8 @@ void arch_asid_assign(struct arch_space *as);
  */
 static inline void arch_switch_space(struct arch_space *as)
 {
-	if (__builtin_expect(!as->asid || as->asid_generation != asid_generation,
-			     0))
+	/* a space without an ASID has generation 0, never the current */
+	if (__builtin_expect(as->asid_generation != asid_generation, 0))
 		arch_asid_assign(as);
 	write_contextidr(0);
 	isb();
