@@ -2,6 +2,7 @@
  * <kernel/bootinfo_check.h>). All sizes in 64 bits: nothing wraps. */
 #include <kernel/bootinfo_check.h>
 #include <kernel/panic.h>
+#include <kernel/runq.h>
 
 static const struct image_part *part_of(const struct image_header *image,
 					uint32_t i)
@@ -37,6 +38,14 @@ static void check_container(const struct image_header *image,
 		      "period %u us",
 		      (unsigned)i, (unsigned)d->cpu_budget_us,
 		      (unsigned)d->cpu_period_us);
+	/* every priority the kernel gives a thread is one of these, and the
+	 * ipc fast path counts on it (runq_level_of_valid) */
+	if (d->priority < SCHED_PRIO_MIN || d->priority > SCHED_PRIO_MAX)
+		panic("boot info: container %u \"%.*s\": priority %u, not "
+		      "%u..%u",
+		      (unsigned)i, (int)BOOTINFO_NAME_LEN, d->name,
+		      (unsigned)d->priority, (unsigned)SCHED_PRIO_MIN,
+		      (unsigned)SCHED_PRIO_MAX);
 	/* CONFIG_NR_CPUS is 1..8 (Kconfig): the shift stays below 32 */
 	if (d->cpu_mask == 0)
 		panic("boot info: container %u \"%.*s\": CPU mask 0, no CPU "

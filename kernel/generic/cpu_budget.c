@@ -77,6 +77,8 @@ void cpu_budget_init(struct container *c, uint32_t budget_us,
 	BUG_ON(nr_budgeted >= BOOTINFO_MAX_CONTAINERS, "budget table full");
 	budgeted[nr_budgeted++] = c;
 	cpu_budgets_in_use = true;
+	for (unsigned cpu = 0; cpu < CONFIG_NR_CPUS; cpu++)
+		cpu_state[cpu].budgets_in_use = true;
 }
 
 void cpu_budget_container_died(struct container *c)

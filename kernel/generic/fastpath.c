@@ -82,24 +82,26 @@ static inline bool caller_ready(const struct thread *t, bool from_any)
 /*
  * ipc.c's may_send, the same decision: a thread waiting for this sender
  * by name (a caller waiting for its reply) may be answered without a
- * capability; anything else needs the ipc send capability on it. The
- * thread's last yes from cap_allows (cap_hit, good in its epoch) is
- * tried here first when it names a whole container, the commonest
- * target: the same test as cap_allows' own first one (match_op,
- * cap_target_matches), without the call.
+ * capability; anything else needs the ipc send capability on it.
+ *
+ * The answer for one destination is kept (ipc_ok_tid, ipc_ok_epoch) while
+ * the capability epoch lasts. What cap_allows decides from stays put
+ * until the epoch moves: the sender's capabilities and what it can see
+ * (any capability moved, changed or gone bumps the epoch, cap.c), the
+ * destination's container, id and group (fixed for its life; a new thread
+ * in its slot has another id) and its pager (cap_changed on a change).
  */
-static inline bool may_send(const struct thread *t, const struct thread *dest)
+static inline bool may_send(struct thread *t, const struct thread *dest)
 {
-	const struct cap *c = t->cap_hit;
-
 	if (dest->partner == t)
 		return true;
-	if (c && t->cap_hit_epoch == cap_epoch &&
-	    c->target_kind == CAP_TGT_CONTAINER &&
-	    c->target_container == dest->container->id &&
-	    c->resource == CAP_RES_IPC && (c->ops & CAP_OP_IPC_SEND))
+	if (t->ipc_ok_tid == dest->tid && t->ipc_ok_epoch == cap_epoch)
 		return true;
-	return cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, dest);
+	if (!cap_allows(t, CAP_RES_IPC, CAP_OP_IPC_SEND, dest))
+		return false;
+	t->ipc_ok_tid = dest->tid;
+	t->ipc_ok_epoch = cap_epoch;
+	return true;
 }
 
 /*
@@ -151,6 +153,7 @@ static void check_invariants(void)
 	if (owner) {
 		if (owner->state != THREAD_BLOCKED ||
 		    !runq_heads_the_pick(rq_of(owner), &owner->sched) ||
+		    cur->sched.array ||
 		    !runq_may_stand_in(&owner->sched, &cur->sched))
 			panic("invariant: run-queue place of thread %u lent "
 			      "to thread %u, which cannot take it",

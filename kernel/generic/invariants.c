@@ -335,6 +335,11 @@ static void check_threads(bool complete)
 			VIOLATED("thread %u of container '%s': state %u",
 				 (unsigned)t->tid, t->container->name,
 				 (unsigned)t->state);
+		if (t->sched.priority < SCHED_PRIO_MIN ||
+		    t->sched.priority > SCHED_PRIO_MAX)
+			VIOLATED("thread %u of container '%s': priority %u",
+				 (unsigned)t->tid, t->container->name,
+				 (unsigned)t->sched.priority);
 		check_wait_list(&t->sendq, t);
 		check_thread_cores(t);
 		if (!(a = t->sched.array))

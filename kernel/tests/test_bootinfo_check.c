@@ -1,8 +1,8 @@
 /*
  * Host tests for kernel/generic/bootinfo_check.c: a valid boot info passes,
  * and each descriptor's cpu_mask (the CPUs its threads may run on) must be
- * non-zero with no bit at or above CONFIG_NR_CPUS; the panic names the
- * container. The file is compiled into this test with CONFIG_NR_CPUS set
+ * non-zero with no bit at or above CONFIG_NR_CPUS, and its priority
+ * 1..255; the panic names the container. The file is compiled into this test with CONFIG_NR_CPUS set
  * here when the host build does not define it (the host kernel tests are
  * built without the configuration's autoconf.h); panic() is
  * kernel/tests/fake_kernel.c's, which jumps back when armed.
@@ -147,6 +147,26 @@ static void test_cpu_mask_top_bit_refused(void **state)
 	assert_refused("container 1 \"c1\": CPU mask 0xffffffff");
 }
 
+/* Priorities 1..255, the scheduler's, and nothing else. */
+static void test_priority_out_of_range_refused(void **state)
+{
+	(void)state;
+	build();
+	boot.c[0].priority = 1;
+	boot.c[1].priority = 255;
+	assert_false(refused());
+	boot.c[1].priority = 0;
+	assert_refused("boot info: container 1 \"c1\": priority 0, not "
+		       "1..255");
+	build();
+	boot.c[0].priority = 256;
+	assert_refused("boot info: container 0 \"c0\": priority 256, not "
+		       "1..255");
+	build();
+	boot.c[0].priority = 0xffffffffu;
+	assert_refused("container 0 \"c0\": priority 4294967295");
+}
+
 /* A name of all 16 bytes has no NUL: the message prints 16, no more. */
 static void test_full_length_name_printed_whole(void **state)
 {
@@ -174,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_cpu_mask_zero_refused),
 	    cmocka_unit_test(test_cpu_mask_at_nr_cpus_refused),
 	    cmocka_unit_test(test_cpu_mask_top_bit_refused),
+	    cmocka_unit_test(test_priority_out_of_range_refused),
 	    cmocka_unit_test(test_full_length_name_printed_whole),
 	    cmocka_unit_test(test_other_checks_still_apply),
 	};

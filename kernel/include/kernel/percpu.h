@@ -33,7 +33,17 @@ struct percpu {
 	 * loan (sched_settle) before it looks at a thread.
 	 */
 	struct thread *lent_by;
-	bool need_resched; /* pick again before returning to user mode */
+	/* the ipc fast path's hand-over looks closer when either is set,
+	 * and tests both with one load (handoff_checks) */
+	union {
+		struct {
+			/* pick again before returning to user mode */
+			bool need_resched;
+			/* cpu_budgets_in_use (cpu_budget.h), this core's copy */
+			bool budgets_in_use;
+		};
+		uint16_t handoff_checks;
+	};
 	bool online;       /* started and scheduling threads */
 	/* lock-free: set by the lock holder, cleared by this core once its
 	 * current thread's registers are saved and it has let go of it */

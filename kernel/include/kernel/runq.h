@@ -157,12 +157,20 @@ static inline bool runq_heads_the_pick(const struct runq *rq,
 	return a->level[se->level].head == se && a->bitmap >> se->level == 1;
 }
 
-/* Could `new` (not queued) take queued `old`'s place, as runq_replace
- * would let it: the same level, ticks left? */
+/* The level of a priority known to be SCHED_PRIO_MIN..SCHED_PRIO_MAX,
+ * as every thread's is (the boot info's are checked, bootinfo_check.c;
+ * sched_control refuses others; a thread inherits its creator's). */
+static inline uint32_t runq_level_of_valid(uint32_t priority)
+{
+	return (priority - SCHED_PRIO_MIN) >> SCHED_LEVEL_SHIFT;
+}
+
+/* Could `new`, which is not queued, take queued `old`'s place, as
+ * runq_replace would let it: the same level, ticks left? */
 static inline bool runq_may_stand_in(const struct sched_entity *old,
 				     const struct sched_entity *new)
 {
-	return !new->array && runq_level_inline(new->priority) == old->level &&
+	return runq_level_of_valid(new->priority) == old->level &&
 	       new->ticks_left >= 1;
 }
 

@@ -66,15 +66,14 @@ static inline bool sched_direct_handoff(struct thread *from,
 {
 	struct percpu *cpu = this_cpu();
 
-	if (cpu->need_resched)
-		return false;
+	if (__builtin_expect(cpu->handoff_checks != 0, 0) &&
+	    (cpu->need_resched || !cpu_budget_runs_on(to)))
+		return false; /* a pick pending; or a budget switch */
 #if CONFIG_NR_CPUS > 1
 	if (from->cpu != cpu->cpu_id || to->cpu != from->cpu ||
 	    to->on_cpu != CPU_NONE)
 		return false;
 #endif
-	if (cpu_budgets_in_use && !cpu_budget_runs_on(to))
-		return false;
 #if CONFIG_NR_CPUS > 1
 	return runq_replace_pick(rq_of(from), &from->sched, &to->sched) == 0;
 #else
@@ -89,6 +88,7 @@ static inline bool sched_direct_handoff(struct thread *from,
 		cpu->lent_by = NULL; /* back to its owner, still queued there */
 		return true;
 	}
+	/* to is blocked, so on no run queue (invariants.c) */
 	if (!runq_may_stand_in(&owner->sched, &to->sched))
 		return false;
 	cpu->lent_by = owner;

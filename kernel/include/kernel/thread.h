@@ -123,6 +123,10 @@ struct thread {
 	struct cap *thread_budget;   /* paid for this thread (NULL: boot) */
 	struct cap *cap_hit;         /* cap_allows()' last yes (cap.c) */
 	uint32_t cap_hit_epoch;
+	/* the ipc fast path's last yes: it may send to thread ipc_ok_tid
+	 * while cap_epoch is ipc_ok_epoch (fastpath.c) */
+	uint32_t ipc_ok_tid;
+	uint32_t ipc_ok_epoch;
 
 	int exit_code;
 
@@ -159,9 +163,9 @@ static inline struct thread *thread_by_tid(uint32_t tid)
 	uint32_t i = TID_INDEX(tid);
 	struct thread *t;
 
-	if (i == 0 || i >= CONFIG_MAX_THREADS)
+	if (i >= CONFIG_MAX_THREADS)
 		return NULL;
-	t = threads[i];
+	t = threads[i]; /* slot 0 is never used: NULL */
 	return t && t->tid == tid ? t : NULL; /* an older generation: gone */
 }
 /* Slot i of the thread table (NULL: free); for walks over every thread. */
