@@ -37,10 +37,10 @@ exception_vectors:
 	srsdb	sp!, #PSR_MODE_SVC
 	cps	#PSR_MODE_SVC
 	stmdb	sp, {r0-lr}^
-	sub	sp, sp, #60
-	mov	r0, sp
-	ldr	r1, [sp, #CTX_CPSR]
+	sub	r0, sp, #60
+	ldr	r1, [r0, #CTX_CPSR]
 	tst	r1, #0xf /* of the modes only USR (0x10) has these bits clear */
+	movne	sp, r0 /* from SVC mode: its handler runs below the frame */
 	movne	r1, #\cause
 	bne	kernel_mode_exception
 	mrc	p15, 0, sp, c13, c0, 4
@@ -84,9 +84,8 @@ vec_svc:
 2:	/* the caller runs on, or the fast path's receiver: back to it
 	 * without the scheduler */
 	KERNEL_LEAVE
-	mov	sp, r0
-	ldmia	sp, {r0-lr}^
-	add	sp, sp, #60
+	add	sp, r0, #60
+	ldmdb	sp, {r0-lr}^
 	rfeia	sp!
 
 vec_irq:
@@ -155,9 +154,8 @@ kernel_mode_exception:
 exception_return:
 	bl	kernel_exit
 	KERNEL_LEAVE
-	mov	sp, r0
-	ldmia	sp, {r0-lr}^
-	add	sp, sp, #60
+	add	sp, r0, #60
+	ldmdb	sp, {r0-lr}^
 	rfeia	sp!
 
 /* First entry to user mode: from kernel_main on the boot stack. */

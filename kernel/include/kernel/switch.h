@@ -18,9 +18,11 @@
 static inline void kernel_switch_space(struct percpu *cpu,
 				       const struct thread *next)
 {
-	if (cpu->space != next->space) {
-		arch_switch_space(&next->space->arch);
-		cpu->space = next->space;
+	struct space *s = next->space;
+
+	if (cpu->space != s) {
+		arch_switch_space(&s->arch);
+		cpu->space = s;
 	}
 }
 
