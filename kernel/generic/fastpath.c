@@ -50,18 +50,18 @@ static inline bool short_send_receive(uint32_t tag)
 }
 
 /*
- * The receiver waits for this sender (do_send's waits_for) and nothing
- * else about it needs the general path: not a thread waiting for its
- * pager's answer to a fault (that is fault_reply), no suspend waiting for
- * it to run (both in slow_ipc). A thread blocked to receive is on no wait
- * queue (invariants.c checks it after every call in debug builds), so
- * there is none to leave; and it is not the caller, which runs.
+ * The receiver waits for this sender (do_send's waits_for: by name, which
+ * `answered` says, or from anyone) and nothing else about it needs the
+ * general path: not a thread waiting for its pager's answer to a fault
+ * (that is fault_reply), no suspend waiting for it to run (both in
+ * slow_ipc). A thread blocked to receive is on no wait queue
+ * (invariants.c checks it after every call in debug builds), so there is
+ * none to leave; and it is not the caller, which runs.
  */
-static inline bool receiver_ready(const struct thread *dest,
-				  const struct thread *t)
+static inline bool receiver_ready(const struct thread *dest, bool answered)
 {
 	return dest->state == THREAD_BLOCKED && dest->block == BLOCK_RECV &&
-	       (dest->recv_any || dest->partner == t) && !dest->slow_ipc;
+	       (answered || dest->recv_any) && !dest->slow_ipc;
 }
 
 /*
@@ -91,9 +91,10 @@ static inline bool caller_ready(const struct thread *t, bool from_any)
  * destination's container, id and group (fixed for its life; a new thread
  * in its slot has another id) and its pager (cap_changed on a change).
  */
-static inline bool may_send(struct thread *t, const struct thread *dest)
+static inline bool may_send(struct thread *t, const struct thread *dest,
+			    bool answered)
 {
-	if (dest->partner == t)
+	if (answered)
 		return true;
 	if (t->ipc_ok_tid == dest->tid && t->ipc_ok_epoch == cap_epoch)
 		return true;
@@ -111,14 +112,15 @@ static inline bool may_send(struct thread *t, const struct thread *dest)
  * tag without its flags and MR0-MR3.
  */
 static inline void deliver(struct thread *t, struct thread *dest,
-			   uint32_t tag)
+			   uint32_t tag, bool answered)
 {
 	dest->ctx.r[0] = 0;
 	dest->ctx.r[1] = t->tid;
 	dest->ctx.r[2] = tag & ~0xfu;
 	ctx_copy_r3_r6(&dest->ctx, &t->ctx); /* MR0-MR3 */
-	if (dest->partner)
-		dest->partner->recv_waiters--;
+	/* it waited for t by name, or for anyone (partner NULL) */
+	if (answered)
+		t->recv_waiters--;
 	dest->partner = NULL;
 	dest->block = BLOCK_NONE;
 	dest->in_call = false;
@@ -198,16 +200,21 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 	BUG_ON(current_thread() != t, "ipc frame of another thread");
 #endif
 	dest = thread_by_tid(to);
-	if (unlikely(!dest || !receiver_ready(dest, t)))
+	if (unlikely(!dest))
+		return NULL;
+	/* dest waits for t's answer to its call */
+	bool answered = dest->partner == t;
+
+	if (unlikely(!receiver_ready(dest, answered)))
 		return NULL;
 	if (unlikely(!caller_ready(t, from == IPC_ANY)))
 		return NULL;
-	if (unlikely(!may_send(t, dest)))
+	if (unlikely(!may_send(t, dest, answered)))
 		return NULL; /* the general path answers -E_PERM */
 	/* the last check, and the first act: changes nothing if it fails */
 	if (unlikely(!sched_direct_handoff(t, dest)))
 		return NULL;
-	deliver(t, dest, tag);
+	deliver(t, dest, tag, answered);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
 	ctx = kernel_switch_thread(this_cpu(), dest); /* dest is not t */
 #if CONFIG_DEBUG_INVARIANTS_EVERY > 0

@@ -141,6 +141,7 @@ int arch_space_init(struct arch_space *as)
 	if (!as->l1_phys.pa)
 		return -E_BUDGET;
 	as->l1 = phys_to_virt(as->l1_phys);
+	as->ttbr0 = as->l1_phys.pa | TTBR_WALK_FLAGS;
 	/* assigned when it first runs: generation 0 is never the current
 	 * one, so arch_switch_space's one test finds it has none */
 	as->asid = 0;

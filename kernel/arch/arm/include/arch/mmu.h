@@ -47,6 +47,10 @@
 struct arch_space {
 	uint32_t *l1;    /* kernel-virtual pointer to the 8 KiB table */
 	paddr_t l1_phys;
+	/* what arch_switch_space reads, side by side: TTBR0's value (the
+	 * table's address and its walk attributes), the ASID and whether it
+	 * is still valid */
+	uint32_t ttbr0;
 	uint32_t asid;   /* 1..255 (0: none yet; reserved for switching) */
 	uint32_t asid_generation; /* the ASID is valid in this generation
 				   * (0: it has none) */
@@ -81,11 +85,14 @@ static inline void arch_switch_space(struct arch_space *as)
 	/* a space without an ASID has generation 0, never the current */
 	if (__builtin_expect(as->asid_generation != asid_generation, 0))
 		arch_asid_assign(as);
+	/* both read before the barriers, which order memory accesses too */
+	uint32_t ttbr0 = as->ttbr0, asid = as->asid;
+
 	write_contextidr(0);
 	isb();
-	write_ttbr0(as->l1_phys.pa | TTBR_WALK_FLAGS);
+	write_ttbr0(ttbr0);
 	isb();
-	write_contextidr(as->asid);
+	write_contextidr(asid);
 	isb();
 }
 /* How many times the ASIDs ran out and a new generation began. */
