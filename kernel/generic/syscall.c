@@ -23,6 +23,36 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 #undef X_SYSCALL_ENTRY
 
 /*
+ * getid and time only report (the caller's ids, the time): they do not
+ * block, end, wake or move a thread, or change what the scheduler would
+ * pick. The caller entered from user mode with no pick pending and no
+ * suspend waiting at its safe point (every way back to user mode makes
+ * sure of both; another core's requests come with an IPI, taken as soon
+ * as the caller runs), so after one of these it runs on at once, unless
+ * something had to be looked at first: a run-queue place lent
+ * (sched_handoff.h), or with several cores, the caller stopped on the
+ * way in. Then NULL, nothing done: syscall_entry takes the call.
+ * vectors.S sends the two here by number: adjacent, one range test.
+ */
+_Static_assert(SYS_time == SYS_getid + 1, "vec_svc tests one range");
+
+struct user_context *syscall_report(struct user_context *ctx)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->lent_by || (CONFIG_NR_CPUS > 1 && !cpu->current))
+		return NULL;
+	ctx_set_result(ctx, 0,
+		       (uint32_t)(ctx_syscall_number(ctx) == SYS_getid
+					  ? sys_getid(ctx)
+					  : sys_time(ctx)));
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	invariants_after_syscall(ctx_syscall_number(ctx));
+#endif
+	return ctx;
+}
+
+/*
  * Returns the frame to go straight back to when nothing else has to
  * happen (the caller still runs, nothing asked for a new pick, no suspend
  * waits at this safe point), else NULL: vectors.S then goes through

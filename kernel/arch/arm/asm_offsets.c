@@ -28,4 +28,5 @@ void asm_offsets(void)
 	DEFINE(EXC_FIQ, EXC_FIQ);
 	DEFINE(EXC_RESERVED, EXC_RESERVED);
 	DEFINE(SYSNR_IPC, SYS_ipc);
+	DEFINE(SYSNR_GETID, SYS_getid); /* and SYS_time after it */
 }

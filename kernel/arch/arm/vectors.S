@@ -76,9 +76,20 @@ vec_svc:
 	cmp	r0, #0
 	bne	2f
 	mov	r0, r4
+	b	3f
 1:
 #endif
-	bl	syscall_entry
+	/* getid and time only report (syscall.c, syscall_report): straight
+	 * back unless it returns NULL */
+	sub	r1, r7, #SYSNR_GETID
+	cmp	r1, #1
+	bhi	3f
+	mov	r4, r0
+	bl	syscall_report
+	cmp	r0, #0
+	bne	2f
+	mov	r0, r4
+3:	bl	syscall_entry
 	cmp	r0, #0
 	beq	exception_return
 2:	/* the caller runs on, or the fast path's receiver: back to it

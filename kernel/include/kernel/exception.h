@@ -18,6 +18,9 @@ enum exception_cause {
 const char *exception_name(unsigned cause);
 /* The frame to return to at once, or NULL: through kernel_exit. */
 struct user_context *syscall_entry(struct user_context *frame);
+/* getid and time, which only report, straight back to the caller (the
+ * frame), or NULL with nothing done: syscall_entry takes the call. */
+struct user_context *syscall_report(struct user_context *frame);
 void irq_entry(struct user_context *frame);
 void user_exception_entry(struct user_context *frame, unsigned cause);
 struct thread;
