@@ -75,6 +75,7 @@ EXPECTED_CASES = [
     'ipc.call_to_a_receiver_not_waiting_queues',
     'ipc.reply_wait_with_a_queued_caller_takes_it',
     'ipc.call_to_a_receiver_waiting_for_another_queues',
+    'ipc.lent_place_settled_by_every_other_kernel_entry',
     'map.alias_page_reads_and_writes_through',
     'map.errors',
     'pager.faults_served_on_demand',

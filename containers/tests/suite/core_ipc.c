@@ -381,6 +381,102 @@ TEST_CASE(ipc, fast_round_trips_keep_every_message_register)
 	EXPECT_EQ(spawn_wait(other), 0);
 }
 
+#define RELAY_ROUNDS 60
+
+/* The third thread of relay_server, serving only the relay `from`, by
+ * name (which needs no capability): receive, then answer each message
+ * with mixed() by a call that waits for the next, the last by a send. */
+static int named_server(uint32_t from)
+{
+	struct ipc_msg m = {0};
+	uint32_t rounds = RELAY_ROUNDS;
+	int err = ipc_receive(from, &m);
+
+	while (!err && --rounds) {
+		m = mixed(&m);
+		err = ipc_call(from, &m);
+	}
+	if (!err) {
+		m = mixed(&m);
+		err = ipc_send(from, &m);
+	}
+	return err;
+}
+
+static volatile uint32_t relay_to; /* relay_server's third thread */
+
+/*
+ * Serve `count` calls; between a call and its answer make the kernel
+ * entries that find the caller's run-queue place lent to this thread
+ * (sched_handoff.h): getid and time (which go the general way while the
+ * loan is open), a call of its own to relay_to (named_server: the place
+ * lent on to a third thread, which answers by a call of its own), and a
+ * yield every fourth round. Each answer is mixed() of the call, as the client checks; a
+ * wrong id or time ends the server with an error.
+ */
+static int relay_server(uint32_t count)
+{
+	struct ipc_msg m = {0};
+	struct sys_ids ids;
+	uint64_t ticks = 0, before = 0;
+	uint32_t hz = 0, self = 0;
+	int err = ipc_receive(IPC_ANY, &m);
+
+	while (!err && count--) {
+		uint32_t client = m.from;
+		struct ipc_msg answer = mixed(&m), fwd = m;
+
+		int tid = sys_getid(&ids);
+
+		if (tid <= 0 || ids.tid != (uint32_t)tid ||
+		    (self && ids.tid != self) ||
+		    sys_time(&ticks, &hz) != 0 || ticks < before || hz == 0)
+			return -E_INVAL;
+		self = ids.tid;
+		before = ticks;
+		while (!relay_to)
+			sys_yield(); /* the test names the third thread */
+		if (ipc_call(relay_to, &fwd) != 0 ||
+		    !is_mixed(&fwd, &m, relay_to))
+			return -E_FAULT;
+		if (count % 4 == 0)
+			sys_yield();
+		if (!count)
+			return ipc_send(client, &answer);
+		m = answer;
+		err = ipc_reply_wait(client, &m);
+	}
+	return err;
+}
+
+/*
+ * A fast call lends the caller's run-queue place to the server; every
+ * other kernel entry of the server settles the loan first (getid, time,
+ * yield, a call of its own that lends the place on to a third thread and
+ * gets it back with the answer), and the round trips stay exact. In one
+ * space and across two.
+ */
+TEST_CASE(ipc, lent_place_settled_by_every_other_kernel_entry)
+{
+	for (int copy = 0; copy < 2; copy++) {
+		int relay = copy ? spawn_create(relay_server, RELAY_ROUNDS,
+						TC_COPY_SPACE | TC_AS_PAGER)
+				 : spawn(relay_server, RELAY_ROUNDS);
+		EXPECT_GT(relay, 0);
+		if (copy)
+			EXPECT_EQ(sys_thread_run((uint32_t)relay), 0);
+		int third = spawn(named_server, (uint32_t)relay);
+		EXPECT_GT(third, 0);
+		relay_to = (uint32_t)third;
+		uint32_t bad = bad_round_trips(relay, RELAY_ROUNDS);
+		/* the servers' own findings first: they say why */
+		EXPECT_EQ(spawn_wait(relay), 0);
+		EXPECT_EQ(spawn_wait(third), 0);
+		EXPECT_EQ(bad, 0);
+		relay_to = 0;
+	}
+}
+
 /* Yield a few times first, so that a call made at once finds it not
  * receiving yet. */
 static int late_server(uint32_t count)
@@ -495,5 +591,6 @@ const struct test_case core_ipc_tests[] = {
 	TEST_ENTRY(ipc, call_to_a_receiver_not_waiting_queues),
 	TEST_ENTRY(ipc, reply_wait_with_a_queued_caller_takes_it),
 	TEST_ENTRY(ipc, call_to_a_receiver_waiting_for_another_queues),
+	TEST_ENTRY(ipc, lent_place_settled_by_every_other_kernel_entry),
 	TEST_TABLE_END,
 };
