@@ -225,12 +225,24 @@ static void zero_fill(uint8_t *p, size_t n)
 		*p++ = 0;
 #ifdef __arm__
 	if (n >= 32) {
-		/* two stm of four zero registers: 32 bytes in 5 instructions */
 		register uint32_t z0 __asm__("r4") = 0;
 		register uint32_t z1 __asm__("r5") = 0;
 		register uint32_t z2 __asm__("r6") = 0;
 		register uint32_t z3 __asm__("r7") = 0;
 
+		/* eight stm of four zero registers: 128 bytes in 11 */
+		for (; n >= 128; n -= 128)
+			__asm__ volatile("stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}\n\t"
+					 "stmia %0!, {%1, %2, %3, %4}"
+					 : "+r"(p)
+					 : "r"(z0), "r"(z1), "r"(z2), "r"(z3)
+					 : "memory");
 		for (; n >= 32; n -= 32)
 			__asm__ volatile("stmia %0!, {%1, %2, %3, %4}\n\t"
 					 "stmia %0!, {%1, %2, %3, %4}"

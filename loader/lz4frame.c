@@ -40,6 +40,18 @@
 #define MIN_MATCH 4
 /* Below this, setting up a word copy costs more than it saves. */
 #define COPY_WORDS_MIN 16
+/* The longest copy_small(): a match whose length fits in its token. */
+#define SMALL_MAX (14 + MIN_MATCH)
+
+/*
+ * The fast loop of decode_block() runs while more than FAST_IN bytes of
+ * input and FAST_OUT bytes of output are left: then a sequence whose two
+ * lengths fit in its token (at most 14 literals and a match of 18) cannot
+ * run past either end, and only its offset needs checking. The token, 14
+ * literals and the offset are 17 bytes; the rest is margin.
+ */
+#define FAST_IN	 20
+#define FAST_OUT (14 + SMALL_MAX)
 
 /* A word that may alias the byte buffer it is read from or written to. */
 typedef uint32_t __attribute__((may_alias)) alias_u32;
@@ -89,7 +101,7 @@ static inline void copy_bytes(uint8_t *d, const uint8_t *s, size_t n)
 		__attribute__((fallthrough));
 
 /*
- * Copy n < COPY_WORDS_MIN bytes through a jump into one unrolled run:
+ * Copy n <= SMALL_MAX bytes through a jump into one unrolled run:
  * about two instructions a byte where a loop costs four, and these short
  * runs are most of an LZ4 block's literals and matches. Bytes go in
  * ascending order, so this is right for any forward overlap too.
@@ -100,6 +112,9 @@ copy_small(uint8_t *d, const uint8_t *s, size_t n)
 	d += n;
 	s += n;
 	switch (n) {
+		COPY_AT(18)
+		COPY_AT(17)
+		COPY_AT(16)
 		COPY_AT(15)
 		COPY_AT(14)
 		COPY_AT(13)
@@ -135,6 +150,25 @@ static inline size_t copy_words_aligned(uint8_t *d, const uint8_t *s, size_t n)
 	 * bytes behind, so reading further ahead would see stale bytes.
 	 * (The may_alias type keeps the compiler from reordering.)
 	 */
+#ifdef __arm__
+	/* 16 bytes or more apart (or s ahead of d, a literal run from the
+	 * frame): four words a load and a store, ldm and stm */
+	if ((uintptr_t)d - (uintptr_t)s >= 16) {
+		for (; words >= 4; words -= 4) {
+			register uint32_t w0 __asm__("r4");
+			register uint32_t w1 __asm__("r5");
+			register uint32_t w2 __asm__("r6");
+			register uint32_t w3 __asm__("r7");
+
+			__asm__ volatile("ldmia %0!, {%2, %3, %4, %5}\n\t"
+					 "stmia %1!, {%2, %3, %4, %5}"
+					 : "+r"(sw), "+r"(dw), "=&r"(w0),
+					   "=&r"(w1), "=&r"(w2), "=&r"(w3)
+					 :
+					 : "memory");
+		}
+	}
+#endif
 	for (; words >= 4; words -= 4) {
 		dw[0] = sw[0];
 		dw[1] = sw[1];
@@ -248,6 +282,145 @@ static inline void copy_match(uint8_t *op, size_t off, size_t len)
 	copy_long(op, op - dist, len);
 }
 
+/*
+ * The fast loop of decode_block(): decodes sequences while *ipp < ilimit,
+ * *opp < olimit and the token's two lengths are under 15 (FAST_IN), then
+ * returns 0 with *ipp at the next token; returns 1 (corrupt) for an offset
+ * of 0 or one reaching before lowest. Only the offset needs checking there
+ * (off - 1 wraps for 0). Bytes go in ascending order, so an overlapping
+ * match (off < len) repeats its pattern as LZ4 means.
+ */
+#if defined(__arm__) && !defined(__thumb__)
+/*
+ * The same in ARM assembly: each copy is a jump into an unrolled run of
+ * ldrb/strb pairs (8 bytes each) through "add pc" (pc reads 8 ahead), the
+ * token's lengths are tested together, and nothing is spilled: about 25
+ * instructions a sequence besides two a byte, where the compiled C took
+ * about 38. The C below is what the host tests and fuzzers run; every boot
+ * runs this (and checks what it produced against the content checksum).
+ */
+static inline __attribute__((always_inline)) int
+fast_run(const uint8_t **ipp, uint8_t **opp, const uint8_t *ilimit,
+	 uint8_t *olimit, const uint8_t *lowest)
+{
+	const uint8_t *ip = *ipp;
+	uint8_t *op = *opp;
+	const uint8_t *src;
+	uint32_t tok, l, m, t, x;
+	int bad = 0;
+
+	__asm__ volatile(
+	    "1:\tcmp\t%[ip], %[il]\n"
+	    "\tcmpcc\t%[op], %[ol]\n"
+	    "\tbcs\t9f\n"
+	    "\tldrb\t%[tok], [%[ip]], #1\n"
+	    "\tlsr\t%[l], %[tok], #4\n"
+	    "\tand\t%[m], %[tok], #15\n"
+	    "\tcmp\t%[l], #15\n"
+	    "\tcmpne\t%[m], #15\n"
+	    "\tbeq\t7f\n"
+	    /* literals: ip, op past them, then jump to the pair for -l */
+	    "\tadd\t%[ip], %[ip], %[l]\n"
+	    "\tadd\t%[op], %[op], %[l]\n"
+	    "\trsb\t%[l], %[l], #14\n"
+	    "\tadd\tpc, pc, %[l], lsl #3\n"
+	    "\tnop\n"
+	    "ldrb\t%[t], [%[ip], #-14]\n\tstrb\t%[t], [%[op], #-14]\n"
+	    "ldrb\t%[t], [%[ip], #-13]\n\tstrb\t%[t], [%[op], #-13]\n"
+	    "ldrb\t%[t], [%[ip], #-12]\n\tstrb\t%[t], [%[op], #-12]\n"
+	    "ldrb\t%[t], [%[ip], #-11]\n\tstrb\t%[t], [%[op], #-11]\n"
+	    "ldrb\t%[t], [%[ip], #-10]\n\tstrb\t%[t], [%[op], #-10]\n"
+	    "ldrb\t%[t], [%[ip], #-9]\n\tstrb\t%[t], [%[op], #-9]\n"
+	    "ldrb\t%[t], [%[ip], #-8]\n\tstrb\t%[t], [%[op], #-8]\n"
+	    "ldrb\t%[t], [%[ip], #-7]\n\tstrb\t%[t], [%[op], #-7]\n"
+	    "ldrb\t%[t], [%[ip], #-6]\n\tstrb\t%[t], [%[op], #-6]\n"
+	    "ldrb\t%[t], [%[ip], #-5]\n\tstrb\t%[t], [%[op], #-5]\n"
+	    "ldrb\t%[t], [%[ip], #-4]\n\tstrb\t%[t], [%[op], #-4]\n"
+	    "ldrb\t%[t], [%[ip], #-3]\n\tstrb\t%[t], [%[op], #-3]\n"
+	    "ldrb\t%[t], [%[ip], #-2]\n\tstrb\t%[t], [%[op], #-2]\n"
+	    "ldrb\t%[t], [%[ip], #-1]\n\tstrb\t%[t], [%[op], #-1]\n"
+	    /* the offset, little-endian, and its check */
+	    "\tldrb\t%[t], [%[ip]], #1\n"
+	    "\tldrb\t%[x], [%[ip]], #1\n"
+	    "\torr\t%[t], %[t], %[x], lsl #8\n"
+	    "\tsub\t%[x], %[op], %[lo]\n"
+	    "\tsub\t%[l], %[t], #1\n"
+	    "\tcmp\t%[l], %[x]\n"
+	    "\tbcs\t8f\n"
+	    /* the match: m + 4 bytes from off back */
+	    "\tadd\t%[op], %[op], %[m]\n"
+	    "\tadd\t%[op], %[op], #4\n"
+	    "\tsub\t%[src], %[op], %[t]\n"
+	    "\trsb\t%[m], %[m], #14\n"
+	    "\tadd\tpc, pc, %[m], lsl #3\n"
+	    "\tnop\n"
+	    "ldrb\t%[t], [%[src], #-18]\n\tstrb\t%[t], [%[op], #-18]\n"
+	    "ldrb\t%[t], [%[src], #-17]\n\tstrb\t%[t], [%[op], #-17]\n"
+	    "ldrb\t%[t], [%[src], #-16]\n\tstrb\t%[t], [%[op], #-16]\n"
+	    "ldrb\t%[t], [%[src], #-15]\n\tstrb\t%[t], [%[op], #-15]\n"
+	    "ldrb\t%[t], [%[src], #-14]\n\tstrb\t%[t], [%[op], #-14]\n"
+	    "ldrb\t%[t], [%[src], #-13]\n\tstrb\t%[t], [%[op], #-13]\n"
+	    "ldrb\t%[t], [%[src], #-12]\n\tstrb\t%[t], [%[op], #-12]\n"
+	    "ldrb\t%[t], [%[src], #-11]\n\tstrb\t%[t], [%[op], #-11]\n"
+	    "ldrb\t%[t], [%[src], #-10]\n\tstrb\t%[t], [%[op], #-10]\n"
+	    "ldrb\t%[t], [%[src], #-9]\n\tstrb\t%[t], [%[op], #-9]\n"
+	    "ldrb\t%[t], [%[src], #-8]\n\tstrb\t%[t], [%[op], #-8]\n"
+	    "ldrb\t%[t], [%[src], #-7]\n\tstrb\t%[t], [%[op], #-7]\n"
+	    "ldrb\t%[t], [%[src], #-6]\n\tstrb\t%[t], [%[op], #-6]\n"
+	    "ldrb\t%[t], [%[src], #-5]\n\tstrb\t%[t], [%[op], #-5]\n"
+	    "ldrb\t%[t], [%[src], #-4]\n\tstrb\t%[t], [%[op], #-4]\n"
+	    "ldrb\t%[t], [%[src], #-3]\n\tstrb\t%[t], [%[op], #-3]\n"
+	    "ldrb\t%[t], [%[src], #-2]\n\tstrb\t%[t], [%[op], #-2]\n"
+	    "ldrb\t%[t], [%[src], #-1]\n\tstrb\t%[t], [%[op], #-1]\n"
+	    "\tb\t1b\n"
+	    "7:\tsub\t%[ip], %[ip], #1\n" /* the checked path reads it again */
+	    "\tb\t9f\n"
+	    "8:\tmov\t%[bad], #1\n"
+	    "9:\n"
+	    : [ip] "+r"(ip), [op] "+r"(op), [bad] "+r"(bad), [tok] "=&r"(tok),
+	      [l] "=&r"(l), [m] "=&r"(m), [t] "=&r"(t), [x] "=&r"(x),
+	      [src] "=&r"(src)
+	    : [il] "r"(ilimit), [ol] "r"(olimit), [lo] "r"(lowest)
+	    : "cc", "memory");
+	*ipp = ip;
+	*opp = op;
+	return bad;
+}
+#else
+static inline __attribute__((always_inline)) int
+fast_run(const uint8_t **ipp, uint8_t **opp, const uint8_t *ilimit,
+	 uint8_t *olimit, const uint8_t *lowest)
+{
+	const uint8_t *ip = *ipp;
+	uint8_t *op = *opp;
+	int bad = 0;
+
+	while (ip < ilimit && op < olimit) {
+		unsigned token = *ip;
+		size_t len = token >> 4, off;
+
+		if (len == 15 || (token & 15) == 15)
+			break;
+		ip++;
+		copy_small(op, ip, len);
+		op += len;
+		ip += len;
+		off = opaque(ip[0]) | opaque(ip[1]) << 8;
+		ip += 2;
+		if (off - 1 >= (size_t)(op - lowest)) {
+			bad = 1;
+			break;
+		}
+		len = (token & 15) + MIN_MATCH;
+		copy_small(op, op - off, len);
+		op += len;
+	}
+	*ipp = ip;
+	*opp = op;
+	return bad;
+}
+#endif
+
 /* Add the 255-continued length bytes at *ipp to *len. */
 static inline bool read_length(const uint8_t **ipp, const uint8_t *iend,
 			       size_t *len)
@@ -276,10 +449,20 @@ decode_block(const uint8_t *ip, const uint8_t *iend, uint8_t *const ostart,
 	     uint8_t *const oend, const uint8_t *lowest)
 {
 	uint8_t *op = ostart;
+	/* The fast loop's ends (see FAST_IN); where a buffer is too short
+	 * for it, the limit is its start and the fast loop never runs. */
+	const uint8_t *const ilimit =
+	    iend - ip > FAST_IN ? iend - FAST_IN : ip;
+	uint8_t *const olimit =
+	    oend - op > FAST_OUT ? oend - FAST_OUT : op;
 
 	for (;;) {
 		unsigned token;
 		size_t len, off;
+
+		/* Most sequences, while far from both ends (fast_run()). */
+		if (fast_run(&ip, &op, ilimit, olimit, lowest))
+			return LZ4F_ERR_CORRUPT_BLOCK;
 
 		/* A block always ends with a literal run, never a match. */
 		if (ip == iend)

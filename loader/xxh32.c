@@ -59,6 +59,27 @@ stripes(uint32_t v[4], const uint8_t *p, size_t len, int aligned)
 	uint32_t v1 = v[0], v2 = v[1], v3 = v[2], v4 = v[3];
 	const uint8_t *end = p + (len & ~(size_t)15);
 
+#ifdef __arm__
+	/* one ldm for the four lanes' words: 15 instructions a stripe
+	 * where four loads made it 18 */
+	if (aligned) {
+		while (p != end) {
+			register uint32_t w0 __asm__("r4");
+			register uint32_t w1 __asm__("r5");
+			register uint32_t w2 __asm__("r6");
+			register uint32_t w3 __asm__("r7");
+
+			__asm__("ldmia %0!, {%1, %2, %3, %4}"
+				: "+r"(p), "=r"(w0), "=r"(w1), "=r"(w2),
+				  "=r"(w3)
+				: "m"(*(const uint8_t(*)[16])p));
+			v1 = round32(v1, w0);
+			v2 = round32(v2, w1);
+			v3 = round32(v3, w2);
+			v4 = round32(v4, w3);
+		}
+	}
+#endif
 	while (p != end) {
 		v1 = round32(v1, read_le32(p, aligned));
 		v2 = round32(v2, read_le32(p + 4, aligned));
