@@ -1,8 +1,11 @@
 /*
  * printf-style formatting (see stdio.h for what is supported).
  *
- * Everything funnels through vcbprintf(), which hands characters to a sink
- * one at a time; vsnprintf() is just a sink that fills a buffer. Integers
+ * Everything funnels through vcbprintf_runs(), which hands the output to a
+ * writer in runs: each stretch of literal text of the format at once, each
+ * conversion in a few pieces (padding, sign and prefix, zeros, digits).
+ * vcbprintf() is a writer that passes a run's characters to a sink one at a
+ * time; vsnprintf() is a writer that copies runs into a buffer. Integers
  * are fetched as 64-bit values, but decimal conversion only uses 64-bit
  * division (a libgcc call on ARM) while the value does not fit in 32 bits,
  * and octal/hex never divide at all.
@@ -36,27 +39,35 @@ struct spec {
 };
 
 struct out {
-	printf_sink_t sink;
+	printf_write_t write;
 	void *ctx;
 	size_t count;
 };
 
-static void out_char(struct out *o, char c)
-{
-	o->sink(o->ctx, c);
-	o->count++;
-}
-
 static void out_mem(struct out *o, const char *s, size_t n)
 {
-	while (n--)
-		out_char(o, *s++);
+	if (n) {
+		o->write(o->ctx, s, n);
+		o->count += n;
+	}
 }
 
+static void out_char(struct out *o, char c)
+{
+	out_mem(o, &c, 1);
+}
+
+/* Padding: spaces or zeros, up to 16 in one run. */
 static void out_repeat(struct out *o, char c, int n)
 {
-	while (n-- > 0)
-		out_char(o, c);
+	static const char spaces[16] = "                ";
+	static const char zeros[16] = "0000000000000000";
+	const char *run = c == '0' ? zeros : spaces;
+
+	for (; n > 16; n -= 16)
+		out_mem(o, run, 16);
+	if (n > 0)
+		out_mem(o, run, (size_t)n);
 }
 
 /* Returns v clamped to 0..FIELD_MAX; v is an absolute value. */
@@ -431,16 +442,23 @@ static const char *format_one(struct out *o, const char *fmt, va_list *ap)
 	}
 }
 
-int vcbprintf(printf_sink_t sink, void *ctx, const char *fmt, va_list ap)
+int vcbprintf_runs(printf_write_t write, void *ctx, const char *fmt,
+		   va_list ap)
 {
-	struct out o = {.sink = sink, .ctx = ctx, .count = 0};
+	struct out o = {.write = write, .ctx = ctx, .count = 0};
 	va_list args;
 
 	/* A copy can be passed by pointer even where va_list is an array. */
 	va_copy(args, ap);
 	while (*fmt) {
 		if (*fmt != '%') {
-			out_char(&o, *fmt++);
+			/* literal text up to the next conversion: one run */
+			const char *run = fmt;
+
+			do
+				fmt++;
+			while (*fmt && *fmt != '%');
+			out_mem(&o, run, (size_t)(fmt - run));
 			continue;
 		}
 		const char *next = format_one(&o, fmt, &args);
@@ -454,6 +472,27 @@ int vcbprintf(printf_sink_t sink, void *ctx, const char *fmt, va_list ap)
 	}
 	va_end(args);
 	return o.count > INT_MAX ? -1 : (int)o.count;
+}
+
+struct sink_writer {
+	printf_sink_t sink;
+	void *ctx;
+};
+
+/* A run to a sink of single characters. */
+static void sink_write(void *ctx, const char *s, size_t n)
+{
+	const struct sink_writer *w = ctx;
+
+	for (size_t i = 0; i < n; i++)
+		w->sink(w->ctx, s[i]);
+}
+
+int vcbprintf(printf_sink_t sink, void *ctx, const char *fmt, va_list ap)
+{
+	struct sink_writer w = {.sink = sink, .ctx = ctx};
+
+	return vcbprintf_runs(sink_write, &w, fmt, ap);
 }
 
 int cbprintf(printf_sink_t sink, void *ctx, const char *fmt, ...)
@@ -473,20 +512,23 @@ struct buf_sink {
 	size_t pos; /* characters produced, stored or not */
 };
 
-/* Stores while there is room for the character and the final NUL. */
-static void buf_put(void *ctx, char c)
+/* Stores what fits while leaving room for the final NUL. */
+static void buf_write(void *ctx, const char *s, size_t n)
 {
 	struct buf_sink *b = ctx;
 
-	if (b->pos + 1 < b->size)
-		b->buf[b->pos] = c;
-	b->pos++;
+	if (b->pos + 1 < b->size) {
+		size_t room = b->size - 1 - b->pos;
+
+		memcpy(b->buf + b->pos, s, n < room ? n : room);
+	}
+	b->pos += n;
 }
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct buf_sink b = {.buf = buf, .size = size, .pos = 0};
-	int n = vcbprintf(buf_put, &b, fmt, ap);
+	int n = vcbprintf_runs(buf_write, &b, fmt, ap);
 
 	if (size)
 		buf[b.pos < size ? b.pos : size - 1] = '\0';

@@ -28,19 +28,27 @@ typedef void (*kernel_entry_fn)(uint32_t bootinfo, uint32_t table);
 
 void loader_main(uint32_t left_hyp);
 
-static void uart_putc(void *ctx, char c)
+/* A run of the formatter's output to the UART, '\n' as "\r\n". */
+static void uart_run(void *ctx, const char *s, size_t len)
 {
+	const char *run = s, *end = s + len;
+
 	(void)ctx;
-	if (c == '\n')
-		pl011_putc('\r');
-	pl011_putc(c);
+	for (const char *p = s; p != end; p++) {
+		if (*p != '\n')
+			continue;
+		pl011_write(run, (size_t)(p - run));
+		pl011_write("\r\n", 2);
+		run = p + 1;
+	}
+	pl011_write(run, (size_t)(end - run));
 }
 
 static void print(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vcbprintf(uart_putc, NULL, fmt, ap);
+	vcbprintf_runs(uart_run, NULL, fmt, ap);
 	va_end(ap);
 }
 

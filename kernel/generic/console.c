@@ -6,57 +6,38 @@
 #include <kernel/state_report.h>
 
 /*
- * Output gathers in a line buffer and reaches the UART a run at a time:
- * vcbprintf hands over one character per call, and a call chain down to
- * the UART for each was most of what printing cost (a third of kernel
- * init with 8 containers, docs/benchmarks.md).
+ * The formatter hands over runs (each stretch of the format's literal text,
+ * each conversion's digits) and they go to the UART as they are, but for
+ * '\n', which becomes "\r\n" as terminals want. A character at a time,
+ * through a call chain down to the UART, printing was a third of kernel
+ * init with 8 containers (docs/benchmarks.md, "Kernel init").
  */
-struct console_line {
-	size_t len;
-	char buf[64];
-};
-
-/* out of line, so that line_putc's call to it is a tail call */
-static __attribute__((noinline)) void line_flush(struct console_line *l)
+static void console_run(void *ctx, const char *s, size_t len)
 {
-	platform_write(l->buf, l->len);
-	l->len = 0;
-}
+	const char *run = s, *end = s + len;
 
-/* '\n' becomes "\r\n", as terminals want. Flushing last, as a tail
- * call, keeps the common case free of a stack frame. */
-static void line_putc(void *ctx, char c)
-{
-	struct console_line *l = ctx;
-	size_t n = l->len;
-
-	if (c == '\n')
-		l->buf[n++] = '\r';
-	l->buf[n++] = c;
-	l->len = n;
-	if (n > sizeof(l->buf) - 2)
-		line_flush(l);
+	(void)ctx;
+	for (const char *p = s; p != end; p++) {
+		if (*p != '\n')
+			continue;
+		if (p != run)
+			platform_write(run, (size_t)(p - run));
+		platform_write("\r\n", 2);
+		run = p + 1;
+	}
+	if (run != end)
+		platform_write(run, (size_t)(end - run));
 }
 
 void console_write(const char *s, size_t len)
 {
-	struct console_line l;
-
-	l.len = 0;
-	for (size_t i = 0; i < len; i++)
-		line_putc(&l, s[i]);
-	line_flush(&l);
+	if (len)
+		console_run(NULL, s, len);
 }
 
 int vprintk(const char *fmt, va_list ap)
 {
-	struct console_line l;
-
-	l.len = 0; /* (the buffer needs no zeroing) */
-	int n = vcbprintf(line_putc, &l, fmt, ap);
-
-	line_flush(&l);
-	return n;
+	return vcbprintf_runs(console_run, NULL, fmt, ap);
 }
 
 int printk(const char *fmt, ...)

@@ -1,7 +1,8 @@
 /*
- * Formatted output without FILE or buffers: vcbprintf() hands each character
- * to a caller-supplied sink (kernel console, user console), and the
- * snprintf family formats into memory.
+ * Formatted output without FILE or buffers: vcbprintf_runs() hands the
+ * output to a caller-supplied writer in runs (the kernel console),
+ * vcbprintf() each character to a sink (the user console), and the
+ * snprintf family formats into memory. All give the same characters.
  *
  * Conversions: d i u o x X p s c %. Flags: - 0 space + #. Width and
  * precision, both may be '*'. Length modifiers hh h l ll z j t on integer
@@ -31,6 +32,16 @@ typedef void (*printf_sink_t)(void *ctx, char c);
  */
 int vcbprintf(printf_sink_t sink, void *ctx, const char *fmt, va_list ap)
     __attribute__((__format__(__printf__, 3, 0)));
+
+/* Receives a run of n > 0 output characters (not NUL-terminated). */
+typedef void (*printf_write_t)(void *ctx, const char *s, size_t n);
+
+/*
+ * Formats to write in runs: each stretch of the format's literal text at
+ * once, each conversion in a few pieces. Returns as vcbprintf().
+ */
+int vcbprintf_runs(printf_write_t write, void *ctx, const char *fmt,
+		   va_list ap) __attribute__((__format__(__printf__, 3, 0)));
 
 /* Variadic form of vcbprintf(). */
 int cbprintf(printf_sink_t sink, void *ctx, const char *fmt, ...)

@@ -46,6 +46,7 @@
 
 /* stdio.h */
 #define vcbprintf tlibc_vcbprintf
+#define vcbprintf_runs tlibc_vcbprintf_runs
 #define cbprintf  tlibc_cbprintf
 #define vsnprintf tlibc_vsnprintf
 #define snprintf  tlibc_snprintf

@@ -472,6 +472,79 @@ static void test_cbprintf_sink(void **state)
 	assert_int_equal(log.calls, 0);
 }
 
+struct run_log {
+	char text[256];
+	size_t len;
+	size_t runs;
+	size_t sizes[32];
+};
+
+static void log_run(void *ctx, const char *s, size_t n)
+{
+	struct run_log *log = ctx;
+
+	assert_true(n > 0);
+	if (log->runs < ARRAY_SIZE(log->sizes))
+		log->sizes[log->runs] = n;
+	log->runs++;
+	for (size_t i = 0; i < n; i++) {
+		if (log->len < sizeof(log->text))
+			log->text[log->len] = s[i];
+		log->len++;
+	}
+}
+
+static int runs_printf(struct run_log *log, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+static int runs_printf(struct run_log *log, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	log->len = log->runs = 0;
+	va_start(ap, fmt);
+	n = vcbprintf_runs(log_run, log, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* The runs add up to what vsnprintf gives; literal text comes in one run,
+ * padding of any width in runs of at most 16; nothing empty is handed
+ * over. */
+static void test_runs(void **state)
+{
+	struct run_log log;
+	char want[256];
+	int n;
+
+	(void)state;
+	n = runs_printf(&log, "kernel: container '%s' started: pager tid %u, "
+			      "entry 0x%08x\n", "bench", 1u, 0x10000000u);
+	snprintf(want, sizeof(want), "kernel: container '%s' started: pager "
+				     "tid %u, entry 0x%08x\n", "bench", 1u,
+		 0x10000000u);
+	assert_int_equal(n, (int)strlen(want));
+	assert_int_equal(log.len, strlen(want));
+	assert_true(bytes_equal(log.text, want, log.len));
+	assert_int_equal(log.sizes[0], strlen("kernel: container '"));
+	assert_int_equal(log.sizes[1], strlen("bench"));
+	assert_int_equal(log.sizes[2], strlen("' started: pager tid "));
+
+	n = runs_printf(&log, "%40d|%-37s|%.20u|%c", -5, "x", 7u, 0);
+	snprintf(want, sizeof(want), "%40d|%-37s|%.20u|%c", -5, "x", 7u, 0);
+	assert_int_equal(n, 40 + 1 + 37 + 1 + 20 + 1 + 1);
+	assert_int_equal(log.len, (size_t)n);
+	assert_true(bytes_equal(log.text, want, log.len));
+	for (size_t i = 0; i < log.runs && i < ARRAY_SIZE(log.sizes); i++)
+		assert_true(log.sizes[i] <= 37);
+
+	assert_int_equal(runs_printf(&log, "%s", ""), 0);
+	assert_int_equal(log.runs, 0);
+	assert_int_equal(runs_printf(&log, "abc"), 3);
+	assert_int_equal(log.runs, 1);
+}
+
 static void test_large_width(void **state)
 {
 	(void)state;
@@ -504,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_snprintf_truncation),
 	    cmocka_unit_test(test_char_nul_is_output),
 	    cmocka_unit_test(test_cbprintf_sink),
+	    cmocka_unit_test(test_runs),
 	    cmocka_unit_test(test_large_width),
 	    cmocka_unit_test(test_summary),
 	};
