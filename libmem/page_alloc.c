@@ -128,8 +128,8 @@ static uint32_t search(const struct page_alloc *pa, uint32_t from,
 	return NO_PAGE;
 }
 
-int page_alloc_init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
-		    uint32_t *bitmap_words)
+static int init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
+		uint32_t *bitmap_words, bool zeroed)
 {
 	uint32_t words = PAGE_ALLOC_BITMAP_WORDS(nr_pages);
 
@@ -145,7 +145,8 @@ int page_alloc_init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
 	    (1ull << 32))
 		return -LIBMEM_ERANGE;
 
-	memset(bitmap_words, 0, words * sizeof(uint32_t));
+	if (!zeroed)
+		memset(bitmap_words, 0, words * sizeof(uint32_t));
 	if (nr_pages & 31)
 		bitmap_words[words - 1] = ~0u << (nr_pages & 31);
 	pa->nr_pages = nr_pages;
@@ -156,6 +157,18 @@ int page_alloc_init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
 		pa->nr_free--;
 	}
 	return 0;
+}
+
+int page_alloc_init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
+		    uint32_t *bitmap_words)
+{
+	return init(pa, base, nr_pages, bitmap_words, false);
+}
+
+int page_alloc_init_zeroed(struct page_alloc *pa, uint32_t base,
+			   uint32_t nr_pages, uint32_t *bitmap_words)
+{
+	return init(pa, base, nr_pages, bitmap_words, true);
 }
 
 bool page_alloc_contains(const struct page_alloc *pa, uint32_t addr)

@@ -48,7 +48,15 @@ static void put_object_page(void *ctx, void *page)
 void kmem_init(const struct image_header *image,
 	       const struct bootinfo_header *bi)
 {
+#ifdef __arm__
+	/* page_bitmap is in .bss, which the loader zeroed (the kernel part's
+	 * mem_size covers it; head.S does not zero it again) and which
+	 * nothing writes before this one call at boot */
+	page_alloc_init_zeroed(&pages, BOARD_RAM_BASE, RAM_PAGES, page_bitmap);
+#else
+	/* host harnesses (fuzz_bootinfo) call this once per input */
 	page_alloc_init(&pages, BOARD_RAM_BASE, RAM_PAGES, page_bitmap);
+#endif
 	reserve(virt_to_phys(__kernel_start).pa,
 		(uint32_t)(__kernel_end - __kernel_start), "kernel");
 	reserve(image->image_base, image->image_size, "boot image");

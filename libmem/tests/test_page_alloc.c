@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 
+#include <string.h>
 #include <libmem/page_alloc.h>
 
 #define PG	  PAGE_ALLOC_SIZE
@@ -59,6 +60,29 @@ static void test_init(void **state)
 	assert_true(page_alloc_contains(&pa, 0x80000000u + 100 * PG - 1));
 	assert_false(page_alloc_contains(&pa, 0x80000000u + 100 * PG));
 	assert_false(page_alloc_contains(&pa, 0x7fffffffu));
+}
+
+/* A zero bitmap taken as it is: the same allocator as page_alloc_init
+ * gives, the tail bits set; errors as page_alloc_init's. */
+static void test_init_zeroed(void **state)
+{
+	(void)state;
+	struct page_alloc pa;
+
+	for (uint32_t n = 1; n <= 100; n++) {
+		memset(bitmap, 0, sizeof(bitmap));
+		assert_int_equal(
+		    page_alloc_init_zeroed(&pa, 0x80000000u, n, bitmap), 0);
+		assert_int_equal(page_alloc_free_count(&pa), n);
+		assert_int_equal(recount_free(&pa), n);
+	}
+	memset(bitmap, 0, sizeof(bitmap));
+	assert_int_equal(page_alloc_init_zeroed(&pa, 0, 40, bitmap), 0);
+	assert_int_equal(page_alloc_free_count(&pa), 39); /* page 0 */
+	assert_int_equal(recount_free(&pa), 39);
+	assert_int_equal(page_alloc_init_zeroed(&pa, 0x80000800u, 16, bitmap),
+			 -LIBMEM_EINVAL);
+	assert_int_equal(page_alloc_free_count(&pa), 0);
 }
 
 static void test_init_errors_leave_empty_allocator(void **state)
@@ -451,6 +475,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_init),
+	    cmocka_unit_test(test_init_zeroed),
 	    cmocka_unit_test(test_init_errors_leave_empty_allocator),
 	    cmocka_unit_test(test_range_ending_at_4g),
 	    cmocka_unit_test(test_base_zero_never_returns_page_zero),

@@ -50,6 +50,14 @@ int page_alloc_init(struct page_alloc *pa, uint32_t base, uint32_t nr_pages,
 		    uint32_t *bitmap_words);
 
 /*
+ * page_alloc_init() for a bitmap the caller knows to be all zero already
+ * (the kernel's, in a .bss the loader zeroed): the same, without clearing
+ * it first. The bitmap must be zero: the free count would not match it.
+ */
+int page_alloc_init_zeroed(struct page_alloc *pa, uint32_t base,
+			   uint32_t nr_pages, uint32_t *bitmap_words);
+
+/*
  * Marks every page touching [addr, addr + size) as used, e.g. the kernel
  * image; addr and size need not be page aligned, and size 0 reserves
  * nothing. Pages already in use stay in use and are not an error, because
