@@ -132,12 +132,7 @@ void space_put(struct space *s)
 int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
 		    unsigned attrs)
 {
-	for (uint32_t off = 0; off < size; off += PAGE_SIZE) {
-		int err = arch_map_page(&s->arch, va + off, pa(p.pa + off), attrs);
-		if (err)
-			return err;
-	}
-	return 0;
+	return arch_map_range(&s->arch, va, p, size, attrs);
 }
 
 /*

@@ -17,6 +17,8 @@
 #include <tessera/errno.h>
 
 #define USER_L1_ENTRIES (USER_VA_END >> SECTION_SHIFT) /* 2048 */
+_Static_assert((USER_VA_END & ((1u << SECTION_SHIFT) - 1)) == 0,
+	       "arch_map_range checks the user range once a section");
 #define L1_TYPE_MASK 0x3u
 #define L1_TYPE_TABLE 0x1u
 #define L2_ENTRIES 256u
@@ -225,6 +227,46 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
 		isb();
 	}
 	return 0;
+}
+
+int arch_map_range(struct arch_space *as, uint32_t va, paddr_t p,
+		   uint32_t size, unsigned attrs)
+{
+	uint32_t d = l2_attrs(attrs);
+	uint32_t off = 0;
+	int err = 0;
+
+	while (off < size) {
+		uint32_t v = va + off, phys = p.pa + off;
+
+		/* USER_VA_END is a section boundary, so what holds for the
+		 * first page of this section's run holds for the rest */
+		if (v >= USER_VA_END || !IS_ALIGNED(v | phys, PAGE_SIZE)) {
+			err = -E_INVAL;
+			break;
+		}
+		uint32_t *l2 = l2_table(as, v, true);
+		if (!l2) {
+			err = -E_BUDGET;
+			break;
+		}
+		for (uint32_t i = (v >> PAGE_SHIFT) & (L2_ENTRIES - 1);
+		     i < L2_ENTRIES && off < size;
+		     i++, off += PAGE_SIZE, phys += PAGE_SIZE) {
+			uint32_t old = l2[i];
+
+			l2[i] = phys | d;
+			if (old) { /* replaced: as arch_map_page does */
+				dsb();
+				tlb_flush_page(((va + off) & ~(PAGE_SIZE - 1)) |
+					       as->asid);
+				dsb();
+				isb();
+			}
+		}
+	}
+	dsb();
+	return err;
 }
 
 /* Give dst every mapping of src (same pages, same attributes). */

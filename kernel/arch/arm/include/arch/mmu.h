@@ -61,6 +61,13 @@ int arch_space_init(struct arch_space *as);
 void arch_space_destroy(struct arch_space *as);
 int arch_map_page(struct arch_space *as, uint32_t va, paddr_t pa,
 		  unsigned attrs);
+/*
+ * arch_map_page() for every page of [va, va + size), pa rising with va;
+ * stops at the first page that fails, with its error, the pages before it
+ * mapped. Each L2 table is looked up once for all its pages.
+ */
+int arch_map_range(struct arch_space *as, uint32_t va, paddr_t pa,
+		   uint32_t size, unsigned attrs);
 int arch_unmap_page(struct arch_space *as, uint32_t va);
 int arch_space_copy(struct arch_space *dst, const struct arch_space *src);
 /* L2 table pages that mapping [va, va + size) would have to add. */
