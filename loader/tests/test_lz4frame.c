@@ -1058,6 +1058,108 @@ static void test_hand_match_offsets(void **state)
 			}
 }
 
+/*
+ * Sequences for the decoder's fast loop (lengths that fit in the token,
+ * far from both ends of input and output) and its hand-over to the checked
+ * path: every literal length 0..14 with every match length 4..18 at every
+ * offset 1..8 (overlapping: the pattern repeats) and some far ones, then a
+ * last literal run of 0..20 bytes that ends the block (a literal run at the
+ * very end of the output), decoded into exactly the output size and with
+ * room to spare; one byte less of room must fail.
+ */
+static uint8_t fast_blk[1 << 16], fast_want[1 << 16];
+
+static size_t fast_block(size_t last_lit, size_t *raw)
+{
+	size_t n = 0, w = 0;
+	uint32_t x = 12345;
+
+	/* something to reach back to */
+	fast_blk[n++] = 0xF0;
+	fast_blk[n++] = 40 - 15;
+	for (size_t i = 0; i < 40; i++)
+		fast_blk[n++] = fast_want[w++] = (uint8_t)(i * 7 + 1);
+	fast_blk[n++] = 8; /* offset 8, match 4 */
+	fast_blk[n++] = 0;
+	for (size_t i = 0; i < 4; i++, w++)
+		fast_want[w] = fast_want[w - 8];
+	for (size_t off = 1; off <= 40; off += off < 8 ? 1 : 11)
+		for (size_t lit = 0; lit <= 14; lit++)
+			for (size_t ml = 4; ml <= 18; ml += 1) {
+				fast_blk[n++] =
+				    (uint8_t)(lit << 4 | (ml - 4));
+				for (size_t i = 0; i < lit; i++) {
+					x = x * 1103515245u + 12345u;
+					fast_blk[n++] = fast_want[w++] =
+					    (uint8_t)(x >> 16);
+				}
+				fast_blk[n++] = (uint8_t)off;
+				fast_blk[n++] = 0;
+				for (size_t i = 0; i < ml; i++, w++)
+					fast_want[w] = fast_want[w - off];
+			}
+	fast_blk[n++] = (uint8_t)((last_lit < 15 ? last_lit : 15) << 4);
+	n = put_length(fast_blk, n, last_lit);
+	for (size_t i = 0; i < last_lit; i++)
+		fast_blk[n++] = fast_want[w++] = (uint8_t)(0xA0 + i);
+	assert_true(n <= sizeof(fast_blk) && w <= sizeof(fast_want));
+	*raw = w;
+	return n;
+}
+
+static void test_hand_fast_loop(void **state)
+{
+	(void)state;
+	for (size_t last = 0; last <= 20; last++) {
+		size_t raw, got, n = fast_block(last, &raw);
+
+		fb_header(&fb, FLG_V1 | FLG_CCSUM, BD_64K, 0);
+		fb_block(&fb, fast_blk, n, false);
+		fb_end(&fb, fast_want, raw);
+		for (size_t extra = 0; extra <= 40; extra += 40) {
+			memset(out, 0x5A, raw + 64);
+			assert_lz4f(fb_decode(raw + extra, &got), LZ4F_OK);
+			assert_int_equal(got, raw);
+			assert_memory_equal(out, fast_want, raw);
+			/* nothing written past the output */
+			for (size_t i = raw; i < raw + 64; i++)
+				assert_int_equal(out[i], 0x5A);
+		}
+		assert_lz4f(fb_decode(raw - 1, &got),
+			    LZ4F_ERR_OUTPUT_OVERFLOW);
+	}
+}
+
+/* A bad offset (0, or reaching before the output) inside the fast loop and
+ * near the end is refused as corrupt. */
+static void test_hand_fast_loop_bad_offsets(void **state)
+{
+	size_t raw, got, n = fast_block(5, &raw);
+
+	(void)state;
+	/* the offset bytes of every 7th sequence: 0, and 65535 (before the
+	 * start of the output, which is under 64 KiB) */
+	for (size_t at = 44, seq = 0; at < n - 8; seq++) {
+		size_t lit = fast_blk[at] >> 4, o = at + 1 + lit;
+		uint8_t save0 = fast_blk[o], save1 = fast_blk[o + 1];
+
+		if (seq % 7 == 0) {
+			for (unsigned v = 0; v <= 0xFF; v += 0xFF) {
+				fast_blk[o] = fast_blk[o + 1] = (uint8_t)v;
+				fb_header(&fb, FLG_V1 | FLG_CCSUM, BD_64K, 0);
+				fb_block(&fb, fast_blk, n, false);
+				fb_end(&fb, fast_want, raw);
+				assert_lz4f(fb_decode(raw, &got),
+					    LZ4F_ERR_CORRUPT_BLOCK);
+			}
+			fast_blk[o] = save0;
+			fast_blk[o + 1] = save1;
+		}
+		at = o + 2;
+	}
+	assert_true(raw < 0xFFFF);
+}
+
 static void test_hand_header_fields(void **state)
 {
 	size_t got;
@@ -1146,6 +1248,8 @@ int main(void)
 	    cmocka_unit_test(test_hand_block_linking),
 	    cmocka_unit_test(test_hand_block_max_output),
 	    cmocka_unit_test(test_hand_match_offsets),
+	    cmocka_unit_test(test_hand_fast_loop),
+	    cmocka_unit_test(test_hand_fast_loop_bad_offsets),
 	    cmocka_unit_test(test_hand_header_fields),
 	    cmocka_unit_test(test_strerror),
 	};
