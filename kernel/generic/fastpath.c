@@ -129,7 +129,7 @@ static inline void deliver(struct thread *t, struct thread *dest,
 
 /* The caller waits to receive from `from` (NULL: anyone), as
  * wait_receive and recv_from leave it; its run queue place is already
- * the receiver's (sched_direct_handoff). */
+ * the receiver's (sched_handoff_commit). */
 static inline void wait_for_reply(struct thread *t, struct thread *from)
 {
 	t->state = THREAD_BLOCKED;
@@ -211,9 +211,10 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 		return NULL;
 	if (unlikely(!may_send(t, dest, answered)))
 		return NULL; /* the general path answers -E_PERM */
-	/* the last check, and the first act: changes nothing if it fails */
-	if (unlikely(!sched_direct_handoff(t, dest)))
+	if (unlikely(!sched_handoff_allowed(t, dest)))
 		return NULL;
+	/* checked: from here on it acts */
+	sched_handoff_commit(t, dest);
 	deliver(t, dest, tag, answered);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
 	ctx = kernel_switch_thread(this_cpu(), dest); /* dest is not t */

@@ -18,7 +18,11 @@ void runq_init(struct runq *rq, uint32_t round_ticks, uint32_t granularity)
 
 uint32_t runq_level(uint32_t priority)
 {
-	return runq_level_inline(priority);
+	if (priority < SCHED_PRIO_MIN)
+		priority = SCHED_PRIO_MIN;
+	if (priority > SCHED_PRIO_MAX)
+		priority = SCHED_PRIO_MAX;
+	return runq_level_of_valid(priority);
 }
 
 uint32_t runq_timeslice(uint32_t priority, uint32_t round_ticks)

@@ -378,60 +378,9 @@ static void test_replace(void **state)
 	assert_int_equal(runq_nr_queued(&rq), 3);
 }
 
-/* The ipc fast path's hand-over: only when the pick stays the same. */
-static void test_replace_pick(void **state)
-{
-	struct sched_entity se[2], hi, in, low, spent;
-	struct runq rq;
-
-	(void)state;
-	runq_init(&rq, ROUND, GRAN);
-	for (unsigned i = 0; i < 2; i++) {
-		entity(&se[i], 100);
-		assert_int_equal(runq_enqueue(&rq, &se[i]), 0);
-	}
-	entity(&in, 101); /* same level */
-	in.ticks_left = 3;
-	in.ran = 1;
-	/* refused, nothing changed: not the head, another level, no ticks,
-	 * already queued */
-	assert_int_equal(runq_replace_pick(&rq, &se[1], &in), -1);
-	entity(&low, 5);
-	low.ticks_left = 4;
-	assert_int_equal(runq_replace_pick(&rq, &se[0], &low), -1);
-	entity(&spent, 100);
-	assert_int_equal(runq_replace_pick(&rq, &se[0], &spent), -1);
-	assert_int_equal(runq_replace_pick(&rq, &se[0], &se[1]), -1);
-	/* refused while a higher level is queued: se[0] is not the pick */
-	entity(&hi, 200);
-	assert_int_equal(runq_enqueue(&rq, &hi), 0);
-	assert_int_equal(runq_replace_pick(&rq, &se[0], &in), -1);
-	assert_ptr_equal(runq_pick(&rq), &hi);
-	assert_int_equal(runq_dequeue(&rq, &hi), 0);
-	assert_int_equal(runq_nr_queued(&rq), 2);
-	/* the head of the highest level: in takes its place and is picked */
-	assert_ptr_equal(runq_pick(&rq), &se[0]);
-	assert_int_equal(runq_replace_pick(&rq, &se[0], &in), 0);
-	assert_null(se[0].array);
-	assert_null(se[0].next);
-	assert_ptr_equal(runq_pick(&rq), &in);
-	assert_null(in.prev);
-	assert_ptr_equal(in.next, &se[1]);
-	assert_ptr_equal(se[1].prev, &in);
-	assert_int_equal(in.ticks_left, 3); /* keeps its own slice */
-	assert_int_equal(in.ran, 1);
-	assert_int_equal(runq_nr_queued(&rq), 2);
-	/* alone at its level: it becomes the tail too */
-	assert_int_equal(runq_dequeue(&rq, &se[1]), 0);
-	se[0].ticks_left = 2;
-	assert_int_equal(runq_replace_pick(&rq, &in, &se[0]), 0);
-	assert_ptr_equal(rq.runnable->level[se[0].level].head, &se[0]);
-	assert_ptr_equal(rq.runnable->level[se[0].level].tail, &se[0]);
-	assert_int_equal(runq_nr_queued(&rq), 1);
-}
-
 /* The one-core fast path's loan (sched_handoff.h): the two tests it makes
- * instead of runq_replace_pick, and the settling runq_replace after it. */
+ * (runq_heads_the_pick, runq_may_stand_in), and the settling runq_replace
+ * after it. */
 static void test_loan_predicates(void **state)
 {
 	struct sched_entity se[2], hi, in, low, spent;
@@ -939,7 +888,6 @@ int main(void)
 		cmocka_unit_test(test_outranks),
 		cmocka_unit_test(test_dequeue_middle),
 		cmocka_unit_test(test_replace),
-		cmocka_unit_test(test_replace_pick),
 		cmocka_unit_test(test_requeue_keeps_ticks),
 		cmocka_unit_test(test_expire_and_swap),
 		cmocka_unit_test(test_loan_predicates),

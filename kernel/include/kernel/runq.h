@@ -101,51 +101,6 @@ int runq_dequeue(struct runq *rq, struct sched_entity *se);
  */
 struct sched_entity *runq_pick(struct runq *rq);
 
-/* runq_level, inline for the ipc fast path (runq_replace_pick):
- * out-of-range priorities are clamped first. */
-static inline uint32_t runq_level_inline(uint32_t priority)
-{
-	if (priority < SCHED_PRIO_MIN)
-		priority = SCHED_PRIO_MIN;
-	if (priority > SCHED_PRIO_MAX)
-		priority = SCHED_PRIO_MAX;
-	return (priority - SCHED_PRIO_MIN) >> SCHED_LEVEL_SHIFT;
-}
-
-/*
- * runq_replace for the ipc fast path, only where the pick does not change:
- * `old` must be what runq_pick() returns now without swapping the queues
- * (the head of the highest non-empty level of the runnable queue), so that
- * `new` in its place is what it returns next. -1 (nothing changed) when
- * any condition of runq_replace or this one does not hold. Inline: it is
- * most of the fast path's scheduling.
- */
-static inline int runq_replace_pick(struct runq *rq, struct sched_entity *old,
-				    struct sched_entity *new)
-{
-	struct runq_array *a = rq->runnable;
-	struct runq_level *l = &a->level[old->level];
-
-	/* bitmap >> level == 1: old's level is the highest non-empty one */
-	if (old->array != a || l->head != old || a->bitmap >> old->level != 1 ||
-	    new->array || runq_level_inline(new->priority) != old->level ||
-	    new->ticks_left < 1)
-		return -1;
-	/* as runq_replace, for a head: no predecessor to relink */
-	new->next = old->next;
-	new->prev = NULL;
-	new->array = a;
-	new->level = old->level;
-	l->head = new;
-	if (new->next)
-		new->next->prev = new;
-	else
-		l->tail = new;
-	old->next = NULL;
-	old->array = NULL;
-	return 0;
-}
-
 /* Is se what runq_pick() returns now without swapping the queues: the
  * head of the highest non-empty level of the runnable queue? (Its level
  * is the one it is queued at; only the level's list holds it.) */

@@ -29,8 +29,8 @@ void sched_yield(void);
 /* The current thread `from` just blocked and `to` just woke: `to` takes
  * its place in the run queue (no queue walk) and runs next. */
 void sched_handoff(struct thread *from, struct thread *to);
-/* The ipc fast path's hand-over: sched_direct_handoff, inline in
- * <kernel/sched_handoff.h>. */
+/* The ipc fast path's hand-over: sched_handoff_allowed and
+ * sched_handoff_commit, inline in <kernel/sched_handoff.h>. */
 /* A new child takes half of parent's remaining ticks (never 0 for either). */
 void sched_child_created(struct thread *parent, struct thread *child);
 /* Re-examine the current thread at the next sched_choose(). */

@@ -8,6 +8,7 @@
 
 #include <kernel/cpu_budget.h>
 #include <kernel/klock.h>
+#include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/runq.h>
 #include <kernel/thread.h>
@@ -34,11 +35,11 @@ static inline struct runq *rq_of(const struct thread *t)
 }
 
 /*
- * If the general path's hand-over and the next pick would run `to` in
- * place of the current thread `from`, without a budget switch, `to` takes
- * `from`'s place in the run queue and true is returned; the caller then
- * switches to `to` itself, no pick needed. False, with nothing changed,
- * otherwise.
+ * Whether the general path's hand-over and the next pick would run `to`
+ * in place of the current thread `from`, without a budget switch: then
+ * sched_handoff_commit gives `to` `from`'s place in the run queue, and the
+ * caller switches to `to` itself, no pick needed. The check changes
+ * nothing.
  *
  * What the general path would do: sched_handoff (runq_replace: the same
  * core, the same level, ticks left), then sched_choose, which picks the
@@ -61,8 +62,8 @@ static inline struct runq *rq_of(const struct thread *t)
  * at this core's queue as soon as the lock is let go: there the place
  * is handed over at once.
  */
-static inline bool sched_direct_handoff(struct thread *from,
-					struct thread *to)
+static inline bool sched_handoff_allowed(struct thread *from,
+					 struct thread *to)
 {
 	struct percpu *cpu = this_cpu();
 
@@ -73,26 +74,35 @@ static inline bool sched_direct_handoff(struct thread *from,
 	if (from->cpu != cpu->cpu_id || to->cpu != from->cpu ||
 	    to->on_cpu != CPU_NONE)
 		return false;
-#endif
-#if CONFIG_NR_CPUS > 1
-	return runq_replace_pick(rq_of(from), &from->sched, &to->sched) == 0;
+	/* to is blocked, so on no run queue (invariants.c) */
+	return runq_heads_the_pick(rq_of(from), &from->sched) &&
+	       runq_may_stand_in(&from->sched, &to->sched);
 #else
 	struct thread *owner = cpu->lent_by;
 
-	if (!owner) {
-		/* from holds its own place: the head of the highest level */
-		if (!runq_heads_the_pick(rq_of(from), &from->sched))
-			return false;
-		owner = from;
-	} else if (to == owner) {
+	if (!owner) /* from holds its own place: the head of the highest level */
+		return runq_heads_the_pick(rq_of(from), &from->sched) &&
+		       runq_may_stand_in(&from->sched, &to->sched);
+	return to == owner || runq_may_stand_in(&owner->sched, &to->sched);
+#endif
+}
+
+/* The hand-over sched_handoff_allowed just allowed, nothing in between:
+ * to runs in from's run-queue place. */
+static inline void sched_handoff_commit(struct thread *from, struct thread *to)
+{
+#if CONFIG_NR_CPUS > 1
+	BUG_ON(runq_replace(rq_of(from), &from->sched, &to->sched) != 0,
+	       "ipc hand-over refused after its check");
+#else
+	struct percpu *cpu = this_cpu();
+	struct thread *owner = cpu->lent_by;
+
+	if (!owner)
+		cpu->lent_by = from; /* lent by its owner */
+	else if (to == owner)
 		cpu->lent_by = NULL; /* back to its owner, still queued there */
-		return true;
-	}
-	/* to is blocked, so on no run queue (invariants.c) */
-	if (!runq_may_stand_in(&owner->sched, &to->sched))
-		return false;
-	cpu->lent_by = owner;
-	return true;
+	/* else lent on: the owner stays */
 #endif
 }
 
