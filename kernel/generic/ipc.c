@@ -4,9 +4,11 @@
  * queued sender, or waits. A call (send + receive from the same partner)
  * leaves the sender waiting for the reply. Short messages travel in r3-r6;
  * full messages also copy UTCB message registers, extended ones a buffer of
- * up to a page, both through a kernel bounce buffer (user memory is only
- * touched by walking page tables). A failed transfer ends both sides' calls
- * with the error; a partner that dies ends the wait with -E_DEAD.
+ * up to a page, both straight from the sender's pages to the receiver's
+ * (copy_user_to_user: user memory is only touched by walking page tables,
+ * and every page of both sides is checked before a byte moves). A failed
+ * transfer ends both sides' calls with the error and leaves the receiver's
+ * memory as it was; a partner that dies ends the wait with -E_DEAD.
  */
 #include <stddef.h>
 #include <kernel/cap.h>
@@ -20,7 +22,9 @@
 #include <kernel/usched.h>
 #include <tessera/errno.h>
 
-static uint8_t bounce[IPC_EXT_MAX];
+_Static_assert(IPC_EXT_MAX <= COPY_USER_MAX &&
+		       UTCB_MRS * sizeof(uint32_t) <= COPY_USER_MAX,
+	       "a message fits one copy_user_to_user");
 
 static uint32_t utcb_field(const struct thread *t, size_t offset)
 {
@@ -37,16 +41,18 @@ static int copy_full(struct thread *from, struct thread *to, uint32_t words)
 		return -E_INVAL;
 	if (!from->utcb || !to->utcb)
 		return -E_FAULT;
-	if (copy_from_user(from->space, bounce,
-			   utcb_field(from, offsetof(struct utcb, mr)), bytes))
-		return -E_FAULT;
-	return copy_to_user(to->space, utcb_field(to, offsetof(struct utcb, mr)),
-			    bounce, bytes);
+	return copy_user_to_user(from->space,
+				 utcb_field(from, offsetof(struct utcb, mr)),
+				 to->space,
+				 utcb_field(to, offsetof(struct utcb, mr)),
+				 bytes);
 }
 
 static int copy_extended(struct thread *from, struct thread *to)
 {
 	uint32_t src[2], dst[2]; /* buffer, length/size */
+	uint32_t len_at = utcb_field(to, offsetof(struct utcb, ext_recv_len));
+	int err;
 
 	if (!from->utcb || !to->utcb ||
 	    copy_from_user(from->space, src,
@@ -58,12 +64,14 @@ static int copy_extended(struct thread *from, struct thread *to)
 		return -E_FAULT;
 	if (src[1] > IPC_EXT_MAX || src[1] > dst[1])
 		return -E_INVAL;
-	if (copy_from_user(from->space, bounce, src[0], src[1]) ||
-	    copy_to_user(to->space, dst[0], bounce, src[1]))
+	/* the length goes into the receiver's UTCB after the buffer: check
+	 * it can before the buffer is written, so a fault changes nothing */
+	if (!user_writable(to->space, len_at, sizeof(src[1])))
 		return -E_FAULT;
-	return copy_to_user(to->space,
-			    utcb_field(to, offsetof(struct utcb, ext_recv_len)),
-			    &src[1], sizeof(src[1]));
+	err = copy_user_to_user(from->space, src[0], to->space, dst[0], src[1]);
+	if (err)
+		return err;
+	return copy_to_user(to->space, len_at, &src[1], sizeof(src[1]));
 }
 
 /*

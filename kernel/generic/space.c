@@ -139,7 +139,9 @@ int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
  * User memory is reached through the space's page tables and the kernel's
  * linear map, never by dereferencing a user pointer: a bad pointer is an
  * error return, not a kernel fault. The whole range is checked before any
- * byte moves, so a failed copy changes nothing.
+ * byte moves, so a failed copy changes nothing. Each page by
+ * space_user_page's rule (space.h), as copy_user_to_user (usercopy.c)
+ * checks both sides of a copy between two spaces.
  */
 static bool user_range_ok(const struct space *s, uint32_t uaddr, size_t len,
 			  unsigned need)
@@ -149,9 +151,7 @@ static bool user_range_ok(const struct space *s, uint32_t uaddr, size_t len,
 	for (uint32_t page = ALIGN_DOWN(uaddr, PAGE_SIZE);
 	     len && page < uaddr + len; page += PAGE_SIZE) {
 		paddr_t p;
-		unsigned attrs;
-		if (arch_lookup(&s->arch, page, &p, &attrs) != 0 ||
-		    (attrs & MAP_DEVICE) || (attrs & need) != need)
+		if (!space_user_page(s, page, need, &p))
 			return false;
 	}
 	return true;

@@ -26,6 +26,23 @@ void space_get(struct space *s);
 void space_put(struct space *s);
 int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
 		    unsigned attrs);
+/*
+ * The rule for every user page the kernel reads or writes for a user
+ * (copy_from_user, copy_to_user, copy_user_to_user): mapped in s, normal
+ * memory (never a device), with every attribute in `need` (MAP_READ to
+ * read, MAP_READ | MAP_WRITE to write). *p: the physical address of the
+ * byte at va; the kernel reaches it through its linear map of RAM
+ * (phys_to_virt).
+ */
+static inline bool space_user_page(const struct space *s, uint32_t va,
+				   unsigned need, paddr_t *p)
+{
+	unsigned attrs;
+
+	return arch_lookup(&s->arch, va, p, &attrs) == 0 &&
+	       !(attrs & MAP_DEVICE) && (attrs & need) == need;
+}
+
 /* Copy len bytes from user address uaddr of s; -E_FAULT if any byte is not
  * mapped readable (user pointers are never dereferenced directly). */
 int copy_from_user(const struct space *s, void *dst, uint32_t uaddr,
@@ -35,6 +52,41 @@ int copy_from_user(const struct space *s, void *dst, uint32_t uaddr,
 bool user_writable(const struct space *s, uint32_t uaddr, size_t len);
 int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
 		 size_t len);
+
+/* The most copy_user_to_user moves at once: a page (IPC_EXT_MAX, and more
+ * than a full message's UTCB_MRS words), so each range touches at most
+ * two pages. */
+#define COPY_USER_MAX PAGE_SIZE
+
+/*
+ * Copy `bytes` bytes from user address from_va of space `from` to user
+ * address to_va of space `to` (kernel/generic/usercopy.c), with no kernel
+ * buffer in between: both ranges are resolved through their page tables
+ * to the kernel's linear map of RAM, by the rule of copy_from_user (the
+ * source) and copy_to_user (the destination).
+ *
+ * Check, then act: every page of both ranges is resolved and checked
+ * before a byte moves, so an error writes nothing. Returns 0; -E_FAULT if
+ * either range runs past the end of user space or wraps, or any page of
+ * the source is not mapped readable or any page of the destination not
+ * mapped writable (device mappings never qualify); -E_INVAL if bytes >
+ * COPY_USER_MAX. Zero bytes touch no page (but a start past the end of
+ * user space is still -E_FAULT, as for copy_from_user).
+ *
+ * Overlap: when the two ranges share memory (one space and overlapping
+ * ranges, or pages mapped in both), the destination receives what the
+ * source held before the copy, as memmove gives (and as a copy through a
+ * buffer would), whenever no two pieces of the copy need each other's
+ * source first: always for overlapping ranges of one space, and for any
+ * aliasing that keeps the shared pages in the same order on both sides.
+ * Only pages shared in crossed orders (a page mapped before another in
+ * one range and after it in the other) leave the shared bytes of the
+ * destination unspecified: each then holds some byte of the source, and
+ * nothing outside the destination is written.
+ */
+int copy_user_to_user(const struct space *from, uint32_t from_va,
+		      const struct space *to, uint32_t to_va, uint32_t bytes);
+
 /* A new space with the same mappings as src (the pages are shared). */
 struct space *space_copy(const struct space *src, const struct thread *payer);
 /* Physical address of a mapped, writable, normal-memory user word. */
