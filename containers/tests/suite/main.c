@@ -12,6 +12,7 @@ static const struct test_case *const tables[] = {
 	sys_console_tests,
 	core_thread_tests,
 	core_ipc_tests,
+	core_ipc_copy_tests,
 	core_mem_tests,
 	core_stress_tests,
 	core_fault_tests,

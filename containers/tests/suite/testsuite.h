@@ -9,6 +9,7 @@ extern const struct test_case sys_basic_tests[];
 extern const struct test_case sys_console_tests[];
 extern const struct test_case core_thread_tests[];
 extern const struct test_case core_ipc_tests[];
+extern const struct test_case core_ipc_copy_tests[];
 extern const struct test_case core_mem_tests[];
 extern const struct test_case core_stress_tests[];
 extern const struct test_case core_fault_tests[];
