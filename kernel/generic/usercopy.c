@@ -18,7 +18,12 @@
  * do share memory (one space and overlapping ranges, or a page mapped in
  * both) go in an order that reads each piece's source before any other
  * piece writes over it, each with memmove: the destination gets what the
- * source held before the copy (space.h says when no such order exists).
+ * source held before the copy. Such an order always exists when neither
+ * range maps one page twice: within a page both sides are linear, so the
+ * shared bytes lie at one distance d in both ranges, and every piece
+ * waits only for pieces on one side of it (later ones for d > 0, earlier
+ * for d < 0); pages shared in crossed orders cannot overlap on both, a
+ * range being at most a page long (space.h for the one exception).
  */
 #include <string.h>
 #include <kernel/space.h>
@@ -160,8 +165,8 @@ static bool meet(const uint8_t *a, uint32_t an, const uint8_t *b,
 /*
  * Pieces that share memory: each goes (with memmove, for the part it may
  * share with its own source) once no other piece still to be copied has
- * its source where this one writes; with no such piece left (pages shared
- * in crossed orders) the first left goes.
+ * its source where this one writes; with no such piece left (a range
+ * reaching one page twice) the first left goes.
  */
 static void copy_overlapping(struct piece *p, unsigned n)
 {

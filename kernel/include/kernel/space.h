@@ -74,15 +74,13 @@ int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
  * user space is still -E_FAULT, as for copy_from_user).
  *
  * Overlap: when the two ranges share memory (one space and overlapping
- * ranges, or pages mapped in both), the destination receives what the
- * source held before the copy, as memmove gives (and as a copy through a
- * buffer would), whenever no two pieces of the copy need each other's
- * source first: always for overlapping ranges of one space, and for any
- * aliasing that keeps the shared pages in the same order on both sides.
- * Only pages shared in crossed orders (a page mapped before another in
- * one range and after it in the other) leave the shared bytes of the
- * destination unspecified: each then holds some byte of the source, and
- * nothing outside the destination is written.
+ * ranges, or pages mapped in both spaces or at two addresses), the
+ * destination receives what the source held before the copy, as memmove
+ * (and a copy through a buffer) gives, in every case but one: a range
+ * that reaches one physical page at both of its addresses (its two pages
+ * mapped on the same memory) while the other range shares that page. Then
+ * the shared bytes of the destination are unspecified: each holds some
+ * byte of the source, and nothing outside the destination is written.
  */
 int copy_user_to_user(const struct space *from, uint32_t from_va,
 		      const struct space *to, uint32_t to_va, uint32_t bytes);
