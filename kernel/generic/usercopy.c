@@ -44,7 +44,7 @@ struct user_range {
 
 /* The same checks as copy_from_user/copy_to_user (space.c's
  * user_range_ok), resolving as they go. */
-static bool resolve(const struct space *s, uint32_t va, uint32_t bytes,
+static inline __attribute__((always_inline)) bool resolve(const struct space *s, uint32_t va, uint32_t bytes,
 		    unsigned need, struct user_range *r)
 {
 	paddr_t p;
@@ -198,7 +198,7 @@ static void copy_overlapping(struct piece *p, unsigned n)
 int copy_user_to_user(const struct space *from, uint32_t from_va,
 		      const struct space *to, uint32_t to_va, uint32_t bytes)
 {
-	struct user_range s, d;
+	struct user_range s = {0}, d = {0}; /* (gcc cannot see they are set where used) */
 	struct piece p[MAX_PIECES];
 	unsigned n = 0;
 	bool shared = false;
@@ -209,6 +209,14 @@ int copy_user_to_user(const struct space *from, uint32_t from_va,
 	    !resolve(to, to_va, bytes, MAP_READ | MAP_WRITE, &d))
 		return -E_FAULT;
 	/* nothing has been written: from here on nothing can fail */
+	if (likely(bytes == s.first_bytes && bytes == d.first_bytes)) {
+		/* one page each side (a full message, always) */
+		if (unlikely(meet(d.first, bytes, s.first, bytes)))
+			memmove(d.first, s.first, bytes);
+		else
+			copy_forward(d.first, s.first, bytes);
+		return 0;
+	}
 	for (uint32_t at = 0; at < bytes; n++) {
 		uint32_t s_left, d_left;
 
