@@ -5,7 +5,8 @@
  * kernel_exit has chosen what to run; an idle core lets go while it waits.
  * Kernel code is never preempted and always runs with IRQs masked, so
  * everything the kernel keeps (threads, run queues, capabilities, spaces,
- * the IPC bounce buffer, the allocator) is protected by this one lock.
+ * the allocator) is protected by this one lock. (IPC copies use no global
+ * buffer: they go from the sender's pages straight to the receiver's.)
  *
  * With CONFIG_NR_CPUS = 1 every call here is empty: a single-core kernel
  * pays nothing.
