@@ -1,9 +1,11 @@
 /*
  * The ipc fast path (CONFIG_IPC_FASTPATH): a call, or a reply-and-wait,
- * with a short message (r3-r6) to a thread that already waits for it and
- * will run in the caller's place. In seL4's manner: a flat list of checks,
- * each of which gives the call back to the general path (ipc.c) with
- * nothing changed; then the transfer, which cannot fail; then the switch
+ * with a short message (r3-r6) or a full one (also the UTCB's message
+ * registers) to a thread that already waits for it and will run in the
+ * caller's place. In seL4's manner: a flat list of checks, each of which
+ * gives the call back to the general path (ipc.c) with nothing changed
+ * (a full message's copy is the last, and writes nothing unless it
+ * succeeds); then the transfer, which cannot fail; then the switch
  * straight to the receiver, without the scheduler's pick.
  *
  * The rule for every check: the fast path runs only where the general
@@ -12,7 +14,7 @@
  * same registers, the same core-local state), so nothing the general path
  * does is skipped but what it would find has nothing to do. Anything it is
  * unsure of (faults, suspension, queued senders, other cores, budgets, a
- * pending pick, full and extended messages) goes the long way: the
+ * pending pick, extended messages) goes the long way: the
  * general path makes every decision again, errors included, so a refusal
  * here is never an answer.
  *
@@ -24,6 +26,7 @@
  * conditions for the general path are grouped so that one load tests
  * them: the cost is the checks themselves, not calls between files.
  */
+#include <stddef.h>
 #include <kernel/cap.h>
 #include <kernel/container.h>
 #include <kernel/fastpath.h>
@@ -31,6 +34,7 @@
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/sched_handoff.h>
+#include <kernel/space.h>
 #include <kernel/switch.h>
 #include <kernel/thread.h>
 #include <tessera/cap.h>
@@ -40,13 +44,34 @@
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* A short message with a send and a receive (a call, or a reply-and-wait:
- * IPC_NONBLOCK only matters to a destination that does not wait, which
- * the fast path never sends to). What check_tag accepts, narrowed: the
- * type bits and the reserved bits (0xc0) all zero. */
-static inline bool short_send_receive(uint32_t tag)
+/* A message of this type (short or full) with a send and a receive (a
+ * call, or a reply-and-wait: IPC_NONBLOCK only matters to a destination
+ * that does not wait, which the fast path never sends to). What
+ * check_tag accepts, narrowed: the type, reserved bits (0xc0) clear; a
+ * full message's length is copy_words' to check. */
+static inline bool send_receive(uint32_t tag, uint32_t type)
 {
-	return (tag & (IPC_TYPE_MASK | 0xc0u | IPC_CALL)) == IPC_CALL;
+	return (tag & (IPC_TYPE_MASK | 0xc0u | IPC_CALL)) == (type | IPC_CALL);
+}
+
+/*
+ * A full message's words, from the caller's UTCB to the receiver's
+ * (ipc.c's copy_full): the last check, as copy_user_to_user checks both
+ * ranges before it writes a byte. False, nothing written, when the tag's
+ * length is over UTCB_MRS, either has no UTCB or a page of either is not
+ * mapped as it must be; the general path then gives its error. Out of
+ * line: short messages do not pay for its registers.
+ */
+static __attribute__((noinline)) bool
+copy_words(const struct thread *t, const struct thread *dest,
+			      uint32_t tag)
+{
+	uint32_t at = offsetof(struct utcb, mr);
+
+	return IPC_TAG_LENGTH(tag) <= UTCB_MRS && t->utcb && dest->utcb &&
+	       copy_user_to_user(t->space, t->utcb + at, dest->space,
+				 dest->utcb + at,
+				 IPC_TAG_LENGTH(tag) * sizeof(uint32_t)) == 0;
 }
 
 /*
@@ -182,13 +207,24 @@ static inline struct thread *thread_of_frame(struct user_context *ctx)
 	return container_of(ctx, struct thread, ctx);
 }
 
-struct user_context *fastpath_ipc(struct user_context *ctx)
+/*
+ * The fast path for a message of type short (full: false) or full. One
+ * body, compiled twice: a short message's pays nothing for the copy (the
+ * registers it needs across the call); a full message leaves the short
+ * one's way at its first test.
+ */
+static struct user_context *fast_ipc_full(struct user_context *ctx);
+
+static inline __attribute__((always_inline)) struct user_context *
+fast_ipc(struct user_context *ctx, bool full)
 {
 	uint32_t to = ctx->r[0], from = ctx->r[1], tag = ctx->r[2];
 	struct thread *t = thread_of_frame(ctx), *dest;
 
-	if (unlikely(!short_send_receive(tag)))
-		return NULL;
+	if (unlikely(!send_receive(tag, full ? IPC_TYPE_FULL : IPC_TYPE_SHORT)))
+		return !full && send_receive(tag, IPC_TYPE_FULL)
+			       ? fast_ipc_full(ctx) /* out of the short way */
+			       : NULL;
 	/* receive from the destination (a call) or from anyone (a reply
 	 * and wait): no second thread to look up and check */
 	if (unlikely(from != to && from != IPC_ANY))
@@ -213,6 +249,8 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 		return NULL; /* the general path answers -E_PERM */
 	if (unlikely(!sched_handoff_allowed(t, dest)))
 		return NULL;
+	if (full && unlikely(!copy_words(t, dest, tag)))
+		return NULL;
 	/* checked: from here on it acts */
 	sched_handoff_commit(t, dest);
 	deliver(t, dest, tag, answered);
@@ -222,6 +260,17 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
 	check_invariants(); /* as syscall_entry would */
 #endif
 	return ctx;
+}
+
+static __attribute__((noinline)) struct user_context *
+fast_ipc_full(struct user_context *ctx)
+{
+	return fast_ipc(ctx, true);
+}
+
+struct user_context *fastpath_ipc(struct user_context *ctx)
+{
+	return fast_ipc(ctx, false);
 }
 
 #endif /* CONFIG_IPC_FASTPATH */
