@@ -56,7 +56,7 @@ static inline bool send_receive(uint32_t tag, uint32_t type)
 
 /*
  * A full message's words, from the caller's UTCB to the receiver's
- * (ipc.c's copy_full): the last check, as copy_user_to_user checks both
+ * (ipc.c's copy_full): the last check, as copy_utcb_words checks both
  * ranges before it writes a byte. False, nothing written, when the tag's
  * length is over UTCB_MRS, either has no UTCB or a page of either is not
  * mapped as it must be; the general path then gives its error. Out of
@@ -69,9 +69,8 @@ copy_words(const struct thread *t, const struct thread *dest,
 	uint32_t at = offsetof(struct utcb, mr);
 
 	return IPC_TAG_LENGTH(tag) <= UTCB_MRS && t->utcb && dest->utcb &&
-	       copy_user_to_user(t->space, t->utcb + at, dest->space,
-				 dest->utcb + at,
-				 IPC_TAG_LENGTH(tag) * sizeof(uint32_t)) == 0;
+	       copy_utcb_words(t->space, t->utcb + at, dest->space,
+			       dest->utcb + at, IPC_TAG_LENGTH(tag)) == 0;
 }
 
 /*

@@ -33,19 +33,17 @@ static uint32_t utcb_field(const struct thread *t, size_t offset)
 
 static int copy_full(struct thread *from, struct thread *to, uint32_t words)
 {
-	size_t bytes = words * sizeof(uint32_t);
-
 	/* check_tag bounds the length; this keeps any path that got past it
 	 * inside the receiver's message registers */
 	if (words > UTCB_MRS)
 		return -E_INVAL;
 	if (!from->utcb || !to->utcb)
 		return -E_FAULT;
-	return copy_user_to_user(from->space,
-				 utcb_field(from, offsetof(struct utcb, mr)),
-				 to->space,
-				 utcb_field(to, offsetof(struct utcb, mr)),
-				 bytes);
+	return copy_utcb_words(from->space,
+			       utcb_field(from, offsetof(struct utcb, mr)),
+			       to->space,
+			       utcb_field(to, offsetof(struct utcb, mr)),
+			       words);
 }
 
 static int copy_extended(struct thread *from, struct thread *to)

@@ -25,9 +25,11 @@
  * for d < 0); pages shared in crossed orders cannot overlap on both, a
  * range being at most a page long (space.h for the one exception).
  */
+#include <stddef.h>
 #include <string.h>
 #include <kernel/space.h>
 #include <tessera/errno.h>
+#include <tessera/syscall.h>
 
 #define RANGE_PAGES 2 /* pages COPY_USER_MAX bytes can touch */
 #define MAX_PIECES (2 * RANGE_PAGES - 1)
@@ -235,5 +237,39 @@ int copy_user_to_user(const struct space *from, uint32_t from_va,
 	}
 	for (unsigned k = 0; k < n; k++)
 		copy_forward(p[k].dst, p[k].src, p[k].bytes);
+	return 0;
+}
+
+/*
+ * A full message's words, from one UTCB to another. A UTCB is
+ * UTCB_SIZE-aligned (exchange_registers refuses any other address) and
+ * its message registers come first, so each side lies in one page, word
+ * aligned, and two of them are the same bytes or share none: one lookup a
+ * side, no pieces, no overlap to order. An address not so aligned takes
+ * copy_user_to_user, which knows every case.
+ */
+int copy_utcb_words(const struct space *from, uint32_t from_utcb,
+		    const struct space *to, uint32_t to_utcb, uint32_t words)
+{
+	uint32_t bytes = words * sizeof(uint32_t);
+	paddr_t s, d;
+
+	_Static_assert(offsetof(struct utcb, mr) == 0 &&
+			       UTCB_MRS * sizeof(uint32_t) <= UTCB_SIZE &&
+			       PAGE_SIZE % UTCB_SIZE == 0,
+		       "a UTCB's message registers lie in one page");
+	if (words > UTCB_MRS)
+		return -E_INVAL;
+	if (unlikely((from_utcb | to_utcb) & (UTCB_SIZE - 1)))
+		return copy_user_to_user(from, from_utcb, to, to_utcb, bytes);
+	if (!words)
+		return 0; /* as copy_user_to_user: no page to look at */
+	if (from_utcb >= USER_VA_END || to_utcb >= USER_VA_END ||
+	    !space_user_page(from, from_utcb, MAP_READ, &s) ||
+	    !space_user_page(to, to_utcb, MAP_READ | MAP_WRITE, &d))
+		return -E_FAULT;
+	/* nothing has been written: from here on nothing can fail */
+	if (s.pa != d.pa) /* else one UTCB: the words are where they go */
+		copy_forward(phys_to_virt(d), phys_to_virt(s), bytes);
 	return 0;
 }

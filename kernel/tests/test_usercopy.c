@@ -176,6 +176,80 @@ static void test_full_message(void **state)
 				words * 4);
 }
 
+/* copy_utcb_words against the model: every length of a full message
+ * between UTCB_SIZE-aligned UTCBs with one lookup a side, the same UTCB
+ * (or one page through two spaces) left as it is, each fault writing
+ * nothing, too many words refused, and UTCBs not so aligned copied by the
+ * general rules. */
+static void utcb_like_model(const struct fake_space *from, uint32_t src,
+			    const struct fake_space *to, uint32_t dst,
+			    uint32_t words)
+{
+	memcpy(before, ram, sizeof(before));
+	model_copy(from, src, to, dst, words * 4);
+	memcpy(want, ram, sizeof(want));
+	memcpy(ram, before, sizeof(before));
+	lookups = 0;
+	assert_int_equal(copy_utcb_words(&from->space, src, &to->space, dst,
+					 words),
+			 0);
+	assert_memory_equal(ram, want, sizeof(want));
+}
+
+static void utcb_fails(const struct fake_space *from, uint32_t src,
+		       const struct fake_space *to, uint32_t dst,
+		       uint32_t words, int err)
+{
+	memcpy(before, ram, sizeof(before));
+	assert_int_equal(copy_utcb_words(&from->space, src, &to->space, dst,
+					 words),
+			 err);
+	assert_memory_equal(ram, before, sizeof(before));
+}
+
+static void test_utcb_words(void **state)
+{
+	struct fake_space a, b;
+
+	(void)state;
+	plain_space(&a, 0);
+	plain_space(&b, 4);
+	fill_ram(7);
+	for (uint32_t words = 0; words <= UTCB_MRS; words++) {
+		utcb_like_model(&a, WINDOW_VA + 0x200, &b, WINDOW_VA + 0xe00,
+				words);
+		assert_int_equal(lookups, words ? 2 : 0);
+	}
+	/* the last UTCB below the end of user space */
+	utcb_like_model(&a, USER_VA_END - UTCB_SIZE, &b, WINDOW_VA, UTCB_MRS);
+	/* one UTCB, or one page seen from two spaces: nothing moves */
+	utcb_like_model(&a, WINDOW_VA + 0x400, &a, WINDOW_VA + 0x400, UTCB_MRS);
+	b.page[0] = a.page[0];
+	utcb_like_model(&a, WINDOW_VA + 0x600, &b, WINDOW_VA + 0x600, UTCB_MRS);
+	/* two UTCBs of one page, through two spaces */
+	utcb_like_model(&a, WINDOW_VA + 0x200, &b, WINDOW_VA + 0x400, UTCB_MRS);
+	plain_space(&b, 4);
+	/* not UTCB_SIZE-aligned: the general rules (here across a page) */
+	utcb_like_model(&a, WINDOW_VA + PAGE_SIZE - 8, &b, WINDOW_VA + 0x104,
+			UTCB_MRS);
+	/* faults and limits */
+	utcb_fails(&a, WINDOW_VA, &b, WINDOW_VA, UTCB_MRS + 1, -E_INVAL);
+	a.page[0] = NO_PAGE;
+	utcb_fails(&a, WINDOW_VA, &b, WINDOW_VA, 1, -E_FAULT);
+	a.page[0] = 0;
+	a.attrs[0] = RW | MAP_DEVICE;
+	utcb_fails(&a, WINDOW_VA, &b, WINDOW_VA, UTCB_MRS, -E_FAULT);
+	a.attrs[0] = MAP_READ; /* a read-only sender's UTCB is fine */
+	utcb_like_model(&a, WINDOW_VA, &b, WINDOW_VA, UTCB_MRS);
+	b.attrs[0] = MAP_READ;
+	utcb_fails(&a, WINDOW_VA, &b, WINDOW_VA, UTCB_MRS, -E_FAULT);
+	b.attrs[0] = RW;
+	b.page[0] = NO_PAGE;
+	utcb_fails(&a, WINDOW_VA, &b, WINDOW_VA, UTCB_MRS, -E_FAULT);
+	utcb_fails(&a, WINDOW_VA, &b, USER_VA_END, UTCB_MRS, -E_FAULT);
+	utcb_fails(&a, 0xfffffe00u, &b, WINDOW_VA + 0x200, 4, -E_FAULT);
+}
+
 /* Every alignment of both sides, short and long, across pages on either
  * side, on both and on neither. */
 static void test_alignments_and_page_crossings(void **state)
@@ -541,6 +615,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full_message),
+	    cmocka_unit_test(test_utcb_words),
 	    cmocka_unit_test(test_alignments_and_page_crossings),
 	    cmocka_unit_test(test_source_faults),
 	    cmocka_unit_test(test_destination_faults),

@@ -84,6 +84,14 @@ int copy_to_user(const struct space *s, uint32_t uaddr, const void *src,
  */
 int copy_user_to_user(const struct space *from, uint32_t from_va,
 		      const struct space *to, uint32_t to_va, uint32_t bytes);
+/*
+ * A full message: `words` (0..UTCB_MRS) message registers from the UTCB
+ * at from_utcb in `from` to the one at to_utcb in `to`, by
+ * copy_user_to_user's rules and errors (-E_INVAL for more than UTCB_MRS
+ * words), faster for UTCB_SIZE-aligned UTCBs (usercopy.c).
+ */
+int copy_utcb_words(const struct space *from, uint32_t from_utcb,
+		    const struct space *to, uint32_t to_utcb, uint32_t words);
 
 /* A new space with the same mappings as src (the pages are shared). */
 struct space *space_copy(const struct space *src, const struct thread *payer);
