@@ -59,11 +59,10 @@ static inline bool send_receive(uint32_t tag, uint32_t type)
  * (ipc.c's copy_full): the last check, as copy_utcb_words checks both
  * ranges before it writes a byte. False, nothing written, when the tag's
  * length is over UTCB_MRS, either has no UTCB or a page of either is not
- * mapped as it must be; the general path then gives its error. Out of
- * line: short messages do not pay for its registers.
+ * mapped as it must be; the general path then gives its error.
  */
-static __attribute__((noinline)) bool
-copy_words(const struct thread *t, const struct thread *dest,
+static inline bool copy_words(const struct thread *t,
+			      const struct thread *dest,
 			      uint32_t tag)
 {
 	uint32_t at = offsetof(struct utcb, mr);
