@@ -17,7 +17,9 @@
 
 static uint32_t next_cap_id = 1;
 /* Bumped whenever a capability moved, changed or went, or a pager
- * changed (cap.h). */
+ * changed (cap.h): cached cap_allows() answers, the fast path's cached
+ * ipc decision and the cached budget and memory lookups (res_cache
+ * below) are good while the epoch they were taken in lasts. */
 uint32_t cap_epoch = 1;
 
 void cap_changed(void)
@@ -49,8 +51,9 @@ static unsigned visible_lists(const struct thread *t, struct cap_list **out)
 	return n;
 }
 
-/* Walk every capability t can use; stop at the first match(c, arg). */
-static struct cap *cap_search(const struct thread *t,
+/* Walk every capability t can use; stop at the first match(c, arg).
+ * Never inlined: cap_allows' cached answer keeps its short prologue. */
+static __attribute__((noinline)) struct cap *cap_search(const struct thread *t,
 			      bool (*match)(const struct cap *, const void *),
 			      const void *arg)
 {
@@ -63,6 +66,41 @@ static struct cap *cap_search(const struct thread *t,
 				return c;
 	return NULL;
 }
+
+/*
+ * A thread's lookup cache for a quantity or memory resource: one slot per
+ * resource, all forgotten when the epoch moved on since they were filled
+ * (a capability added to or removed from any list, a pager changed), so a
+ * slot never names a capability that went or one t no longer sees. NULL
+ * for a resource of another kind. What a slot holds:
+ *  - budgets: the first capability of that resource in t's search order,
+ *    whatever its room; so a budget it has room in is what cap_search
+ *    finds too (every capability before it is of another resource);
+ *  - memory: the last capability that covered a query of t's.
+ */
+static struct cap **res_cache(const struct thread *t, uint32_t res)
+{
+	struct thread *self = (struct thread *)t;
+	uint32_t slot;
+
+	if (res - CAP_RES_THREADS <= CAP_RES_IRQS - CAP_RES_THREADS)
+		slot = res - CAP_RES_THREADS;
+	else if (res - CAP_RES_PHYSMEM <= CAP_RES_DEVMEM - CAP_RES_PHYSMEM)
+		slot = CAP_RES_IRQS - CAP_RES_THREADS + 1 + res - CAP_RES_PHYSMEM;
+	else
+		return NULL;
+	if (self->cap_res_epoch != cap_epoch) {
+		for (unsigned i = 0; i < CAP_RES_CACHE_SLOTS; i++)
+			self->cap_res_hit[i] = NULL;
+		self->cap_res_epoch = cap_epoch;
+	}
+	return &self->cap_res_hit[slot];
+}
+
+_Static_assert(CAP_RES_IRQS - CAP_RES_THREADS + 1 + CAP_RES_DEVMEM -
+			       CAP_RES_PHYSMEM + 1 ==
+		       CAP_RES_CACHE_SLOTS,
+	       "one cache slot per quantity and memory resource");
 
 void cap_list_add(struct cap_list *l, struct cap *c)
 {
@@ -185,12 +223,25 @@ static bool match_mem(const struct cap *c, const void *arg)
 	       (c->ops & q->access) == q->access;
 }
 
+/* The capability that answered last is tried first: a pager maps and
+ * unmaps within the same region again and again. Only whether one covers
+ * matters, so any that does answers as the search would. */
 bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
 		uint32_t size, uint32_t access)
 {
 	struct mem_query q = {res, base, size, access};
+	struct cap **hit, *c;
 
-	return size && cap_search(t, match_mem, &q) != NULL;
+	if (!size)
+		return false;
+	hit = res_cache(t, res);
+	if (hit && *hit && match_mem(*hit, &q))
+		return true;
+	if (!(c = cap_search(t, match_mem, &q)))
+		return false;
+	if (hit)
+		*hit = c;
+	return true;
 }
 
 static bool match_irq(const struct cap *c, const void *arg)
@@ -251,12 +302,42 @@ static void account(struct cap *budget, uint32_t n, bool charge)
 	}
 }
 
+/* cap_search(t, match_room, q), with the resource compared inline; also
+ * gives the first capability of q->res in search order (NULL: none). */
+static struct cap *search_room(const struct thread *t,
+			       const struct quantity_query *q,
+			       struct cap **first)
+{
+	struct cap_list *lists[MAX_VISIBLE_LISTS];
+	unsigned n = visible_lists(t, lists);
+
+	*first = NULL;
+	for (unsigned i = 0; i < n; i++)
+		for (struct cap *c = lists[i]->head; c; c = c->next) {
+			if (c->resource != q->res)
+				continue;
+			if (!*first)
+				*first = c;
+			if (match_room(c, q))
+				return c;
+		}
+	return NULL;
+}
+
+/* The first budget of the resource in search order (res_cache) answers
+ * when it has the room; else the walk goes on past it, as it would. */
 struct cap *cap_find_room(const struct thread *t, uint32_t res, uint32_t n,
 			  const struct cap *shrinking, uint32_t by)
 {
 	struct quantity_query q = {res, n, shrinking, by};
+	struct cap **first = res_cache(t, res), *found, *f;
 
-	return cap_search(t, match_room, &q);
+	if (first && *first && match_room(*first, &q))
+		return *first;
+	found = search_room(t, &q, &f);
+	if (first)
+		*first = f;
+	return found;
 }
 
 struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)

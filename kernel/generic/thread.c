@@ -415,6 +415,11 @@ void thread_end(struct thread *t, int code)
 	else if (t->state == THREAD_RUNNABLE)
 		sched_dequeue(t);
 	t->state = THREAD_ZOMBIE;
+	/* the lists it shares are no longer seen from here (cap.c skips a
+	 * zombie's) though they move only in cap_thread_ended below: no
+	 * cached lookup may name what is on them meanwhile */
+	if (t->group_caps.head || t->paged_caps.head)
+		cap_changed();
 	t->exit_code = code;
 	t->suspend_pending = false;
 	live_threads--;

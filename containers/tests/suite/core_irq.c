@@ -197,9 +197,12 @@ TEST_CASE(irq, errors)
 	EXPECT_ERR(irq_unbind(FREE_IRQ_B), -E_PERM);
 }
 
+static volatile uint32_t alarm_waiter_started;
+
 static __attribute__((unused)) int wait_alarm(uint32_t arg)
 {
 	(void)arg;
+	alarm_waiter_started = 1;
 	return irq_wait(ALARM_IRQ);
 }
 
@@ -214,7 +217,15 @@ TEST_CASE(irq, binding_ends_with_its_thread)
 	EXPECT_ERR(irq_wait(ALARM_IRQ), -E_PERM); /* bound to the child */
 	int other = spawn(wait_alarm, 0); /* not the bound thread */
 	EXPECT_EQ(spawn_wait(other), -E_PERM);
+	alarm_waiter_started = 0;
 	EXPECT_EQ(sys_thread_run((uint32_t)child), 0);
+	/* one yield is not always enough: a tick that falls due while the
+	 * kernel switches to the child is charged to it, and a child with a
+	 * single tick left then goes to the back before its first
+	 * instruction. Yield until it has started, then once more: it is a
+	 * few instructions from its wait, and no second tick comes so soon */
+	while (!alarm_waiter_started)
+		sys_yield();
 	sys_yield(); /* it waits: no alarm is armed */
 	EXPECT_EQ(sys_thread_suspend((uint32_t)child), 0);
 	EXPECT_EQ(sys_thread_resume((uint32_t)child), 0);

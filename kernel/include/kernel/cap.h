@@ -39,6 +39,11 @@ struct cap {
 	uint32_t irq;
 };
 
+/* A thread's cached budget and memory lookups (cap.c): one slot per
+ * quantity resource (CAP_RES_THREADS..CAP_RES_IRQS) and per memory
+ * resource (CAP_RES_PHYSMEM..CAP_RES_DEVMEM). */
+#define CAP_RES_CACHE_SLOTS 9
+
 static inline uint32_t cap_kind(const struct cap *c)
 {
 	return c->resource & CAP_KIND_MASK;

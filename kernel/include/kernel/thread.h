@@ -144,6 +144,12 @@ struct thread {
 	uint32_t usched_forwards;
 	int32_t usched_nice;
 	uint32_t usched_run_by; /* the tid that called TC_RUN */
+
+	/* cap.c's lookups of budgets and memory, per resource, good while
+	 * the epoch they were taken in lasts (NULL: not known); last, so
+	 * that the fields above keep their offsets */
+	struct cap *cap_res_hit[CAP_RES_CACHE_SLOTS];
+	uint32_t cap_res_epoch;
 };
 
 /* A new inactive thread, paid from creator's THREADS budget (creator NULL:
