@@ -14,6 +14,7 @@ typedef uint32_t __attribute__((__may_alias__)) word_t;
 #define WORD_SIZE  sizeof(word_t)
 #define WORD_MASK  (WORD_SIZE - 1)
 #define BLOCK_SIZE (4 * WORD_SIZE)
+#define SET_BLOCK  (8 * WORD_SIZE) /* memset's turn on ARM */
 
 /*
  * Stop gcc from recognising our own byte loops as memcpy/memset and turning
@@ -122,6 +123,29 @@ NO_LIBCALL void *memset(void *dst, int c, size_t n)
 		word_t w = b * (word_t)0x01010101u;
 		word_t *dw = (word_t *)d;
 
+#if defined(__arm__) && !defined(__thumb__)
+		/* ARM: 32 bytes a turn in two stores of four registers (an
+		 * object of a few hundred bytes, a thread, in a tenth of the
+		 * instructions of a byte loop and half those of the words) */
+		if (n >= 2 * SET_BLOCK) {
+			register word_t r4 __asm__("r4") = w;
+			register word_t r5 __asm__("r5") = w;
+			register word_t r6 __asm__("r6") = w;
+			register word_t r7 __asm__("r7") = w;
+			word_t *end = (word_t *)((unsigned char *)dw +
+						 (n & ~(size_t)(SET_BLOCK - 1)));
+
+			__asm__ volatile("1:	stmia	%0!, {r4, r5, r6, r7}\n"
+					 "	stmia	%0!, {r4, r5, r6, r7}\n"
+					 "	cmp	%0, %1\n"
+					 "	bne	1b\n"
+					 : "+r"(dw)
+					 : "r"(end), "r"(r4), "r"(r5), "r"(r6),
+					   "r"(r7)
+					 : "cc", "memory");
+			n &= SET_BLOCK - 1;
+		}
+#endif
 		for (; n >= BLOCK_SIZE; n -= BLOCK_SIZE, dw += 4) {
 			dw[0] = w;
 			dw[1] = w;

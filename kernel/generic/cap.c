@@ -78,7 +78,14 @@ static __attribute__((noinline)) struct cap *cap_search(const struct thread *t,
  *    finds too (every capability before it is of another resource);
  *  - memory: the last capability that covered a query of t's.
  */
-static struct cap **res_cache(const struct thread *t, uint32_t res)
+static inline void res_cache_forget(struct thread *t)
+{
+	for (unsigned i = 0; i < CAP_RES_CACHE_SLOTS; i++)
+		t->cap_res_hit[i] = NULL;
+	t->cap_res_epoch = cap_epoch;
+}
+
+static inline struct cap **res_cache(const struct thread *t, uint32_t res)
 {
 	struct thread *self = (struct thread *)t;
 	uint32_t slot;
@@ -89,11 +96,8 @@ static struct cap **res_cache(const struct thread *t, uint32_t res)
 		slot = CAP_RES_IRQS - CAP_RES_THREADS + 1 + res - CAP_RES_PHYSMEM;
 	else
 		return NULL;
-	if (self->cap_res_epoch != cap_epoch) {
-		for (unsigned i = 0; i < CAP_RES_CACHE_SLOTS; i++)
-			self->cap_res_hit[i] = NULL;
-		self->cap_res_epoch = cap_epoch;
-	}
+	if (self->cap_res_epoch != cap_epoch)
+		res_cache_forget(self);
 	return &self->cap_res_hit[slot];
 }
 
@@ -226,22 +230,32 @@ static bool match_mem(const struct cap *c, const void *arg)
 /* The capability that answered last is tried first: a pager maps and
  * unmaps within the same region again and again. Only whether one covers
  * matters, so any that does answers as the search would. */
+static __attribute__((noinline)) bool
+covers_search(const struct thread *t, struct cap **hit, uint32_t res,
+	      uint32_t base, uint32_t size, uint32_t access)
+{
+	struct mem_query q = {res, base, size, access};
+	struct cap *c = cap_search(t, match_mem, &q);
+
+	if (c && hit)
+		*hit = c;
+	return c != NULL;
+}
+
 bool cap_covers(const struct thread *t, uint32_t res, uint32_t base,
 		uint32_t size, uint32_t access)
 {
-	struct mem_query q = {res, base, size, access};
 	struct cap **hit, *c;
 
 	if (!size)
 		return false;
 	hit = res_cache(t, res);
-	if (hit && *hit && match_mem(*hit, &q))
+	/* match_mem on the cached one, without a query on the stack */
+	if (hit && (c = *hit) && c->resource == res && base >= c->base &&
+	    size <= c->size && base - c->base <= c->size - size &&
+	    (c->ops & access) == access)
 		return true;
-	if (!(c = cap_search(t, match_mem, &q)))
-		return false;
-	if (hit)
-		*hit = c;
-	return true;
+	return covers_search(t, hit, res, base, size, access);
 }
 
 static bool match_irq(const struct cap *c, const void *arg)
@@ -326,18 +340,26 @@ static struct cap *search_room(const struct thread *t,
 
 /* The first budget of the resource in search order (res_cache) answers
  * when it has the room; else the walk goes on past it, as it would. */
+static __attribute__((noinline)) struct cap *
+find_room_search(const struct thread *t, const struct quantity_query *q,
+		 struct cap **first)
+{
+	struct cap *f, *found = search_room(t, q, &f);
+
+	if (first)
+		*first = f;
+	return found;
+}
+
 struct cap *cap_find_room(const struct thread *t, uint32_t res, uint32_t n,
 			  const struct cap *shrinking, uint32_t by)
 {
 	struct quantity_query q = {res, n, shrinking, by};
-	struct cap **first = res_cache(t, res), *found, *f;
+	struct cap **first = res_cache(t, res);
 
 	if (first && *first && match_room(*first, &q))
 		return *first;
-	found = search_room(t, &q, &f);
-	if (first)
-		*first = f;
-	return found;
+	return find_room_search(t, &q, first);
 }
 
 struct cap *cap_charge(const struct thread *t, uint32_t res, uint32_t n)

@@ -60,6 +60,11 @@ static void pt_refund(struct space *s, uint32_t n)
 int space_map_pages(struct space *s, const struct thread *payer, uint32_t va,
 		    paddr_t p, uint32_t pages, unsigned attrs)
 {
+	/* one page where a table is already (the common map): nothing to
+	 * pay for, one walk; anything else (a table to add, an address to
+	 * refuse) goes the general way below, unchanged */
+	if (pages == 1 && arch_map_page_present(&s->arch, va, p, attrs) == 0)
+		return 0;
 	uint32_t need = arch_pt_pages_missing(&s->arch, va, pages * PAGE_SIZE);
 	uint32_t before = s->arch.pt_pages;
 	int err = pt_charge(s, payer, need);

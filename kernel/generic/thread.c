@@ -204,7 +204,7 @@ struct thread *thread_create(const struct thread *creator,
 	t->sched.priority = priority;
 	t->state = THREAD_INACTIVE;
 	thread_place(t, creator, c);
-	arch_context_init_user(&t->ctx, entry, sp);
+	arch_context_init_user_zeroed(&t->ctx, entry, sp); /* kmem_alloc's */
 	c->live_threads++;
 	live_threads++;
 	return t;

@@ -11,3 +11,5 @@ void arch_context_init_user(struct user_context *ctx, uint32_t entry,
 	ctx->sp = sp;
 	ctx->cpsr = PSR_MODE_USR;
 }
+
+_Static_assert(PSR_MODE_USR == 0x10, "arch_context_init_user_zeroed's mode");

@@ -209,14 +209,10 @@ static uint32_t l2_attrs(unsigned attrs)
 	return d;
 }
 
-int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
-		  unsigned attrs)
+/* Write va's entry in its L2 table l2; a replaced entry leaves the TLB. */
+static inline void set_pte(const struct arch_space *as, uint32_t *l2,
+			   uint32_t va, paddr_t p, unsigned attrs)
 {
-	if (va >= USER_VA_END || !IS_ALIGNED(va | p.pa, PAGE_SIZE))
-		return -E_INVAL;
-	uint32_t *l2 = l2_table(as, va, true);
-	if (!l2)
-		return -E_BUDGET;
 	uint32_t *pte = &l2[(va >> PAGE_SHIFT) & (L2_ENTRIES - 1)];
 	bool was_valid = *pte != 0;
 	*pte = p.pa | l2_attrs(attrs);
@@ -226,6 +222,30 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
 		dsb();
 		isb();
 	}
+}
+
+int arch_map_page(struct arch_space *as, uint32_t va, paddr_t p,
+		  unsigned attrs)
+{
+	if (va >= USER_VA_END || !IS_ALIGNED(va | p.pa, PAGE_SIZE))
+		return -E_INVAL;
+	uint32_t *l2 = l2_table(as, va, true);
+	if (!l2)
+		return -E_BUDGET;
+	set_pte(as, l2, va, p, attrs);
+	return 0;
+}
+
+int arch_map_page_present(struct arch_space *as, uint32_t va, paddr_t p,
+			  unsigned attrs)
+{
+	if (va >= USER_VA_END || !IS_ALIGNED(va | p.pa, PAGE_SIZE))
+		return -E_NOENT; /* arch_map_page's error, in its order */
+	uint32_t entry = as->l1[va >> SECTION_SHIFT];
+	if ((entry & L1_TYPE_MASK) != L1_TYPE_TABLE)
+		return -E_NOENT;
+	set_pte(as, phys_to_virt(pa(entry & ~(L2_TABLE_SIZE - 1))), va, p,
+		attrs);
 	return 0;
 }
 

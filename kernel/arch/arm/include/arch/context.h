@@ -23,6 +23,16 @@ _Static_assert(sizeof(struct user_context) == 68, "frame layout of vectors.S");
 void arch_context_init_user(struct user_context *ctx, uint32_t entry,
 			    uint32_t sp);
 
+/* The same for a frame that is all zero already (a new thread's: the
+ * kernel's objects come zeroed), without clearing it again. */
+static inline void arch_context_init_user_zeroed(struct user_context *ctx,
+						 uint32_t entry, uint32_t sp)
+{
+	ctx->pc = entry;
+	ctx->sp = sp;
+	ctx->cpsr = 0x10; /* PSR_MODE_USR (arch/cpu.h), as above */
+}
+
 /* Syscall argument and result registers. */
 static inline uint32_t ctx_arg(const struct user_context *ctx, unsigned i)
 {

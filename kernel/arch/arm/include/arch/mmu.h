@@ -68,6 +68,12 @@ int arch_map_page(struct arch_space *as, uint32_t va, paddr_t pa,
  */
 int arch_map_range(struct arch_space *as, uint32_t va, paddr_t pa,
 		   uint32_t size, unsigned attrs);
+/* arch_map_page where va's L2 table exists already: 0 when mapped; else
+ * -E_NOENT and nothing done (no table yet, or an address arch_map_page
+ * refuses): the caller goes the general way (pays for the table, maps
+ * with arch_map_page, which gives the error). */
+int arch_map_page_present(struct arch_space *as, uint32_t va, paddr_t pa,
+			  unsigned attrs);
 int arch_unmap_page(struct arch_space *as, uint32_t va);
 int arch_space_copy(struct arch_space *dst, const struct arch_space *src);
 /* L2 table pages that mapping [va, va + size) would have to add. */
