@@ -18,16 +18,18 @@ static unsigned size_class(size_t size)
 	       KMALLOC_MIN_SHIFT;
 }
 
-/* Returns ptr's class in km, or NULL if its page belongs to none. */
+/* Returns ptr's class in km, or NULL if its page belongs to none: the
+ * page's cache must be an element of km->classes (by its offset, not a
+ * walk over the classes). */
 static struct obj_cache *class_of(const struct kmalloc *km, const void *ptr)
 {
 	struct obj_cache *c = obj_cache_of(ptr);
+	uintptr_t off = (uintptr_t)c - (uintptr_t)km->classes;
 
-	for (unsigned i = 0; i < KMALLOC_NR_CLASSES; i++) {
-		if (c == &km->classes[i])
-			return c;
-	}
-	return NULL;
+	if (!c || off >= sizeof(km->classes) ||
+	    off % sizeof(km->classes[0]) != 0)
+		return NULL;
+	return c;
 }
 
 int kmalloc_init(struct kmalloc *km, obj_get_page_t get_page,
