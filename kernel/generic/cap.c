@@ -93,7 +93,7 @@ static inline struct cap **res_cache(const struct thread *t, uint32_t res)
 	if (res - CAP_RES_THREADS <= CAP_RES_IRQS - CAP_RES_THREADS)
 		slot = res - CAP_RES_THREADS;
 	else if (res - CAP_RES_PHYSMEM <= CAP_RES_DEVMEM - CAP_RES_PHYSMEM)
-		slot = CAP_RES_IRQS - CAP_RES_THREADS + 1 + res - CAP_RES_PHYSMEM;
+		slot = CAP_RES_MEM_SLOT(res);
 	else
 		return NULL;
 	if (self->cap_res_epoch != cap_epoch)
@@ -101,9 +101,7 @@ static inline struct cap **res_cache(const struct thread *t, uint32_t res)
 	return &self->cap_res_hit[slot];
 }
 
-_Static_assert(CAP_RES_IRQS - CAP_RES_THREADS + 1 + CAP_RES_DEVMEM -
-			       CAP_RES_PHYSMEM + 1 ==
-		       CAP_RES_CACHE_SLOTS,
+_Static_assert(CAP_RES_MEM_SLOT(CAP_RES_DEVMEM) + 1 == CAP_RES_CACHE_SLOTS,
 	       "one cache slot per quantity and memory resource");
 
 void cap_list_add(struct cap_list *l, struct cap *c)

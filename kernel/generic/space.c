@@ -100,13 +100,8 @@ struct space *space_copy(const struct space *src, const struct thread *payer)
 
 int space_user_word(const struct space *s, uint32_t uaddr, paddr_t *p)
 {
-	unsigned attrs;
-
-	if (!IS_ALIGNED(uaddr, 4) || uaddr >= USER_VA_END ||
-	    arch_lookup(&s->arch, uaddr, p, &attrs) != 0 ||
-	    (attrs & MAP_DEVICE) || !(attrs & MAP_WRITE))
-		return -E_FAULT;
-	return 0;
+	/* aligned, below USER_VA_END, mapped, writable, not device memory */
+	return arch_lookup_user_word(&s->arch, uaddr, p);
 }
 
 void space_get(struct space *s)

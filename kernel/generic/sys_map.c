@@ -16,13 +16,32 @@
 
 #define ACCESS_BITS (MAP_ATTR_READ | MAP_ATTR_WRITE | MAP_ATTR_EXEC)
 
+/*
+ * cap_covers, with the capability that covered t's last query of res
+ * (cap.c, res_cache: good while the capability epoch lasts) tried here in
+ * line first, with cap_covers' own test; when it does not cover,
+ * cap_covers answers. The same answer either way, without a call when a
+ * pager maps in the region it mapped in last.
+ */
+static inline bool covers(const struct thread *t, uint32_t res, uint32_t base,
+			  uint32_t size, uint32_t access)
+{
+	const struct cap *c = t->cap_res_hit[CAP_RES_MEM_SLOT(res)];
+
+	if (t->cap_res_epoch == cap_epoch && c && size &&
+	    c->resource == res && base >= c->base && size <= c->size &&
+	    base - c->base <= c->size - size && (c->ops & access) == access)
+		return true;
+	return cap_covers(t, res, base, size, access);
+}
+
 static bool phys_allowed(const struct thread *t, uint32_t phys, uint32_t size,
 			 uint32_t attrs)
 {
-	if (cap_covers(t, CAP_RES_PHYSMEM, phys, size, attrs & ACCESS_BITS))
+	if (covers(t, CAP_RES_PHYSMEM, phys, size, attrs & ACCESS_BITS))
 		return true;
 	return (attrs & MAP_ATTR_DEVICE) &&
-	       cap_covers(t, CAP_RES_DEVMEM, phys, size, attrs);
+	       covers(t, CAP_RES_DEVMEM, phys, size, attrs);
 }
 
 static bool user_range_valid(uint32_t virt, uint32_t pages)
@@ -57,8 +76,8 @@ int sys_map(struct user_context *ctx)
 	if (!(x = thread_target(t, ctx_arg(ctx, 4), CAP_RES_MAP, CAP_OP_MAP,
 				&err)))
 		return err;
-	if (!cap_covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE,
-			attrs & ACCESS_BITS) ||
+	if (!covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE,
+		    attrs & ACCESS_BITS) ||
 	    !phys_allowed(t, phys, pages * PAGE_SIZE, attrs))
 		return -E_PERM;
 	/* page tables are paid by the container whose space they belong to,
@@ -78,7 +97,7 @@ int sys_unmap(struct user_context *ctx)
 	if (!(x = thread_target(t, ctx_arg(ctx, 2), CAP_RES_MAP, CAP_OP_UNMAP,
 				&err)))
 		return err;
-	if (!cap_covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE, 0))
+	if (!covers(t, CAP_RES_VIRTMEM, virt, pages * PAGE_SIZE, 0))
 		return -E_PERM;
 	for (uint32_t i = 0; i < pages; i++)
 		if (arch_unmap_page(&x->space->arch, virt + i * PAGE_SIZE) == 0)

@@ -43,6 +43,14 @@ struct cap {
  * quantity resource (CAP_RES_THREADS..CAP_RES_IRQS) and per memory
  * resource (CAP_RES_PHYSMEM..CAP_RES_DEVMEM). */
 #define CAP_RES_CACHE_SLOTS 9
+/* The slot of memory resource res (CAP_RES_PHYSMEM..CAP_RES_DEVMEM). */
+#define CAP_RES_MEM_SLOT(res)                                                  \
+	(CAP_RES_IRQS - CAP_RES_THREADS + 1 + (res) - CAP_RES_PHYSMEM)
+
+/* Bumped whenever what some thread can use may have changed (cap.c); a
+ * cached lookup is good while the epoch it was taken in lasts. Read in
+ * line by map's memory checks (sys_map.c); changed only in cap.c. */
+extern uint32_t cap_epoch;
 
 static inline uint32_t cap_kind(const struct cap *c)
 {

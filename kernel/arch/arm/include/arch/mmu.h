@@ -81,6 +81,11 @@ uint32_t arch_pt_pages_missing(const struct arch_space *as, uint32_t va,
 			       uint32_t size);
 int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
 		unsigned *attrs);
+/* What space_user_word asks in one walk: the physical address of the
+ * aligned user word at va if arch_lookup would find it mapped writable
+ * and not device memory; -E_FAULT otherwise. */
+int arch_lookup_user_word(const struct arch_space *as, uint32_t va,
+			  paddr_t *pa);
 /* The ASID generation now running (mmu.c): a space's ASID is valid while
  * its asid_generation equals it. */
 extern uint32_t asid_generation;
