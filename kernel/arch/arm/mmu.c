@@ -348,6 +348,21 @@ int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *p,
 	return 0;
 }
 
+int arch_user_page(const struct arch_space *as, uint32_t va, bool write,
+		   paddr_t *p)
+{
+	if (va >= USER_VA_END)
+		return -E_FAULT;
+	uint32_t *l2 = l2_table(as, va, false);
+	uint32_t d = l2 ? l2[(va >> PAGE_SHIFT) & (L2_ENTRIES - 1)] : 0;
+	/* arch_lookup's MAP_WRITE (no AP[2]) and MAP_DEVICE, decoded alike */
+	if (!d || (write && (d & (1u << 9))) ||
+	    (d & (L2_TEX1 | L2_C | L2_B)) == L2_DEVICE)
+		return -E_FAULT;
+	*p = pa((d & ~(PAGE_SIZE - 1)) | (va & (PAGE_SIZE - 1)));
+	return 0;
+}
+
 int arch_lookup_user_word(const struct arch_space *as, uint32_t va,
 			  paddr_t *p)
 {

@@ -37,10 +37,8 @@ int space_map_range(struct space *s, uint32_t va, paddr_t p, uint32_t size,
 static inline bool space_user_page(const struct space *s, uint32_t va,
 				   unsigned need, paddr_t *p)
 {
-	unsigned attrs;
-
-	return arch_lookup(&s->arch, va, p, &attrs) == 0 &&
-	       !(attrs & MAP_DEVICE) && (attrs & need) == need;
+	/* every mapped page is readable (arch_lookup's MAP_READ) */
+	return arch_user_page(&s->arch, va, need & MAP_WRITE, p) == 0;
 }
 
 /* Copy len bytes from user address uaddr of s; -E_FAULT if any byte is not

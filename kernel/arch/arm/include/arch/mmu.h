@@ -86,6 +86,11 @@ int arch_lookup(const struct arch_space *as, uint32_t va, paddr_t *pa,
  * and not device memory; -E_FAULT otherwise. */
 int arch_lookup_user_word(const struct arch_space *as, uint32_t va,
 			  paddr_t *pa);
+/* What space_user_page asks in one walk: the physical address of the
+ * byte at va if arch_lookup would find its page mapped, normal memory
+ * (not MAP_DEVICE) and, when `write`, writable; -E_FAULT otherwise. */
+int arch_user_page(const struct arch_space *as, uint32_t va, bool write,
+		   paddr_t *pa);
 /* The ASID generation now running (mmu.c): a space's ASID is valid while
  * its asid_generation equals it. */
 extern uint32_t asid_generation;
