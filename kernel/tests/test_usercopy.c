@@ -145,33 +145,54 @@ static void model_copy(const struct fake_space *from, uint32_t src,
 		*at(to, dst + i) = snap[i];
 }
 
-/* Copy and compare all of RAM with the model's result. */
-static void copy_like_model(const struct fake_space *from, uint32_t src,
-			    const struct fake_space *to, uint32_t dst,
-			    uint32_t n)
+/* The copy under test, n bytes: copy_user_to_user, or copy_utcb_words
+ * (n a multiple of 4) through utcb_bytes. */
+typedef int (*copy_fn)(const struct space *from, uint32_t from_va,
+		       const struct space *to, uint32_t to_va, uint32_t n);
+
+static int utcb_bytes(const struct space *from, uint32_t from_va,
+		      const struct space *to, uint32_t to_va, uint32_t n)
+{
+	return copy_utcb_words(from, from_va, to, to_va, n / 4);
+}
+
+/* Copy with fn and compare all of RAM with the model's result. */
+static void fn_like_model(copy_fn fn, const struct fake_space *from,
+			  uint32_t src, const struct fake_space *to,
+			  uint32_t dst, uint32_t n)
 {
 	memcpy(before, ram, sizeof(before));
 	model_copy(from, src, to, dst, n);
 	memcpy(want, ram, sizeof(want));
 	memcpy(ram, before, sizeof(before));
 	lookups = 0;
-	assert_int_equal(copy_user_to_user(&from->space, src, &to->space, dst,
-					   n),
-			 0);
+	assert_int_equal(fn(&from->space, src, &to->space, dst, n), 0);
 	assert_true(lookups <= 4);
 	assert_memory_equal(ram, want, sizeof(want));
 }
 
-/* A copy that must fail with err and change nothing. */
+/* A copy with fn that must fail with err and change nothing. */
+static void fn_fails(copy_fn fn, const struct fake_space *from, uint32_t src,
+		     const struct fake_space *to, uint32_t dst, uint32_t n,
+		     int err)
+{
+	memcpy(before, ram, sizeof(before));
+	assert_int_equal(fn(&from->space, src, &to->space, dst, n), err);
+	assert_memory_equal(ram, before, sizeof(before));
+}
+
+static void copy_like_model(const struct fake_space *from, uint32_t src,
+			    const struct fake_space *to, uint32_t dst,
+			    uint32_t n)
+{
+	fn_like_model(copy_user_to_user, from, src, to, dst, n);
+}
+
 static void copy_fails(const struct fake_space *from, uint32_t src,
 		       const struct fake_space *to, uint32_t dst, uint32_t n,
 		       int err)
 {
-	memcpy(before, ram, sizeof(before));
-	assert_int_equal(copy_user_to_user(&from->space, src, &to->space, dst,
-					   n),
-			 err);
-	assert_memory_equal(ram, before, sizeof(before));
+	fn_fails(copy_user_to_user, from, src, to, dst, n, err);
 }
 
 /* ------------------------------------------------------------ cases */
@@ -199,26 +220,14 @@ static void utcb_like_model(const struct fake_space *from, uint32_t src,
 			    const struct fake_space *to, uint32_t dst,
 			    uint32_t words)
 {
-	memcpy(before, ram, sizeof(before));
-	model_copy(from, src, to, dst, words * 4);
-	memcpy(want, ram, sizeof(want));
-	memcpy(ram, before, sizeof(before));
-	lookups = 0;
-	assert_int_equal(copy_utcb_words(&from->space, src, &to->space, dst,
-					 words),
-			 0);
-	assert_memory_equal(ram, want, sizeof(want));
+	fn_like_model(utcb_bytes, from, src, to, dst, words * 4);
 }
 
 static void utcb_fails(const struct fake_space *from, uint32_t src,
 		       const struct fake_space *to, uint32_t dst,
 		       uint32_t words, int err)
 {
-	memcpy(before, ram, sizeof(before));
-	assert_int_equal(copy_utcb_words(&from->space, src, &to->space, dst,
-					 words),
-			 err);
-	assert_memory_equal(ram, before, sizeof(before));
+	fn_fails(utcb_bytes, from, src, to, dst, words * 4, err);
 }
 
 static void test_utcb_words(void **state)
