@@ -56,7 +56,7 @@ void kmem_init(const struct image_header *image,
 
 static jmp_buf panic_jmp;
 static char console[512];
-static struct thread threads[BOOTINFO_MAX_CONTAINERS];
+static struct thread boot_threads[BOOTINFO_MAX_CONTAINERS];
 static unsigned nr_threads;
 static struct space the_space;
 
@@ -122,7 +122,7 @@ struct thread *thread_create(const struct thread *creator, struct container *c,
 	(void)priority, (void)err;
 	if (nr_threads == BOOTINFO_MAX_CONTAINERS)
 		abort(); /* more pagers than containers */
-	t = &threads[nr_threads++];
+	t = &boot_threads[nr_threads++];
 	t->container = c;
 	return t;
 }
@@ -262,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!table.parts[2].kind)
 		table_init();
 	table.parts[1].raw_size = table.parts[1].mem_size = (uint32_t)size;
-	memset(threads, 0, sizeof(threads));
+	memset(boot_threads, 0, sizeof(boot_threads));
 	nr_threads = 0;
 
 	if (!setjmp(panic_jmp)) {
