@@ -308,6 +308,23 @@ static void unmap_windows(void)
 }
 
 /*
+ * What a faulted extended send must leave: -E_FAULT to both sides (else
+ * 1000 + the sender's error, 2000 + the receiver's), ext_recv_len not
+ * written (3000), the receiver's `buf` as it was (the bytes that differ).
+ */
+static int faulted_unchanged(int err, int rx_err, const uint8_t *buf,
+			     uint32_t size)
+{
+	if (err != -E_FAULT)
+		return 1000 + (err < 0 ? -err : err);
+	if (rx_err != -E_FAULT)
+		return 2000 + (rx_err < 0 ? -rx_err : rx_err);
+	if (rx_len != LEN_GUARD)
+		return 3000;
+	return (int)differ(buf, size, before, 0);
+}
+
+/*
  * Send from `src` (len bytes) into in[] + 100 of IPC_EXT_MAX bytes: 0 if
  * both sides got -E_FAULT, in[] and ext_recv_len were not touched.
  */
@@ -318,13 +335,7 @@ static int source_fault(uint32_t src, uint32_t len)
 	fill(in, sizeof(in), before);
 	err = ext_send(src, len, va(in) + 100, IPC_EXT_MAX, TC_SAME_SPACE,
 		       &rx_err);
-	if (err != -E_FAULT)
-		return 1000 + (err < 0 ? -err : err);
-	if (rx_err != -E_FAULT)
-		return 2000 + (rx_err < 0 ? -rx_err : rx_err);
-	if (rx_len != LEN_GUARD)
-		return 3000;
-	return (int)differ(in, sizeof(in), before, 0);
+	return faulted_unchanged(err, rx_err, in, sizeof(in));
 }
 
 TEST_CASE(ipc, extended_source_fault_changes_nothing)
@@ -369,13 +380,7 @@ static int destination_fault(uint32_t dst, uint32_t len)
 	fill(pages, sizeof(pages), sent);
 	fill(win, sizeof(win), before);
 	err = ext_send(va(pages) + 10, len, dst, len, TC_SAME_SPACE, &rx_err);
-	if (err != -E_FAULT)
-		return 1000 + (err < 0 ? -err : err);
-	if (rx_err != -E_FAULT)
-		return 2000 + (rx_err < 0 ? -rx_err : rx_err);
-	if (rx_len != LEN_GUARD)
-		return 3000;
-	return (int)differ(win, sizeof(win), before, 0);
+	return faulted_unchanged(err, rx_err, win, sizeof(win));
 }
 
 TEST_CASE(ipc, extended_destination_fault_writes_nothing)
