@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <kernel/container.h>
 #include <kernel/exception.h>
+#include <kernel/fastpath.h>
 #include <kernel/ipc.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -115,19 +116,36 @@ void fault_print_user_stack(const struct thread *t,
 	}
 }
 
-void user_exception_entry(struct user_context *frame, unsigned cause)
+/* The exceptions a thread with a pager sends it; the rest end it. */
+static bool sent_to_pager(const struct thread *t, unsigned cause)
+{
+	return t->pager && cause != EXC_FIQ && cause != EXC_RESERVED;
+}
+
+struct user_context *user_exception_entry(struct user_context *frame,
+					  unsigned cause)
 {
 	struct thread *t = current_thread();
 	uint32_t addr, status;
 
-	sched_settle();
 	if (!t)
-		return; /* stopped on the way in (klock.c): it faults again
-			 * when it runs next */
+		return NULL; /* stopped on the way in (klock.c): it faults
+			      * again when it runs next */
 	fault_info(cause, &addr, &status);
-	if (t->pager && cause != EXC_FIQ && cause != EXC_RESERVED) {
+#ifdef CONFIG_IPC_FASTPATH
+	/* before the loan is settled: the pager may be the thread that lent
+	 * t its place, which the fast path gives straight back */
+	if (sent_to_pager(t, cause)) {
+		struct user_context *ctx = fastpath_fault(t, cause, addr,
+							  status);
+		if (ctx)
+			return ctx;
+	}
+#endif
+	sched_settle();
+	if (sent_to_pager(t, cause)) {
 		ipc_send_fault(t, cause, addr, status);
-		return;
+		return NULL;
 	}
 	printk("fault: container '%s' thread %u: %s at pc 0x%08x, "
 	       "address 0x%08x, status 0x%x\n",
@@ -135,6 +153,7 @@ void user_exception_entry(struct user_context *frame, unsigned cause)
 	       (unsigned)frame->pc, (unsigned)addr, (unsigned)status);
 	fault_print_user_stack(t, frame);
 	thread_end(t, FAULT_EXIT_BASE + (int)cause);
+	return NULL;
 }
 
 void irq_entry(struct user_context *frame)

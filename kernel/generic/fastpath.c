@@ -31,6 +31,7 @@
 #include <kernel/container.h>
 #include <kernel/fastpath.h>
 #include <kernel/invariants.h>
+#include <kernel/ipc.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
 #include <kernel/sched_handoff.h>
@@ -213,6 +214,10 @@ static inline struct thread *thread_of_frame(struct user_context *ctx)
  */
 static struct user_context *fast_ipc_full(struct user_context *ctx);
 
+static struct user_context *fast_fault_reply(struct thread *t,
+					     struct thread *dest,
+					     uint32_t from);
+
 static inline __attribute__((always_inline)) struct user_context *
 fast_ipc(struct user_context *ctx, bool full)
 {
@@ -240,7 +245,8 @@ fast_ipc(struct user_context *ctx, bool full)
 	bool answered = dest->partner == t;
 
 	if (unlikely(!receiver_ready(dest, answered)))
-		return NULL;
+		return !full && answered ? fast_fault_reply(t, dest, from)
+					 : NULL;
 	if (unlikely(!caller_ready(t, from == IPC_ANY)))
 		return NULL;
 	if (unlikely(!may_send(t, dest, answered)))
@@ -269,6 +275,97 @@ fast_ipc_full(struct user_context *ctx)
 struct user_context *fastpath_ipc(struct user_context *ctx)
 {
 	return fast_ipc(ctx, false);
+}
+
+/* ---- faults ---------------------------------------------------------- */
+
+/*
+ * A fault and its answer are a call to the pager and its reply (ipc.c:
+ * ipc_send_fault, fault_reply), and the general path hands the run-queue
+ * place over for both as for any call whose partner waits. These two
+ * take them the fast path's way, with the same rule: they run only where
+ * the general path would end in exactly the state they leave.
+ */
+
+/* The pager's answer ends dest's fault wait: MR0 == 0, so dest retries
+ * the instruction with its registers as they were (thread_unblock of a
+ * faulting thread writes none). */
+static inline void resume_faulted(struct thread *pager, struct thread *dest)
+{
+	pager->recv_waiters--; /* dest waited for it by name */
+	dest->partner = NULL;
+	dest->block = BLOCK_NONE;
+	dest->in_call = false;
+	dest->fault_pending = false;
+	dest->state = THREAD_RUNNABLE;
+}
+
+/*
+ * A short reply-and-wait (or call) from t to dest, which waits for t's
+ * answer to its fault (fast_ipc's receiver_ready refused it for that):
+ * with MR0 == 0 the fault is served and dest runs in t's place. Any other
+ * answer ends dest (the general path prints why); a suspend waiting for
+ * either, or senders queued for t's receive, go the general way.
+ */
+static __attribute__((noinline)) struct user_context *
+fast_fault_reply(struct thread *t, struct thread *dest, uint32_t from)
+{
+	struct user_context *ctx;
+
+	if (dest->state != THREAD_BLOCKED || dest->block != BLOCK_RECV ||
+	    !dest->fault_pending || dest->suspend_pending || t->ctx.r[3] != 0)
+		return NULL;
+	if (!caller_ready(t, from == IPC_ANY) ||
+	    !sched_handoff_allowed(t, dest))
+		return NULL;
+	/* checked: from here on it acts */
+	sched_handoff_commit(t, dest);
+	resume_faulted(t, dest);
+	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
+	ctx = kernel_switch_thread(this_cpu(), dest);
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	check_invariants();
+#endif
+	return ctx;
+}
+
+/* The fault message (ipc_send_fault's, which fault_message keeps) in the
+ * pager's receive registers, and the end of its wait, as transfer and
+ * thread_handoff leave them. */
+static inline void deliver_fault(struct thread *t, struct thread *pager)
+{
+	pager->ctx.r[0] = 0;
+	pager->ctx.r[1] = t->tid;
+	pager->ctx.r[2] = t->fault[0] & ~0xfu;
+	for (unsigned i = 0; i < 4; i++)
+		pager->ctx.r[3 + i] = t->fault[1 + i];
+	if (pager->partner == t) /* it waited for t by name */
+		t->recv_waiters--;
+	pager->partner = NULL;
+	pager->block = BLOCK_NONE;
+	pager->in_call = false;
+	pager->state = THREAD_RUNNABLE;
+}
+
+struct user_context *fastpath_fault(struct thread *t, unsigned cause,
+				    uint32_t addr, uint32_t status)
+{
+	struct thread *pager = t->pager;
+	struct user_context *ctx;
+
+	if (!receiver_ready(pager, pager->partner == t) || t->slow_ipc ||
+	    !sched_handoff_allowed(t, pager))
+		return NULL;
+	/* checked: from here on it acts */
+	fault_message(t, cause, addr, status);
+	sched_handoff_commit(t, pager);
+	deliver_fault(t, pager);
+	wait_for_reply(t, pager);
+	ctx = kernel_switch_thread(this_cpu(), pager);
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	check_invariants();
+#endif
+	return ctx;
 }
 
 #endif /* CONFIG_IPC_FASTPATH */

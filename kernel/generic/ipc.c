@@ -243,14 +243,37 @@ static bool ipc_fastpath(struct thread *t, struct thread *dest,
 			 struct thread *from, uint32_t tag, int *err)
 {
 	if ((tag & IPC_CALL) != IPC_CALL || !waits_for(dest, t) ||
-	    dest->fault_pending || dest->suspend_pending ||
-	    t->suspend_pending || t->sendq.head || t->fault_pending)
+	    dest->suspend_pending || t->suspend_pending || t->sendq.head ||
+	    t->fault_pending)
 		return false;
+	if (dest->fault_pending) {
+		/* the answer to its fault (fault_reply): MR0 == 0 resumes it
+		 * in t's place; any other ends it, the long way */
+		if (dest->partner != t || t->ctx.r[3] != 0)
+			return false;
+		thread_handoff_retry(t, BLOCK_RECV, dest);
+		recv_from(t, from);
+		*err = 0;
+		return true;
+	}
 	if ((*err = transfer(t, dest, tag)) != 0)
 		return false; /* the general path reports it to both sides */
 	thread_handoff(t, BLOCK_RECV, dest, 0);
 	recv_from(t, from);
 	return true;
+}
+
+/*
+ * Whether the thread `from` (id tid) the caller is about to receive from
+ * is still alive after the caller's send. A send that refuses a fault
+ * ends the faulting thread (fault_reply), and with it the threads it
+ * pages, which may be freed at once: `from` may be any of them. Its wait
+ * then ends as a partner's death ends one, with -E_DEAD; looked up again
+ * by id, as a freed thread is not read.
+ */
+static bool still_alive(const struct thread *from, uint32_t tid)
+{
+	return thread_by_tid(tid) == from && from->state != THREAD_ZOMBIE;
 }
 
 int sys_ipc(struct user_context *ctx)
@@ -274,25 +297,42 @@ int sys_ipc(struct user_context *ctx)
 		err = do_send(t, dest, tag, from);
 		if (err || t->state != THREAD_RUNNABLE || !(tag & IPC_RECV))
 			return err;
+		if (from && !still_alive(from, ctx_arg(ctx, 1)))
+			return -E_DEAD;
 	}
 	return do_receive(t, from);
 }
 
-void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
-		    uint32_t status)
+void fault_message(struct thread *t, uint32_t cause, uint32_t addr,
+		   uint32_t status)
 {
-	struct thread *pager = t->pager;
-
 	t->fault[0] = IPC_TAG(IPC_LABEL_FAULT, 0, IPC_TYPE_SHORT, IPC_CALL);
 	t->fault[1] = cause;
 	t->fault[2] = addr;
 	t->fault[3] = t->ctx.pc;
 	t->fault[4] = status;
 	t->fault_pending = true;
+}
+
+/*
+ * A fault is a call to the pager: one waiting for it runs in t's place
+ * (as a call's destination does, ipc_fastpath), unless a suspend or a
+ * fault of its own waits on it, which thread_unblock deals with.
+ */
+void ipc_send_fault(struct thread *t, uint32_t cause, uint32_t addr,
+		    uint32_t status)
+{
+	struct thread *pager = t->pager;
+
+	fault_message(t, cause, addr, status);
 	if (waits_for(pager, t)) {
 		transfer(t, pager, t->fault[0]);
-		thread_unblock(pager, 0);
-		thread_block(t, BLOCK_RECV);
+		if (!pager->slow_ipc) {
+			thread_handoff(t, BLOCK_RECV, pager, 0);
+		} else {
+			thread_unblock(pager, 0);
+			thread_block(t, BLOCK_RECV);
+		}
 		recv_from(t, pager);
 		return;
 	}

@@ -268,15 +268,21 @@ void thread_unblock(struct thread *t, int result)
 	sched_wakeup(t);
 }
 
-void thread_handoff(struct thread *blocker, enum block_reason why,
-		    struct thread *wakee, int result)
+void thread_handoff_retry(struct thread *blocker, enum block_reason why,
+			  struct thread *wakee)
 {
 	cancel_block(wakee);
-	wakee->ctx.r[0] = (uint32_t)result;
 	wakee->state = THREAD_RUNNABLE;
 	blocker->state = THREAD_BLOCKED;
 	blocker->block = why;
 	sched_handoff(blocker, wakee);
+}
+
+void thread_handoff(struct thread *blocker, enum block_reason why,
+		    struct thread *wakee, int result)
+{
+	wakee->ctx.r[0] = (uint32_t)result;
+	thread_handoff_retry(blocker, why, wakee);
 }
 
 void thread_suspend(struct thread *t)

@@ -16,6 +16,7 @@ static const struct test_case *const tables[] = {
 	core_mem_tests,
 	core_stress_tests,
 	core_fault_tests,
+	core_fault_reply_tests,
 	core_cap_tests,
 	core_irq_tests,
 	core_smp_tests,

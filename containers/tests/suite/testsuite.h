@@ -13,6 +13,7 @@ extern const struct test_case core_ipc_copy_tests[];
 extern const struct test_case core_mem_tests[];
 extern const struct test_case core_stress_tests[];
 extern const struct test_case core_fault_tests[];
+extern const struct test_case core_fault_reply_tests[];
 extern const struct test_case core_cap_tests[];
 extern const struct test_case core_irq_tests[];
 extern const struct test_case core_smp_tests[];

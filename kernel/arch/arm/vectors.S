@@ -94,6 +94,7 @@ vec_svc:
 	beq	exception_return
 2:	/* the caller runs on, or the fast path's receiver: back to it
 	 * without the scheduler */
+return_to_frame:
 	KERNEL_LEAVE
 	add	sp, r0, #60
 	ldmdb	sp, {r0-lr}^
@@ -114,36 +115,38 @@ vec_undef:
 	subne	lr, lr, #2
 	SAVE_CONTEXT EXC_UNDEF
 	mov	r1, #EXC_UNDEF
-	bl	user_exception_entry
-	b	exception_return
+	b	user_exception
 
 vec_pabt:
 	sub	lr, lr, #4
 	SAVE_CONTEXT EXC_PABT
 	mov	r1, #EXC_PABT
-	bl	user_exception_entry
-	b	exception_return
-
-vec_dabt:
-	sub	lr, lr, #8
-	SAVE_CONTEXT EXC_DABT
-	mov	r1, #EXC_DABT
-	bl	user_exception_entry
-	b	exception_return
+	b	user_exception
 
 vec_fiq:
 	sub	lr, lr, #4
 	SAVE_CONTEXT EXC_FIQ
 	mov	r1, #EXC_FIQ
-	bl	user_exception_entry
-	b	exception_return
+	b	user_exception
 
 vec_reset:
 vec_reserved:
 	sub	lr, lr, #4
 	SAVE_CONTEXT EXC_RESERVED
 	mov	r1, #EXC_RESERVED
+	b	user_exception
+
+vec_dabt: /* the most frequent (pagers serve them): falls through */
+	sub	lr, lr, #8
+	SAVE_CONTEXT EXC_DABT
+	mov	r1, #EXC_DABT
+
+/* A user thread's exception: back to the frame user_exception_entry
+ * gives (the fault fast path's pager), else through the scheduler. */
+user_exception:
 	bl	user_exception_entry
+	cmp	r0, #0
+	bne	return_to_frame
 	b	exception_return
 
 /*

@@ -22,7 +22,10 @@ struct user_context *syscall_entry(struct user_context *frame);
  * frame), or NULL with nothing done: syscall_entry takes the call. */
 struct user_context *syscall_report(struct user_context *frame);
 void irq_entry(struct user_context *frame);
-void user_exception_entry(struct user_context *frame, unsigned cause);
+/* A user thread's exception: the frame to return to at once (the fast
+ * path's pager), or NULL: through kernel_exit. */
+struct user_context *user_exception_entry(struct user_context *frame,
+					  unsigned cause);
 struct thread;
 /* After a fault line: where the thread was (pc, sp, lr) and the mapped
  * words of its stack from sp, for the host to unwind (docs/testing.md

@@ -6,10 +6,23 @@
 
 /*
  * An ipc call or reply-and-wait with a short or full message (frame ctx,
- * the current thread's) done without the general path: the frame of the receiver, which now runs in
- * the caller's place. NULL when any of its checks fails: nothing has
- * changed and the call takes the general path (sys_ipc).
+ * the current thread's) done without the general path: the frame of the
+ * receiver, which now runs in the caller's place (also a pager's answer
+ * to a fault that resumes the faulting thread). NULL when any of its
+ * checks fails: nothing has changed and the call takes the general path
+ * (sys_ipc).
  */
 struct user_context *fastpath_ipc(struct user_context *ctx);
+
+struct thread;
+
+/*
+ * The current thread t's exception (cause, fault address and status) sent
+ * to its pager, which waits for it, without the general path
+ * (ipc_send_fault): the pager's frame, which now runs in t's place. NULL
+ * when any check fails, with nothing changed.
+ */
+struct user_context *fastpath_fault(struct thread *t, unsigned cause,
+				    uint32_t addr, uint32_t status);
 
 #endif

@@ -190,6 +190,10 @@ void thread_block(struct thread *t, enum block_reason why);
  * result and runs in its place. */
 void thread_handoff(struct thread *blocker, enum block_reason why,
 		    struct thread *wakee, int result);
+/* thread_handoff for a wakee whose fault its pager served: it retries
+ * the instruction, its registers as they were. */
+void thread_handoff_retry(struct thread *blocker, enum block_reason why,
+			  struct thread *wakee);
 /* End t: cancel what it waits for, end what it pages, zombie or free it. */
 void thread_end(struct thread *t, int code);
 void thread_suspend(struct thread *t);
