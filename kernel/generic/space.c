@@ -84,17 +84,31 @@ int space_map_pages(struct space *s, const struct thread *payer, uint32_t va,
 	return err;
 }
 
+/*
+ * The copy is charged the table pages it will add, counted before any is
+ * allocated (all or nothing, as a map). Not src->arch.pt_pages: that also
+ * counts the interface page's table, which the new space has already (the
+ * kernel's, uncharged), and tables src keeps with nothing mapped in them
+ * (an unmap leaves its table), which the copy does not take. Charged for
+ * those, every copy of a space that had once mapped elsewhere paid pages
+ * it never had, and a container ran out of PTPAGES with room left.
+ */
 struct space *space_copy(const struct space *src, const struct thread *payer)
 {
 	struct space *s = space_create(payer);
 
 	if (!s)
 		return NULL;
-	if (pt_charge(s, payer, src->arch.pt_pages) != 0 ||
+	uint32_t need = arch_space_copy_pt_pages(&s->arch, &src->arch);
+	uint32_t before = s->arch.pt_pages;
+
+	if (pt_charge(s, payer, need) != 0 ||
 	    arch_space_copy(&s->arch, &src->arch) != 0) {
-		space_put(s);
+		space_put(s); /* refunds what was charged */
 		return NULL;
 	}
+	BUG_ON(s->arch.pt_pages - before != need,
+	       "a copied space holds other table pages than it was charged");
 	return s;
 }
 

@@ -140,6 +140,7 @@ EXPECTED_CASES = [
     'cap.grant_errors_and_busy_budget',
     'budget.threads_exhausted_and_refunded',
     'budget.spaces_and_page_tables_refunded',
+    'budget.copied_space_pays_only_for_the_tables_it_copies',
     'budget.caps_exhausted_and_refunded',
     'budget.split_of_caps_budget_pays_for_the_new_capability',
     'domain.thousand_children_leave_budgets_unchanged',

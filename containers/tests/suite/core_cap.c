@@ -513,6 +513,77 @@ TEST_CASE(budget, spaces_and_page_tables_refunded)
 	EXPECT_EQ(used_of(CAP_RES_SPACES), spaces);
 }
 
+static int copy_of(int src)
+{
+	return sys_thread_create((uint32_t)src, TC_COPY_SPACE | TC_AS_PAGER, 0,
+				 0x1000, 0x2000);
+}
+
+static void end_child(int t)
+{
+	if (t > 0) {
+		sys_thread_destroy((uint32_t)t, 0);
+		sys_thread_wait((uint32_t)t, NULL);
+	}
+}
+
+/*
+ * A copied space pays for the page-table pages the copy adds, no more:
+ * not for the interface page's table (every space has its own, the
+ * kernel's) and not for a table its source keeps with nothing mapped in
+ * it any more (an unmap leaves the table; a copy takes only what is
+ * mapped). Charged for what the source holds, copies of a space that once
+ * mapped elsewhere ran its container out of PTPAGES with room to spare
+ * (asid.more_spaces_than_asids after cap.narrowed_memory_stops_covering_
+ * at_once on four cores). The figures are read first and checked after
+ * the threads are gone, so a failure leaves nothing behind.
+ */
+TEST_CASE(budget, copied_space_pays_only_for_the_tables_it_copies)
+{
+	const uint32_t va = 0x01000000u, phys = container_region.phys;
+	uint32_t pts = used_of(CAP_RES_PTPAGES), fresh, empty, mapped, unmapped;
+	uint32_t more, second;
+	int src, a = 0, b = 0, c = 0, mapped_ok = -1, unmapped_n = -1;
+	int remap_ok = -1, more_ok = -1;
+
+	src = sys_thread_create(0, TC_NEW_SPACE | TC_AS_PAGER, 0, 0x1000,
+				0x2000);
+	EXPECT_GT(src, 0);
+	fresh = used_of(CAP_RES_PTPAGES); /* its interface page's table */
+	a = copy_of(src);
+	empty = used_of(CAP_RES_PTPAGES); /* a copy of nothing mapped */
+	mapped_ok = sys_map(phys, va, 1, MAP_ATTR_READ, (uint32_t)src);
+	mapped = used_of(CAP_RES_PTPAGES); /* src's new table */
+	unmapped_n = sys_unmap(va, 1, (uint32_t)src);
+	b = copy_of(src);
+	unmapped = used_of(CAP_RES_PTPAGES); /* src's table, empty: not b's */
+	remap_ok = sys_map(phys, va, 1, MAP_ATTR_READ, (uint32_t)src);
+	c = copy_of(src);
+	more = used_of(CAP_RES_PTPAGES); /* c took the table: it pays one */
+	/* c has the table: another page beside the copied one costs nothing */
+	more_ok = sys_map(phys, va + PAGE, 1, MAP_ATTR_READ, (uint32_t)c);
+	second = used_of(CAP_RES_PTPAGES);
+	end_child(c);
+	end_child(b);
+	end_child(a);
+	end_child(src);
+
+	EXPECT_GT(a, 0);
+	EXPECT_GT(b, 0);
+	EXPECT_GT(c, 0);
+	EXPECT_EQ(fresh, pts);
+	EXPECT_EQ(empty, pts);
+	EXPECT_EQ(mapped_ok, 0);
+	EXPECT_EQ(mapped, pts + 1);
+	EXPECT_EQ(unmapped_n, 1);
+	EXPECT_EQ(unmapped, pts + 1);
+	EXPECT_EQ(remap_ok, 0);
+	EXPECT_EQ(more, pts + 2);
+	EXPECT_EQ(more_ok, 0);
+	EXPECT_EQ(second, pts + 2);
+	EXPECT_EQ(used_of(CAP_RES_PTPAGES), pts);
+}
+
 TEST_CASE(budget, caps_exhausted_and_refunded)
 {
 	static int ids[128];
@@ -818,6 +889,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(cap, grant_errors_and_busy_budget),
 	TEST_ENTRY(budget, threads_exhausted_and_refunded),
 	TEST_ENTRY(budget, spaces_and_page_tables_refunded),
+	TEST_ENTRY(budget, copied_space_pays_only_for_the_tables_it_copies),
 	TEST_ENTRY(budget, caps_exhausted_and_refunded),
 	TEST_ENTRY(budget, split_of_caps_budget_pays_for_the_new_capability),
 	TEST_ENTRY(domain, thousand_children_leave_budgets_unchanged),

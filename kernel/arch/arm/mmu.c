@@ -289,6 +289,35 @@ int arch_map_range(struct arch_space *as, uint32_t va, paddr_t p,
 	return err;
 }
 
+/*
+ * The L2 table pages arch_space_copy(dst, src) adds to dst: one for each
+ * aligned group of four L1 entries (one table page) where src has at
+ * least one page mapped and dst has no table yet. A table of src with
+ * nothing mapped in it (an unmap leaves the table) is not copied, and a
+ * group dst has already (the interface page's, made with the space) needs
+ * none: so this is not src->pt_pages.
+ */
+uint32_t arch_space_copy_pt_pages(const struct arch_space *dst,
+				  const struct arch_space *src)
+{
+	uint32_t pages = 0;
+
+	for (uint32_t idx = 0; idx < USER_L1_ENTRIES; idx += 4) {
+		if ((src->l1[idx] & L1_TYPE_MASK) != L1_TYPE_TABLE ||
+		    (dst->l1[idx] & L1_TYPE_MASK) == L1_TYPE_TABLE)
+			continue;
+		/* l2_table: the group's four tables fill one page */
+		const uint32_t *group = phys_to_virt(pa(src->l1[idx] &
+							 ~(PAGE_SIZE - 1)));
+		for (uint32_t i = 0; i < 4 * L2_ENTRIES; i++)
+			if (group[i]) {
+				pages++;
+				break;
+			}
+	}
+	return pages;
+}
+
 /* Give dst every mapping of src (same pages, same attributes). */
 int arch_space_copy(struct arch_space *dst, const struct arch_space *src)
 {

@@ -76,6 +76,10 @@ int arch_map_page_present(struct arch_space *as, uint32_t va, paddr_t pa,
 			  unsigned attrs);
 int arch_unmap_page(struct arch_space *as, uint32_t va);
 int arch_space_copy(struct arch_space *dst, const struct arch_space *src);
+/* L2 table pages arch_space_copy(dst, src) would have to add to dst: those
+ * of src's groups with a page mapped that dst has no table for. */
+uint32_t arch_space_copy_pt_pages(const struct arch_space *dst,
+				  const struct arch_space *src);
 /* L2 table pages that mapping [va, va + size) would have to add. */
 uint32_t arch_pt_pages_missing(const struct arch_space *as, uint32_t va,
 			       uint32_t size);
