@@ -131,6 +131,7 @@ EXPECTED_CASES = [
     'cap.bad_operations_and_forged_ids',
     'cap.split_budget_and_destroy_gives_units_back',
     'cap.split_memory',
+    'cap.narrowed_memory_stops_covering_at_once',
     'cap.replicate_split_and_deduce_operations',
     'cap.deduce_target',
     'cap.missing_ipc_capability_refuses_send_then_share_allows_it',

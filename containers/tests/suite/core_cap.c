@@ -150,6 +150,34 @@ TEST_CASE(cap, split_memory)
 	EXPECT_EQ(part.size, m.size);
 }
 
+/* map's memory checks try the capability that covered the caller's last
+ * map first (kernel/generic/cap.c): once narrowed, it must stop covering
+ * at the next call, and the refused map must change nothing. */
+TEST_CASE(cap, narrowed_memory_stops_covering_at_once)
+{
+	struct cap_info m, part;
+	uint32_t rw = MAP_ATTR_READ | MAP_ATTR_WRITE, va = 0x31000000u;
+
+	EXPECT_TRUE(find(CAP_RES_PHYSMEM, &m));
+	int id = cap_split(m.id, PAGE);
+	EXPECT_GT(id, 0);
+	EXPECT_TRUE(lookup((uint32_t)id, &part));
+	EXPECT_EQ(sys_map(part.base, va, 1, rw, 0), 0); /* through the part */
+	EXPECT_EQ(sys_unmap(va, 1, 0), 1);
+	EXPECT_EQ(sys_map(part.base, va, 1, rw, 0), 0); /* and again */
+	EXPECT_EQ(sys_unmap(va, 1, 0), 1);
+	EXPECT_EQ(cap_deduce((uint32_t)id, MAP_ATTR_READ, part.flags, 0, 0), 0);
+	EXPECT_ERR(sys_map(part.base, va, 1, rw, 0), -E_PERM);
+	EXPECT_EQ(sys_unmap(va, 1, 0), 0); /* nothing was mapped */
+	EXPECT_EQ(sys_map(part.base, va, 1, MAP_ATTR_READ, 0), 0);
+	EXPECT_EQ(sys_unmap(va, 1, 0), 1);
+	EXPECT_EQ(cap_destroy((uint32_t)id), 0); /* adjoins: merges back */
+	EXPECT_TRUE(lookup(m.id, &part));
+	EXPECT_EQ(part.size, m.size);
+	EXPECT_EQ(sys_map(m.base + m.size - PAGE, va, 1, rw, 0), 0);
+	EXPECT_EQ(sys_unmap(va, 1, 0), 1);
+}
+
 TEST_CASE(cap, replicate_split_and_deduce_operations)
 {
 	struct cap_info t, r;
@@ -880,6 +908,7 @@ const struct test_case core_cap_tests[] = {
 	TEST_ENTRY(cap, bad_operations_and_forged_ids),
 	TEST_ENTRY(cap, split_budget_and_destroy_gives_units_back),
 	TEST_ENTRY(cap, split_memory),
+	TEST_ENTRY(cap, narrowed_memory_stops_covering_at_once),
 	TEST_ENTRY(cap, replicate_split_and_deduce_operations),
 	TEST_ENTRY(cap, deduce_target),
 	TEST_ENTRY(cap, missing_ipc_capability_refuses_send_then_share_allows_it),
