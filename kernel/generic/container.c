@@ -11,6 +11,7 @@
  */
 #include <string.h>
 #include <kernel/container.h>
+#include <kernel/fastpath.h>
 #include <kernel/kmem.h>
 #include <kernel/panic.h>
 #include <kernel/platform.h>
@@ -461,6 +462,7 @@ void containers_report(void)
 		if (c->cpu.period)
 			cpu_report(c);
 	}
+	fastpath_report();
 }
 
 /*

@@ -34,6 +34,7 @@
 #include <kernel/ipc.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
+#include <kernel/printk.h>
 #include <kernel/sched_handoff.h>
 #include <kernel/space.h>
 #include <kernel/switch.h>
@@ -257,6 +258,10 @@ fast_ipc(struct user_context *ctx, bool full)
 		return NULL;
 	/* checked: from here on it acts */
 	sched_handoff_commit(t, dest);
+	if (full)
+		FASTPATH_COUNT(ipc_full);
+	else
+		FASTPATH_COUNT(ipc_short);
 	deliver(t, dest, tag, answered);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
 	ctx = kernel_switch_thread(this_cpu(), dest); /* dest is not t */
@@ -320,6 +325,7 @@ fast_fault_reply(struct thread *t, struct thread *dest, uint32_t from)
 		return NULL;
 	/* checked: from here on it acts */
 	sched_handoff_commit(t, dest);
+	FASTPATH_COUNT(fault_reply);
 	resume_faulted(t, dest);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
 	ctx = kernel_switch_thread(this_cpu(), dest);
@@ -359,6 +365,7 @@ struct user_context *fastpath_fault(struct thread *t, unsigned cause,
 	/* checked: from here on it acts */
 	fault_message(t, cause, addr, status);
 	sched_handoff_commit(t, pager);
+	FASTPATH_COUNT(fault);
 	deliver_fault(t, pager);
 	wait_for_reply(t, pager);
 	ctx = kernel_switch_thread(this_cpu(), pager);
@@ -367,5 +374,20 @@ struct user_context *fastpath_fault(struct thread *t, unsigned cause,
 #endif
 	return ctx;
 }
+
+#ifdef CONFIG_FASTPATH_STATS
+struct fastpath_stats fastpath_stats;
+
+void fastpath_report(void)
+{
+	const struct fastpath_stats *s = &fastpath_stats;
+
+	printk("kernel: fast paths: ipc short %u, ipc full %u, fault %u, "
+	       "fault reply %u, loans settled %u\n",
+	       (unsigned)s->ipc_short, (unsigned)s->ipc_full,
+	       (unsigned)s->fault, (unsigned)s->fault_reply,
+	       (unsigned)s->loans_settled);
+}
+#endif
 
 #endif /* CONFIG_IPC_FASTPATH */

@@ -34,6 +34,7 @@
 #include <kernel/timer.h>
 #include <kernel/container.h>
 #include <kernel/cpu_budget.h>
+#include <kernel/fastpath.h>
 #include <kernel/klock.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
@@ -146,6 +147,7 @@ void sched_settle_loan(void)
 	struct thread *owner = cpu0.lent_by, *cur = cpu0.current;
 
 	cpu0.lent_by = NULL;
+	FASTPATH_COUNT(loans_settled);
 	/* what the fast path checked when it lent the place still holds:
 	 * nothing but fast paths ran since */
 	BUG_ON(!cur || runq_replace(rq_of(owner), &owner->sched,

@@ -1,10 +1,11 @@
 """The fuzzing system (<board>_fuzz_defconfig, configs/fuzz.toml,
 containers/tests/fuzz/) on every board: a short campaign, each seed booted
 under -icount (tools/fuzz_campaign.py): three seeds of 100,000 calls on
-qemu_virt, two on each other board (run time). Every TEST
-line must pass (or skip where the board lacks the subject: the victim's
-RTC on raspi2b) and the summary match, no panic, no hang, every budget
-back and no peak above its size, no page leaked; a seed's run must
+qemu_virt and its two-core kernel, two or three on each other board (run
+time). Every TEST line must pass (or skip where the board lacks the
+subject: the victim's RTC on raspi2b) and the summary match, no panic, no
+hang, every budget back and no peak above its size, no page leaked, the
+kernel's fast paths each taken (CONFIG_FASTPATH_STATS); a seed's run must
 reproduce line for line on each board; a kernel that breaks an invariant
 must fail the run; scripts/fuzz must run a campaign and report it, on the
 default board and with --board.
@@ -32,7 +33,7 @@ from conftest import (BOARDS, TEST_BUILD, TOP, board_has, machine_board,
 CAMPAIGNS = {'qemu_virt': ([1, 2, 3], 100_000),
              'vexpress_a9': ([4, 5], 100_000),
              'raspi2b': ([6, 7], 100_000),
-             'qemu_virt-smp2': ([12, 13], 100_000),
+             'qemu_virt-smp2': ([12, 13, 17], 100_000),
              'qemu_virt-smp4': ([8, 9], 100_000),
              'vexpress_a9-smp4': ([10, 16], 100_000),
              'raspi2b-smp4': ([11, 14, 15], 100_000)}
@@ -58,7 +59,8 @@ ATTACKER_DEVICES = {
 with open(os.path.join(TOP, 'kernel', 'include', 'uapi', 'tessera',
                        'syscall.h')) as f:
     SYSCALLS = re.findall(r'^\s*X\((\w+)\)', f.read(), re.M) + ['none']
-SEQUENCES = ['tag_rewrite', 'cross_rewrite', 'ipc_pair', 'caps_chain',
+SEQUENCES = ['tag_rewrite', 'cross_rewrite', 'ipc_pair', 'ping_pong',
+             'caps_chain',
              'budget_split', 'map_remap', 'mutex', 'irq', 'threads', 'fault',
              'suspend', 'exregs']
 
@@ -226,7 +228,7 @@ def test_attackers_reach_their_budgets(campaigns, board):
         if holds_irq(board, name):
             full.append('irqs')
         for n in full:
-            assert peaks[n][0] == peaks[n][1] > 0, (name, peaks)
+            assert peaks[n][0] == peaks[n][1] > 0, (name, n, peaks[n])
 
 
 @pytest.mark.parametrize('board,seed', RUNS)
@@ -262,6 +264,25 @@ def test_every_call_and_sequence_exercised(campaigns, board):
                     seqs[name] += int(n)
     assert all(n > 0 for n in calls.values()), calls
     assert all(n > 0 for n in seqs.values()), seqs
+
+
+@pytest.mark.parametrize('board', CAMPAIGNS)
+def test_fast_paths_exercised(campaigns, board):
+    """The attackers' calls and faults reach the kernel's fast paths
+    (CONFIG_FASTPATH_STATS, on in the fuzzing system): short and full
+    messages, faults and fault answers each taken at least once over the
+    campaign, and on one core lent run-queue places settled by other
+    kernel entries."""
+    totals = {}
+    for b, _ in campaigns(board).values():
+        m = re.search(r'^kernel: fast paths: (.*)$', b.output, re.M)
+        assert m, output(b)
+        for name, n in re.findall(r'([a-z][a-z ]*) (\d+)', m.group(1)):
+            totals[name] = totals.get(name, 0) + int(n)
+    want = ['ipc short', 'ipc full', 'fault', 'fault reply']
+    if '-smp' not in board:
+        want.append('loans settled')
+    assert all(totals.get(n, 0) > 0 for n in want), totals
 
 
 @pytest.mark.parametrize('board', CAMPAIGNS)

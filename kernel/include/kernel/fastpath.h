@@ -2,6 +2,7 @@
 #ifndef KERNEL_FASTPATH_H
 #define KERNEL_FASTPATH_H
 
+#include <stdint.h>
 #include <arch/context.h>
 
 /*
@@ -24,5 +25,25 @@ struct thread;
  */
 struct user_context *fastpath_fault(struct thread *t, unsigned cause,
 				    uint32_t addr, uint32_t status);
+
+
+/* What the fast path took (CONFIG_FASTPATH_STATS; under the kernel lock). */
+struct fastpath_stats {
+	uint32_t ipc_short, ipc_full; /* calls and reply-and-waits */
+	uint32_t fault, fault_reply;  /* faults, answers resuming them */
+	uint32_t loans_settled;       /* lent places settled (one core) */
+};
+
+#ifdef CONFIG_FASTPATH_STATS
+extern struct fastpath_stats fastpath_stats;
+#define FASTPATH_COUNT(what) (fastpath_stats.what++)
+/* The counts, one line, for the end-of-run summary. */
+void fastpath_report(void);
+#else
+#define FASTPATH_COUNT(what) ((void)0)
+static inline void fastpath_report(void)
+{
+}
+#endif
 
 #endif

@@ -281,6 +281,8 @@ struct kid *kid_add(uint32_t tid, enum kid_kind kind);
 struct kid *stub_launch(const struct call *c);
 /* Create a stub that makes call c when run (not run yet). */
 struct kid *stub_prepare(const struct call *c);
+/* The same, starting at `pc` (fz_stub_echo) instead of fz_stub. */
+struct kid *stub_prepare_at(const struct call *c, void (*pc)(void));
 /* Reap what ended, kick what waits too long, end what still waits. */
 void kids_poll(bool all);
 /* End and reap every thread it made; true when none is left. */
@@ -293,6 +295,7 @@ bool slot_guard_ok(int s, uint32_t *changed);
 extern void fz_stub(void);
 extern void fz_stub_exit(void);
 extern void fz_stub_load(void);
+extern void fz_stub_echo(void);
 
 /* ---- capabilities and budgets (caps.c) --------------------------------- */
 

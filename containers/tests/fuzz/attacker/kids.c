@@ -123,6 +123,11 @@ static int alive(uint32_t tid)
 
 struct kid *stub_prepare(const struct call *given)
 {
+	return stub_prepare_at(given, fz_stub);
+}
+
+struct kid *stub_prepare_at(const struct call *given, void (*pc)(void))
+{
 	int s = free_slot();
 	struct call c;
 	struct exregs r = {0};
@@ -134,7 +139,7 @@ struct kid *stub_prepare(const struct call *given)
 	}
 	int tid = fz_call(SYS_thread_control, TC_CREATE, 0,
 			  TC_SAME_SPACE | TC_AS_PAGER, 0,
-			  (uint32_t)(uintptr_t)fz_stub, 0);
+			  (uint32_t)(uintptr_t)pc, 0);
 	if (tid <= 0)
 		return NULL;
 	struct kid *k = kid_add((uint32_t)tid, KID_STUB);

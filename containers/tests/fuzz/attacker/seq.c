@@ -321,6 +321,127 @@ static void seq_ipc_pair(void)
 	CHECK_EQ(r, call ? -E_DEAD : 0, "the sender's result");
 }
 
+/*
+ * Calls to an echo server (fz_stub_echo, which answers each message with
+ * a reply-and-wait): the round trips the kernel's ipc fast path takes,
+ * short and full, with the state around them changed between calls: a
+ * capability made and destroyed (the fast path's cached send decision
+ * must be made again), the server read with exchange_registers, the
+ * caller yielding (on one core, a lent run-queue place settled), the
+ * server moved to another core (the fast path refuses, the general path
+ * answers), or suspended and resumed (its wait ends with -E_INTR, so it
+ * exits: the calls after it must fail as calls to an ended thread do).
+ * Every answer must be the message sent, MR0-MR3 plus one.
+ */
+static bool pp_suspended;
+
+static void pp_disturb(struct kid *k)
+{
+	int made;
+
+	switch (fz_below(&rng, 5)) {
+	case 0:
+		fz_yield();
+		break;
+	case 1:
+		fz_exregs(k->tid, EXREGS_GET, &er);
+		break;
+	case 2:
+		made = fz_capc(CAP_CTRL_REPLICATE, W.cap_tctrl, 0, 0, 0, 0);
+		if (made > 0) {
+			made_add((uint32_t)made);
+			CHECK_EQ(fz_capc(CAP_CTRL_DESTROY, (uint32_t)made, 0,
+					 0, 0, 0),
+				 0, "destroy a replica");
+		}
+		break;
+	case 3:
+		if (__builtin_popcount(W.cpus & W.cpus_online) > 1)
+			fz_tc(TC_CPUS, k->tid,
+			      1u << (31 - __builtin_clz(W.cpus &
+							W.cpus_online)) >>
+				      fz_below(&rng, 2));
+		break;
+	default:
+		if (fz_tc(TC_SUSPEND, k->tid, 0) == 0) {
+			pp_suspended = true;
+			fz_tc(TC_RESUME, k->tid, 0);
+		}
+		break;
+	}
+}
+
+/* One call to the echo server: *answered false when it failed as a
+ * call to an ended server does (after a suspend) or was wrong (a
+ * finding), true when answered right. */
+static void pp_call(struct kid *k, bool *answered)
+{
+	uint32_t type = fz_chance(&rng, 1, 2) ? IPC_TYPE_SHORT : IPC_TYPE_FULL;
+	uint32_t len = type == IPC_TYPE_FULL ? fz_below(&rng, UTCB_MRS + 1) : 0;
+	uint32_t sent[UTCB_MRS], mr[4];
+	struct utcb *u = my_utcb();
+	struct ipc_msg m = {.tag = IPC_TAG(SEQ_LABEL + 4, len, type,
+					   IPC_CALL)};
+
+	for (uint32_t i = 0; i < 4; i++)
+		m.mr[i] = mr[i] = rnd();
+	for (uint32_t i = 0; i < len; i++)
+		u->mr[i] = sent[i] = rnd();
+	u->ext_recv_buf = 0;
+	u->ext_recv_size = 0;
+	*answered = false;
+	int r = fz_ipc(k->tid, k->tid, &m);
+	if (pp_suspended && (r == -E_DEAD || r == -E_NOENT))
+		return;
+	CHECK_EQ(r, 0, "call to the echo server");
+	CHECK_EQ(m.from, k->tid, "the echo's sender");
+	CHECK(IPC_TAG_LABEL(m.tag) == SEQ_LABEL + 4 &&
+		      IPC_TAG_LENGTH(m.tag) == len &&
+		      (m.tag & IPC_TYPE_MASK) == type,
+	      "echo of a %s message of %u words came back as tag 0x%08x",
+	      type == IPC_TYPE_FULL ? "full" : "short", (unsigned)len,
+	      (unsigned)m.tag);
+	CHECK(m.mr[0] == mr[0] + 1 && m.mr[1] == mr[1] + 1 &&
+		      m.mr[2] == mr[2] + 1 && m.mr[3] == mr[3] + 1,
+	      "echo's MR0-MR3 0x%x 0x%x 0x%x 0x%x, sent 0x%x 0x%x 0x%x 0x%x",
+	      (unsigned)m.mr[0], (unsigned)m.mr[1], (unsigned)m.mr[2],
+	      (unsigned)m.mr[3], (unsigned)mr[0], (unsigned)mr[1],
+	      (unsigned)mr[2], (unsigned)mr[3]);
+	uint32_t wrong = 0;
+	for (uint32_t i = 0; i < len; i++)
+		wrong += u->mr[i] != sent[i];
+	CHECK(wrong == 0, "%u of the %u words of a full message came back "
+			  "wrong", (unsigned)wrong, (unsigned)len);
+	*answered = true;
+}
+
+static void seq_ping_pong(void)
+{
+	struct call rc = call_of(SYS_ipc, 0, IPC_ANY, IPC_RECV, 0, 0, 0, 0);
+	struct kid *k = stub_prepare_at(&rc, fz_stub_echo);
+	uint32_t rounds = 2 + fz_below(&rng, 15);
+	int r;
+
+	if (!k)
+		return;
+	pp_suspended = false;
+	CHECK_EQ(fz_tc(TC_RUN, k->tid, 0), 0, "run the echo server");
+	for (uint32_t i = 0; i < rounds; i++) {
+		bool answered;
+		if (fz_chance(&rng, 1, 3))
+			pp_disturb(k);
+		pp_call(k, &answered);
+		if (!answered)
+			break;
+	}
+	/* after a suspend it may have ended by itself (suspended while it
+	 * waited), or not (suspended before its first receive) */
+	r = fz_tc(TC_DESTROY, k->tid, (uint32_t)KILL_CODE);
+	CHECK(r == 0 || pp_suspended, "destroy the echo server: %d", r);
+	CHECK(ended(k, &r), "the echo server %u did not end",
+	      (unsigned)k->tid);
+}
+
 /* ---- capabilities ------------------------------------------------------- */
 
 static struct cap_info ci, cj;
@@ -934,6 +1055,7 @@ static const struct {
 	{"tag_rewrite", seq_tag_rewrite, 14},
 	{"cross_rewrite", seq_cross_rewrite, 10},
 	{"ipc_pair", seq_ipc_pair, 8},
+	{"ping_pong", seq_ping_pong, 8},
 	{"caps_chain", seq_caps_chain, 10},
 	{"budget_split", seq_budget_split, 12},
 	{"map_remap", seq_map_remap, 8},

@@ -29,3 +29,27 @@ fz_stub_exit:
 fz_stub_load:
 	ldr	r0, [r0]
 	b	fz_stub_exit
+
+/* An echo server for the ping-pong sequence (seq.c): r0-r2 and r7 set
+ * for its first receive, from anyone. It answers each message with a
+ * reply-and-wait: the same type and length (a full message's words go
+ * back from its UTCB as they came), MR0-MR3 each plus one. When a
+ * receive or a reply fails it exits with the error, as above. It reads
+ * and writes no memory either. */
+	.global	fz_stub_echo
+	.type	fz_stub_echo, %function
+fz_stub_echo:
+	svc	#0
+1:	cmp	r0, #0
+	bne	fz_stub_exit
+	mov	r0, r1			@ answer the sender
+	mvn	r1, #0			@ then receive from anyone (IPC_ANY)
+	bic	r2, r2, #0xf
+	orr	r2, r2, #(IPC_SEND | IPC_RECV | IPC_NONBLOCK)
+	add	r3, r3, #1
+	add	r4, r4, #1
+	add	r5, r5, #1
+	add	r6, r6, #1
+	mov	r7, #SYS_ipc
+	svc	#0
+	b	1b
