@@ -73,7 +73,8 @@ struct thread {
 	/*
 	 * The two conditions that send any ipc of this thread the general
 	 * way, side by side so that the fast path (fastpath.c) tests both
-	 * with one load of slow_ipc.
+	 * with one load of slow_ipc (a pager's answer to the fault alone
+	 * then has a fast way of its own, fast_fault_reply).
 	 */
 	union {
 		struct {
