@@ -72,7 +72,7 @@ TINY_STACK = 0x4000
 # 100k iterations.
 PER_OP = 'instructions/op'
 FIGURES = {
-    'null_syscall': ('getid in a loop (svc, subs, bne)',
+    'null_syscall': ('getid of its own ids in a loop (mov, svc, subs, bne)',
                      PER_OP, ('<= 60', 60), 154, 385),
     'ipc_short_same_space': ('call (loop: 7 user instructions) to an echo '
                              'server (reply-wait: 10), registers only, one '

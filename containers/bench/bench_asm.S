@@ -81,14 +81,17 @@ bench_calibrate:
 	sbc	r1, r3, r5
 	pop	{r4, r5, r6, pc}
 
-@ uint64_t bench_getid_loop(uint32_t n): per turn svc, subs, bne.
+@ uint64_t bench_getid_loop(uint32_t n): per turn mov, svc, subs, bne:
+@ getid of the caller's own ids (r0 = GETID_SELF, 0; the call returns the
+@ tid in r0, so it is set every turn).
 	.global	bench_getid_loop
 bench_getid_loop:
 	push	{r4, r5, r6, r7, r8, lr}
 	mov	r4, r0
 	mov	r7, #BENCH_SYS_getid
 	read_counter r5, r6
-1:	svc	#0
+1:	mov	r0, #0
+	svc	#0
 	subs	r4, r4, #1
 	bne	1b
 	read_counter r2, r3

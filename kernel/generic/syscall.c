@@ -36,20 +36,46 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
  */
 _Static_assert(SYS_time == SYS_getid + 1, "vec_svc tests one range");
 
+static inline int getid_self(struct user_context *ctx);
+static int getid_other(struct user_context *ctx);
+
+/* The reporting call's result in r0, then (debug builds) the invariant
+ * checks syscall_entry would make after it. */
+static inline struct user_context *reported(struct user_context *ctx,
+					    int result)
+{
+	ctx_set_result(ctx, 0, (uint32_t)result);
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	invariants_after_syscall(ctx_syscall_number(ctx));
+#endif
+	return ctx;
+}
+
+/* The calls that are not the caller's own ids, apart: the common one
+ * then saves no register and makes no call. */
+static __attribute__((noinline)) struct user_context *
+report_time(struct user_context *ctx)
+{
+	return reported(ctx, sys_time(ctx));
+}
+
+static __attribute__((noinline)) struct user_context *
+report_getid_other(struct user_context *ctx)
+{
+	return reported(ctx, getid_other(ctx));
+}
+
 struct user_context *syscall_report(struct user_context *ctx)
 {
 	struct percpu *cpu = this_cpu();
 
 	if (cpu->lent_by || (CONFIG_NR_CPUS > 1 && !cpu->current))
 		return NULL;
-	ctx_set_result(ctx, 0,
-		       (uint32_t)(ctx_syscall_number(ctx) == SYS_getid
-					  ? sys_getid(ctx)
-					  : sys_time(ctx)));
-#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
-	invariants_after_syscall(ctx_syscall_number(ctx));
-#endif
-	return ctx;
+	if (ctx_syscall_number(ctx) != SYS_getid)
+		return report_time(ctx);
+	if (ctx_arg(ctx, 0) != GETID_SELF)
+		return report_getid_other(ctx);
+	return reported(ctx, getid_self(ctx));
 }
 
 /*
@@ -189,18 +215,30 @@ getid_channel(struct thread *t, uint32_t uname, uint32_t len)
 	return c->state == CONTAINER_STOPPED ? -E_DEAD : -E_BUSY;
 }
 
-int sys_getid(struct user_context *ctx)
+/* getid of the caller's own ids (GETID_SELF, the common call): inline in
+ * sys_getid and in syscall_report, which then makes no call at all. */
+static inline __attribute__((always_inline)) int
+getid_self(struct user_context *ctx)
 {
-	struct thread *t = current_thread();
-	uint32_t op = ctx_arg(ctx, 0);
+	const struct thread *t = current_thread();
 
-	if (op != GETID_SELF) /* the common call first, the rest apart */
-		return op == GETID_CHANNEL
-			       ? getid_channel(t, ctx_arg(ctx, 1),
-					       ctx_arg(ctx, 2))
-			       : -E_INVAL;
 	ctx_set_result(ctx, 1, t->tgid);
 	ctx_set_result(ctx, 2, t->container->id);
 	ctx_set_result(ctx, 3, t->pager ? t->pager->tid : 0);
 	return (int)t->tid;
+}
+
+/* Any other getid: a channel's end, or an unknown operation. */
+static int getid_other(struct user_context *ctx)
+{
+	if (ctx_arg(ctx, 0) != GETID_CHANNEL)
+		return -E_INVAL;
+	return getid_channel(current_thread(), ctx_arg(ctx, 1),
+			     ctx_arg(ctx, 2));
+}
+
+int sys_getid(struct user_context *ctx)
+{
+	return ctx_arg(ctx, 0) == GETID_SELF ? getid_self(ctx)
+					     : getid_other(ctx);
 }
