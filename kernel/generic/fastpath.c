@@ -136,6 +136,18 @@ static inline bool may_send(struct thread *t, const struct thread *dest,
  * receiver_ready admitted: its call returns 0 with the sender's id, the
  * tag without its flags and MR0-MR3.
  */
+/* The end of r's receive wait, as cancel_block leaves it for a thread on
+ * no queue: it waited for `named` by name, or (NULL) for anyone. */
+static inline void end_receive_wait(struct thread *r, struct thread *named)
+{
+	if (named)
+		named->recv_waiters--;
+	r->partner = NULL;
+	r->block = BLOCK_NONE;
+	r->in_call = false;
+	r->state = THREAD_RUNNABLE;
+}
+
 static inline void deliver(struct thread *t, struct thread *dest,
 			   uint32_t tag, bool answered)
 {
@@ -143,13 +155,7 @@ static inline void deliver(struct thread *t, struct thread *dest,
 	dest->ctx.r[1] = t->tid;
 	dest->ctx.r[2] = tag & ~0xfu;
 	ctx_copy_r3_r6(&dest->ctx, &t->ctx); /* MR0-MR3 */
-	/* it waited for t by name, or for anyone (partner NULL) */
-	if (answered)
-		t->recv_waiters--;
-	dest->partner = NULL;
-	dest->block = BLOCK_NONE;
-	dest->in_call = false;
-	dest->state = THREAD_RUNNABLE;
+	end_receive_wait(dest, answered ? t : NULL);
 }
 
 /* The caller waits to receive from `from` (NULL: anyone), as
@@ -198,6 +204,18 @@ static void check_invariants(void)
 #endif
 }
 #endif
+
+/* Run `next` in the caller's place: the switch, then (debug builds) the
+ * checks syscall_entry would make after the call. */
+static inline struct user_context *switch_checked(struct thread *next)
+{
+	struct user_context *ctx = kernel_switch_thread(this_cpu(), next);
+
+#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
+	check_invariants();
+#endif
+	return ctx;
+}
 
 /* The thread whose registers vectors.S saved in `ctx`: sp_svc points
  * just past the current thread's frame while it runs in user mode, and
@@ -264,11 +282,7 @@ fast_ipc(struct user_context *ctx, bool full)
 		FASTPATH_COUNT(ipc_short);
 	deliver(t, dest, tag, answered);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
-	ctx = kernel_switch_thread(this_cpu(), dest); /* dest is not t */
-#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
-	check_invariants(); /* as syscall_entry would */
-#endif
-	return ctx;
+	return switch_checked(dest); /* dest is not t */
 }
 
 static __attribute__((noinline)) struct user_context *
@@ -297,12 +311,8 @@ struct user_context *fastpath_ipc(struct user_context *ctx)
  * faulting thread writes none). */
 static inline void resume_faulted(struct thread *pager, struct thread *dest)
 {
-	pager->recv_waiters--; /* dest waited for it by name */
-	dest->partner = NULL;
-	dest->block = BLOCK_NONE;
-	dest->in_call = false;
 	dest->fault_pending = false;
-	dest->state = THREAD_RUNNABLE;
+	end_receive_wait(dest, pager); /* it waited for it by name */
 }
 
 /*
@@ -315,7 +325,6 @@ static inline void resume_faulted(struct thread *pager, struct thread *dest)
 static __attribute__((noinline)) struct user_context *
 fast_fault_reply(struct thread *t, struct thread *dest, uint32_t from)
 {
-	struct user_context *ctx;
 
 	if (dest->state != THREAD_BLOCKED || dest->block != BLOCK_RECV ||
 	    !dest->fault_pending || dest->suspend_pending || t->ctx.r[3] != 0)
@@ -328,11 +337,7 @@ fast_fault_reply(struct thread *t, struct thread *dest, uint32_t from)
 	FASTPATH_COUNT(fault_reply);
 	resume_faulted(t, dest);
 	wait_for_reply(t, from == IPC_ANY ? NULL : dest);
-	ctx = kernel_switch_thread(this_cpu(), dest);
-#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
-	check_invariants();
-#endif
-	return ctx;
+	return switch_checked(dest);
 }
 
 /* The fault message (ipc_send_fault's, which fault_message keeps) in the
@@ -345,19 +350,14 @@ static inline void deliver_fault(struct thread *t, struct thread *pager)
 	pager->ctx.r[2] = t->fault[0] & ~0xfu;
 	for (unsigned i = 0; i < 4; i++)
 		pager->ctx.r[3 + i] = t->fault[1 + i];
-	if (pager->partner == t) /* it waited for t by name */
-		t->recv_waiters--;
-	pager->partner = NULL;
-	pager->block = BLOCK_NONE;
-	pager->in_call = false;
-	pager->state = THREAD_RUNNABLE;
+	/* it waited for t by name (partner t) or for anyone (NULL) */
+	end_receive_wait(pager, pager->partner);
 }
 
 struct user_context *fastpath_fault(struct thread *t, unsigned cause,
 				    uint32_t addr, uint32_t status)
 {
 	struct thread *pager = t->pager;
-	struct user_context *ctx;
 
 	if (!receiver_ready(pager, pager->partner == t) || t->slow_ipc ||
 	    !sched_handoff_allowed(t, pager))
@@ -368,11 +368,7 @@ struct user_context *fastpath_fault(struct thread *t, unsigned cause,
 	FASTPATH_COUNT(fault);
 	deliver_fault(t, pager);
 	wait_for_reply(t, pager);
-	ctx = kernel_switch_thread(this_cpu(), pager);
-#if CONFIG_DEBUG_INVARIANTS_EVERY > 0
-	check_invariants();
-#endif
-	return ctx;
+	return switch_checked(pager);
 }
 
 #ifdef CONFIG_FASTPATH_STATS

@@ -119,6 +119,13 @@ static void unmap_pages(void)
 	sys_unmap(REPLY_VA, REPLY_PAGES, 0);
 }
 
+/* What the pagers here do for a fault: map the page asked for. */
+static void map_page(int page)
+{
+	sys_map(phys_of(reply_pages[page]), va_of((unsigned)page), 1,
+		MAP_ATTR_READ, 0);
+}
+
 /*
  * Load from every page (each a fault the first time), checking the
  * registers across each; between the third and the fourth it makes other
@@ -182,8 +189,7 @@ static void serve_with_reply_wait(int tid, uint32_t from, uint32_t mr0,
 			break;
 		}
 		s->faults++;
-		sys_map(phys_of(reply_pages[page]), va_of((unsigned)page), 1,
-			MAP_ATTR_READ, 0);
+		map_page(page);
 		m = (struct ipc_msg){
 			.tag = IPC_TAG(0, 0, IPC_TYPE_SHORT,
 				       from == IPC_ANY ? IPC_REPLY_WAIT
@@ -194,16 +200,26 @@ static void serve_with_reply_wait(int tid, uint32_t from, uint32_t mr0,
 	s->end = err;
 }
 
+/* A child loading from every page, served by call backs answering mr0:
+ * its exit code (a negative spawn error when it could not start). */
+static int run_called_back(uint32_t mr0, struct served *s)
+{
+	*s = (struct served){0};
+	fill_pages();
+	int tid = spawn(load_each_page, 0);
+	if (tid < 0)
+		return tid;
+	serve_with_reply_wait(tid, (uint32_t)tid, mr0, s);
+	int code = spawn_wait(tid);
+	unmap_pages();
+	return code;
+}
+
 TEST_CASE(fault_reply, call_back_resumes_with_every_register)
 {
 	struct served s;
+	int code = run_called_back(0, &s);
 
-	fill_pages();
-	int tid = spawn(load_each_page, 0);
-	EXPECT_GT(tid, 0);
-	serve_with_reply_wait(tid, (uint32_t)tid, 0, &s);
-	int code = spawn_wait(tid);
-	unmap_pages();
 	EXPECT_EQ(code, 0);
 	EXPECT_EQ(s.faults, REPLY_PAGES);
 	EXPECT_EQ(s.wrong, 0);
@@ -229,8 +245,7 @@ static int pager_serving_anyone(uint32_t unused)
 	err = ipc_receive(IPC_ANY, &m);
 	while (!err && (page = page_of_fault(&m, faulter)) >= 0) {
 		any_faults_seen++;
-		sys_map(phys_of(reply_pages[page]), va_of((unsigned)page), 1,
-			MAP_ATTR_READ, 0);
+		map_page(page);
 		if (any_faults_seen == REPLY_PAGES) { /* the last: answer */
 			m = (struct ipc_msg){.tag = IPC_SEND, .mr = {0}};
 			err = sys_ipc((uint32_t)faulter, 0, &m);
@@ -261,13 +276,8 @@ TEST_CASE(fault_reply, reply_wait_from_anyone_resumes_with_every_register)
 TEST_CASE(fault_reply, refusal_in_a_call_back_ends_the_thread)
 {
 	struct served s;
+	int code = run_called_back(1, &s);
 
-	fill_pages();
-	int tid = spawn(load_each_page, 0);
-	EXPECT_GT(tid, 0);
-	serve_with_reply_wait(tid, (uint32_t)tid, 1, &s);
-	int code = spawn_wait(tid);
-	unmap_pages();
 	EXPECT_EQ(s.faults, 1);
 	EXPECT_EQ(s.wrong, 0);
 	EXPECT_EQ(s.end, -E_DEAD);
@@ -355,7 +365,7 @@ TEST_CASE(fault_reply, reply_wait_with_a_sender_queued_receives_it)
 	/* its first fault, by name: the queued sender waits on */
 	EXPECT_EQ(ipc_receive((uint32_t)faulter, &m), 0);
 	EXPECT_EQ(page_of_fault(&m, faulter), 0);
-	sys_map(phys_of(reply_pages[0]), va_of(0), 1, MAP_ATTR_READ, 0);
+	map_page(0);
 	m = (struct ipc_msg){.tag = IPC_TAG(0, 0, IPC_TYPE_SHORT,
 					    IPC_REPLY_WAIT)};
 	EXPECT_EQ(sys_ipc((uint32_t)faulter, IPC_ANY, &m), 0);
@@ -370,7 +380,7 @@ TEST_CASE(fault_reply, reply_wait_with_a_sender_queued_receives_it)
 	m = (struct ipc_msg){0};
 	EXPECT_EQ(ipc_receive((uint32_t)faulter, &m), 0);
 	EXPECT_EQ(page_of_fault(&m, faulter), 1);
-	sys_map(phys_of(reply_pages[1]), va_of(1), 1, MAP_ATTR_READ, 0);
+	map_page(1);
 	m = (struct ipc_msg){.tag = IPC_SEND, .mr = {0}};
 	EXPECT_EQ(sys_ipc((uint32_t)faulter, 0, &m), 0);
 	serve_with_reply_wait(faulter, (uint32_t)faulter, 0, &s);
